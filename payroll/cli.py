@@ -1,0 +1,244 @@
+"""The ``community-payroll`` command line (interfaces.md §2).
+
+Every subcommand writes its result to standard output (or ``--output FILE``,
+written whole or not at all), messages to standard error, and exits with
+status 2 and a one-line reason on bad input.  The engine subcommands (quote,
+staffing, budget, explain) need no database; the service subcommands are
+added by :mod:`api.cli` when the service is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .budget import BUDGET_COLUMNS, compute_budget
+from .csvio import payslips_csv, read_communities, read_workers, rows_csv
+from .engine import EngineError, compute_periods
+from .explain import explain_month, explanation_text
+from .money import MoneyFormatError, parse_rate
+from .periods import Period, PeriodFormatError, parse_date
+from .policy import NoVersionInForce, Policy, PolicyError, example_policy_path, load_policy
+from .staffing import STAFFING_COLUMNS, compute_staffing
+from .workers import InputError, Population
+
+PROG = "community-payroll"
+DATA = Path(__file__).with_name("data")
+EXAMPLE_WORKERS = DATA / "examples" / "workers.csv"
+EXAMPLE_COMMUNITIES = DATA / "examples" / "communities.csv"
+
+
+class UsageError(Exception):
+    """Bad input on the command line: reported in one line, exit status 2."""
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, PolicyError):
+        return "invalid policy document: " + "; ".join(exc.problems)
+    return " ".join(str(exc).split())
+
+
+def _period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except PeriodFormatError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _date(text: str):
+    try:
+        return parse_date(text)
+    except PeriodFormatError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _rate(text: str) -> int:
+    try:
+        return parse_rate(text)
+    except MoneyFormatError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _load_policy(args: argparse.Namespace) -> Policy:
+    path = args.policy or example_policy_path()
+    return load_policy(path)
+
+
+def _default_input(value: str | None, example: Path, what: str) -> Path:
+    if value:
+        return Path(value)
+    print(f"{PROG}: 未指定 {what}，使用内置示例 / no {what} given, using the shipped example {example}", file=sys.stderr)
+    return example
+
+
+def _read_workers(args: argparse.Namespace, policy: Policy):
+    path = _default_input(args.workers, EXAMPLE_WORKERS, "--workers")
+    result = read_workers(path, policy.post_keys, skip_bad_rows=args.skip_bad_rows)
+    for problem in result.skipped:
+        print(f"{PROG}: skipped {_one_line(problem)}", file=sys.stderr)
+    return result.rows
+
+
+def _read_communities(args: argparse.Namespace):
+    path = _default_input(args.communities, EXAMPLE_COMMUNITIES, "--communities")
+    result = read_communities(path, skip_bad_rows=args.skip_bad_rows)
+    for problem in result.skipped:
+        print(f"{PROG}: skipped {_one_line(problem)}", file=sys.stderr)
+    return result.rows
+
+
+def _write(args: argparse.Namespace, text: str) -> None:
+    """Write the whole result, or nothing: a file is replaced atomically."""
+    if not args.output or args.output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(args.output)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_quote(args: argparse.Namespace) -> None:
+    policy = _load_policy(args)
+    if args.to < args.from_:
+        raise UsageError(f"--to {args.to} is before --from {args.from_}")
+    workers = _read_workers(args, policy)
+    population = Population.from_workers(workers, policy.post_keys)
+    results = list(compute_periods(policy, population, args.from_, args.to))
+    _write(args, payslips_csv(results, population.ids, policy.post_keys))
+
+
+def cmd_staffing(args: argparse.Namespace) -> None:
+    policy = _load_policy(args)
+    communities = _read_communities(args)
+    workers = _read_workers(args, policy)
+    rows = compute_staffing(policy, communities, workers, args.date)
+    _write(args, rows_csv(STAFFING_COLUMNS, [r.as_csv() for r in rows]))
+
+
+def cmd_budget(args: argparse.Namespace) -> None:
+    policy = _load_policy(args)
+    communities = _read_communities(args)
+    workers = _read_workers(args, policy)
+    rows = compute_budget(policy, communities, workers, args.year, args.base_income_growth)
+    _write(args, rows_csv(BUDGET_COLUMNS, [r.as_csv() for r in rows]))
+
+
+def cmd_explain(args: argparse.Namespace) -> None:
+    policy = _load_policy(args)
+    workers = _read_workers(args, policy)
+    matches = [w for w in workers if w.worker_id == args.worker]
+    if not matches:
+        raise UsageError(f"--worker {args.worker}: no such worker in the workers file")
+    explanation = explain_month(policy, matches[0], args.period)
+    if explanation is None:
+        raise UsageError(f"worker {args.worker} has no payslip in {args.period} (not in service that month)")
+    _write(args, explanation_text(explanation))
+
+
+def _common(parser: argparse.ArgumentParser, communities: bool = False) -> None:
+    parser.add_argument(
+        "--policy",
+        metavar="P.yaml",
+        help="政策文件 (YAML)；省略时使用内置示例 / policy document; the shipped example when omitted",
+    )
+    if communities:
+        parser.add_argument(
+            "--communities", metavar="C.csv", help="社区 CSV / communities CSV (community_id,name,street,households,population)"
+        )
+    parser.add_argument("--workers", metavar="W.csv", help="社区工作者 CSV / workers CSV (spec §1 columns)")
+    parser.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="跳过有错误的行并逐行报告 / compute the good rows and report each bad row on standard error",
+    )
+    parser.add_argument("--output", "-o", metavar="FILE", help="输出文件（默认标准输出） / output file (default: standard output)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="社区工作者“三岗十六级”薪酬计算与服务 / Community worker payroll (three posts, sixteen grades)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    quote = sub.add_parser(
+        "quote",
+        help="计算工资条 / payslips CSV for a range of months",
+        description="按月计算工资条（每年从一月或期初月份开始累计计税） / payslips CSV for the months "
+        "(each year computed from January or the opening month, so the cumulative tax is right)",
+    )
+    _common(quote)
+    quote.add_argument("--from", dest="from_", type=_period, required=True, metavar="YYYY-MM", help="起始月份 / first month")
+    quote.add_argument("--to", type=_period, required=True, metavar="YYYY-MM", help="截止月份 / last month")
+    quote.set_defaults(handler=cmd_quote)
+
+    staffing = sub.add_parser(
+        "staffing",
+        help="社区工作者职数 / staffing CSV",
+        description="按政策测算各社区应配职数与实有人数 / required and actual workers per community on a date",
+    )
+    _common(staffing, communities=True)
+    staffing.add_argument("--date", type=_date, required=True, metavar="YYYY-MM-DD", help="测算日期 / date")
+    staffing.set_defaults(handler=cmd_staffing)
+
+    budget = sub.add_parser(
+        "budget",
+        help="年度预算 / budget CSV",
+        description="测算社区年度经费预算 / a community's yearly budget: workers, vacancies and funds",
+    )
+    _common(budget, communities=True)
+    budget.add_argument("--year", type=int, required=True, help="预算年度 / budget year")
+    budget.add_argument(
+        "--base-income-growth",
+        type=_rate,
+        default=0,
+        metavar="RATE",
+        help="人均可支配收入增长情景，如 0.05 / scenario growth of base_income_annual, e.g. 0.05",
+    )
+    budget.set_defaults(handler=cmd_budget)
+
+    explain = sub.add_parser(
+        "explain",
+        help="逐项解释一名工作者某月工资 / explain one worker's payslip line by line",
+        description="说明每一项金额由哪条规则和哪些政策数据得出 / which rule and policy figures produced each amount",
+    )
+    _common(explain)
+    explain.add_argument("--worker", required=True, help="工作者编号 / worker_id")
+    explain.add_argument("--period", type=_period, required=True, metavar="YYYY-MM", help="月份 / month")
+    explain.set_defaults(handler=cmd_explain)
+
+    if importlib.util.find_spec("api") is not None:
+        # The service adds serve, demo, migrate, …; the engine works without it.
+        from api.cli import add_service_commands
+
+        add_service_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int | None] = args.handler
+    try:
+        return handler(args) or 0
+    except (UsageError, InputError, PolicyError, EngineError, NoVersionInForce) as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into head
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Money as integer fen, rates as scaled integers, and exact half-up rounding.
+
+Spec §0: money is integer fen (分) inside the system and yuan with exactly two
+decimals outside it; ``R(x)`` rounds half up (away from zero on a tie, the
+``decimal.ROUND_HALF_UP`` rule) and every product of money and a rate is exact
+before it is rounded.  Binary floating point never touches an amount here.
+
+Rates and coefficients have at most six decimal places, so a rate ``r`` is held
+as the integer ``k = r × 10^6`` (:data:`RATE_SCALE`) and ``R(a × r)`` is the
+integer quotient ``a × k / 10^6`` rounded half up.  The helpers work on Python
+ints and, with the same names prefixed ``np_``, on int64 numpy arrays.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import numpy as np
+
+RATE_SCALE = 1_000_000
+RATE_DECIMALS = 6
+
+#: The largest amount accepted anywhere (100 million yuan, in fen).  Keeps every
+#: product ``fen × scaled rate × 2`` far inside int64.
+MAX_FEN = 10_000_000_000
+
+_MONEY_RE = re.compile(r"^([+-]?)(\d{1,12})(?:\.(\d{1,2}))?$")
+_RATE_RE = re.compile(r"^([+-]?)(\d{1,9})(?:\.(\d{1,6}))?$")
+
+
+class MoneyFormatError(ValueError):
+    """A text that is not an amount of yuan with at most two decimals."""
+
+
+def parse_fen(text: str | int | float | Decimal) -> int:
+    """Parse yuan (``"3520.48"``, ``"36000"``, ``-1.5``) into integer fen.
+
+    Accepts at most two decimals; anything else (``"1.234"``, ``"12,00"``,
+    ``"abc"``, ``nan``) raises :class:`MoneyFormatError` with a message that
+    says what was wrong.  A float is accepted only when its shortest decimal
+    form has at most two decimals, so ``120000.0`` from an unquoted YAML value
+    is read exactly and ``0.1 + 0.2`` is refused.
+    """
+    if isinstance(text, bool):
+        raise MoneyFormatError(f"{text!r} is not an amount of yuan")
+    if isinstance(text, int):
+        fen = text * 100
+    else:
+        if isinstance(text, (float, Decimal)):
+            text = repr(text) if isinstance(text, float) else str(text)
+            if text.endswith(".0"):
+                text = text[:-2]
+        if not isinstance(text, str):
+            raise MoneyFormatError(f"{text!r} is not an amount of yuan")
+        match = _MONEY_RE.match(text.strip())
+        if not match:
+            raise MoneyFormatError(
+                f"{text!r} is not an amount of yuan with at most two decimals (e.g. 3520.48)"
+            )
+        sign, whole, frac = match.groups()
+        fen = int(whole) * 100 + int((frac or "").ljust(2, "0"))
+        if sign == "-":
+            fen = -fen
+    if abs(fen) > MAX_FEN:
+        raise MoneyFormatError(f"{text!r} is larger than the largest amount accepted ({format_fen(MAX_FEN)})")
+    return fen
+
+
+def parse_rate(text: str | int | float | Decimal) -> int:
+    """Parse a rate or coefficient (``"0.08"``, ``1.65``) into ``rate × 10^6``.
+
+    At most six decimal places (spec §0); more is an error rather than a silent
+    rounding, because a policy figure must mean exactly what it says.
+    """
+    if isinstance(text, bool):
+        raise MoneyFormatError(f"{text!r} is not a decimal number")
+    if isinstance(text, int):
+        value = text * RATE_SCALE
+    else:
+        if isinstance(text, float):
+            text = repr(text)
+            if "e" in text or "E" in text:
+                text = format(Decimal(text), "f")
+        elif isinstance(text, Decimal):
+            text = format(text, "f")
+        if not isinstance(text, str):
+            raise MoneyFormatError(f"{text!r} is not a decimal number")
+        match = _RATE_RE.match(text.strip())
+        if not match:
+            raise MoneyFormatError(
+                f"{text!r} is not a decimal number with at most {RATE_DECIMALS} decimal places"
+            )
+        sign, whole, frac = match.groups()
+        value = int(whole) * RATE_SCALE + int((frac or "").ljust(RATE_DECIMALS, "0"))
+        if sign == "-":
+            value = -value
+    if abs(value) > 1_000_000 * RATE_SCALE:
+        raise MoneyFormatError(f"{text!r} is too large for a rate or coefficient")
+    return value
+
+
+def format_fen(fen: int) -> str:
+    """Integer fen as yuan with exactly two decimals: ``352048 → "3520.48"``."""
+    fen = int(fen)
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}{fen // 100}.{fen % 100:02d}"
+
+
+def format_rate(scaled: int) -> str:
+    """A scaled rate in its shortest decimal form: ``1650000 → "1.65"``."""
+    value = Decimal(int(scaled)).scaleb(-RATE_DECIMALS).normalize()
+    text = format(value, "f")
+    return text
+
+
+def fen_to_decimal(fen: int) -> Decimal:
+    return Decimal(int(fen)).scaleb(-2)
+
+
+def decimal_to_fen(value: Decimal) -> int:
+    """``R(value)`` for a Decimal amount in yuan, as integer fen."""
+    return int(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).scaleb(2))
+
+
+def div_half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half up (away from zero on a tie)."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    if numerator >= 0:
+        return (2 * numerator + denominator) // (2 * denominator)
+    return -((-2 * numerator + denominator) // (2 * denominator))
+
+
+def mul_rate(fen: int, scaled_rate: int) -> int:
+    """``R(fen × rate)`` with the rate given as ``rate × 10^6``."""
+    return div_half_up(fen * scaled_rate, RATE_SCALE)
+
+
+def prorate(fen: int, days: int, days_in_month: int) -> int:
+    """``R(amount × days / D)`` (spec §5)."""
+    return div_half_up(fen * days, days_in_month)
+
+
+# --- numpy ---------------------------------------------------------------------------
+# All arrays are int64.  The non-negative variants skip the sign handling on the
+# hot path where the operands cannot be negative (amounts of pay, rates ≥ 0).
+
+
+def np_div_half_up_nonneg(numerator: np.ndarray, denominator: int | np.ndarray) -> np.ndarray:
+    """Half-up quotient of non-negative numerators by positive denominators."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def np_div_half_up(numerator: np.ndarray, denominator: int | np.ndarray) -> np.ndarray:
+    """Half-up quotient (away from zero on a tie) for numerators of any sign."""
+    magnitude = (2 * np.abs(numerator) + denominator) // (2 * denominator)
+    return np.where(numerator < 0, -magnitude, magnitude)
+
+
+def np_mul_rate_nonneg(fen: np.ndarray, scaled_rate: int | np.ndarray) -> np.ndarray:
+    """``R(fen × rate)`` for non-negative amounts and rates."""
+    return (2 * fen * scaled_rate + RATE_SCALE) // (2 * RATE_SCALE)
+
+
+def np_prorate(fen: np.ndarray, days: np.ndarray, days_in_month: int) -> np.ndarray:
+    """``R(amount × days / D)`` for non-negative amounts and 0 ≤ days ≤ D."""
+    return (2 * fen * days + days_in_month) // (2 * days_in_month)
+
+
+def exact_text(value: Decimal, places: int = 6) -> str:
+    """An exact quotient for an explanation: ``5532.175`` or ``1453.615483…``."""
+    quantized = value.quantize(Decimal(1).scaleb(-places), rounding="ROUND_DOWN")
+    text = format(quantized.normalize(), "f") if quantized != 0 else "0"
+    if quantized != value:
+        text += "…"
+    return text
+
+
+def decimal_from_text(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - callers validate first
+        raise MoneyFormatError(f"{text!r} is not a decimal number") from exc

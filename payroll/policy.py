@@ -1,0 +1,902 @@
+"""Policy documents: dated versions of every figure a locality may change.
+
+A document (``policy-example.yaml`` in the spec shows every key) holds an
+``id``, a ``title`` and a list of complete ``versions``, each with its
+``effective_from`` date.  The version *in force* for a period is the one with
+the greatest ``effective_from`` on or before the first day of the period
+(spec §0) — the dated-parameter model of OpenFisca.
+
+Loading validates the whole document and reports every problem at once, each
+with its path in the document, e.g.
+``versions[1].posts.CHIEF.max_grade: 17 is above the 16 grades of this table``.
+Nothing about a particular city lives in code: posts, the number of grades,
+allowances, rates and brackets all come from the document, so a 三岗十八级 or
+四岗二十四级 locality is just another document.
+
+Each version compiles once into numpy lookup tables (:class:`VersionTables`)
+that the vectorized engine indexes with worker code arrays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import yaml
+
+from . import codes
+from .money import (
+    RATE_SCALE,
+    MoneyFormatError,
+    format_fen,
+    format_rate,
+    mul_rate,
+    parse_fen,
+    parse_rate,
+)
+from .periods import Period, PeriodFormatError, parse_date
+
+_POST_KEY_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
+#: Caps on figures, far above any real policy, so that no product the engine
+#: forms (fen × scaled rate × 2, accrued over a year) can overflow int64.
+_MAX_INT = 1_000_000
+_MAX_POLICY_FEN = 1_000_000_000  # 10 million yuan
+_MAX_COEFFICIENT = 20 * RATE_SCALE
+
+
+class PolicyError(ValueError):
+    """An invalid policy document; ``problems`` lists every problem by path."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("invalid policy document:\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class NoVersionInForce(LookupError):
+    """No version of the policy is in force for the period or date asked for."""
+
+
+# --- the document as typed, validated values -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Post:
+    key: str
+    title: str
+    min_grade: int
+    max_grade: int
+
+
+@dataclass(frozen=True)
+class Grades:
+    #: Coefficient of grade 1, 2, … scaled by 10^6.
+    coefficients: tuple[int, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.coefficients)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    years_per_grade: int
+    education_credit_years: Mapping[str, int]
+    education_grade_bonus: Mapping[str, int]
+    certificate_grade_bonus: Mapping[str, int]
+    bonus_combine: str  # "SUM" or "MAX"
+
+
+@dataclass(frozen=True)
+class Allowances:
+    education: Mapping[str, int]  # fen
+    certificate: Mapping[str, int]  # fen
+    tenure_per_year: int  # fen
+    tenure_cap_years: int
+
+
+@dataclass(frozen=True)
+class Performance:
+    withheld_share: int  # scaled
+    payout_months: tuple[int, ...]
+    factors: Mapping[str, int]  # scaled
+    default_assessment: str
+    tax_method: str  # "SEPARATE" or "CUMULATIVE"
+
+
+@dataclass(frozen=True)
+class SocialInsurance:
+    base_floor: int
+    base_ceiling: int
+    employee: Mapping[str, int]  # item -> scaled rate (0 when absent)
+    employer: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class HousingFund:
+    base_floor: int
+    base_ceiling: int
+    employee: int  # scaled
+    employer: int
+
+
+@dataclass(frozen=True)
+class Bracket:
+    upto: int | None  # fen; None for the last, open-ended bracket
+    rate: int  # scaled
+    quick_deduction: int  # fen
+
+
+@dataclass(frozen=True)
+class IncomeTax:
+    monthly_basic_deduction: int
+    brackets: tuple[Bracket, ...]
+    bonus_brackets: tuple[Bracket, ...]
+
+
+@dataclass(frozen=True)
+class DeputyRule:
+    min_required: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Staffing:
+    chief_positions: int
+    deputy_positions: tuple[DeputyRule, ...]
+    min_workers: int | None = None
+    max_workers: int | None = None
+    households_per_worker: int | None = None
+    workers_per_10k_residents: int | None = None  # scaled
+    households_per_grid: int | None = None
+
+
+@dataclass(frozen=True)
+class CommunityFunds:
+    service_fund_annual: int
+    party_building_annual: int
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """One complete, dated set of figures."""
+
+    #: Position of the version in the document's ``versions`` list.
+    index: int
+    effective_from: dt.date
+    source: str | None
+    base_income_annual: int
+    grades: Grades
+    posts: Mapping[str, Post]
+    promotion: Promotion
+    allowances: Allowances
+    performance: Performance
+    protect_previous_pay: bool
+    social_insurance: SocialInsurance
+    housing_fund: HousingFund
+    accident_insurance_annual: int
+    income_tax: IncomeTax
+    staffing: Staffing
+    community_funds: CommunityFunds
+    #: Key order of the posts of the whole document, shared by every version so
+    #: that a worker's post index means the same post in every version.
+    post_keys: tuple[str, ...] = field(compare=False)
+
+    @property
+    def path(self) -> str:
+        return f"versions[{self.index}]"
+
+    @property
+    def label(self) -> str:
+        return f"{self.effective_from.isoformat()}"
+
+    @cached_property
+    def tables(self) -> VersionTables:
+        return VersionTables.build(self)
+
+    @property
+    def single_payout_month(self) -> int | None:
+        months = self.performance.payout_months
+        return months[0] if len(months) == 1 else None
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    title: str
+    versions: tuple[PolicyVersion, ...]  # ascending effective_from
+    #: The document as loaded (plain YAML data), kept for storage and export.
+    document: Mapping[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def post_keys(self) -> tuple[str, ...]:
+        return self.versions[0].post_keys
+
+    def version_on(self, day: dt.date) -> PolicyVersion:
+        """The version in force on a date: greatest ``effective_from ≤ day``."""
+        chosen = None
+        for version in self.versions:
+            if version.effective_from <= day:
+                chosen = version
+            else:
+                break
+        if chosen is None:
+            raise NoVersionInForce(
+                f"policy {self.id}: no version is in force on {day.isoformat()} "
+                f"(the first takes effect on {self.versions[0].effective_from.isoformat()})"
+            )
+        return chosen
+
+    def version_for(self, period: Period) -> PolicyVersion:
+        """The version in force for a pay period (spec §0)."""
+        try:
+            return self.version_on(period.first)
+        except NoVersionInForce:
+            raise NoVersionInForce(
+                f"policy {self.id}: no version is in force for {period} "
+                f"(the first takes effect on {self.versions[0].effective_from.isoformat()})"
+            ) from None
+
+    def with_base_income_growth(self, growth: int) -> Policy:
+        """The budget scenario of spec §12: every version's ``base_income_annual``
+        replaced by ``R(base_income_annual × (1 + growth))``; ``growth`` scaled 10^6."""
+        if growth == 0:
+            return self
+        versions = tuple(
+            dataclasses.replace(v, base_income_annual=mul_rate(v.base_income_annual, RATE_SCALE + growth))
+            for v in self.versions
+        )
+        return dataclasses.replace(self, versions=versions)
+
+
+# --- compiled lookup tables ----------------------------------------------------------
+
+#: Upper bound used for the open-ended last bracket.
+_OPEN_UPTO = np.int64(2**62)
+
+
+@dataclass(frozen=True)
+class VersionTables:
+    """A version's figures as int64 arrays indexed by code, post and grade."""
+
+    post_known: np.ndarray  # bool[post]
+    post_min_grade: np.ndarray  # int64[post]
+    post_max_grade: np.ndarray
+    grade_pay: np.ndarray  # fen[grade], index 0 unused (grades start at 1)
+    performance_reserve: np.ndarray
+    basic_pay: np.ndarray
+    education_credit_years: np.ndarray  # [education]
+    education_grade_bonus: np.ndarray
+    certificate_grade_bonus: np.ndarray  # [certificate]
+    education_allowance: np.ndarray  # fen[education]
+    certificate_allowance: np.ndarray  # fen[certificate]
+    factors: np.ndarray  # scaled[assessment]; the last entry is the default
+    si_employee: np.ndarray  # scaled[item]
+    si_employer: np.ndarray
+    bracket_upto: np.ndarray  # fen, last = open
+    bracket_rate: np.ndarray
+    bracket_quick: np.ndarray  # fen
+    bonus_upto_times_12: np.ndarray  # fen × 12: compare with the bonus itself, exactly
+    bonus_rate: np.ndarray
+    bonus_quick: np.ndarray
+    accident_insurance: int  # fen a month
+
+    @classmethod
+    def build(cls, v: PolicyVersion) -> VersionTables:
+        n_posts = len(v.post_keys)
+        post_known = np.zeros(n_posts, dtype=bool)
+        post_min = np.ones(n_posts, dtype=np.int64)
+        post_max = np.ones(n_posts, dtype=np.int64)
+        for i, key in enumerate(v.post_keys):
+            post = v.posts.get(key)
+            if post is not None:
+                post_known[i] = True
+                post_min[i] = post.min_grade
+                post_max[i] = post.max_grade
+        grade_pay = [0] + [
+            _div12(v.base_income_annual * c) for c in v.grades.coefficients
+        ]
+        reserve = [mul_rate(g, v.performance.withheld_share) for g in grade_pay]
+        gp = np.array(grade_pay, dtype=np.int64)
+        res = np.array(reserve, dtype=np.int64)
+
+        def code_table(values: Mapping[str, int], code_list: Iterable[str]) -> np.ndarray:
+            return np.array([values.get(c, 0) for c in code_list], dtype=np.int64)
+
+        perf = v.performance
+        factors = [perf.factors[a] for a in codes.ASSESSMENT] + [perf.factors[perf.default_assessment]]
+
+        def brackets(rows: tuple[Bracket, ...], times: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            upto = np.array(
+                [_OPEN_UPTO if b.upto is None else b.upto * times for b in rows], dtype=np.int64
+            )
+            return (
+                upto,
+                np.array([b.rate for b in rows], dtype=np.int64),
+                np.array([b.quick_deduction for b in rows], dtype=np.int64),
+            )
+
+        b_upto, b_rate, b_quick = brackets(v.income_tax.brackets, 1)
+        bb_upto, bb_rate, bb_quick = brackets(v.income_tax.bonus_brackets, 12)
+        return cls(
+            post_known=post_known,
+            post_min_grade=post_min,
+            post_max_grade=post_max,
+            grade_pay=gp,
+            performance_reserve=res,
+            basic_pay=gp - res,
+            education_credit_years=code_table(v.promotion.education_credit_years, codes.EDUCATION),
+            education_grade_bonus=code_table(v.promotion.education_grade_bonus, codes.EDUCATION),
+            certificate_grade_bonus=code_table(v.promotion.certificate_grade_bonus, codes.CERTIFICATE),
+            education_allowance=code_table(v.allowances.education, codes.EDUCATION),
+            certificate_allowance=code_table(v.allowances.certificate, codes.CERTIFICATE),
+            factors=np.array(factors, dtype=np.int64),
+            si_employee=code_table(v.social_insurance.employee, codes.SI_EMPLOYEE_ITEMS),
+            si_employer=code_table(v.social_insurance.employer, codes.SI_EMPLOYER_ITEMS),
+            bracket_upto=b_upto,
+            bracket_rate=b_rate,
+            bracket_quick=b_quick,
+            bonus_upto_times_12=bb_upto,
+            bonus_rate=bb_rate,
+            bonus_quick=bb_quick,
+            accident_insurance=_div12(v.accident_insurance_annual * RATE_SCALE),
+        )
+
+
+def _div12(amount_times_scale: int) -> int:
+    """``R(x / 12)`` where ``x`` is fen × 10^6 (the product of fen and a scaled rate)."""
+    denominator = 12 * RATE_SCALE
+    return (2 * amount_times_scale + denominator) // (2 * denominator)
+
+
+# --- loading and validation ----------------------------------------------------------
+
+
+def load_policy(source: str | Path) -> Policy:
+    """Load and validate a policy document from a YAML file path."""
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise PolicyError([f"{path}: cannot be read ({exc.strerror or exc})"]) from None
+    return parse_policy_text(text)
+
+
+def parse_policy_text(text: str) -> Policy:
+    """Load and validate a policy document from YAML text."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PolicyError([f"{where}not valid YAML ({problem})"]) from None
+    return parse_policy(data)
+
+
+def example_policy_path() -> Path:
+    """The example policy shipped inside the package."""
+    return Path(__file__).with_name("data") / "policy-example.yaml"
+
+
+def example_policy() -> Policy:
+    return load_policy(example_policy_path())
+
+
+def parse_policy(data: Any) -> Policy:
+    """Validate plain data (as from YAML or JSON) into a :class:`Policy`."""
+    reader = _Reader()
+    policy = reader.policy(data)
+    if reader.problems or policy is None:
+        raise PolicyError(reader.problems or ["the document is empty"])
+    return policy
+
+
+_MISSING = object()
+
+
+class _Reader:
+    """Reads the document node by node, collecting problems with their paths."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}" if path else message)
+
+    # -- primitives --
+
+    def mapping(self, node: Any, path: str, required: Iterable[str], optional: Iterable[str] = ()) -> dict | None:
+        if not isinstance(node, Mapping):
+            self.problem(path, f"must be a mapping of keys to values, not {_describe(node)}")
+            return None
+        required = list(required)
+        allowed = set(required) | set(optional)
+        for key in required:
+            if key not in node:
+                self.problem(_join(path, key), "is missing")
+        for key in node:
+            if key not in allowed:
+                self.problem(_join(path, str(key)), f"is not a known key (expected one of: {', '.join(sorted(allowed))})")
+        return dict(node)
+
+    def money(self, node: Any, path: str, minimum: int = 0, maximum: int = _MAX_POLICY_FEN) -> int | None:
+        try:
+            value = parse_fen(node)
+        except MoneyFormatError as exc:
+            self.problem(path, str(exc))
+            return None
+        if value < minimum:
+            self.problem(path, f"{format_fen(value)} must not be below {format_fen(minimum)}")
+            return None
+        if value > maximum:
+            self.problem(path, f"{format_fen(value)} must not be above {format_fen(maximum)}")
+            return None
+        return value
+
+    def rate(self, node: Any, path: str, minimum: int = 0, maximum: int | None = None) -> int | None:
+        try:
+            value = parse_rate(node)
+        except MoneyFormatError as exc:
+            self.problem(path, str(exc))
+            return None
+        if value < minimum:
+            self.problem(path, f"{_rate_text(value)} must not be below {_rate_text(minimum)}")
+            return None
+        if maximum is not None and value > maximum:
+            self.problem(path, f"{_rate_text(value)} must not be above {_rate_text(maximum)}")
+            return None
+        return value
+
+    def integer(self, node: Any, path: str, minimum: int = 0, maximum: int = _MAX_INT) -> int | None:
+        if isinstance(node, bool) or not isinstance(node, int):
+            if isinstance(node, str) and node.strip().lstrip("-").isdigit():
+                node = int(node.strip())
+            else:
+                self.problem(path, f"must be a whole number, not {_describe(node)}")
+                return None
+        if node < minimum:
+            self.problem(path, f"{node} must not be below {minimum}")
+            return None
+        if node > maximum:
+            self.problem(path, f"{node} must not be above {maximum}")
+            return None
+        return node
+
+    def text(self, node: Any, path: str) -> str | None:
+        if not isinstance(node, str) or not node.strip():
+            self.problem(path, f"must be a non-empty text, not {_describe(node)}")
+            return None
+        return node
+
+    def choice(self, node: Any, path: str, choices: Iterable[str]) -> str | None:
+        choices = tuple(choices)
+        if node not in choices:
+            self.problem(path, f"{node!r} is not one of {', '.join(choices)}")
+            return None
+        return node
+
+    def code_map(self, node: Any, path: str, code_list: Iterable[str], read) -> dict[str, int] | None:
+        if node is None:
+            return {}
+        if not isinstance(node, Mapping):
+            self.problem(path, f"must be a mapping from codes to values, not {_describe(node)}")
+            return None
+        code_list = tuple(code_list)
+        out: dict[str, int] = {}
+        ok = True
+        for key, value in node.items():
+            if key not in code_list:
+                self.problem(_join(path, str(key)), f"is not a known code (expected one of: {', '.join(code_list)})")
+                ok = False
+                continue
+            parsed = read(value, _join(path, key))
+            if parsed is None:
+                ok = False
+            else:
+                out[key] = parsed
+        return out if ok else None
+
+    def date(self, node: Any, path: str) -> dt.date | None:
+        try:
+            return parse_date(node)
+        except PeriodFormatError as exc:
+            self.problem(path, str(exc))
+            return None
+
+    # -- the document --
+
+    def policy(self, data: Any) -> Policy | None:
+        if data is None:
+            self.problem("", "the document is empty")
+            return None
+        doc = self.mapping(data, "", ["id", "title", "versions"], ["description"])
+        if doc is None:
+            return None
+        policy_id = self.text(doc.get("id"), "id") if "id" in doc else None
+        if policy_id is not None and not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", policy_id):
+            self.problem("id", f"{policy_id!r} must be letters, digits, '-', '_' or '.' (at most 64)")
+        title = self.text(doc.get("title"), "title") if "title" in doc else None
+        raw_versions = doc.get("versions", _MISSING)
+        if raw_versions is _MISSING:
+            return None
+        if not isinstance(raw_versions, list) or not raw_versions:
+            self.problem("versions", "must be a non-empty list of versions")
+            return None
+        post_keys: list[str] = []
+        for raw in raw_versions:
+            if isinstance(raw, Mapping) and isinstance(raw.get("posts"), Mapping):
+                for key in raw["posts"]:
+                    if isinstance(key, str) and key not in post_keys:
+                        post_keys.append(key)
+        versions = []
+        for i, raw in enumerate(raw_versions):
+            version = self.version(raw, f"versions[{i}]", i, tuple(post_keys))
+            if version is not None:
+                versions.append(version)
+        seen: dict[dt.date, int] = {}
+        for v in versions:
+            if v.effective_from in seen:
+                self.problem(
+                    f"versions[{v.index}].effective_from",
+                    f"{v.effective_from.isoformat()} is also the date of versions[{seen[v.effective_from]}]",
+                )
+            seen[v.effective_from] = v.index
+        if self.problems:
+            return None
+        versions.sort(key=lambda v: v.effective_from)
+        return Policy(id=policy_id, title=title, versions=tuple(versions), document=data)
+
+    def version(self, raw: Any, path: str, index: int, post_keys: tuple[str, ...]) -> PolicyVersion | None:
+        keys = [
+            "effective_from", "base_income_annual", "grades", "posts", "promotion", "allowances",
+            "performance", "conversion", "social_insurance", "housing_fund",
+            "accident_insurance_annual", "income_tax", "staffing", "community_funds",
+        ]
+        node = self.mapping(raw, path, keys, ["source", "notes"])
+        if node is None:
+            return None
+        before = len(self.problems)
+        effective_from = self.date(node.get("effective_from"), f"{path}.effective_from") if "effective_from" in node else None
+        source = node.get("source")
+        if source is not None and not isinstance(source, str):
+            self.problem(f"{path}.source", f"must be a text, not {_describe(source)}")
+        base = self.money(node.get("base_income_annual"), f"{path}.base_income_annual", minimum=1) if "base_income_annual" in node else None
+        grades = self.grades(node.get("grades"), f"{path}.grades") if "grades" in node else None
+        posts = self.posts(node.get("posts"), f"{path}.posts", grades) if "posts" in node else None
+        promotion = self.promotion(node.get("promotion"), f"{path}.promotion") if "promotion" in node else None
+        allowances = self.allowances(node.get("allowances"), f"{path}.allowances") if "allowances" in node else None
+        performance = self.performance(node.get("performance"), f"{path}.performance") if "performance" in node else None
+        protect = None
+        if "conversion" in node:
+            conv = self.mapping(node["conversion"], f"{path}.conversion", ["protect_previous_pay"])
+            if conv is not None and "protect_previous_pay" in conv:
+                protect = conv["protect_previous_pay"]
+                if not isinstance(protect, bool):
+                    self.problem(f"{path}.conversion.protect_previous_pay", f"must be true or false, not {_describe(protect)}")
+        si = self.social_insurance(node.get("social_insurance"), f"{path}.social_insurance") if "social_insurance" in node else None
+        hf = self.housing_fund(node.get("housing_fund"), f"{path}.housing_fund") if "housing_fund" in node else None
+        accident = self.money(node.get("accident_insurance_annual"), f"{path}.accident_insurance_annual") if "accident_insurance_annual" in node else None
+        tax = self.income_tax(node.get("income_tax"), f"{path}.income_tax") if "income_tax" in node else None
+        staffing = self.staffing(node.get("staffing"), f"{path}.staffing") if "staffing" in node else None
+        funds = None
+        if "community_funds" in node:
+            f = self.mapping(node["community_funds"], f"{path}.community_funds", ["service_fund_annual", "party_building_annual"])
+            if f is not None and "service_fund_annual" in f and "party_building_annual" in f:
+                a = self.money(f["service_fund_annual"], f"{path}.community_funds.service_fund_annual")
+                b = self.money(f["party_building_annual"], f"{path}.community_funds.party_building_annual")
+                if a is not None and b is not None:
+                    funds = CommunityFunds(a, b)
+        if len(self.problems) > before:
+            return None
+        return PolicyVersion(
+            index=index,
+            effective_from=effective_from,
+            source=source,
+            base_income_annual=base,
+            grades=grades,
+            posts=posts,
+            promotion=promotion,
+            allowances=allowances,
+            performance=performance,
+            protect_previous_pay=protect,
+            social_insurance=si,
+            housing_fund=hf,
+            accident_insurance_annual=accident,
+            income_tax=tax,
+            staffing=staffing,
+            community_funds=funds,
+            post_keys=post_keys,
+        )
+
+    def grades(self, raw: Any, path: str) -> Grades | None:
+        node = self.mapping(raw, path, ["coefficients"], ["count"])
+        if node is None or "coefficients" not in node:
+            return None
+        coefficients = node["coefficients"]
+        if not isinstance(coefficients, list) or not coefficients:
+            self.problem(f"{path}.coefficients", "must be a non-empty list, one coefficient per grade from grade 1 up")
+            return None
+        if len(coefficients) > 100:
+            self.problem(f"{path}.coefficients", f"has {len(coefficients)} grades; at most 100 are supported")
+            return None
+        values = [
+            self.rate(c, f"{path}.coefficients[{i}]", minimum=1, maximum=_MAX_COEFFICIENT)
+            for i, c in enumerate(coefficients)
+        ]
+        if "count" in node:
+            count = self.integer(node["count"], f"{path}.count", minimum=1, maximum=100)
+            if count is not None and count != len(coefficients):
+                self.problem(
+                    f"{path}.coefficients",
+                    f"has {len(coefficients)} coefficients for a {count}-grade table (count: {count})",
+                )
+                return None
+        if any(v is None for v in values):
+            return None
+        for i in range(1, len(values)):
+            if values[i] < values[i - 1]:
+                self.problem(
+                    f"{path}.coefficients[{i}]",
+                    f"{_rate_text(values[i])} for grade {i + 1} is below {_rate_text(values[i - 1])} for grade {i}; "
+                    "coefficients must not decrease",
+                )
+                return None
+        return Grades(tuple(values))
+
+    def posts(self, raw: Any, path: str, grades: Grades | None) -> dict[str, Post] | None:
+        if not isinstance(raw, Mapping) or not raw:
+            self.problem(path, f"must be a non-empty mapping of post keys to posts, not {_describe(raw)}")
+            return None
+        posts: dict[str, Post] = {}
+        ok = True
+        for key, value in raw.items():
+            ppath = _join(path, str(key))
+            if not isinstance(key, str) or not _POST_KEY_RE.match(key):
+                self.problem(ppath, "a post key must be upper-case letters, digits and '_' (e.g. CHIEF)")
+                ok = False
+                continue
+            node = self.mapping(value, ppath, ["min_grade", "max_grade"], ["title"])
+            if node is None:
+                ok = False
+                continue
+            title = node.get("title", key)
+            if not isinstance(title, str):
+                self.problem(f"{ppath}.title", f"must be a text, not {_describe(title)}")
+                ok = False
+            lo = self.integer(node.get("min_grade"), f"{ppath}.min_grade", minimum=1) if "min_grade" in node else None
+            hi = self.integer(node.get("max_grade"), f"{ppath}.max_grade", minimum=1) if "max_grade" in node else None
+            if lo is None or hi is None:
+                ok = False
+                continue
+            if grades is not None:
+                for name, grade in (("min_grade", lo), ("max_grade", hi)):
+                    if grade > grades.count:
+                        self.problem(f"{ppath}.{name}", f"{grade} is above the {grades.count} grades of this table")
+                        ok = False
+            if lo > hi:
+                self.problem(f"{ppath}.min_grade", f"{lo} is above max_grade {hi}")
+                ok = False
+            if ok:
+                posts[key] = Post(key=key, title=title, min_grade=lo, max_grade=hi)
+        return posts if ok else None
+
+    def promotion(self, raw: Any, path: str) -> Promotion | None:
+        keys = ["years_per_grade", "bonus_combine"]
+        optional = ["education_credit_years", "education_grade_bonus", "certificate_grade_bonus"]
+        node = self.mapping(raw, path, keys, optional)
+        if node is None:
+            return None
+        ypg = self.integer(node.get("years_per_grade"), f"{path}.years_per_grade", minimum=1, maximum=100) if "years_per_grade" in node else None
+        years = lambda v, p: self.integer(v, p, minimum=0, maximum=100)  # noqa: E731
+        credit = self.code_map(node.get("education_credit_years"), f"{path}.education_credit_years", codes.EDUCATION, years)
+        ebonus = self.code_map(node.get("education_grade_bonus"), f"{path}.education_grade_bonus", codes.EDUCATION, years)
+        cbonus = self.code_map(node.get("certificate_grade_bonus"), f"{path}.certificate_grade_bonus", codes.CERTIFICATE, years)
+        combine = self.choice(node.get("bonus_combine"), f"{path}.bonus_combine", ("SUM", "MAX")) if "bonus_combine" in node else None
+        if None in (ypg, credit, ebonus, cbonus, combine):
+            return None
+        return Promotion(ypg, credit, ebonus, cbonus, combine)
+
+    def allowances(self, raw: Any, path: str) -> Allowances | None:
+        node = self.mapping(raw, path, ["tenure_per_year", "tenure_cap_years"], ["education", "certificate"])
+        if node is None:
+            return None
+        money = lambda v, p: self.money(v, p)  # noqa: E731
+        edu = self.code_map(node.get("education"), f"{path}.education", codes.EDUCATION, money)
+        cert = self.code_map(node.get("certificate"), f"{path}.certificate", codes.CERTIFICATE, money)
+        per_year = self.money(node.get("tenure_per_year"), f"{path}.tenure_per_year") if "tenure_per_year" in node else None
+        cap = self.integer(node.get("tenure_cap_years"), f"{path}.tenure_cap_years", maximum=100) if "tenure_cap_years" in node else None
+        if None in (edu, cert, per_year, cap):
+            return None
+        return Allowances(edu, cert, per_year, cap)
+
+    def performance(self, raw: Any, path: str) -> Performance | None:
+        keys = ["withheld_share", "payout_months", "factors", "default_assessment", "tax_method"]
+        node = self.mapping(raw, path, keys)
+        if node is None:
+            return None
+        share = self.rate(node.get("withheld_share"), f"{path}.withheld_share", maximum=RATE_SCALE) if "withheld_share" in node else None
+        months = None
+        if "payout_months" in node:
+            raw_months = node["payout_months"]
+            mpath = f"{path}.payout_months"
+            if not isinstance(raw_months, list) or not raw_months:
+                self.problem(mpath, "must be a non-empty list of months (1–12) that includes 12")
+            else:
+                parsed = [self.integer(m, f"{mpath}[{i}]", minimum=1, maximum=12) for i, m in enumerate(raw_months)]
+                if None not in parsed:
+                    if len(set(parsed)) != len(parsed):
+                        self.problem(mpath, f"{parsed} lists a month twice")
+                    elif 12 not in parsed:
+                        self.problem(mpath, f"{parsed} must include 12, so that no reserve crosses a year end")
+                    else:
+                        months = tuple(sorted(parsed))
+        factors = None
+        if "factors" in node:
+            fpath = f"{path}.factors"
+            rate = lambda v, p: self.rate(v, p, maximum=10 * RATE_SCALE)  # noqa: E731
+            factors = self.code_map(node["factors"], fpath, codes.ASSESSMENT, rate)
+            if factors is not None:
+                missing = [a for a in codes.ASSESSMENT if a not in factors]
+                if missing:
+                    self.problem(fpath, f"has no factor for {', '.join(missing)}")
+                    factors = None
+        default = self.choice(node.get("default_assessment"), f"{path}.default_assessment", codes.ASSESSMENT) if "default_assessment" in node else None
+        method = self.choice(node.get("tax_method"), f"{path}.tax_method", ("SEPARATE", "CUMULATIVE")) if "tax_method" in node else None
+        if None in (share, months, factors, default, method):
+            return None
+        return Performance(share, months, factors, default, method)
+
+    def _base(self, node: dict, path: str) -> tuple[int | None, int | None]:
+        floor = self.money(node.get("base_floor"), f"{path}.base_floor") if "base_floor" in node else None
+        ceiling = self.money(node.get("base_ceiling"), f"{path}.base_ceiling") if "base_ceiling" in node else None
+        if floor is not None and ceiling is not None and floor > ceiling:
+            self.problem(f"{path}.base_floor", f"{format_fen(floor)} is above base_ceiling {format_fen(ceiling)}")
+            return None, None
+        return floor, ceiling
+
+    def social_insurance(self, raw: Any, path: str) -> SocialInsurance | None:
+        node = self.mapping(raw, path, ["base_floor", "base_ceiling", "employee", "employer"])
+        if node is None:
+            return None
+        floor, ceiling = self._base(node, path)
+        rate = lambda v, p: self.rate(v, p, maximum=RATE_SCALE)  # noqa: E731
+        employee = self.code_map(node.get("employee"), f"{path}.employee", codes.SI_EMPLOYEE_ITEMS, rate)
+        employer = self.code_map(node.get("employer"), f"{path}.employer", codes.SI_EMPLOYER_ITEMS, rate)
+        if None in (floor, ceiling, employee, employer):
+            return None
+        return SocialInsurance(floor, ceiling, employee, employer)
+
+    def housing_fund(self, raw: Any, path: str) -> HousingFund | None:
+        node = self.mapping(raw, path, ["base_floor", "base_ceiling", "employee", "employer"])
+        if node is None:
+            return None
+        floor, ceiling = self._base(node, path)
+        employee = self.rate(node.get("employee"), f"{path}.employee", maximum=RATE_SCALE) if "employee" in node else None
+        employer = self.rate(node.get("employer"), f"{path}.employer", maximum=RATE_SCALE) if "employer" in node else None
+        if None in (floor, ceiling, employee, employer):
+            return None
+        return HousingFund(floor, ceiling, employee, employer)
+
+    def brackets(self, raw: Any, path: str) -> tuple[Bracket, ...] | None:
+        if not isinstance(raw, list) or not raw:
+            self.problem(path, f"must be a non-empty list of brackets, not {_describe(raw)}")
+            return None
+        rows: list[Bracket] = []
+        ok = True
+        for i, item in enumerate(raw):
+            bpath = f"{path}[{i}]"
+            last = i == len(raw) - 1
+            node = self.mapping(item, bpath, ["rate", "quick_deduction"], ["upto"])
+            if node is None:
+                ok = False
+                continue
+            upto = None
+            if "upto" in node:
+                if last:
+                    self.problem(f"{bpath}.upto", "the last bracket must have no upto (it has no upper limit)")
+                    ok = False
+                else:
+                    upto = self.money(node["upto"], f"{bpath}.upto", minimum=1)
+                    if upto is None:
+                        ok = False
+            elif not last:
+                self.problem(f"{bpath}.upto", "is missing (only the last bracket has no upper limit)")
+                ok = False
+            rate = self.rate(node.get("rate"), f"{bpath}.rate", maximum=RATE_SCALE) if "rate" in node else None
+            quick = self.money(node.get("quick_deduction"), f"{bpath}.quick_deduction") if "quick_deduction" in node else None
+            if rate is None or quick is None:
+                ok = False
+                continue
+            if ok:
+                if rows and upto is not None and rows[-1].upto is not None and upto <= rows[-1].upto:
+                    self.problem(f"{bpath}.upto", f"{format_fen(upto)} must be above the previous bracket's {format_fen(rows[-1].upto)} (brackets ascend)")
+                    ok = False
+                    continue
+                rows.append(Bracket(upto, rate, quick))
+        return tuple(rows) if ok else None
+
+    def income_tax(self, raw: Any, path: str) -> IncomeTax | None:
+        node = self.mapping(raw, path, ["monthly_basic_deduction", "brackets", "bonus_brackets"])
+        if node is None:
+            return None
+        basic = self.money(node.get("monthly_basic_deduction"), f"{path}.monthly_basic_deduction") if "monthly_basic_deduction" in node else None
+        brackets = self.brackets(node.get("brackets"), f"{path}.brackets") if "brackets" in node else None
+        bonus = self.brackets(node.get("bonus_brackets"), f"{path}.bonus_brackets") if "bonus_brackets" in node else None
+        if None in (basic, brackets, bonus):
+            return None
+        return IncomeTax(basic, brackets, bonus)
+
+    def staffing(self, raw: Any, path: str) -> Staffing | None:
+        optional = ["min_workers", "max_workers", "households_per_worker", "workers_per_10k_residents", "households_per_grid"]
+        node = self.mapping(raw, path, ["chief_positions", "deputy_positions"], optional)
+        if node is None:
+            return None
+        before = len(self.problems)
+        chief = self.integer(node.get("chief_positions"), f"{path}.chief_positions", maximum=100) if "chief_positions" in node else None
+        values: dict[str, int | None] = {}
+        for key in ("min_workers", "max_workers"):
+            if node.get(key) is not None:
+                values[key] = self.integer(node[key], f"{path}.{key}", maximum=100_000)
+        for key in ("households_per_worker", "households_per_grid"):
+            if node.get(key) is not None:
+                values[key] = self.integer(node[key], f"{path}.{key}", minimum=1)
+        if node.get("workers_per_10k_residents") is not None:
+            values["workers_per_10k_residents"] = self.rate(
+                node["workers_per_10k_residents"], f"{path}.workers_per_10k_residents", maximum=10_000 * RATE_SCALE
+            )
+        if values.get("min_workers") is not None and values.get("max_workers") is not None:
+            if values["min_workers"] > values["max_workers"]:
+                self.problem(f"{path}.min_workers", f"{values['min_workers']} is above max_workers {values['max_workers']}")
+        deputies: list[DeputyRule] = []
+        if "deputy_positions" in node:
+            dpath = f"{path}.deputy_positions"
+            raw_rows = node["deputy_positions"]
+            if raw_rows is None:
+                raw_rows = []
+            if not isinstance(raw_rows, list):
+                self.problem(dpath, f"must be a list of {{min_required, count}} rows, not {_describe(raw_rows)}")
+            else:
+                for i, item in enumerate(raw_rows):
+                    row = self.mapping(item, f"{dpath}[{i}]", ["min_required", "count"])
+                    if row is None or "min_required" not in row or "count" not in row:
+                        continue
+                    lo = self.integer(row["min_required"], f"{dpath}[{i}].min_required")
+                    count = self.integer(row["count"], f"{dpath}[{i}].count", maximum=1000)
+                    if lo is None or count is None:
+                        continue
+                    if deputies and lo <= deputies[-1].min_required:
+                        self.problem(f"{dpath}[{i}].min_required", f"{lo} must be above the previous row's {deputies[-1].min_required} (rows ascend)")
+                        continue
+                    deputies.append(DeputyRule(lo, count))
+        if len(self.problems) > before or chief is None:
+            return None
+        return Staffing(chief_positions=chief, deputy_positions=tuple(deputies), **values)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def _rate_text(scaled: int) -> str:
+    return format_rate(scaled)
