@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from .codes import CHIEF_POST, DEPUTY_POST, STAFF_POST
-from .engine import compute_periods
+from .engine import CHUNK_SIZE, compute_periods
 from .money import format_fen
 from .periods import Period
 from .policy import Policy
@@ -56,8 +56,8 @@ class BudgetRow:
 def annual_employer_cost(policy: Policy, population: Population, year: int) -> np.ndarray:
     """Σ of each worker's monthly ``employer_cost`` over the year (fen per worker)."""
     total = np.zeros(len(population), dtype=np.int64)
-    for month in compute_periods(policy, population, Period(year, 1), Period(year, 12)):
-        total += month.employer_cost
+    for month in compute_periods(policy, population, Period(year, 1), Period(year, 12), chunk_size=CHUNK_SIZE):
+        total[month.offset : month.offset + len(month.paid)] += month.employer_cost
     return total
 
 

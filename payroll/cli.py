@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .budget import BUDGET_COLUMNS, compute_budget
-from .csvio import payslips_csv, read_communities, read_workers, rows_csv
+from .csvio import payslips_csv_bytes, read_communities, read_workers, rows_csv
 from .engine import EngineError, compute_periods
 from .explain import explain_month, explanation_text
 from .money import MoneyFormatError, parse_rate
@@ -31,6 +31,10 @@ PROG = "community-payroll"
 DATA = Path(__file__).with_name("data")
 EXAMPLE_WORKERS = DATA / "examples" / "workers.csv"
 EXAMPLE_COMMUNITIES = DATA / "examples" / "communities.csv"
+
+
+#: Workers per block when quoting: a block's months are held while formatted.
+QUOTE_CHUNK_SIZE = 16_384
 
 
 class UsageError(Exception):
@@ -92,17 +96,19 @@ def _read_communities(args: argparse.Namespace):
     return result.rows
 
 
-def _write(args: argparse.Namespace, text: str) -> None:
+def _write(args: argparse.Namespace, text: str | bytes) -> None:
     """Write the whole result, or nothing: a file is replaced atomically."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
     if not args.output or args.output == "-":
-        sys.stdout.write(text)
         sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
         return
     target = Path(args.output)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -115,8 +121,8 @@ def cmd_quote(args: argparse.Namespace) -> None:
         raise UsageError(f"--to {args.to} is before --from {args.from_}")
     workers = _read_workers(args, policy)
     population = Population.from_workers(workers, policy.post_keys)
-    results = list(compute_periods(policy, population, args.from_, args.to))
-    _write(args, payslips_csv(results, population.ids, policy.post_keys))
+    months = compute_periods(policy, population, args.from_, args.to, chunk_size=QUOTE_CHUNK_SIZE)
+    _write(args, payslips_csv_bytes(months, population.ids, policy.post_keys))
 
 
 def cmd_staffing(args: argparse.Namespace) -> None:

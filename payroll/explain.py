@@ -108,6 +108,12 @@ def _times_rate(fen: int, rate: int, divisor: int = 1) -> str:
     return exact_text(Decimal(int(fen)) * Decimal(int(rate)) / (Decimal(100 * RATE_SCALE) * divisor))
 
 
+def _minus_quick(fen: int, rate: int, quick: int) -> str:
+    """Exact ``amount × rate − quick_deduction`` in yuan."""
+    value = (Decimal(int(fen)) * Decimal(int(rate)) / RATE_SCALE - Decimal(int(quick))) / 100
+    return ("-" if value < 0 else "") + exact_text(abs(value))
+
+
 def _rounded(exact: str, fen: int) -> str:
     """``exact → R(exact)``, or just the amount when it needed no rounding."""
     if not exact.endswith("…") and Decimal(exact) == Decimal(int(fen)).scaleb(-2):
@@ -424,7 +430,8 @@ def explain_result(policy: Policy, result: MonthResult, i: int, worker: WorkerIn
         + (" (performance pay taxed separately)" if separate else "")
         + f"; cum_deduction = {_yuan(tax.monthly_basic_deduction)} × {n} + {_yuan(items)} = {_yuan(cum_deduction)}; "
         f"cum_taxable = {_yuan(taxable)}; bracket {b + 1} ({upto}): {_yuan(taxable)} × {format_rate(bracket.rate)} − "
-        f"{_yuan(bracket.quick_deduction)} = {_yuan(cum_tax)}; income_tax = max(0, {_yuan(cum_tax)} − {_yuan(before)}) = {_yuan(income_tax)}",
+        f"{_yuan(bracket.quick_deduction)} = " + _rounded(_minus_quick(taxable, bracket.rate, bracket.quick_deduction), cum_tax)
+        + f"; income_tax = max(0, {_yuan(cum_tax)} − {_yuan(before)}) = {_yuan(income_tax)}",
         _yuan(income_tax),
         ("income_tax.monthly_basic_deduction", _yuan(tax.monthly_basic_deduction)),
         (f"income_tax.brackets[{b}].rate", format_rate(bracket.rate)),
@@ -440,7 +447,8 @@ def explain_result(policy: Policy, result: MonthResult, i: int, worker: WorkerIn
             "§9",
             "max(0, R(performance_pay × rate − quick_deduction)) of the first bonus bracket whose upto ≥ performance_pay / 12",
             f"{_yuan(perf_pay)} / 12 = {exact_text(Decimal(perf_pay) / 1200)}: bonus bracket {bb + 1} ({upto}); "
-            f"{_yuan(perf_pay)} × {format_rate(row.rate)} − {_yuan(row.quick_deduction)} = {_yuan(bonus_tax)}",
+            f"{_yuan(perf_pay)} × {format_rate(row.rate)} − {_yuan(row.quick_deduction)} = "
+            + _rounded(_minus_quick(perf_pay, row.rate, row.quick_deduction), bonus_tax),
             _yuan(bonus_tax),
             ("performance.tax_method", perf.tax_method),
             (f"income_tax.bonus_brackets[{bb}].rate", format_rate(row.rate)),

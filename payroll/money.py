@@ -14,6 +14,7 @@ ints and, with the same names prefixed ``np_``, on int64 numpy arrays.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import numpy as np
@@ -34,6 +35,18 @@ class MoneyFormatError(ValueError):
 
 
 def parse_fen(text: str | int | float | Decimal) -> int:
+    """Parse yuan (``"3520.48"``, ``"36000"``, ``-1.5``) into integer fen; see :func:`_parse_fen`."""
+    if type(text) is str:  # the common case, cached: files repeat the same amounts
+        return _parse_fen_text(text)
+    return _parse_fen(text)
+
+
+@lru_cache(maxsize=16384)
+def _parse_fen_text(text: str) -> int:
+    return _parse_fen(text)
+
+
+def _parse_fen(text: str | int | float | Decimal) -> int:
     """Parse yuan (``"3520.48"``, ``"36000"``, ``-1.5``) into integer fen.
 
     Accepts at most two decimals; anything else (``"1.234"``, ``"12,00"``,

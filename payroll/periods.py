@@ -93,6 +93,15 @@ def parse_date(text: str) -> dt.date:
         return text.date()
     if isinstance(text, dt.date):
         return text
+    if isinstance(text, str) and len(text) == 10 and text[4] == "-" and text[7] == "-":
+        # Fast path for ISO dates (most of every file); errors take the path below.
+        try:
+            value = dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if value.year >= 1900:
+                return value
     match = _DATE_RE.match(str(text).strip())
     if not match:
         raise PeriodFormatError(f"{text!r} is not a date in the form YYYY-MM-DD")

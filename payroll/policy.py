@@ -709,6 +709,10 @@ class _Reader:
         money = lambda v, p: self.money(v, p)  # noqa: E731
         edu = self.code_map(node.get("education"), f"{path}.education", codes.EDUCATION, money)
         cert = self.code_map(node.get("certificate"), f"{path}.certificate", codes.CERTIFICATE, money)
+        if cert and "NONE" in cert:
+            # §4.4 pays the allowance only for a certificate that counts; NONE never does.
+            self.problem(f"{path}.certificate.NONE", "a certificate allowance is paid only for a registered certificate; remove this entry")
+            cert = None
         per_year = self.money(node.get("tenure_per_year"), f"{path}.tenure_per_year") if "tenure_per_year" in node else None
         cap = self.integer(node.get("tenure_cap_years"), f"{path}.tenure_cap_years", maximum=100) if "tenure_cap_years" in node else None
         if None in (edu, cert, per_year, cap):

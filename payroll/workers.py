@@ -121,10 +121,6 @@ class WorkerInput:
         }
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 class _FieldReader:
     def __init__(self, fields: Mapping[str, Any]):
         self.fields = fields
@@ -135,7 +131,9 @@ class _FieldReader:
 
     def raw(self, name: str) -> Any:
         value = self.fields.get(name)
-        return None if _blank(value) else (value.strip() if isinstance(value, str) else value)
+        if type(value) is str:
+            return value.strip() or None
+        return value
 
     def text(self, name: str, required: bool = False, max_length: int = 64) -> str | None:
         value = self.raw(name)
@@ -381,6 +379,15 @@ class Population:
             opening_reserve=arr(w.opening.reserve if w.opening else 0 for w in workers),
             post_keys=tuple(post_keys),
         )
+
+    def slice(self, start: int, stop: int) -> Population:
+        """Workers ``start`` to ``stop`` (views, no copy)."""
+        values = {
+            name: getattr(self, name)[start:stop]
+            for name in self.__dataclass_fields__
+            if name != "post_keys"
+        }
+        return Population(post_keys=self.post_keys, **values)
 
     def take(self, index: np.ndarray) -> Population:
         """The sub-population at the given positions (in that order)."""

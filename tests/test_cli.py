@@ -1,0 +1,152 @@
+"""The command line: help, bad input, --skip-bad-rows, --output."""
+
+from __future__ import annotations
+
+import pytest
+
+from payroll.cli import main
+
+from .conftest import EXAMPLES
+
+HEADER = ("worker_id,community_id,name,post,service_start,service_end,prior_service_years,education,certificate,"
+          "certificate_date,incompetent_years,assessment,special_deduction_monthly,previous_monthly_pay")
+GOOD = "W1,C01,甲,STAFF,2020-01-01,,0,BACHELOR,NONE,,0,,0,"
+
+
+def write_workers(tmp_path, *rows: str, header: str = HEADER):
+    path = tmp_path / "workers.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize(
+    "row,message",
+    [
+        ("W2,C01,乙,BOSS,2020-01-01,,0,,NONE,,0,,0,", "line 3 (worker W2): post: 'BOSS' is not a post of the policy"),
+        ("W2,C01,乙,STAFF,2020-01-01,,-2,,NONE,,0,,0,", "line 3 (worker W2): prior_service_years: -2 must not be negative"),
+        ("W2,C01,乙,STAFF,2020-01-01,2019-05-01,0,,NONE,,0,,0,",
+         "line 3 (worker W2): service_end: 2019-05-01 is before service_start 2020-01-01"),
+        ("W2,C01,乙,STAFF,2020-1-32,,0,,NONE,,0,,0,", "line 3 (worker W2): service_start: '2020-1-32' is not a valid date"),
+        ("W2,C01,乙,STAFF,2020-01-01,,0,,NONE,,0,,12.345,",
+         "line 3 (worker W2): special_deduction_monthly: '12.345' is not an amount of yuan"),
+        ("W2,C01,乙,STAFF,2020-01-01,,0,,SOCIAL_WORKER,,0,,0,",
+         "line 3 (worker W2): certificate_date: is required for certificate SOCIAL_WORKER"),
+        ("W2,C01,乙,STAFF,2020-01-01,,0,PHD,NONE,,0,,0,", "line 3 (worker W2): education: 'PHD' is not one of"),
+        ("W1,C01,乙,STAFF,2020-01-01,,0,,NONE,,0,,0,", "line 3 (worker W1): worker_id: 'W1' already appears on line 2"),
+    ],
+)
+def test_bad_input_is_refused_in_one_line_with_exit_status_2(tmp_path, capsys, row, message):
+    workers = write_workers(tmp_path, GOOD, row)
+    output = tmp_path / "out.csv"
+    code, out, err = run(capsys, "quote", "--workers", workers, "--from", "2026-01", "--to", "2026-01",
+                         "--output", str(output))
+    assert code == 2
+    assert out == ""
+    assert not output.exists()  # no partial output
+    assert err.count("\n") == 1
+    assert err.startswith("community-payroll: error: workers.csv ")
+    assert message in err
+
+
+def test_skip_bad_rows_computes_the_good_ones_and_reports_each_bad_one(tmp_path, capsys):
+    workers = write_workers(
+        tmp_path,
+        GOOD,
+        "W2,C01,乙,BOSS,2020-01-01,,0,,NONE,,0,,0,",
+        "W3,C01,丙,STAFF,2020-01-01,,0,,NONE,,0,,0,",
+        "W4,C01,丁,STAFF,2020-13-01,,0,,NONE,,0,,0,",
+    )
+    code, out, err = run(capsys, "quote", "--workers", workers, "--from", "2026-01", "--to", "2026-01",
+                         "--skip-bad-rows")
+    assert code == 0
+    assert [line.split(",")[0] for line in out.splitlines()[1:]] == ["W1", "W3"]
+    lines = err.strip().splitlines()
+    assert len(lines) == 2
+    assert "skipped workers.csv line 3 (worker W2): post:" in lines[0]
+    assert "skipped workers.csv line 5 (worker W4): service_start:" in lines[1]
+
+
+def test_unknown_column_is_refused(tmp_path, capsys):
+    workers = write_workers(tmp_path, "W1,STAFF,2020-01-01,BACHELOR", header="worker_id,post,service_start,educaton")
+    code, _, err = run(capsys, "quote", "--workers", workers, "--from", "2026-01", "--to", "2026-01")
+    assert code == 2
+    assert "workers.csv line 1: educaton: is not a known column" in err
+
+
+def test_missing_column_and_bom(tmp_path, capsys):
+    path = tmp_path / "w.csv"
+    path.write_text("\ufeffworker_id,post\nW1,STAFF\n", encoding="utf-8")
+    code, _, err = run(capsys, "quote", "--workers", str(path), "--from", "2026-01", "--to", "2026-01")
+    assert code == 2
+    assert "w.csv line 1: service_start: column is missing" in err
+    path.write_text("\ufeffworker_id,post,service_start\nW1,STAFF,2026-01-01\n", encoding="utf-8")
+    code, out, _ = run(capsys, "quote", "--workers", str(path), "--from", "2026-01", "--to", "2026-01")
+    assert code == 0 and out.splitlines()[1].startswith("W1,2026-01,STAFF,1,0,31,")
+
+
+def test_invalid_policy_is_refused_with_its_paths(tmp_path, capsys):
+    policy = tmp_path / "p.yaml"
+    text = (EXAMPLES.parent / "policy-example.yaml").read_text(encoding="utf-8")
+    policy.write_text(text.replace("CHIEF: {title: 正职（书记、主任）, min_grade: 5, max_grade: 16}",
+                                   "CHIEF: {title: 正职（书记、主任）, min_grade: 5, max_grade: 17}"), encoding="utf-8")
+    code, out, err = run(capsys, "quote", "--policy", str(policy), "--from", "2026-01", "--to", "2026-01")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1
+    assert ("invalid policy document: versions[0].posts.CHIEF.max_grade: 17 is above the 16 grades of this table; "
+            "versions[1].posts.CHIEF.max_grade: 17 is above the 16 grades of this table") in err
+
+
+def test_period_outside_every_version(capsys):
+    code, _, err = run(capsys, "quote", "--from", "2024-12", "--to", "2025-01")
+    assert code == 2
+    assert ("no version is in force for 2024-01, which the year-to-date income tax of 2024-12 needs "
+            "(worker W001 is paid in 2024-01 and has no opening balances through it)") in err
+
+
+def test_to_before_from(capsys):
+    code, _, err = run(capsys, "quote", "--from", "2026-05", "--to", "2026-04")
+    assert code == 2 and "--to 2026-04 is before --from 2026-05" in err
+
+
+def test_staffing_refuses_a_worker_of_an_unknown_community(tmp_path, capsys):
+    workers = write_workers(tmp_path, "W1,C99,甲,STAFF,2020-01-01,,0,,NONE,,0,,0,")
+    code, _, err = run(capsys, "staffing", "--communities", str(EXAMPLES / "communities.csv"), "--workers", workers,
+                       "--date", "2026-11-01")
+    assert code == 2
+    assert "worker W1: community_id: 'C99' is not one of the communities given" in err
+
+
+def test_output_file_is_written_whole(tmp_path, capsys):
+    output = tmp_path / "payslips.csv"
+    code, out, _ = run(capsys, "quote", "--from", "2026-01", "--to", "2026-12", "--output", str(output))
+    assert code == 0 and out == ""
+    assert output.read_text(encoding="utf-8") == (EXAMPLES / "payslips-2026.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["quote", "staffing", "budget", "explain"])
+def test_every_subcommand_has_bilingual_help(capsys, command):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    assert "--policy" in text and "政策文件" in text
+
+
+def test_explain_prints_every_line(capsys):
+    code, out, _ = run(capsys, "explain", "--worker", "W001", "--period", "2026-12")
+    assert code == 0
+    assert "§4.1 岗位等级工资 Grade pay (grade_pay) = 5532.18" in out
+    assert "40234.00 × 1.65 / 12 = 5532.175 → 5532.18" in out
+    assert "versions[1].grades.coefficients[10] = 1.65" in out
+    assert "bonus bracket 1 (up to 3000.00); 15932.74 × 0.03 − 0.00 = 477.9822 → 477.98" in out
+
+
+def test_explain_a_month_without_payslip(capsys):
+    code, _, err = run(capsys, "explain", "--worker", "W003", "--period", "2026-02")
+    assert code == 2 and "worker W003 has no payslip in 2026-02" in err

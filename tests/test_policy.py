@@ -1,0 +1,197 @@
+"""Policy documents: loading, validation with paths, versions in force."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+import pytest
+import yaml
+
+from payroll.periods import Period
+from payroll.policy import NoVersionInForce, PolicyError, parse_policy, parse_policy_text
+from payroll.policy import example_policy as shipped_example_policy
+
+from .conftest import example_document
+
+
+def problems_of(doc) -> list[str]:
+    with pytest.raises(PolicyError) as info:
+        parse_policy(doc)
+    return info.value.problems
+
+
+def test_example_policy_loads_with_two_versions(example_policy):
+    assert example_policy.id == "example-county-16"
+    assert [v.effective_from for v in example_policy.versions] == [dt.date(2025, 1, 1), dt.date(2026, 1, 1)]
+    v = example_policy.versions[1]
+    assert v.base_income_annual == 4_023_400
+    assert v.grades.count == 16
+    assert v.grades.coefficients[10] == 1_650_000
+    assert v.posts["CHIEF"].min_grade == 5 and v.posts["CHIEF"].max_grade == 16
+    assert v.social_insurance.employee == {"pension": 80_000, "medical": 20_000, "unemployment": 3_000}
+    assert v.income_tax.brackets[-1].upto is None
+    assert v.income_tax.brackets[0].upto == 3_600_000
+    assert v.staffing.deputy_positions[1].min_required == 9
+
+
+def test_shipped_example_policy_is_the_spec_example(example_policy):
+    assert shipped_example_policy().versions == example_policy.versions
+
+
+def test_version_in_force(example_policy):
+    assert example_policy.version_for(Period(2025, 12)).effective_from == dt.date(2025, 1, 1)
+    assert example_policy.version_for(Period(2026, 1)).effective_from == dt.date(2026, 1, 1)
+    assert example_policy.version_for(Period(2031, 5)).effective_from == dt.date(2026, 1, 1)
+
+
+def test_no_version_in_force_names_the_period(example_policy):
+    with pytest.raises(NoVersionInForce, match=r"no version is in force for 2024-12 \(the first takes effect on 2025-01-01\)"):
+        example_policy.version_for(Period(2024, 12))
+
+
+def test_mid_month_effective_date_applies_from_the_next_month():
+    doc = example_document()
+    doc["versions"][1]["effective_from"] = "2026-01-15"
+    policy = parse_policy(doc)
+    assert policy.version_for(Period(2026, 1)).effective_from == dt.date(2025, 1, 1)
+    assert policy.version_for(Period(2026, 2)).effective_from == dt.date(2026, 1, 15)
+
+
+def test_max_grade_above_the_table_is_reported_with_its_path():
+    doc = example_document()
+    doc["versions"][1]["posts"]["CHIEF"]["max_grade"] = 17
+    assert problems_of(doc) == ["versions[1].posts.CHIEF.max_grade: 17 is above the 16 grades of this table"]
+
+
+def test_every_problem_is_listed_at_once():
+    doc = example_document()
+    v0, v1 = doc["versions"]
+    del v0["base_income_annual"]
+    v0["performance"]["payout_months"] = [6]
+    v1["grades"]["coefficients"][3] = "abc"
+    v1["social_insurance"]["employee"]["maternity"] = "0.01"
+    v1["income_tax"]["brackets"][2]["upto"] = "100000"
+    v1["staffing"]["min_workers"] = -1
+    v1["allowances"]["education"]["PHD"] = "100.00"
+    v1["unexpected"] = 1
+    assert problems_of(doc) == [
+        "versions[0].base_income_annual: is missing",
+        "versions[0].performance.payout_months: [6] must include 12, so that no reserve crosses a year end",
+        "versions[1].unexpected: is not a known key (expected one of: accident_insurance_annual, allowances, "
+        "base_income_annual, community_funds, conversion, effective_from, grades, housing_fund, income_tax, "
+        "notes, performance, posts, promotion, social_insurance, source, staffing)",
+        "versions[1].grades.coefficients[3]: 'abc' is not a decimal number with at most 6 decimal places",
+        "versions[1].allowances.education.PHD: is not a known code (expected one of: SECONDARY, JUNIOR_COLLEGE, "
+        "BACHELOR, MASTER, DOCTOR)",
+        "versions[1].social_insurance.employee.maternity: is not a known code (expected one of: pension, medical, "
+        "unemployment)",
+        "versions[1].income_tax.brackets[2].upto: 100000.00 must be above the previous bracket's 144000.00 "
+        "(brackets ascend)",
+        "versions[1].staffing.min_workers: -1 must not be below 0",
+    ]
+
+
+@pytest.mark.parametrize(
+    "path,value,problem",
+    [
+        ("grades.count", 16, None),
+        ("grades.count", 18, "versions[1].grades.coefficients: has 16 coefficients for a 18-grade table (count: 18)"),
+        ("base_income_annual", "40234.005", "versions[1].base_income_annual: '40234.005' is not an amount of yuan "
+         "with at most two decimals (e.g. 3520.48)"),
+        ("base_income_annual", True, "versions[1].base_income_annual: True is not an amount of yuan"),
+        ("performance.withheld_share", "1.5", "versions[1].performance.withheld_share: 1.5 must not be above 1"),
+        ("performance.withheld_share", "0.1234567", "versions[1].performance.withheld_share: '0.1234567' is not a "
+         "decimal number with at most 6 decimal places"),
+        ("performance.payout_months", [12, 12], "versions[1].performance.payout_months: [12, 12] lists a month twice"),
+        ("performance.payout_months", [13], "versions[1].performance.payout_months[0]: 13 must not be above 12"),
+        ("performance.factors", {"EXCELLENT": "1.2"}, "versions[1].performance.factors: has no factor for COMPETENT, "
+         "BASIC, INCOMPETENT"),
+        ("performance.tax_method", "ANNUAL", "versions[1].performance.tax_method: 'ANNUAL' is not one of SEPARATE, "
+         "CUMULATIVE"),
+        ("promotion.years_per_grade", 0, "versions[1].promotion.years_per_grade: 0 must not be below 1"),
+        ("promotion.bonus_combine", "MIN", "versions[1].promotion.bonus_combine: 'MIN' is not one of SUM, MAX"),
+        ("posts.CHIEF.min_grade", 0, "versions[1].posts.CHIEF.min_grade: 0 must not be below 1"),
+        ("posts.STAFF.min_grade", 13, "versions[1].posts.STAFF.min_grade: 13 is above max_grade 12"),
+        ("posts", {"chief": {"min_grade": 1, "max_grade": 2}}, "versions[1].posts.chief: a post key must be "
+         "upper-case letters, digits and '_' (e.g. CHIEF)"),
+        ("social_insurance.base_floor", "30000.00", "versions[1].social_insurance.base_floor: 30000.00 is above "
+         "base_ceiling 20000.00"),
+        ("income_tax.brackets", [{"upto": "1000", "rate": "0.03", "quick_deduction": "0"}],
+         "versions[1].income_tax.brackets[0].upto: the last bracket must have no upto (it has no upper limit)"),
+        ("income_tax.bonus_brackets", [{"rate": "0.03", "quick_deduction": "0"}, {"rate": "0.1", "quick_deduction": "0"}],
+         "versions[1].income_tax.bonus_brackets[0].upto: is missing (only the last bracket has no upper limit)"),
+        ("grades.coefficients", ["1.00", "0.90"], "versions[1].grades.coefficients[1]: 0.9 for grade 2 is below 1 "
+         "for grade 1; coefficients must not decrease"),
+        ("effective_from", "2026-13-01", "versions[1].effective_from: '2026-13-01' is not a valid date (month must "
+         "be in 1..12)"),
+        ("staffing.deputy_positions", [{"min_required": 9, "count": 2}, {"min_required": 1, "count": 1}],
+         "versions[1].staffing.deputy_positions[1].min_required: 1 must be above the previous row's 9 (rows ascend)"),
+        ("conversion.protect_previous_pay", "yes", "versions[1].conversion.protect_previous_pay: must be true or "
+         "false, not str 'yes'"),
+    ],
+)
+def test_single_problem_reports(path, value, problem):
+    doc = example_document()
+    node = doc["versions"][1]
+    keys = path.split(".")
+    for key in keys[:-1]:
+        node = node[key]
+    node[keys[-1]] = value
+    if path == "grades.coefficients":
+        for post in doc["versions"][1]["posts"].values():
+            post["min_grade"], post["max_grade"] = 1, 2
+    if problem is None:
+        parse_policy(doc)
+    else:
+        assert problems_of(doc) == [problem]
+
+
+def test_duplicate_effective_dates_are_refused():
+    doc = example_document()
+    doc["versions"][1]["effective_from"] = doc["versions"][0]["effective_from"]
+    assert problems_of(doc) == ["versions[1].effective_from: 2025-01-01 is also the date of versions[0]"]
+
+
+def test_versions_may_be_listed_in_any_order():
+    doc = example_document()
+    doc["versions"].reverse()
+    policy = parse_policy(doc)
+    assert [v.effective_from.year for v in policy.versions] == [2025, 2026]
+    assert policy.versions[0].path == "versions[1]"
+
+
+@pytest.mark.parametrize(
+    "text,problem",
+    [
+        ("", "the document is empty"),
+        ("- a\n- b\n", "must be a mapping of keys to values, not a list"),
+        ("id: x\ntitle: y\nversions: []\n", "versions: must be a non-empty list of versions"),
+        ("id: [\n", "line 2, column 1: not valid YAML"),
+    ],
+)
+def test_malformed_documents(text, problem):
+    with pytest.raises(PolicyError) as info:
+        parse_policy_text(text)
+    assert info.value.problems[0].startswith(problem)
+
+
+def test_unquoted_yaml_numbers_are_read_exactly():
+    doc = example_document()
+    doc["versions"][1]["base_income_annual"] = 40234.0
+    doc["versions"][1]["performance"]["withheld_share"] = 0.2
+    text = yaml.safe_dump(doc, allow_unicode=True)
+    policy = parse_policy_text(text)
+    assert policy.versions[1].base_income_annual == 4_023_400
+    assert policy.versions[1].performance.withheld_share == 200_000
+
+
+def test_posts_come_from_the_document_in_order():
+    doc = example_document()
+    extra = copy.deepcopy(doc["versions"][1])
+    extra["effective_from"] = "2027-01-01"
+    extra["posts"]["ASSISTANT"] = {"title": "社区助理", "min_grade": 1, "max_grade": 8}
+    doc["versions"].append(extra)
+    policy = parse_policy(doc)
+    assert policy.post_keys == ("CHIEF", "DEPUTY", "STAFF", "ASSISTANT")
+    assert "ASSISTANT" not in policy.versions[0].posts
