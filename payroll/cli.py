@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .budget import BUDGET_COLUMNS, compute_budget
-from .csvio import payslips_csv_bytes, read_communities, read_workers, rows_csv
+from .csvio import payslips_csv_bytes, read_communities, read_population, read_workers, rows_csv
 from .engine import EngineError, compute_periods
 from .explain import explain_month, explanation_text
 from .money import MoneyFormatError, parse_rate
 from .periods import Period, PeriodFormatError, parse_date
 from .policy import NoVersionInForce, Policy, PolicyError, example_policy_path, load_policy
 from .staffing import STAFFING_COLUMNS, compute_staffing
-from .workers import InputError, Population
+from .workers import InputError
 
 PROG = "community-payroll"
 DATA = Path(__file__).with_name("data")
@@ -119,8 +119,11 @@ def cmd_quote(args: argparse.Namespace) -> None:
     policy = _load_policy(args)
     if args.to < args.from_:
         raise UsageError(f"--to {args.to} is before --from {args.from_}")
-    workers = _read_workers(args, policy)
-    population = Population.from_workers(workers, policy.post_keys)
+    path = _default_input(args.workers, EXAMPLE_WORKERS, "--workers")
+    read = read_population(path, policy.post_keys, skip_bad_rows=args.skip_bad_rows)
+    for problem in read.skipped:
+        print(f"{PROG}: skipped {_one_line(problem)}", file=sys.stderr)
+    population = read.population
     months = compute_periods(policy, population, args.from_, args.to, chunk_size=QUOTE_CHUNK_SIZE)
     _write(args, payslips_csv_bytes(months, population.ids, policy.post_keys))
 

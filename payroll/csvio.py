@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Iterable, Sequence, TypeVar
@@ -23,10 +24,11 @@ import numpy as np
 from .csvfast import Column, IntColumn, MoneyColumn, TextColumn, encode_rows
 from .engine import MONEY_COLUMNS, PAYSLIP_COLUMNS, MonthResult
 from .staffing import CommunityInput, community_from_fields
-from .workers import WORKER_FIELDS, FieldProblem, InputError, WorkerInput, worker_from_fields
+from .workers import WORKER_FIELDS, FieldProblem, InputError, Population, population_from_columns, worker_from_fields
 
 COMMUNITY_FIELDS = ("community_id", "name", "street", "households", "population")
 PAYSLIP_CSV_COLUMNS = ("worker_id", "period", *PAYSLIP_COLUMNS)
+WORKERS_REQUIRED = ("worker_id", "post", "service_start")
 
 T = TypeVar("T")
 
@@ -50,14 +52,17 @@ def _open_text(source: str | Path | IO[str]) -> tuple[IO[str], str, bool]:
     return handle, path.name, True
 
 
-def _read_rows(
-    source: str | Path | IO[str],
-    known: Sequence[str],
-    required: Sequence[str],
-    key: str,
-    parse: Callable[[dict, str], T],
-    skip_bad_rows: bool,
-) -> ReadResult:
+@dataclass
+class _Table:
+    """A CSV file's checked header and its non-blank rows with their line numbers."""
+
+    name: str
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+
+
+def _read_table(source: str | Path | IO[str], known: Sequence[str], required: Sequence[str]) -> _Table:
     handle, name, owned = _open_text(source)
     try:
         reader = csv.reader(handle)
@@ -80,52 +85,120 @@ def _read_rows(
         seen_twice = sorted({h for h in header if h and header.count(h) > 1})
         if seen_twice:
             raise InputError(f"{name} line 1", [FieldProblem(h, "column appears twice") for h in seen_twice])
-        result = ReadResult()
-        seen: dict[str, int] = {}
+        table = _Table(name, header, [], [])
         line = 1
         try:
             for values in reader:
                 line = reader.line_num
-                if not any(v.strip() for v in values):
-                    continue
-                where = f"{name} line {line}"
-                try:
-                    if len(values) > len(header):
-                        raise InputError(where, [FieldProblem("row", f"has {len(values)} cells for {len(header)} columns")])
-                    row = dict(zip(header, values))
-                    item = parse(row, where)
-                    item_key = getattr(item, key)
-                    if item_key in seen:
-                        raise InputError(
-                            f"{where} ({key.split('_')[0]} {item_key})",
-                            [FieldProblem(key, f"{item_key!r} already appears on line {seen[item_key]}")],
-                        )
-                    seen[item_key] = line
-                    result.rows.append(item)
-                except InputError as exc:
-                    if not skip_bad_rows:
-                        raise
-                    result.skipped.append(exc)
+                if "".join(values).strip():
+                    table.rows.append(values)
+                    table.lines.append(line)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InputError(f"{name} line {line + 1}", [FieldProblem("row", f"cannot be read as UTF-8 CSV ({exc})")]) from None
-        return result
+        return table
     finally:
         if owned:
             handle.close()
 
 
+def _too_long(table: _Table, i: int) -> InputError | None:
+    values = table.rows[i]
+    if len(values) > len(table.header):
+        return InputError(
+            f"{table.name} line {table.lines[i]}",
+            [FieldProblem("row", f"has {len(values)} cells for {len(table.header)} columns")],
+        )
+    return None
+
+
+def _read_rows(
+    source: str | Path | IO[str],
+    known: Sequence[str],
+    required: Sequence[str],
+    key: str,
+    parse: Callable[[dict, str], T],
+    skip_bad_rows: bool,
+) -> ReadResult:
+    table = _read_table(source, known, required)
+    result = ReadResult()
+    seen: dict[str, int] = {}
+    for i, values in enumerate(table.rows):
+        where = f"{table.name} line {table.lines[i]}"
+        try:
+            too_long = _too_long(table, i)
+            if too_long:
+                raise too_long
+            item = parse(dict(zip(table.header, values)), where)
+            item_key = getattr(item, key)
+            if item_key in seen:
+                raise InputError(
+                    f"{where} ({key.split('_')[0]} {item_key})",
+                    [FieldProblem(key, f"{item_key!r} already appears on line {seen[item_key]}")],
+                )
+            seen[item_key] = table.lines[i]
+            result.rows.append(item)
+        except InputError as exc:
+            if not skip_bad_rows:
+                raise
+            result.skipped.append(exc)
+    return result
+
+
 def read_workers(
     source: str | Path | IO[str], post_keys: Sequence[str] | None = None, skip_bad_rows: bool = False
 ) -> ReadResult:
-    """Read a workers CSV; ``post_keys`` are the posts the policy knows."""
+    """Read a workers CSV into :class:`~payroll.workers.WorkerInput` rows;
+    ``post_keys`` are the posts the policy knows."""
     return _read_rows(
         source,
         WORKER_FIELDS,
-        ("worker_id", "post", "service_start"),
+        WORKERS_REQUIRED,
         "worker_id",
         lambda row, where: worker_from_fields(row, where, post_keys),
         skip_bad_rows,
     )
+
+
+@dataclass
+class PopulationRead:
+    population: Population
+    community_ids: list[str | None]
+    skipped: list[InputError]
+
+
+def read_population(
+    source: str | Path | IO[str], post_keys: Sequence[str], skip_bad_rows: bool = False
+) -> PopulationRead:
+    """Read a workers CSV straight into an engine population, column by column.
+
+    Accepts and refuses exactly what :func:`read_workers` does, with the same
+    messages, several times faster on large files (see
+    :func:`payroll.workers.population_from_columns`).
+    """
+    table = _read_table(source, WORKER_FIELDS, WORKERS_REQUIRED)
+    long_rows = [(i, e) for i in range(len(table.rows)) if (e := _too_long(table, i))]
+    if long_rows:
+        dropped = {i for i, _ in long_rows}
+        keep = [i for i in range(len(table.rows)) if i not in dropped]
+    else:
+        keep = list(range(len(table.rows)))
+    rows = [table.rows[i] for i in keep] if long_rows else table.rows
+    lines = [table.lines[i] for i in keep] if long_rows else table.lines
+    width = len(table.header)
+    transposed = list(itertools.zip_longest(*rows, fillvalue="")) if rows else [()] * width
+    columns = {h: transposed[j] if rows else () for j, h in enumerate(table.header) if h}
+    read = population_from_columns(
+        columns,
+        len(rows),
+        post_keys,
+        lambda i: dict(zip(table.header, rows[i])),
+        table.name,
+        lines,
+    )
+    errors = sorted([(keep[i], e) for i, e in read.errors] + long_rows, key=lambda item: item[0])
+    if errors and not skip_bad_rows:
+        raise errors[0][1]
+    return PopulationRead(read.population, read.community_ids, [e for _, e in errors])
 
 
 def read_communities(source: str | Path | IO[str], skip_bad_rows: bool = False) -> ReadResult:

@@ -76,38 +76,11 @@ def synthetic_arrays(n: int, post_keys: Sequence[str], year: int, seed: int = 0)
     }
 
 
-def population_from_arrays(a: dict[str, np.ndarray], post_keys: Sequence[str]) -> Population:
-    n = len(a["post"])
-    starts = a["start_day"].astype("datetime64[D]")
-    month_index = starts.astype("datetime64[M]").astype(np.int64) + 1970 * 12
-    day_of_month = (starts - starts.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
-    zeros = np.zeros(n, dtype=np.int64)
-    return Population(
-        ids=np.array([f"S{i:07d}" for i in range(n)], dtype=object),
-        post=a["post"],
-        start_day=a["start_day"],
-        service_month0=month_index + (day_of_month > 1),
-        end_day=a["end_day"],
-        year_adjustment=a["prior"] - a["incompetent"],
-        education=a["education"],
-        certificate=a["certificate"],
-        certificate_day=a["certificate_day"],
-        assessment=a["assessment"],
-        special_deduction=a["special_deduction"],
-        previous_pay=a["previous_pay"],
-        opening_through=np.full(n, -1, dtype=np.int64),
-        opening_months=zeros,
-        opening_income=zeros,
-        opening_deductions=zeros,
-        opening_tax=zeros,
-        opening_reserve=zeros,
-        post_keys=tuple(post_keys),
-    )
-
-
 def synthetic_population(n: int, post_keys: Sequence[str], year: int, seed: int = 0) -> Population:
     """An engine population of ``n`` synthetic workers, built without Python loops."""
-    return population_from_arrays(synthetic_arrays(n, post_keys, year, seed), post_keys)
+    a = synthetic_arrays(n, post_keys, year, seed)
+    ids = np.array([f"S{i:07d}" for i in range(n)], dtype=object)
+    return Population.from_arrays(ids, post_keys, **a)
 
 
 def synthetic_worker_rows(

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from . import codes
-from .money import MAX_FEN, MoneyFormatError, format_fen, parse_fen
+from .money import MoneyFormatError, format_fen, parse_fen
 from .periods import NO_END_DAY, Period, PeriodFormatError, day_number, parse_date
 
 #: Every field of a worker input, in the order of ``examples/workers.csv``.
@@ -121,102 +121,177 @@ class WorkerInput:
         }
 
 
-class _FieldReader:
-    def __init__(self, fields: Mapping[str, Any]):
-        self.fields = fields
-        self.problems: list[FieldProblem] = []
+class _BadValue(ValueError):
+    """A field value that cannot be accepted; the message says why."""
 
-    def fail(self, name: str, message: str) -> None:
-        self.problems.append(FieldProblem(name, message))
 
-    def raw(self, name: str) -> Any:
-        value = self.fields.get(name)
-        if type(value) is str:
-            return value.strip() or None
-        return value
-
-    def text(self, name: str, required: bool = False, max_length: int = 64) -> str | None:
-        value = self.raw(name)
-        if value is None:
-            if required:
-                self.fail(name, "is required")
-            return None
+def _text(max_length: int) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
         value = str(value)
         if len(value) > max_length:
-            self.fail(name, f"is longer than {max_length} characters")
-            return None
+            raise _BadValue(f"is longer than {max_length} characters")
         return value
 
-    def date(self, name: str, required: bool = False) -> dt.date | None:
-        value = self.raw(name)
-        if value is None:
-            if required:
-                self.fail(name, "is required")
-            return None
-        try:
-            return parse_date(value)
-        except PeriodFormatError as exc:
-            self.fail(name, str(exc))
-            return None
+    return parse
 
-    def whole(self, name: str, default: int = 0, maximum: int = _MAX_YEARS) -> int:
-        value = self.raw(name)
-        if value is None:
-            return default
+
+def _date(value: Any) -> dt.date:
+    try:
+        return parse_date(value)
+    except PeriodFormatError as exc:
+        raise _BadValue(str(exc)) from None
+
+
+def _period(value: Any) -> Period:
+    try:
+        return Period.parse(str(value))
+    except PeriodFormatError as exc:
+        raise _BadValue(str(exc)) from None
+
+
+def _whole(maximum: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        original = value
         if isinstance(value, bool):
-            self.fail(name, f"{value!r} is not a whole number")
-            return default
+            raise _BadValue(f"{value!r} is not a whole number")
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, str):
             text = value[:-2] if value.endswith(".0") else value
             if not text.lstrip("+-").isdigit():
-                self.fail(name, f"{value!r} is not a whole number")
-                return default
+                raise _BadValue(f"{original!r} is not a whole number")
             value = int(text)
         if not isinstance(value, int):
-            self.fail(name, f"{value!r} is not a whole number")
-            return default
+            raise _BadValue(f"{original!r} is not a whole number")
         if value < 0:
-            self.fail(name, f"{value} must not be negative")
-            return default
+            raise _BadValue(f"{value} must not be negative")
         if value > maximum:
-            self.fail(name, f"{value} is above the largest accepted value {maximum}")
-            return default
+            raise _BadValue(f"{value} is above the largest accepted value {maximum}")
         return value
 
-    def money(self, name: str, default: int | None = 0) -> int | None:
-        value = self.raw(name)
-        if value is None:
-            return default
-        try:
-            fen = parse_fen(value)
-        except MoneyFormatError as exc:
-            self.fail(name, str(exc))
-            return default
-        if fen < 0:
-            self.fail(name, f"{format_fen(fen)} must not be negative")
-            return default
-        if fen > MAX_FEN:
-            self.fail(name, f"{format_fen(fen)} is above the largest accepted amount")
-            return default
-        return fen
+    return parse
 
-    def code(self, name: str, choices: Sequence[str], default: str | None) -> str | None:
-        value = self.raw(name)
-        if value is None:
-            return default
-        value = str(value).upper()
-        if value not in choices:
-            self.fail(name, f"{self.raw(name)!r} is not one of {', '.join(choices)}")
-            return default
-        return value
+
+def _money(value: Any) -> int:
+    try:
+        fen = parse_fen(value)
+    except MoneyFormatError as exc:
+        raise _BadValue(str(exc)) from None
+    if fen < 0:
+        raise _BadValue(f"{format_fen(fen)} must not be negative")
+    return fen
+
+
+def _code(choices: Sequence[str]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        code = str(value).upper()
+        if code not in choices:
+            raise _BadValue(f"{value!r} is not one of {', '.join(choices)}")
+        return code
+
+    return parse
+
+
+@dataclass(frozen=True)
+class _Spec:
+    parse: Callable[[Any], Any]
+    required: bool = False
+    default: Any = None
+
+
+#: How each field is read.  Both the row-by-row validator and the columnar
+#: reader use these, so they accept and refuse exactly the same values.
+FIELD_SPECS: dict[str, _Spec] = {
+    "worker_id": _Spec(_text(64), required=True),
+    "community_id": _Spec(_text(64)),
+    "name": _Spec(_text(100)),
+    "post": _Spec(_text(32), required=True),
+    "service_start": _Spec(_date, required=True),
+    "service_end": _Spec(_date),
+    "prior_service_years": _Spec(_whole(_MAX_YEARS), default=0),
+    "education": _Spec(_code(codes.EDUCATION), default="SECONDARY"),
+    "certificate": _Spec(_code(codes.CERTIFICATE), default="NONE"),
+    "certificate_date": _Spec(_date),
+    "incompetent_years": _Spec(_whole(_MAX_YEARS), default=0),
+    "assessment": _Spec(_code(codes.ASSESSMENT), default=None),
+    "special_deduction_monthly": _Spec(_money, default=0),
+    "previous_monthly_pay": _Spec(_money, default=None),
+    "opening_through": _Spec(_period),
+    "opening_months": _Spec(_whole(12), default=0),
+    "opening_income": _Spec(_money, default=0),
+    "opening_deductions": _Spec(_money, default=0),
+    "opening_tax": _Spec(_money, default=0),
+    "opening_reserve": _Spec(_money, default=0),
+}
+#: Marks a field whose value was refused (its problem is reported separately).
+_FAILED = object()
+
+
+def _clean(value: Any) -> Any:
+    """A blank cell is "not given" (None); text is stripped."""
+    if type(value) is str:
+        return value.strip() or None
+    return value
+
+
+def _read_field(name: str, value: Any) -> Any:
+    """The parsed value of one field; raises :class:`_BadValue` when refused."""
+    spec = FIELD_SPECS[name]
+    value = _clean(value)
+    if value is None:
+        if spec.required:
+            raise _BadValue("is required")
+        return spec.default
+    return spec.parse(value)
+
+
+def _cross_check(values: dict[str, Any], given: set[str], post_keys: Sequence[str] | None, raw_post: Any) -> list[FieldProblem]:
+    """Checks that involve more than one field.  ``values`` are parsed (refused
+    ones are ``_FAILED``); ``given`` names the fields that were not blank.
+    Upper-cases the post in ``values``."""
+    problems = []
+    post = values["post"]
+    if post not in (None, _FAILED):
+        post = values["post"] = post.upper()
+        if post_keys is not None and post not in post_keys:
+            problems.append(
+                FieldProblem("post", f"{_clean(raw_post)!r} is not a post of the policy ({', '.join(post_keys)})")
+            )
+    start, end = values["service_start"], values["service_end"]
+    if start not in (None, _FAILED) and end not in (None, _FAILED) and end < start:
+        problems.append(FieldProblem("service_end", f"{end.isoformat()} is before service_start {start.isoformat()}"))
+    certificate = values["certificate"]
+    if certificate not in (None, _FAILED, "NONE") and "certificate_date" not in given:
+        problems.append(FieldProblem("certificate_date", f"is required for certificate {certificate}"))
+    through = values["opening_through"]
+    if through is None:
+        opening = [f for f in OPENING_FIELDS[1:] if f in given]
+        if opening:
+            verb = "is" if len(opening) == 1 else "are"
+            problems.append(FieldProblem("opening_through", f"is required when {', '.join(opening)} {verb} given"))
+    elif through is not _FAILED:
+        months = values["opening_months"]
+        if months is not _FAILED and months > through.month:
+            problems.append(
+                FieldProblem("opening_months", f"{months} is more than the {through.month} months up to opening_through {through}")
+            )
+    return problems
+
+
+def _problem_order(problem: FieldProblem) -> int:
+    return WORKER_FIELDS.index(problem.field) if problem.field in WORKER_FIELDS else len(WORKER_FIELDS)
+
+
+def _where_label(where: str | None, worker_id: Any) -> str:
+    if worker_id in (None, _FAILED):
+        return where or "worker"
+    return f"{where} (worker {worker_id})" if where else f"worker {worker_id}"
 
 
 def worker_from_fields(
     fields: Mapping[str, Any],
     where: str | None = None,
-    post_keys: Iterable[str] | None = None,
+    post_keys: Sequence[str] | None = None,
 ) -> WorkerInput:
     """Validate one worker's fields; raise :class:`InputError` naming each bad field.
 
@@ -225,76 +300,52 @@ def worker_from_fields(
     the posts the policy knows, so that an unknown post is caught here rather
     than in the middle of a computation.
     """
-    r = _FieldReader(fields)
-    worker_id = r.text("worker_id", required=True)
-    post = r.text("post", required=True)
-    if post is not None:
-        post = post.upper()
-        if post_keys is not None and post not in set(post_keys):
-            r.fail("post", f"{r.raw('post')!r} is not a post of the policy ({', '.join(post_keys)})")
-    start = r.date("service_start", required=True)
-    end = r.date("service_end")
-    if start is not None and end is not None and end < start:
-        r.fail("service_end", f"{end.isoformat()} is before service_start {start.isoformat()}")
-    prior = r.whole("prior_service_years")
-    education = r.code("education", codes.EDUCATION, "SECONDARY")
-    certificate = r.code("certificate", codes.CERTIFICATE, "NONE")
-    certificate_date = r.date("certificate_date")
-    if certificate not in (None, "NONE") and certificate_date is None and not any(
-        p.field == "certificate_date" for p in r.problems
-    ):
-        r.fail("certificate_date", f"is required for certificate {certificate}")
-    incompetent = r.whole("incompetent_years")
-    assessment = r.code("assessment", codes.ASSESSMENT, None)
-    special = r.money("special_deduction_monthly")
-    previous = r.money("previous_monthly_pay", default=None)
-    opening = None
-    through_text = r.raw("opening_through")
-    if through_text is not None:
+    values: dict[str, Any] = {}
+    given: set[str] = set()
+    problems: list[FieldProblem] = []
+    for name in FIELD_SPECS:
+        raw = fields.get(name)
+        if _clean(raw) is not None:
+            given.add(name)
         try:
-            through = Period.parse(str(through_text))
-        except PeriodFormatError as exc:
-            r.fail("opening_through", str(exc))
-            through = None
-        months = r.whole("opening_months", maximum=12)
-        if through is not None:
-            if months > through.month:
-                r.fail("opening_months", f"{months} is more than the {through.month} months up to opening_through {through}")
-            opening = Opening(
-                through=through,
-                months=months,
-                income=r.money("opening_income"),
-                deductions=r.money("opening_deductions"),
-                tax=r.money("opening_tax"),
-                reserve=r.money("opening_reserve"),
-            )
-    else:
-        given = [f for f in OPENING_FIELDS[1:] if r.raw(f) is not None]
-        if given:
-            r.fail("opening_through", f"is required when {', '.join(given)} {'is' if len(given) == 1 else 'are'} given")
-    if r.problems:
-        label = where or "worker"
-        if worker_id and where:
-            label = f"{where} (worker {worker_id})"
-        elif worker_id:
-            label = f"worker {worker_id}"
-        raise InputError(label, r.problems)
+            values[name] = _read_field(name, raw)
+        except _BadValue as exc:
+            values[name] = _FAILED
+            problems.append(FieldProblem(name, str(exc)))
+    problems += _cross_check(values, given, post_keys, fields.get("post"))
+    if problems:
+        problems.sort(key=_problem_order)
+        raise InputError(_where_label(where, values["worker_id"]), problems)
+    return _worker_from_values(values)
+
+
+def _worker_from_values(values: Mapping[str, Any]) -> WorkerInput:
+    through = values["opening_through"]
     return WorkerInput(
-        worker_id=worker_id,
-        post=post,
-        service_start=start,
-        service_end=end,
-        prior_service_years=prior,
-        education=education,
-        certificate=certificate,
-        certificate_date=certificate_date,
-        incompetent_years=incompetent,
-        assessment=assessment,
-        special_deduction_monthly=special,
-        previous_monthly_pay=previous,
-        opening=opening,
-        community_id=r.text("community_id"),
-        name=r.text("name", max_length=100),
+        worker_id=values["worker_id"],
+        post=values["post"],
+        service_start=values["service_start"],
+        service_end=values["service_end"],
+        prior_service_years=values["prior_service_years"],
+        education=values["education"],
+        certificate=values["certificate"],
+        certificate_date=values["certificate_date"],
+        incompetent_years=values["incompetent_years"],
+        assessment=values["assessment"],
+        special_deduction_monthly=values["special_deduction_monthly"],
+        previous_monthly_pay=values["previous_monthly_pay"],
+        opening=None
+        if through is None
+        else Opening(
+            through=through,
+            months=values["opening_months"],
+            income=values["opening_income"],
+            deductions=values["opening_deductions"],
+            tax=values["opening_tax"],
+            reserve=values["opening_reserve"],
+        ),
+        community_id=values["community_id"],
+        name=values["name"],
     )
 
 
@@ -336,6 +387,58 @@ class Population:
 
     def __len__(self) -> int:
         return len(self.post)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        ids: np.ndarray,
+        post_keys: Sequence[str],
+        *,
+        post: np.ndarray,
+        start_day: np.ndarray,
+        end_day: np.ndarray,
+        prior: np.ndarray,
+        incompetent: np.ndarray,
+        education: np.ndarray,
+        certificate: np.ndarray,
+        certificate_day: np.ndarray,
+        assessment: np.ndarray,
+        special_deduction: np.ndarray,
+        previous_pay: np.ndarray,
+        opening: Mapping[str, np.ndarray] | None = None,
+    ) -> Population:
+        """A population from field arrays (dates as day numbers), without a
+        Python loop over workers.  ``opening`` maps ``through`` (month index,
+        −1 for none), ``months``, ``income``, ``deductions``, ``tax`` and
+        ``reserve`` to arrays; absent means no opening balances."""
+        n = len(post)
+        starts = start_day.astype("datetime64[D]")
+        month_start = starts.astype("datetime64[M]")
+        month_index = month_start.astype(np.int64) + 1970 * 12
+        day_of_month = (starts - month_start.astype("datetime64[D]")).astype(np.int64) + 1
+        zeros = np.zeros(n, dtype=np.int64)
+        opening = opening or {}
+        return cls(
+            ids=ids,
+            post=post,
+            start_day=start_day,
+            service_month0=month_index + (day_of_month > 1),
+            end_day=end_day,
+            year_adjustment=prior - incompetent,
+            education=education,
+            certificate=certificate,
+            certificate_day=certificate_day,
+            assessment=assessment,
+            special_deduction=special_deduction,
+            previous_pay=previous_pay,
+            opening_through=opening.get("through", np.full(n, -1, dtype=np.int64)),
+            opening_months=opening.get("months", zeros),
+            opening_income=opening.get("income", zeros),
+            opening_deductions=opening.get("deductions", zeros),
+            opening_tax=opening.get("tax", zeros),
+            opening_reserve=opening.get("reserve", zeros),
+            post_keys=tuple(post_keys),
+        )
 
     @classmethod
     def from_workers(cls, workers: Sequence[WorkerInput], post_keys: Sequence[str]) -> Population:
@@ -397,3 +500,150 @@ class Population:
             if name != "post_keys"
         }
         return Population(post_keys=self.post_keys, **values)
+
+
+@dataclass
+class ColumnsRead:
+    """Workers read column by column: the good ones as a population, the bad
+    ones as errors (row position, error), in row order."""
+
+    population: Population
+    community_ids: list[str | None]
+    #: Positions (in the input) of the rows in ``population``.
+    rows: np.ndarray
+    errors: list[tuple[int, InputError]]
+
+
+def population_from_columns(
+    columns: Mapping[str, Sequence[Any]],
+    n: int,
+    post_keys: Sequence[str],
+    row_fields: Callable[[int], Mapping[str, Any]],
+    source: str,
+    lines: Sequence[int],
+) -> ColumnsRead:
+    """Validate and convert many workers at once, column by column.
+
+    Each distinct value of a column is parsed once with the same parsers as
+    :func:`worker_from_fields`, and the population's arrays are built without
+    a Python object per worker, which makes reading a large file several times
+    faster.  Rows that fail a check — and the rare rows with opening balances —
+    go through :func:`worker_from_fields` itself, so the messages and the
+    accepted values are exactly those of the row-by-row path.  A repeated
+    ``worker_id`` is refused at its second appearance.  Messages name the
+    ``source`` and the row's line in ``lines``.
+    """
+
+    def where(i: int) -> str:
+        return f"{source} line {lines[i]}"
+
+    parsed: dict[str, list[Any] | None] = {}
+    suspect = np.zeros(n, dtype=bool)
+
+    def parse_column(name: str, column: Sequence[Any]) -> list[Any]:
+        table: dict[Any, Any] = {}
+        for raw in set(column):
+            try:
+                table[raw] = _read_field(name, raw)
+            except _BadValue:
+                table[raw] = _FAILED
+        refused = {raw for raw, value in table.items() if value is _FAILED}
+        if refused:
+            suspect[[i for i, raw in enumerate(column) if raw in refused]] = True
+        return list(map(table.__getitem__, column))
+
+    for name, spec in FIELD_SPECS.items():
+        column = columns.get(name)
+        if column is None:
+            parsed[name] = None
+            if spec.required:
+                suspect[:] = True
+        elif name in OPENING_FIELDS:
+            # Opening balances are rare: such rows take the row-by-row path.
+            suspect[[i for i, raw in enumerate(column) if _clean(raw) is not None]] = True
+            parsed[name] = None
+        else:
+            parsed[name] = parse_column(name, column)
+
+    def array(name: str, convert: Callable[[Any], int]) -> np.ndarray:
+        values = parsed[name]
+        if values is None:
+            return np.full(n, convert(FIELD_SPECS[name].default), dtype=np.int64)
+        table = {}
+        for v in set(values):
+            table[v] = convert(None if v is _FAILED else v)
+        return np.fromiter(map(table.__getitem__, values), dtype=np.int64, count=n)
+
+    post_index = {key: i for i, key in enumerate(post_keys)}
+    post = array("post", lambda v: post_index.get(v.upper(), -1) if v else -1)
+    start_day = array("service_start", lambda d: day_number(d) if d else NO_END_DAY)
+    end_day = array("service_end", lambda d: day_number(d) if d else NO_END_DAY)
+    certificate = array("certificate", lambda c: codes.CERTIFICATE_INDEX[c or "NONE"])
+    certificate_day = array("certificate_date", lambda d: day_number(d) if d else NO_END_DAY)
+    suspect |= post < 0
+    suspect |= end_day < start_day
+    suspect |= (certificate > 0) & (certificate_day == NO_END_DAY)
+    certificate_day = np.where(certificate > 0, certificate_day, NO_END_DAY)
+
+    arrays = {
+        "post": post,
+        "start_day": start_day,
+        "end_day": end_day,
+        "prior": array("prior_service_years", lambda v: v or 0),
+        "incompetent": array("incompetent_years", lambda v: v or 0),
+        "education": array("education", lambda c: codes.EDUCATION_INDEX[c or "SECONDARY"]),
+        "certificate": certificate,
+        "certificate_day": certificate_day,
+        "assessment": array("assessment", lambda c: codes.ASSESSMENT_INDEX[c] if c else codes.DEFAULT_ASSESSMENT),
+        "special_deduction": array("special_deduction_monthly", lambda v: v or 0),
+        "previous_pay": array("previous_monthly_pay", lambda v: v or 0),
+    }
+    opening = {
+        "through": np.full(n, -1, dtype=np.int64),
+        **{key: np.zeros(n, dtype=np.int64) for key in ("months", "income", "deductions", "tax", "reserve")},
+    }
+    ids: list[Any] = parsed["worker_id"] or [None] * n
+    community_ids: list[Any] = parsed["community_id"] or [None] * n
+
+    good = np.ones(n, dtype=bool)
+    errors: list[tuple[int, InputError]] = []
+    for i in np.flatnonzero(suspect).tolist():
+        try:
+            worker = worker_from_fields(row_fields(i), where(i), post_keys)
+        except InputError as exc:
+            errors.append((i, exc))
+            good[i] = False
+            continue
+        # Valid after all (opening balances): take its values from the worker itself.
+        ids[i], community_ids[i] = worker.worker_id, worker.community_id
+        single = Population.from_workers([worker], post_keys)
+        for key, attribute in (
+            ("post", "post"), ("start_day", "start_day"), ("end_day", "end_day"), ("education", "education"),
+            ("certificate", "certificate"), ("certificate_day", "certificate_day"), ("assessment", "assessment"),
+            ("special_deduction", "special_deduction"), ("previous_pay", "previous_pay"),
+        ):
+            arrays[key][i] = getattr(single, attribute)[0]
+        arrays["prior"][i], arrays["incompetent"][i] = worker.prior_service_years, worker.incompetent_years
+        for key in opening:
+            opening[key][i] = getattr(single, f"opening_{key}")[0]
+
+    seen: dict[Any, int] = {}
+    for i in np.flatnonzero(good).tolist():
+        worker_id = ids[i]
+        if worker_id in seen:
+            errors.append((i, InputError(
+                f"{where(i)} (worker {worker_id})",
+                [FieldProblem("worker_id", f"{worker_id!r} already appears on line {lines[seen[worker_id]]}")],
+            )))
+            good[i] = False
+        else:
+            seen[worker_id] = i
+    errors.sort(key=lambda e: e[0])
+    keep = np.flatnonzero(good)
+    population = Population.from_arrays(
+        np.array(ids, dtype=object)[keep],
+        post_keys,
+        **{key: value[keep] for key, value in arrays.items()},
+        opening={key: value[keep] for key, value in opening.items()},
+    )
+    return ColumnsRead(population, [community_ids[i] for i in keep.tolist()], keep, errors)

@@ -1,0 +1,99 @@
+"""The columnar reader accepts and refuses exactly what the row-by-row reader does."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import fields
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from payroll.csvfast import IntColumn, MoneyColumn, TextColumn, encode_rows
+from payroll.csvio import read_population, read_workers
+from payroll.policy import example_policy
+from payroll.workers import WORKER_FIELDS, InputError, Population
+
+from .strategies import worker_rows
+
+POSTS = example_policy().post_keys
+NOISE = st.sampled_from(["", " ", "abc", "-1", "2026-02-30", "13", "1.5", "1,000", "staff", "NONE", "2026-13-01",
+                         "99999999999999", "2020/01/02", "0", "12.345", "SOCIAL_WORKER", "2026-03", "EXCELLENT"])
+
+
+@st.composite
+def messy_rows(draw):
+    rows = draw(worker_rows(POSTS, draw(st.integers(1, 8))))
+    for row in rows:
+        for _ in range(draw(st.integers(0, 2))):
+            row[draw(st.sampled_from(WORKER_FIELDS))] = draw(NOISE)
+        if draw(st.integers(0, 9)) == 0 and len(rows) > 1:
+            row["worker_id"] = rows[0]["worker_id"]  # a duplicate
+    return rows
+
+
+def to_csv(rows) -> io.StringIO:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=WORKER_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    buffer.seek(0)
+    buffer.name = "w.csv"
+    return buffer
+
+
+def same_population(a: Population, b: Population) -> None:
+    for f in fields(Population):
+        left, right = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(left, np.ndarray):
+            assert left.tolist() == right.tolist(), f.name
+        else:
+            assert left == right, f.name
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(messy_rows(), st.booleans())
+def test_columnar_reader_matches_row_reader(rows, skip):
+    try:
+        by_row = read_workers(to_csv(rows), POSTS, skip_bad_rows=skip)
+    except InputError as exc:
+        with pytest.raises(InputError) as info:
+            read_population(to_csv(rows), POSTS, skip_bad_rows=skip)
+        assert str(info.value) == str(exc)
+        return
+    by_column = read_population(to_csv(rows), POSTS, skip_bad_rows=skip)
+    assert [str(e) for e in by_column.skipped] == [str(e) for e in by_row.skipped]
+    same_population(by_column.population, Population.from_workers(by_row.rows, POSTS))
+    assert by_column.community_ids == [w.community_id for w in by_row.rows]
+
+
+def test_a_row_with_too_many_cells(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text("worker_id,post,service_start\nW1,STAFF,2020-01-01\nW2,STAFF,2020-01-01,extra\n", encoding="utf-8")
+    for reader in (read_workers, read_population):
+        with pytest.raises(InputError, match=r"w.csv line 3: row: has 4 cells for 3 columns"):
+            reader(path, POSTS)
+
+
+@given(st.lists(st.integers(-10**12, 10**12), min_size=1, max_size=50),
+       st.lists(st.text(min_size=0, max_size=6), min_size=1, max_size=5))
+def test_vectorized_encoder_round_trips_through_the_csv_module(values, table):
+    money = np.array(values, dtype=np.int64)
+    index = np.arange(len(values)) % len(table)
+    encoded = encode_rows([TextColumn(table, index), MoneyColumn(money), IntColumn(money)]).decode()
+    expected = [
+        [table[index[i]], f"{'-' if v < 0 else ''}{abs(v) // 100}.{abs(v) % 100:02d}", str(v)]
+        for i, v in enumerate(values)
+    ]
+    assert list(csv.reader(io.StringIO(encoded, newline=""))) == expected
+
+
+def test_vectorized_encoder_output_is_plain_csv():
+    encoded = encode_rows([
+        TextColumn(["W1", "甲,乙", 'say "hi"'], np.array([0, 1, 2])),
+        MoneyColumn(np.array([352048, -5, 0])),
+        IntColumn(np.array([16, 0, -3])),
+    ])
+    assert encoded.decode() == 'W1,3520.48,16\n"甲,乙",-0.05,0\n"say ""hi""",0.00,-3\n'
