@@ -1,0 +1,1 @@
+"""Shared pieces of the service: errors, principals, database calls, pagination."""

@@ -1,0 +1,37 @@
+"""Running database work off the event loop.
+
+Every resolver that touches the database is ``async`` and hands the work to a
+worker thread with :func:`run_db`, once per list (never once per row), so one
+slow query never stalls the other requests.  The thread gets a pooled
+connection for exactly that unit of work.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, TypeVar
+
+import anyio
+import anyio.to_thread
+
+from ..db.database import connection
+
+T = TypeVar("T")
+
+_limiter: anyio.CapacityLimiter | None = None
+
+
+def set_thread_capacity(threads: int) -> None:
+    """At most ``threads`` units of database work at once (the pool size)."""
+    global _limiter
+    _limiter = anyio.CapacityLimiter(threads)
+
+
+def _in_connection(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    with connection():
+        return fn(*args, **kwargs)
+
+
+async def run_db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn(*args, **kwargs)`` in a worker thread with a database connection."""
+    return await anyio.to_thread.run_sync(functools.partial(_in_connection, fn, *args, **kwargs), limiter=_limiter)

@@ -1,0 +1,70 @@
+"""Errors: user mistakes (reported in mutation payloads) and request errors.
+
+A :class:`UserErrors` exception carries one or more :class:`UserError` —
+``field``, ``code`` and a message that names the record and field — and is
+turned into the ``errors`` list of a mutation payload; nothing is written when
+one is raised (every mutation runs in a transaction).
+
+:class:`Forbidden`, :class:`Unauthenticated` and :class:`BadRequest` become
+GraphQL errors with ``extensions.code`` set, which clients can branch on.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Iterable
+
+from graphql import GraphQLError
+
+
+class ErrorCode(enum.Enum):
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE = "DUPLICATE"
+    CONFLICT = "CONFLICT"
+    INVALID_STATE = "INVALID_STATE"
+    FORBIDDEN = "FORBIDDEN"
+
+
+@dataclass(frozen=True)
+class UserError:
+    field: str | None
+    code: ErrorCode
+    message: str
+
+
+class UserErrors(Exception):
+    def __init__(self, errors: Iterable[UserError]):
+        self.errors = list(errors)
+        super().__init__("; ".join(e.message for e in self.errors))
+
+    @classmethod
+    def one(cls, field: str | None, code: ErrorCode, message: str) -> UserErrors:
+        return cls([UserError(field, code, message)])
+
+
+class RequestError(GraphQLError):
+    """A GraphQL error with a machine-readable ``extensions.code``."""
+
+    code = "BAD_REQUEST"
+
+    def __init__(self, message: str):
+        super().__init__(message, extensions={"code": self.code})
+
+
+class Forbidden(RequestError):
+    code = "FORBIDDEN"
+
+
+class Unauthenticated(RequestError):
+    code = "UNAUTHENTICATED"
+
+
+class BadRequest(RequestError):
+    code = "BAD_USER_INPUT"
+
+
+class LimitExceeded(RequestError):
+    code = "LIMIT_EXCEEDED"

@@ -1,0 +1,108 @@
+"""The database: SQLite by default, PostgreSQL when ``DATABASE_URL`` says so.
+
+Models bind to :data:`database`, a proxy initialised once per process by
+:func:`configure`.  Both backends use a connection pool: requests are served
+from worker threads, and peewee keeps one connection per thread, so every
+unit of work opens a connection from the pool and gives it back
+(:func:`connection`), never holding one across requests.
+
+SQLite runs in WAL mode (readers are not blocked by a writer) with foreign keys
+on and a busy timeout, so concurrent writers wait instead of failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import parse_qs, unquote, urlparse
+
+import peewee
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
+
+#: Every model binds to this proxy; :func:`configure` points it at a database.
+database = peewee.DatabaseProxy()
+
+DEFAULT_URL = "sqlite:///community-payroll.db"
+
+
+class DatabaseUrlError(ValueError):
+    pass
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def is_postgres(db: peewee.Database | None = None) -> bool:
+    target = db if db is not None else database.obj
+    return isinstance(target, peewee.PostgresqlDatabase)
+
+
+def make_database(url: str, max_connections: int | None = None) -> peewee.Database:
+    """A pooled peewee database for ``sqlite:///path`` or ``postgresql://…``."""
+    parsed = urlparse(url)
+    options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+    if parsed.scheme in ("postgresql", "postgres"):
+        return PooledPostgresqlDatabase(
+            unquote(parsed.path.lstrip("/")) or "postgres",
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or 5432,
+            max_connections=max_connections or int(options.get("pool_size", 20)),
+            stale_timeout=300,
+            timeout=int(options.get("pool_timeout", 30)),
+            connect_timeout=int(options.get("connect_timeout", 10)),
+            autoconnect=False,
+        )
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative/path, sqlite:////absolute/path, sqlite:///:memory: is refused:
+        # an in-memory database is private to one thread.
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
+        if not path or path == ":memory:":
+            raise DatabaseUrlError("an in-memory SQLite database cannot be shared by threads; give a file path")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return PooledSqliteDatabase(
+            path,
+            pragmas={
+                "journal_mode": "wal",
+                "foreign_keys": 1,
+                "busy_timeout": 30_000,
+                "synchronous": "normal",
+                "cache_size": -64_000,
+            },
+            max_connections=max_connections or 32,
+            stale_timeout=300,
+            timeout=30,
+            check_same_thread=False,
+            autoconnect=False,
+        )
+    raise DatabaseUrlError(f"DATABASE_URL {url!r}: use sqlite:///path/to/file.db or postgresql://user@host/dbname")
+
+
+def configure(url: str | None = None, max_connections: int | None = None) -> peewee.Database:
+    """Point :data:`database` at the database of ``url`` (default: ``DATABASE_URL``)."""
+    db = make_database(url or database_url(), max_connections)
+    if database.obj is not None and database.obj is not db:
+        with contextlib.suppress(Exception):
+            database.obj.close_all()
+    database.initialize(db)
+    return db
+
+
+@contextlib.contextmanager
+def connection() -> Iterator[peewee.Database]:
+    """A pooled connection for one unit of work in the current thread."""
+    db = database.obj
+    if db is None:
+        raise RuntimeError("the database is not configured; call api.db.database.configure() first")
+    if not db.is_closed():  # nested unit of work in the same thread
+        yield db
+        return
+    db.connect()
+    try:
+        yield db
+    finally:
+        db.close()

@@ -1,0 +1,290 @@
+"""The records (product.md, "The records") as peewee models.
+
+Money is integer fen in ``BigIntegerField`` columns; periods are ``YYYY-MM``
+text, which sorts like the months it names.  Editable records carry a
+``version`` that every update must name (optimistic locking: two people
+editing one worker cannot silently overwrite each other).
+
+The schema itself is created by the migrations in :mod:`api.db.migrations`,
+not by these classes; a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee as pw
+
+from .database import database
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class VersionedModel(BaseModel):
+    """A record people edit: ``version`` increases by one with each update."""
+
+    version = pw.IntegerField(default=1)
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class Street(VersionedModel):
+    """街道 — a street office, the unit HR staff are scoped to."""
+
+    code = pw.CharField(max_length=32, unique=True)
+    name = pw.CharField(max_length=100)
+
+
+class Community(VersionedModel):
+    """社区 — a community of a street, with its households and residents."""
+
+    code = pw.CharField(max_length=32, unique=True)
+    name = pw.CharField(max_length=100)
+    street = pw.ForeignKeyField(Street, backref="communities", on_delete="RESTRICT", index=True)
+    households = pw.IntegerField(default=0)
+    population = pw.IntegerField(default=0)
+    ended_on = pw.DateField(null=True)
+
+
+class Worker(VersionedModel):
+    """社区工作者 — a worker and every input of salary-model.md §1.
+
+    ``post`` is the post the worker is paid for: the highest post among the
+    worker's positions (a worker holding several titles is paid once).
+    """
+
+    code = pw.CharField(max_length=64, unique=True)
+    name = pw.CharField(max_length=100)
+    id_number = pw.CharField(max_length=18, unique=True, null=True)
+    birth_date = pw.DateField(null=True)
+    sex = pw.CharField(max_length=1, null=True)
+    phone = pw.CharField(max_length=20, null=True)
+    bank_name = pw.CharField(max_length=100, null=True)
+    bank_account = pw.CharField(max_length=34, null=True)
+    community = pw.ForeignKeyField(Community, backref="workers", on_delete="RESTRICT", index=True)
+    post = pw.CharField(max_length=32)
+    service_start = pw.DateField()
+    service_end = pw.DateField(null=True, index=True)
+    prior_service_years = pw.IntegerField(default=0)
+    #: 不称职 years before the assessments recorded here (e.g. from an import);
+    #: incompetent_years of a year adds the INCOMPETENT assessments of earlier years.
+    incompetent_years_before = pw.IntegerField(default=0)
+    education = pw.CharField(max_length=20, default="SECONDARY")
+    certificate = pw.CharField(max_length=30, default="NONE")
+    certificate_date = pw.DateField(null=True)
+    special_deduction_monthly = pw.BigIntegerField(default=0)
+    previous_monthly_pay = pw.BigIntegerField(null=True)
+    opening_through = pw.CharField(max_length=7, null=True)
+    opening_months = pw.IntegerField(default=0)
+    opening_income = pw.BigIntegerField(default=0)
+    opening_deductions = pw.BigIntegerField(default=0)
+    opening_tax = pw.BigIntegerField(default=0)
+    opening_reserve = pw.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = ((("community", "post"), False),)
+
+
+class Position(VersionedModel):
+    """岗位 — a post of the policy in a community with a title (党组织书记,
+    居委会主任, 网格员 …), held by a worker or vacant."""
+
+    community = pw.ForeignKeyField(Community, backref="positions", on_delete="RESTRICT", index=True)
+    worker = pw.ForeignKeyField(Worker, backref="positions", null=True, on_delete="RESTRICT", index=True)
+    post = pw.CharField(max_length=32)
+    title = pw.CharField(max_length=50)
+    start_date = pw.DateField(null=True)
+    end_date = pw.DateField(null=True)
+
+
+class Assessment(BaseModel):
+    """年度考核 — a worker's assessment for a year."""
+
+    worker = pw.ForeignKeyField(Worker, backref="assessments", on_delete="CASCADE")
+    year = pw.IntegerField()
+    result = pw.CharField(max_length=20)
+    recorded_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("worker", "year"), True),)
+
+
+class Policy(VersionedModel):
+    """A policy document, stored whole as validated JSON."""
+
+    code = pw.CharField(max_length=64, unique=True)
+    title = pw.CharField(max_length=200)
+    document = pw.TextField()
+    active = pw.BooleanField(default=False)
+
+
+class PolicyVersion(BaseModel):
+    """One dated version of a stored policy (kept for listing and filtering)."""
+
+    policy = pw.ForeignKeyField(Policy, backref="versions", on_delete="CASCADE")
+    effective_from = pw.DateField()
+    source = pw.CharField(max_length=200, null=True)
+    base_income_annual = pw.BigIntegerField()
+    published_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("policy", "effective_from"), True),)
+
+
+class PayrollRun(BaseModel):
+    """工资发放批次 — a month's payroll over a city, street or community.
+
+    DRAFT → APPROVED → PAID.  Approved and paid runs and their payslips never
+    change; the database refuses it (triggers), not only the API.
+    """
+
+    period = pw.CharField(max_length=7)
+    scope_type = pw.CharField(max_length=10)  # CITY, STREET, COMMUNITY
+    street = pw.ForeignKeyField(Street, null=True, on_delete="RESTRICT")
+    community = pw.ForeignKeyField(Community, null=True, on_delete="RESTRICT")
+    #: "CITY", "STREET:<id>" or "COMMUNITY:<id>": one run per month and scope.
+    scope_key = pw.CharField(max_length=40)
+    status = pw.CharField(max_length=10, default="DRAFT")
+    policy = pw.ForeignKeyField(Policy, on_delete="RESTRICT")
+    policy_effective_from = pw.DateField()
+    payslip_count = pw.IntegerField(default=0)
+    gross = pw.BigIntegerField(default=0)
+    net = pw.BigIntegerField(default=0)
+    income_tax = pw.BigIntegerField(default=0)
+    employee_contributions = pw.BigIntegerField(default=0)
+    employer_cost = pw.BigIntegerField(default=0)
+    created_by = pw.CharField(max_length=100)
+    created_at = pw.DateTimeField(default=utcnow)
+    approved_by = pw.CharField(max_length=100, null=True)
+    approved_at = pw.DateTimeField(null=True)
+    paid_by = pw.CharField(max_length=100, null=True)
+    paid_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("period", "scope_key"), True),)
+
+
+#: Money columns of a payslip, as in the payslips CSV.
+PAYSLIP_MONEY = (
+    "basic_pay", "performance_pay", "education_allowance", "certificate_allowance", "tenure_allowance",
+    "difference_allowance", "gross", "si_base", "employee_pension", "employee_medical", "employee_unemployment",
+    "housing_fund_employee", "income_tax", "bonus_tax", "net", "employer_pension", "employer_medical",
+    "employer_unemployment", "employer_work_injury", "housing_fund_employer", "accident_insurance", "employer_cost",
+)
+
+
+class Payslip(BaseModel):
+    """工资条 — one worker's month: every column of the payslips CSV, the inputs
+    and year-to-date totals it was computed from (so its explanation can be
+    rebuilt exactly even after the worker's record changes) and the totals
+    after the month (the next month's run starts from them)."""
+
+    id = pw.BigAutoField()
+    run = pw.ForeignKeyField(PayrollRun, backref="payslips", on_delete="CASCADE")
+    worker = pw.ForeignKeyField(Worker, backref="payslips", on_delete="RESTRICT")
+    community = pw.ForeignKeyField(Community, on_delete="RESTRICT")
+    street = pw.ForeignKeyField(Street, on_delete="RESTRICT")
+    period = pw.CharField(max_length=7)
+    post = pw.CharField(max_length=32)
+    grade = pw.IntegerField()
+    counted_years = pw.IntegerField()
+    days = pw.IntegerField()
+    basic_pay = pw.BigIntegerField()
+    performance_pay = pw.BigIntegerField()
+    education_allowance = pw.BigIntegerField()
+    certificate_allowance = pw.BigIntegerField()
+    tenure_allowance = pw.BigIntegerField()
+    difference_allowance = pw.BigIntegerField()
+    gross = pw.BigIntegerField()
+    si_base = pw.BigIntegerField()
+    employee_pension = pw.BigIntegerField()
+    employee_medical = pw.BigIntegerField()
+    employee_unemployment = pw.BigIntegerField()
+    housing_fund_employee = pw.BigIntegerField()
+    income_tax = pw.BigIntegerField()
+    bonus_tax = pw.BigIntegerField()
+    net = pw.BigIntegerField()
+    employer_pension = pw.BigIntegerField()
+    employer_medical = pw.BigIntegerField()
+    employer_unemployment = pw.BigIntegerField()
+    employer_work_injury = pw.BigIntegerField()
+    housing_fund_employer = pw.BigIntegerField()
+    accident_insurance = pw.BigIntegerField()
+    employer_cost = pw.BigIntegerField()
+    # The inputs the month was computed from.
+    service_start = pw.DateField()
+    service_end = pw.DateField(null=True)
+    prior_service_years = pw.IntegerField()
+    incompetent_years = pw.IntegerField()
+    education = pw.CharField(max_length=20)
+    certificate = pw.CharField(max_length=30)
+    certificate_date = pw.DateField(null=True)
+    assessment = pw.CharField(max_length=20, null=True)
+    special_deduction_monthly = pw.BigIntegerField()
+    previous_monthly_pay = pw.BigIntegerField(null=True)
+    # Year-to-date totals before this month (what it was computed from) …
+    prior_tax_months = pw.IntegerField()
+    prior_income = pw.BigIntegerField()
+    prior_deductions = pw.BigIntegerField()
+    prior_tax = pw.BigIntegerField()
+    prior_reserve = pw.BigIntegerField()
+    # … and after it (salary-model.md §6, §9); the next month starts from these.
+    ytd_tax_months = pw.IntegerField()
+    ytd_income = pw.BigIntegerField()
+    ytd_deductions = pw.BigIntegerField()
+    ytd_tax = pw.BigIntegerField()
+    ytd_reserve = pw.BigIntegerField()
+
+    class Meta:
+        indexes = (
+            (("worker", "period"), True),
+            (("run", "id"), False),
+            (("period", "id"), False),
+        )
+
+
+class AuditEntry(BaseModel):
+    """审计日志 — who changed what, when, with the record before and after."""
+
+    id = pw.BigAutoField()
+    at = pw.DateTimeField(default=utcnow, index=True)
+    actor = pw.CharField(max_length=100, index=True)
+    role = pw.CharField(max_length=10)
+    operation = pw.CharField(max_length=60, index=True)
+    record_type = pw.CharField(max_length=40)
+    record_id = pw.CharField(max_length=40)
+    before = pw.TextField(null=True)
+    after = pw.TextField(null=True)
+    request_id = pw.CharField(max_length=40, null=True)
+
+    class Meta:
+        indexes = ((("record_type", "record_id"), False),)
+
+
+class ApiToken(BaseModel):
+    """A bearer token: only its SHA-256 hash is stored."""
+
+    name = pw.CharField(max_length=100)
+    role = pw.CharField(max_length=10)
+    token_hash = pw.CharField(max_length=64, unique=True)
+    prefix = pw.CharField(max_length=12)
+    #: JSON lists of street and community codes an HR token is limited to.
+    streets = pw.TextField(default="[]")
+    communities = pw.TextField(default="[]")
+    created_at = pw.DateTimeField(default=utcnow)
+    expires_at = pw.DateTimeField(null=True)
+    revoked_at = pw.DateTimeField(null=True)
+    last_used_at = pw.DateTimeField(null=True)
+
+
+ALL_MODELS = (
+    Street, Community, Worker, Position, Assessment, Policy, PolicyVersion, PayrollRun, Payslip, AuditEntry, ApiToken,
+)

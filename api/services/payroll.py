@@ -1,0 +1,430 @@
+"""Payroll runs: create (compute and store a month in one transaction),
+approve, mark paid, delete a draft; and the explanation of a stored payslip.
+
+Creating a run for month ``P`` over a scope:
+
+1. loads the scope's workers in service during ``P`` (one query), their
+   assessments (two) and their year-to-date totals — the latest payslip of the
+   year, or the opening balances (one);
+2. refuses the run when a worker was in service last month but has no payslip
+   for it (months must be run in order, or the income tax would be wrong), or
+   already has a payslip for ``P`` in another run;
+3. computes the month with the engine for the whole population at once;
+4. inserts the run and its payslips in bulk (COPY on PostgreSQL).
+
+All of it happens in one transaction: a failure leaves no run and no payslip.
+``(period, scope)`` is unique in the database, and so is ``(worker, period)``
+for payslips, so two processes racing to create the same run give one run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import peewee as pw
+
+from payroll import codes
+from payroll.csvfast import IntColumn, TextColumn, encode_rows
+from payroll.engine import MonthResult, YearState, compute_month
+from payroll.explain import Explanation, explain_result
+from payroll.periods import NO_END_DAY, Period, date_of
+from payroll.workers import Population, WorkerInput
+
+from ..auth import Principal, Role
+from ..core.errors import ErrorCode, Forbidden, UserErrors
+from ..db.database import database, is_postgres
+from ..db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker, utcnow
+from ..db.models import Policy as PolicyRecord
+from . import audit
+from .policies import policy_from_record, require_active_policy
+from .population import Scope, in_service, load_workers, workers_query, year_to_date
+
+#: Payslip columns in the order they are inserted.
+PAYSLIP_COLUMNS = (
+    "run_id", "worker_id", "community_id", "street_id", "period", "post", "grade", "counted_years", "days",
+    *PAYSLIP_MONEY,
+    "service_start", "service_end", "prior_service_years", "incompetent_years", "education", "certificate",
+    "certificate_date", "assessment", "special_deduction_monthly", "previous_monthly_pay",
+    "prior_tax_months", "prior_income", "prior_deductions", "prior_tax", "prior_reserve",
+    "ytd_tax_months", "ytd_income", "ytd_deductions", "ytd_tax", "ytd_reserve",
+)
+_SQLITE_BATCH = 400  # rows per INSERT: 60 columns × 400 stays under SQLite's 32,766 variables
+
+
+def resolve_scope(principal: Principal, street_id: int | None, community_id: int | None, action: str) -> tuple[Scope, str]:
+    """The scope of an operation and its label, checked against the principal."""
+    if street_id is not None and community_id is not None:
+        raise UserErrors.one("scope", ErrorCode.INVALID, "give a street or a community, not both")
+    if community_id is not None:
+        community = Community.get_or_none(Community.id == community_id)
+        if community is None:
+            raise UserErrors.one("communityId", ErrorCode.NOT_FOUND, f"community {community_id} does not exist")
+        principal.require_community(community.id, community.street_id, action)
+        return Scope("COMMUNITY", community.street_id, community.id), f"{community.name} ({community.code})"
+    if street_id is not None:
+        street = Street.get_or_none(Street.id == street_id)
+        if street is None:
+            raise UserErrors.one("streetId", ErrorCode.NOT_FOUND, f"street {street_id} does not exist")
+        if not principal.allows_street(street.id):
+            raise Forbidden(f"{action}: the street is outside this token's scope")
+        return Scope("STREET", street.id), f"{street.name} ({street.code})"
+    if principal.scoped:
+        raise Forbidden(f"{action}: a city-wide scope needs an unscoped token; give a street or community")
+    return Scope("CITY"), "全市 (city)"
+
+
+@dataclass
+class ComputedMonth:
+    loaded: object
+    result: MonthResult
+    state_before: YearState
+    state_after: YearState
+
+
+def _check_order(period: Period, loaded, ytd) -> None:
+    """Months are run in order: a worker in service last month (this year,
+    after any opening balances) must have last month's payslip."""
+    if period.month == 1 or not len(loaded):
+        return
+    previous = Period(period.year, period.month - 1)
+    pop: Population = loaded.population
+    worked_last_month = (
+        (pop.start_day <= previous.last_day)
+        & (pop.end_day >= previous.first_day)
+        & (pop.opening_through < previous.index)
+    )
+    missing = worked_last_month & (ytd.last_period != previous.index)
+    if missing.any():
+        codes_ = [str(pop.ids[i]) for i in np.flatnonzero(missing)[:5]]
+        more = int(missing.sum()) - len(codes_)
+        raise UserErrors.one(
+            "period",
+            ErrorCode.INVALID_STATE,
+            f"{int(missing.sum())} workers in service in {previous} have no payslip for it "
+            f"({', '.join(codes_)}{f' and {more} more' if more > 0 else ''}); create the runs month by month",
+        )
+
+
+def compute_scope_month(scope: Scope, period: Period, policy, check_order: bool = True) -> ComputedMonth:
+    """Load the scope's workers for ``period`` and compute the month (no writes)."""
+    query = workers_query(scope, in_service(period))
+    loaded = load_workers(query, policy.post_keys, period.year)
+    ytd = year_to_date(loaded, period, query.select(Worker.id).order_by())
+    pop = loaded.population
+    if check_order:
+        _check_order(period, loaded, ytd)
+    version = policy.version_for(period)
+    result, after = compute_month(version, pop, period, ytd.state)
+    return ComputedMonth(loaded, result, ytd.state, after)
+
+
+def create_run(principal: Principal, period: Period, street_id: int | None, community_id: int | None) -> PayrollRun:
+    principal.require(Role.ADMIN, Role.HR, action="creating a payroll run")
+    lock = "IMMEDIATE" if not is_postgres() else None
+    with (database.atomic(lock) if lock else database.atomic()):
+        scope, label = resolve_scope(principal, street_id, community_id, "creating a payroll run")
+        existing = PayrollRun.get_or_none((PayrollRun.period == str(period)) & (PayrollRun.scope_key == scope.key))
+        if existing is not None:
+            raise UserErrors.one(
+                "period", ErrorCode.DUPLICATE,
+                f"a payroll run for {period} over {label} already exists (run {existing.id}, {existing.status})",
+            )
+        _check_earlier_drafts(period, scope)
+        record, policy = require_active_policy()
+        try:
+            version = policy.version_for(period)
+        except LookupError as exc:
+            raise UserErrors.one("period", ErrorCode.INVALID_STATE, str(exc)) from None
+        computed = compute_scope_month(scope, period, policy)
+        loaded, result = computed.loaded, computed.result
+        paid = np.flatnonzero(result.paid)
+        if len(paid):
+            clash = (
+                Payslip.select(Payslip.worker, Payslip.run)
+                .where((Payslip.period == str(period)) & Payslip.worker.in_(loaded.worker_ids[paid].tolist()))
+                .limit(5)
+                .tuples()
+            )
+            clashes = list(clash)
+            if clashes:
+                worker_codes = {w.id: w.code for w in Worker.select(Worker.id, Worker.code).where(Worker.id.in_([c[0] for c in clashes]))}
+                described = ", ".join(f"{worker_codes[w]} (run {r})" for w, r in clashes)
+                raise UserErrors.one(
+                    "period", ErrorCode.DUPLICATE,
+                    f"some workers of {label} already have a payslip for {period}: {described}",
+                )
+        totals = {
+            name: int(result.column(name)[paid].sum())
+            for name in ("gross", "net", "income_tax", "employer_cost")
+        }
+        totals["employee_contributions"] = int(result.employee_contributions[paid].sum())
+        try:
+            run = PayrollRun.create(
+                period=str(period),
+                scope_type=scope.type,
+                street=scope.street_id,
+                community=scope.community_id,
+                scope_key=scope.key,
+                policy=record,
+                policy_effective_from=version.effective_from,
+                payslip_count=len(paid),
+                created_by=principal.name,
+                **totals,
+            )
+        except pw.IntegrityError:
+            raise UserErrors.one("period", ErrorCode.DUPLICATE, f"a payroll run for {period} over {label} already exists") from None
+        try:
+            insert_payslips(run.id, period, computed, paid)
+        except pw.IntegrityError:
+            raise UserErrors.one(
+                "period", ErrorCode.DUPLICATE, f"some workers of {label} already have a payslip for {period} (another run)"
+            ) from None
+        audit.record(principal, "createPayrollRun", "PayrollRun", run.id, None, audit.snapshot(run))
+    return run
+
+
+def _check_earlier_drafts(period: Period, scope: Scope) -> None:
+    """A month builds on the months before it, so earlier drafts of the same
+    year that overlap the scope must be approved (or deleted) first."""
+    drafts = PayrollRun.select().where(
+        (PayrollRun.status == "DRAFT")
+        & (PayrollRun.period >= f"{period.year:04d}-01")
+        & (PayrollRun.period < str(period))
+    )
+    for draft in drafts:
+        if _overlap(scope, draft):
+            raise UserErrors.one(
+                "period", ErrorCode.INVALID_STATE,
+                f"the draft run {draft.id} for {draft.period} covers some of the same workers; "
+                "approve or delete it before running a later month",
+            )
+
+
+def _overlap(scope: Scope, run: PayrollRun) -> bool:
+    if scope.type == "CITY" or run.scope_type == "CITY":
+        return True
+    run_street = run.street_id
+    if run.scope_type == "COMMUNITY" and run_street is None:
+        run_street = Community.get_by_id(run.community_id).street_id
+    if scope.type == "STREET" and run.scope_type == "STREET":
+        return scope.street_id == run.street_id
+    if scope.type == "COMMUNITY" and run.scope_type == "COMMUNITY":
+        return scope.community_id == run.community_id
+    return scope.street_id == run_street
+
+
+def payslip_columns(run_id: int, period: Period, computed: ComputedMonth, paid: np.ndarray) -> dict[str, np.ndarray | list]:
+    """The payslip rows of the paid workers, column by column."""
+    loaded, result, before, after = computed.loaded, computed.result, computed.state_before, computed.state_after
+    pop = loaded.population
+    n = len(paid)
+
+    def take(array: np.ndarray) -> np.ndarray:
+        return array[paid]
+
+    def dates(days: np.ndarray, nullable: bool) -> list:
+        values = take(days)
+        return [None if nullable and d == NO_END_DAY else date_of(d) for d in values.tolist()]
+
+    certificate = take(pop.certificate)
+    return {
+        "run_id": np.full(n, run_id, dtype=np.int64),
+        "worker_id": take(loaded.worker_ids),
+        "community_id": take(loaded.community_ids),
+        "street_id": take(loaded.street_ids),
+        "period": [str(period)] * n,
+        "post": [pop.post_keys[p] for p in take(result.post).tolist()],
+        "grade": take(result.grade),
+        "counted_years": take(result.counted_years),
+        "days": take(result.days),
+        **{name: take(result.column(name)) for name in PAYSLIP_MONEY},
+        "service_start": dates(pop.start_day, False),
+        "service_end": dates(pop.end_day, True),
+        "prior_service_years": take(pop.year_adjustment + loaded.incompetent_years),
+        "incompetent_years": take(loaded.incompetent_years),
+        "education": [codes.EDUCATION[e] for e in take(pop.education).tolist()],
+        "certificate": [codes.CERTIFICATE[c] for c in certificate.tolist()],
+        "certificate_date": [None if c == 0 else d for c, d in zip(certificate.tolist(), dates(pop.certificate_day, True))],
+        "assessment": [loaded.assessments[i] for i in paid.tolist()],
+        "special_deduction_monthly": take(pop.special_deduction),
+        "previous_monthly_pay": [None if v == 0 else v for v in take(pop.previous_pay).tolist()],
+        "prior_tax_months": take(before.tax_months),
+        "prior_income": take(before.income),
+        "prior_deductions": take(before.deductions),
+        "prior_tax": take(before.tax),
+        "prior_reserve": take(before.reserve),
+        "ytd_tax_months": take(after.tax_months),
+        "ytd_income": take(after.income),
+        "ytd_deductions": take(after.deductions),
+        "ytd_tax": take(after.tax),
+        "ytd_reserve": take(after.reserve),
+    }
+
+
+def insert_payslips(run_id: int, period: Period, computed: ComputedMonth, paid: np.ndarray) -> None:
+    """Bulk insert: COPY on PostgreSQL, batched executemany on SQLite."""
+    if not len(paid):
+        return
+    columns = payslip_columns(run_id, period, computed, paid)
+    if is_postgres():
+        _copy_postgres(columns)
+        return
+    lists = [c.tolist() if isinstance(c, np.ndarray) else [v.isoformat() if isinstance(v, dt.date) else v for v in c]
+             for c in (columns[name] for name in PAYSLIP_COLUMNS)]
+    rows = list(zip(*lists))
+    sql = f'INSERT INTO "payslip" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in PAYSLIP_COLUMNS)}) VALUES ({", ".join("?" * len(PAYSLIP_COLUMNS))})'
+    cursor = database.cursor()
+    for start in range(0, len(rows), 10_000):
+        cursor.executemany(sql, rows[start : start + 10_000])
+
+
+def _copy_postgres(columns: dict[str, np.ndarray | list]) -> None:
+    encoded = []
+    for name in PAYSLIP_COLUMNS:
+        values = columns[name]
+        if isinstance(values, np.ndarray):
+            encoded.append(IntColumn(values))
+            continue
+        texts = ["" if v is None else (v.isoformat() if isinstance(v, dt.date) else str(v)) for v in values]
+        table = sorted(set(texts))
+        position = {t: i for i, t in enumerate(table)}
+        encoded.append(TextColumn(table, np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))))
+    data = encode_rows(encoded)
+    cursor = database.cursor()
+    names = ", ".join(f'"{c}"' for c in PAYSLIP_COLUMNS)
+    # An unquoted empty field is NULL in PostgreSQL's CSV format.
+    cursor.copy_expert(f'COPY "payslip" ({names}) FROM STDIN WITH (FORMAT csv)', io.BytesIO(data))
+
+
+def _transition(principal: Principal, run_id: int, version_status: str, new_status: str, operation: str) -> PayrollRun:
+    with database.atomic():
+        run = PayrollRun.get_or_none(PayrollRun.id == run_id)
+        if run is None:
+            raise UserErrors.one("id", ErrorCode.NOT_FOUND, f"payroll run {run_id} does not exist")
+        if run.status != version_status:
+            raise UserErrors.one(
+                "id", ErrorCode.INVALID_STATE,
+                f"payroll run {run.id} for {run.period} is {run.status}; only a {version_status} run can be "
+                f"{'approved' if new_status == 'APPROVED' else 'marked paid'}",
+            )
+        before = audit.snapshot(run)
+        now = utcnow()
+        changes = {"status": new_status}
+        if new_status == "APPROVED":
+            changes.update(approved_by=principal.name, approved_at=now)
+        else:
+            changes.update(paid_by=principal.name, paid_at=now)
+        updated = PayrollRun.update(**changes).where((PayrollRun.id == run.id) & (PayrollRun.status == version_status)).execute()
+        if updated != 1:
+            raise UserErrors.one("id", ErrorCode.CONFLICT, f"payroll run {run.id} was changed by someone else; reload it")
+        run = PayrollRun.get_by_id(run.id)
+        audit.record(principal, operation, "PayrollRun", run.id, before, audit.snapshot(run))
+    return run
+
+
+def approve_run(principal: Principal, run_id: int) -> PayrollRun:
+    principal.require(Role.ADMIN, Role.FINANCE, action="approving a payroll run")
+    return _transition(principal, run_id, "DRAFT", "APPROVED", "approvePayrollRun")
+
+
+def mark_run_paid(principal: Principal, run_id: int) -> PayrollRun:
+    principal.require(Role.ADMIN, Role.FINANCE, action="marking a payroll run paid")
+    return _transition(principal, run_id, "APPROVED", "PAID", "markPayrollRunPaid")
+
+
+def delete_draft_run(principal: Principal, run_id: int) -> PayrollRun:
+    """Delete a DRAFT run and its payslips (to recompute after fixing records)."""
+    principal.require(Role.ADMIN, Role.HR, action="deleting a payroll run")
+    with database.atomic():
+        run = PayrollRun.get_or_none(PayrollRun.id == run_id)
+        if run is None:
+            raise UserErrors.one("id", ErrorCode.NOT_FOUND, f"payroll run {run_id} does not exist")
+        check_run_scope(principal, run, "deleting a payroll run")
+        if run.status != "DRAFT":
+            raise UserErrors.one(
+                "id", ErrorCode.INVALID_STATE,
+                f"payroll run {run.id} for {run.period} is {run.status}; approved and paid runs never change",
+            )
+        later = PayrollRun.select().where(
+            (PayrollRun.period > run.period) & (PayrollRun.period <= f"{run.period[:4]}-12")
+        )
+        scope = Scope(run.scope_type, run.street_id, run.community_id)
+        for other in later:
+            if _overlap(scope, other):
+                raise UserErrors.one(
+                    "id", ErrorCode.INVALID_STATE,
+                    f"run {other.id} for {other.period} was computed from this one; delete it first",
+                )
+        before = audit.snapshot(run)
+        Payslip.delete().where(Payslip.run == run.id).execute()
+        run.delete_instance()
+        audit.record(principal, "deletePayrollRun", "PayrollRun", run_id, before, None)
+    return run
+
+
+def check_run_scope(principal: Principal, run: PayrollRun, action: str) -> None:
+    if not principal.scoped:
+        return
+    if run.scope_type == "CITY":
+        raise Forbidden(f"{action}: the run covers the whole city, outside this token's scope")
+    if run.scope_type == "STREET" and not principal.allows_street(run.street_id):
+        raise Forbidden(f"{action}: the run's street is outside this token's scope")
+    if run.scope_type == "COMMUNITY":
+        community = Community.get_by_id(run.community_id)
+        principal.require_community(community.id, community.street_id, action)
+
+
+# --- explanations of stored payslips ----------------------------------------------------------
+
+
+def worker_input_of(payslip: Payslip, worker_code: str) -> WorkerInput:
+    """The worker exactly as the payslip was computed."""
+    return WorkerInput(
+        worker_id=worker_code,
+        post=payslip.post,
+        service_start=payslip.service_start,
+        service_end=payslip.service_end,
+        prior_service_years=payslip.prior_service_years,
+        education=payslip.education,
+        certificate=payslip.certificate,
+        certificate_date=payslip.certificate_date,
+        incompetent_years=payslip.incompetent_years,
+        assessment=payslip.assessment,
+        special_deduction_monthly=payslip.special_deduction_monthly,
+        previous_monthly_pay=payslip.previous_monthly_pay,
+    )
+
+
+def explain_payslips(payslips: list[Payslip]) -> dict[int, Explanation]:
+    """Explanations of stored payslips, recomputed from their own inputs."""
+    if not payslips:
+        return {}
+    runs = {r.id: r for r in PayrollRun.select().where(PayrollRun.id.in_({p.run_id for p in payslips}))}
+    policies = {
+        record.id: policy_from_record(record)
+        for record in PolicyRecord.select().where(PolicyRecord.id.in_({r.policy_id for r in runs.values()}))
+    }
+    worker_codes = {w.id: w.code for w in Worker.select(Worker.id, Worker.code).where(Worker.id.in_({p.worker_id for p in payslips}))}
+    out: dict[int, Explanation] = {}
+    for payslip in payslips:
+        policy = policies[runs[payslip.run_id].policy_id]
+        worker = worker_input_of(payslip, worker_codes[payslip.worker_id])
+        population = Population.from_workers([worker], policy.post_keys)
+        state = YearState(
+            tax_months=np.array([payslip.prior_tax_months], dtype=np.int64),
+            income=np.array([payslip.prior_income], dtype=np.int64),
+            deductions=np.array([payslip.prior_deductions], dtype=np.int64),
+            tax=np.array([payslip.prior_tax], dtype=np.int64),
+            reserve=np.array([payslip.prior_reserve], dtype=np.int64),
+        )
+        period = Period.parse(payslip.period)
+        result, _ = compute_month(policy.version_for(period), population, period, state)
+        explanation = explain_result(policy, result, 0, worker)
+        if explanation is not None:
+            out[payslip.id] = explanation
+    return out
+
+

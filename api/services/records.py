@@ -1,0 +1,490 @@
+"""Creating, updating and ending the records: streets, communities, workers,
+positions and assessments.
+
+Every update names the ``version`` it read; a stale version is a ``CONFLICT``
+and changes nothing.  Input is validated with the engine's own rules
+(:func:`payroll.workers.worker_from_fields`), so the service accepts exactly
+what the command line accepts, and errors name the input field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+import peewee as pw
+
+from payroll import codes
+from payroll.money import format_fen
+from payroll.workers import InputError, worker_from_fields
+
+from ..auth import Principal, Role
+from ..core.errors import ErrorCode, Forbidden, UserError, UserErrors
+from ..db.database import database
+from ..db.models import Assessment, Community, Position, Street, Worker, utcnow
+from . import audit
+from .identity import IdNumberError, parse_id_number
+from .policies import active_policy
+
+WRITERS = (Role.ADMIN, Role.HR)
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _not_found(field: str, what: str, key: Any) -> UserErrors:
+    return UserErrors.one(field, ErrorCode.NOT_FOUND, f"{what} {key} does not exist")
+
+
+def _conflict(what: str, current: int, sent: int) -> UserErrors:
+    return UserErrors.one(
+        "version",
+        ErrorCode.CONFLICT,
+        f"{what} was changed by someone else (now version {current}, you sent {sent}); reload it and try again",
+    )
+
+
+def _update_versioned(model: type[pw.Model], record: pw.Model, version: int, changes: dict[str, Any], what: str) -> pw.Model:
+    """UPDATE … WHERE id = ? AND version = ?: a stale version changes nothing."""
+    if record.version != version:
+        raise _conflict(what, record.version, version)
+    changes = {**changes, "version": version + 1, "updated_at": utcnow()}
+    updated = model.update(**changes).where((model.id == record.id) & (model.version == version)).execute()
+    if updated != 1:
+        current = model.get_by_id(record.id)
+        raise _conflict(what, current.version, version)
+    return model.get_by_id(record.id)
+
+
+def _unique(model: type[pw.Model], field: pw.Field, value: Any, exclude_id: int | None, input_field: str, what: str) -> None:
+    query = model.select(model.id).where(field == value)
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    if query.exists():
+        raise UserErrors.one(input_field, ErrorCode.DUPLICATE, f"{what} {value!r} already exists")
+
+
+def _text(values: Mapping[str, Any], key: str, errors: list[UserError], required: bool, max_length: int) -> str | None:
+    value = values.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.append(UserError(camel(key), ErrorCode.REQUIRED, f"{camel(key)} is required"))
+        return None
+    value = str(value).strip()
+    if len(value) > max_length:
+        errors.append(UserError(camel(key), ErrorCode.INVALID, f"{camel(key)} is longer than {max_length} characters"))
+    return value
+
+
+def _count(values: Mapping[str, Any], key: str, errors: list[UserError]) -> int:
+    value = values.get(key, 0)
+    if value is None or value < 0 or value > 100_000_000:
+        errors.append(UserError(camel(key), ErrorCode.INVALID, f"{camel(key)} must be a whole number from 0 to 100000000"))
+        return 0
+    return value
+
+
+# --- streets -------------------------------------------------------------------------------
+
+
+def create_street(principal: Principal, values: Mapping[str, Any]) -> Street:
+    principal.require(Role.ADMIN, action="creating a street")
+    errors: list[UserError] = []
+    code = _text(values, "code", errors, True, 32)
+    name = _text(values, "name", errors, True, 100)
+    if errors:
+        raise UserErrors(errors)
+    with database.atomic():
+        _unique(Street, Street.code, code, None, "code", "street")
+        street = Street.create(code=code, name=name)
+        audit.record(principal, "createStreet", "Street", street.id, None, audit.snapshot(street))
+    return street
+
+
+def update_street(principal: Principal, street_id: int, version: int, values: Mapping[str, Any]) -> Street:
+    principal.require(*WRITERS, action="updating a street")
+    with database.atomic():
+        street = Street.get_or_none(Street.id == street_id)
+        if street is None:
+            raise _not_found("id", "street", street_id)
+        if not principal.allows_street(street.id):
+            raise Forbidden("updating a street: the street is outside this token's scope")
+        errors: list[UserError] = []
+        changes: dict[str, Any] = {}
+        if "code" in values:
+            changes["code"] = _text(values, "code", errors, True, 32)
+        if "name" in values:
+            changes["name"] = _text(values, "name", errors, True, 100)
+        if errors:
+            raise UserErrors(errors)
+        if "code" in changes:
+            _unique(Street, Street.code, changes["code"], street.id, "code", "street")
+        before = audit.snapshot(street)
+        street = _update_versioned(Street, street, version, changes, f"street {street.code}")
+        audit.record(principal, "updateStreet", "Street", street.id, before, audit.snapshot(street))
+    return street
+
+
+# --- communities ---------------------------------------------------------------------------
+
+
+def create_community(principal: Principal, values: Mapping[str, Any]) -> Community:
+    principal.require(*WRITERS, action="creating a community")
+    errors: list[UserError] = []
+    code = _text(values, "code", errors, True, 32)
+    name = _text(values, "name", errors, True, 100)
+    households = _count(values, "households", errors)
+    population = _count(values, "population", errors)
+    if errors:
+        raise UserErrors(errors)
+    with database.atomic():
+        street = Street.get_or_none(Street.id == values.get("street_id"))
+        if street is None:
+            raise _not_found("streetId", "street", values.get("street_id"))
+        if not principal.allows_street(street.id):
+            raise Forbidden("creating a community: the street is outside this token's scope")
+        _unique(Community, Community.code, code, None, "code", "community")
+        community = Community.create(code=code, name=name, street=street, households=households, population=population)
+        audit.record(principal, "createCommunity", "Community", community.id, None, audit.snapshot(community))
+    return community
+
+
+def update_community(principal: Principal, community_id: int, version: int, values: Mapping[str, Any]) -> Community:
+    principal.require(*WRITERS, action="updating a community")
+    with database.atomic():
+        community = Community.get_or_none(Community.id == community_id)
+        if community is None:
+            raise _not_found("id", "community", community_id)
+        principal.require_community(community.id, community.street_id, "updating a community")
+        errors: list[UserError] = []
+        changes: dict[str, Any] = {}
+        for key, length in (("code", 32), ("name", 100)):
+            if key in values:
+                changes[key] = _text(values, key, errors, True, length)
+        for key in ("households", "population"):
+            if key in values:
+                changes[key] = _count(values, key, errors)
+        if "street_id" in values:
+            street = Street.get_or_none(Street.id == values["street_id"])
+            if street is None:
+                errors.append(UserError("streetId", ErrorCode.NOT_FOUND, f"street {values['street_id']} does not exist"))
+            elif not principal.allows_street(street.id):
+                raise Forbidden("moving a community: the new street is outside this token's scope")
+            else:
+                changes["street"] = street.id
+        if errors:
+            raise UserErrors(errors)
+        if "code" in changes:
+            _unique(Community, Community.code, changes["code"], community.id, "code", "community")
+        before = audit.snapshot(community)
+        community = _update_versioned(Community, community, version, changes, f"community {community.code}")
+        audit.record(principal, "updateCommunity", "Community", community.id, before, audit.snapshot(community))
+    return community
+
+
+# --- workers -------------------------------------------------------------------------------
+
+#: Worker columns that the payroll engine validates (salary-model.md §1).
+PAYROLL_FIELDS = (
+    "post", "service_start", "service_end", "prior_service_years", "education", "certificate", "certificate_date",
+    "special_deduction_monthly", "previous_monthly_pay", "opening_through", "opening_months", "opening_income",
+    "opening_deductions", "opening_tax", "opening_reserve",
+)
+_MONEY = {"special_deduction_monthly", "previous_monthly_pay", "opening_income", "opening_deductions", "opening_tax",
+          "opening_reserve"}
+PERSONAL_FIELDS = ("id_number", "phone", "bank_name", "bank_account")
+
+
+def _engine_text(key: str, value: Any) -> Any:
+    """A stored value as the engine's validator reads it (money: fen → yuan)."""
+    if value is None:
+        return None
+    if key in _MONEY:
+        return format_fen(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def validate_worker(values: Mapping[str, Any], code: str) -> dict[str, Any]:
+    """Check a worker's merged values; return the columns to store.
+
+    Payroll fields go through the engine's validator, so the service accepts
+    exactly what the command line does; errors name the GraphQL input field.
+    """
+    errors: list[UserError] = []
+    name = _text(values, "name", errors, True, 100)
+    fields = {key: _engine_text(key, values.get(key)) for key in PAYROLL_FIELDS}
+    fields["worker_id"] = code
+    policy = active_policy()
+    try:
+        worker = worker_from_fields(fields, post_keys=policy.post_keys if policy else None)
+    except InputError as exc:
+        for problem in exc.problems:
+            errors.append(UserError(camel(problem.field), ErrorCode.INVALID, f"worker {code}: {problem}"))
+        worker = None
+    columns: dict[str, Any] = {"name": name}
+    id_number = values.get("id_number")
+    if id_number:
+        try:
+            parsed = parse_id_number(id_number)
+        except IdNumberError as exc:
+            errors.append(UserError("idNumber", ErrorCode.INVALID, f"worker {code}: idNumber: {exc}"))
+        else:
+            columns.update(id_number=parsed.number, birth_date=parsed.birth_date, sex=parsed.sex)
+    else:
+        columns.update(id_number=None, birth_date=None, sex=None)
+    phone = values.get("phone")
+    if phone and not (phone.replace("-", "").replace(" ", "").isdigit() and 7 <= len(phone) <= 20):
+        errors.append(UserError("phone", ErrorCode.INVALID, f"worker {code}: phone: {phone!r} is not a telephone number"))
+    account = values.get("bank_account")
+    if account and not (account.replace(" ", "").isdigit() and 8 <= len(account.replace(" ", "")) <= 34):
+        errors.append(UserError("bankAccount", ErrorCode.INVALID, f"worker {code}: bankAccount: {account!r} is not a bank account number"))
+    before = values.get("incompetent_years_before", 0)
+    if before is None or not 0 <= before <= 100:
+        errors.append(UserError("incompetentYearsBefore", ErrorCode.INVALID, f"worker {code}: incompetentYearsBefore must be from 0 to 100"))
+    if errors:
+        raise UserErrors(errors)
+    opening = worker.opening
+    columns.update(
+        phone=phone or None,
+        bank_name=values.get("bank_name") or None,
+        bank_account=account.replace(" ", "") if account else None,
+        incompetent_years_before=before,
+        post=worker.post,
+        service_start=worker.service_start,
+        service_end=worker.service_end,
+        prior_service_years=worker.prior_service_years,
+        education=worker.education,
+        certificate=worker.certificate,
+        certificate_date=worker.certificate_date,
+        special_deduction_monthly=worker.special_deduction_monthly,
+        previous_monthly_pay=worker.previous_monthly_pay,
+        opening_through=str(opening.through) if opening else None,
+        opening_months=opening.months if opening else 0,
+        opening_income=opening.income if opening else 0,
+        opening_deductions=opening.deductions if opening else 0,
+        opening_tax=opening.tax if opening else 0,
+        opening_reserve=opening.reserve if opening else 0,
+    )
+    return columns
+
+
+def _community_for_write(principal: Principal, community_id: Any, action: str) -> Community:
+    community = Community.get_or_none(Community.id == community_id)
+    if community is None:
+        raise _not_found("communityId", "community", community_id)
+    principal.require_community(community.id, community.street_id, action)
+    return community
+
+
+def create_worker(principal: Principal, values: Mapping[str, Any]) -> Worker:
+    principal.require(*WRITERS, action="creating a worker")
+    errors: list[UserError] = []
+    code = _text(values, "code", errors, True, 64)
+    if errors:
+        raise UserErrors(errors)
+    columns = validate_worker(values, code)
+    with database.atomic():
+        community = _community_for_write(principal, values.get("community_id"), "creating a worker")
+        _unique(Worker, Worker.code, code, None, "code", "worker")
+        if columns["id_number"]:
+            _unique(Worker, Worker.id_number, columns["id_number"], None, "idNumber", "a worker with identity number")
+        worker = Worker.create(code=code, community=community, **columns)
+        audit.record(principal, "createWorker", "Worker", worker.id, None, audit.snapshot(worker))
+    return worker
+
+
+def worker_values(worker: Worker) -> dict[str, Any]:
+    """A stored worker's editable values (for merging an update)."""
+    keys = ("name", "incompetent_years_before", *PERSONAL_FIELDS, *PAYROLL_FIELDS)
+    return {key: getattr(worker, key) for key in keys}
+
+
+def update_worker(principal: Principal, worker_id: int, version: int, values: Mapping[str, Any]) -> Worker:
+    principal.require(*WRITERS, action="updating a worker")
+    with database.atomic():
+        worker = Worker.get_or_none(Worker.id == worker_id)
+        if worker is None:
+            raise _not_found("id", "worker", worker_id)
+        current = Community.get_by_id(worker.community_id)
+        principal.require_community(current.id, current.street_id, "updating a worker")
+        merged = {**worker_values(worker), **{k: v for k, v in values.items() if k not in ("community_id", "code")}}
+        code = worker.code
+        changes = {}
+        if "code" in values:
+            errors: list[UserError] = []
+            code = _text(values, "code", errors, True, 64)
+            if errors:
+                raise UserErrors(errors)
+            _unique(Worker, Worker.code, code, worker.id, "code", "worker")
+            changes["code"] = code
+        changes.update(validate_worker(merged, code))
+        if "community_id" in values:
+            changes["community"] = _community_for_write(principal, values["community_id"], "moving a worker").id
+        if changes.get("id_number") and changes["id_number"] != worker.id_number:
+            _unique(Worker, Worker.id_number, changes["id_number"], worker.id, "idNumber", "a worker with identity number")
+        before = audit.snapshot(worker)
+        worker = _update_versioned(Worker, worker, version, changes, f"worker {worker.code}")
+        audit.record(principal, "updateWorker", "Worker", worker.id, before, audit.snapshot(worker))
+    return worker
+
+
+def end_worker_service(principal: Principal, worker_id: int, version: int, service_end: dt.date) -> Worker:
+    """A leaver: set the last day of service (the leaver's reserve is paid out, §6)."""
+    return update_worker(principal, worker_id, version, {"service_end": service_end})
+
+
+# --- positions -----------------------------------------------------------------------------
+
+
+def post_rank(post_keys: tuple[str, ...]) -> dict[str, int]:
+    """Posts are listed from the highest (正职) down in the policy document."""
+    return {key: i for i, key in enumerate(post_keys)}
+
+
+def _refresh_paid_post(principal: Principal, worker_id: int | None) -> None:
+    """A worker holding several titles is paid once, for the highest post among
+    the positions held today (交叉任职 / 一肩挑)."""
+    if worker_id is None:
+        return
+    policy = active_policy()
+    if policy is None:
+        return
+    today = dt.date.today()
+    held = [
+        p.post
+        for p in Position.select(Position.post).where(
+            (Position.worker == worker_id) & ((Position.end_date.is_null()) | (Position.end_date >= today))
+        )
+    ]
+    if not held:
+        return
+    rank = post_rank(policy.post_keys)
+    highest = min(held, key=lambda post: rank.get(post, len(rank)))
+    worker = Worker.get_by_id(worker_id)
+    if worker.post != highest:
+        before = audit.snapshot(worker)
+        Worker.update(post=highest, version=Worker.version + 1, updated_at=utcnow()).where(Worker.id == worker_id).execute()
+        audit.record(principal, "positionChangedPaidPost", "Worker", worker_id, before, audit.snapshot(Worker.get_by_id(worker_id)))
+
+
+def _position_values(values: Mapping[str, Any], errors: list[UserError]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "post" in values:
+        policy = active_policy()
+        post = (values.get("post") or "").upper()
+        if policy is not None and post not in policy.post_keys:
+            errors.append(UserError("post", ErrorCode.INVALID, f"post {values.get('post')!r} is not a post of the policy ({', '.join(policy.post_keys)})"))
+        out["post"] = post
+    if "title" in values:
+        out["title"] = _text(values, "title", errors, True, 50)
+    for key in ("start_date", "end_date"):
+        if key in values:
+            out[key] = values[key]
+    return out
+
+
+def create_position(principal: Principal, values: Mapping[str, Any]) -> Position:
+    principal.require(*WRITERS, action="creating a position")
+    errors: list[UserError] = []
+    columns = _position_values({"post": values.get("post"), "title": values.get("title"), **values}, errors)
+    if columns.get("start_date") and columns.get("end_date") and columns["end_date"] < columns["start_date"]:
+        errors.append(UserError("endDate", ErrorCode.INVALID, f"endDate {columns['end_date']} is before startDate {columns['start_date']}"))
+    if errors:
+        raise UserErrors(errors)
+    with database.atomic():
+        community = _community_for_write(principal, values.get("community_id"), "creating a position")
+        worker_id = values.get("worker_id")
+        if worker_id is not None:
+            worker = Worker.get_or_none(Worker.id == worker_id)
+            if worker is None:
+                raise _not_found("workerId", "worker", worker_id)
+            if worker.community_id != community.id:
+                raise UserErrors.one("workerId", ErrorCode.INVALID, f"worker {worker.code} belongs to another community")
+        position = Position.create(community=community, worker=worker_id, **columns)
+        audit.record(principal, "createPosition", "Position", position.id, None, audit.snapshot(position))
+        _refresh_paid_post(principal, worker_id)
+    return position
+
+
+def update_position(principal: Principal, position_id: int, version: int, values: Mapping[str, Any]) -> Position:
+    principal.require(*WRITERS, action="updating a position")
+    with database.atomic():
+        position = Position.get_or_none(Position.id == position_id)
+        if position is None:
+            raise _not_found("id", "position", position_id)
+        community = Community.get_by_id(position.community_id)
+        principal.require_community(community.id, community.street_id, "updating a position")
+        errors: list[UserError] = []
+        changes = _position_values(values, errors)
+        if "worker_id" in values:
+            worker_id = values["worker_id"]
+            if worker_id is not None:
+                worker = Worker.get_or_none(Worker.id == worker_id)
+                if worker is None:
+                    errors.append(UserError("workerId", ErrorCode.NOT_FOUND, f"worker {worker_id} does not exist"))
+                elif worker.community_id != community.id:
+                    errors.append(UserError("workerId", ErrorCode.INVALID, f"worker {worker.code} belongs to another community"))
+            changes["worker"] = worker_id
+        start = changes.get("start_date", position.start_date)
+        end = changes.get("end_date", position.end_date)
+        if start and end and end < start:
+            errors.append(UserError("endDate", ErrorCode.INVALID, f"endDate {end} is before startDate {start}"))
+        if errors:
+            raise UserErrors(errors)
+        before = audit.snapshot(position)
+        previous_worker = position.worker_id
+        position = _update_versioned(Position, position, version, changes, f"position {position.title}")
+        audit.record(principal, "updatePosition", "Position", position.id, before, audit.snapshot(position))
+        _refresh_paid_post(principal, position.worker_id)
+        if previous_worker != position.worker_id:
+            _refresh_paid_post(principal, previous_worker)
+    return position
+
+
+# --- assessments ---------------------------------------------------------------------------
+
+
+def record_assessments(principal: Principal, year: int, entries: list[tuple[int, str]]) -> list[Assessment]:
+    """Record (or replace) the year's assessment of several workers at once."""
+    principal.require(*WRITERS, action="recording assessments")
+    errors: list[UserError] = []
+    if not 1990 <= year <= 2100:
+        errors.append(UserError("year", ErrorCode.INVALID, f"year {year} is out of range"))
+    for i, (_, result) in enumerate(entries):
+        if result not in codes.ASSESSMENT:
+            errors.append(UserError(f"entries[{i}].result", ErrorCode.INVALID,
+                                    f"entries[{i}]: {result!r} is not one of {', '.join(codes.ASSESSMENT)}"))
+    if errors:
+        raise UserErrors(errors)
+    ids = [worker_id for worker_id, _ in entries]
+    if len(set(ids)) != len(ids):
+        raise UserErrors.one("entries", ErrorCode.DUPLICATE, "a worker appears twice in the entries")
+    with database.atomic():
+        workers = {
+            w.id: w
+            for w in Worker.select(Worker, Community).join(Community).where(Worker.id.in_(ids))
+        }
+        missing = [f"entries[{i}].workerId" for i, worker_id in enumerate(ids) if worker_id not in workers]
+        if missing:
+            raise UserErrors([UserError(m, ErrorCode.NOT_FOUND, f"{m}: no such worker") for m in missing])
+        for worker in workers.values():
+            principal.require_community(worker.community.id, worker.community.street_id, "recording assessments")
+        existing = {
+            a.worker_id: a
+            for a in Assessment.select().where((Assessment.worker.in_(ids)) & (Assessment.year == year))
+        }
+        saved = []
+        for worker_id, result in entries:
+            before = audit.snapshot(existing.get(worker_id))
+            if worker_id in existing:
+                Assessment.update(result=result, recorded_at=utcnow()).where(Assessment.id == existing[worker_id].id).execute()
+                assessment = Assessment.get_by_id(existing[worker_id].id)
+            else:
+                assessment = Assessment.create(worker=worker_id, year=year, result=result)
+            audit.record(principal, "recordAssessment", "Assessment", assessment.id, before, audit.snapshot(assessment))
+            saved.append(assessment)
+    return saved

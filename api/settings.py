@@ -1,0 +1,64 @@
+"""Service configuration, read from the environment.
+
+| variable | default | meaning |
+|---|---|---|
+| ``DATABASE_URL`` | ``sqlite:///community-payroll.db`` | ``sqlite:///path`` or ``postgresql://user@host/db`` |
+| ``PAYROLL_DEV_ADMIN`` | off | ``1``: requests without a token act as ADMIN (demo only; announced at start) |
+| ``PAYROLL_CORS_ORIGINS`` | none | comma-separated origins allowed to call the API from a browser |
+| ``PAYROLL_MAX_DEPTH`` | 10 | deepest query nesting accepted |
+| ``PAYROLL_MAX_ALIASES`` | 30 | aliases per query |
+| ``PAYROLL_MAX_TOKENS`` | 4000 | tokens per query document |
+| ``PAYROLL_MAX_COST`` | 20000 | estimated objects a query may ask for (from ``first``/``last``) |
+| ``PAYROLL_MAX_BODY_BYTES`` | 1000000 | request body size |
+| ``PAYROLL_MAX_BATCH`` | 10 | operations in one batched request |
+| ``PAYROLL_DB_POOL`` | 20 (PostgreSQL) | connections per process |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+#: The largest page a connection returns (interfaces.md: at most 100).
+MAX_PAGE_SIZE = 100
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    dev_admin: bool = False
+    cors_origins: tuple[str, ...] = field(default=())
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 4000
+    max_cost: int = 20_000
+    max_body_bytes: int = 1_000_000
+    max_batch: int = 10
+    db_pool: int | None = None
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        from .db.database import database_url
+
+        origins = tuple(o.strip() for o in os.environ.get("PAYROLL_CORS_ORIGINS", "").split(",") if o.strip())
+        return cls(
+            database_url=database_url(),
+            dev_admin=_flag("PAYROLL_DEV_ADMIN"),
+            cors_origins=origins,
+            max_depth=_int("PAYROLL_MAX_DEPTH", 10),
+            max_aliases=_int("PAYROLL_MAX_ALIASES", 30),
+            max_tokens=_int("PAYROLL_MAX_TOKENS", 4000),
+            max_cost=_int("PAYROLL_MAX_COST", 20_000),
+            max_body_bytes=_int("PAYROLL_MAX_BODY_BYTES", 1_000_000),
+            max_batch=_int("PAYROLL_MAX_BATCH", 10),
+            db_pool=_int("PAYROLL_DB_POOL", 0) or None,
+        )
