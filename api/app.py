@@ -1,0 +1,189 @@
+"""The Starlette application: GraphQL (and GraphiQL) at ``/graphql``,
+``/healthz``, streamed exports, and the example dashboard.
+
+:func:`create_app` configures the database from the settings, migrates it on
+start, and wraps the routes in small middlewares: a request id for every
+response and log line, a request body size limit, and CORS for the origins
+configured (none by default).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from .auth import DEV_ADMIN, Principal, principal_for_token
+from .core.db import run_db, set_thread_capacity
+from .db.database import configure, connection, is_postgres
+from .db.migrate import migrate
+from .graphql.core.context import Context
+from .graphql.core.loaders import Loaders
+from .services.audit import request_id
+from .settings import Settings
+
+logger = logging.getLogger("community_payroll")
+
+
+async def authenticate(request: Request, settings: Settings) -> tuple[Principal | None, str | None]:
+    """The principal of a request, or why there is none."""
+    header = request.headers.get("authorization")
+    if not header:
+        if settings.dev_admin:
+            return DEV_ADMIN, None
+        return None, "no token: send the header Authorization: Bearer <token> (create one with community-payroll token create)"
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None, "the Authorization header must be: Bearer <token>"
+    principal = await run_db(principal_for_token, token.strip())
+    if principal is None:
+        return None, "the token is unknown, expired or revoked"
+    return principal, None
+
+
+class GraphQLApp(GraphQL):
+    def __init__(self, schema: Any, settings: Settings):
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
+        self.settings = settings
+
+    async def get_context(self, request: Request, response: Any) -> Context:
+        principal, problem = await authenticate(request, self.settings)
+        return Context(
+            request=request,
+            response=response,
+            principal_or_none=principal,
+            auth_problem=problem,
+            loaders=Loaders(principal),
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        from .graphiql import render_graphiql
+
+        return render_graphiql(self.graphql_ide_html, self.settings)
+
+
+class RequestContextMiddleware:
+    """A request id (``X-Request-Id``) for every request, and a body size limit."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = uuid.uuid4().hex[:16]
+        token = request_id.set(rid)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            response = JSONResponse(
+                {"errors": [{"message": f"request body limit: {int(length)} bytes is above the limit of "
+                                        f"{self.max_body_bytes} bytes", "extensions": {"code": "LIMIT_EXCEEDED"}}]},
+                status_code=413,
+                headers={"x-request-id": rid},
+            )
+            await response(scope, receive, send)
+            request_id.reset(token)
+            return
+        received = 0
+        too_large = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    too_large = True
+                    raise BodyTooLarge()
+            return message
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_with_id)
+        except BodyTooLarge:
+            response = JSONResponse(
+                {"errors": [{"message": f"request body limit: more than {self.max_body_bytes} bytes",
+                             "extensions": {"code": "LIMIT_EXCEEDED"}}]},
+                status_code=413,
+            )
+            await response(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def healthz(request: Request) -> Response:
+    def check() -> str:
+        with connection() as db:
+            db.execute_sql("SELECT 1").fetchone()
+        return "postgresql" if is_postgres() else "sqlite"
+
+    try:
+        backend = await run_db(check)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        logger.warning("health check failed: %s", exc)
+        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": backend})
+
+
+def create_app(settings: Settings | None = None, migrate_on_start: bool = True) -> Starlette:
+    from .exports import export_routes
+    from .schema import build_schema
+
+    settings = settings or Settings.from_env()
+    db = configure(settings.database_url, settings.db_pool)
+    set_thread_capacity(settings.db_pool or (20 if is_postgres(db) else 16))
+    if migrate_on_start:
+        migrate()
+    graphql_app = GraphQLApp(build_schema(settings), settings)
+    routes = [
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        *export_routes(settings),
+    ]
+    try:
+        from .dashboard import dashboard_routes
+    except ImportError:  # pragma: no cover - the dashboard ships with the package
+        pass
+    else:
+        routes += dashboard_routes()
+    middleware = [Middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["authorization", "content-type"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            )
+        )
+    if settings.dev_admin:
+        logger.warning(
+            "DEVELOPMENT MODE: requests without a token act as ADMIN (PAYROLL_DEV_ADMIN=1). "
+            "Never use this on a network."
+        )
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.settings = settings
+    return app

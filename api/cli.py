@@ -1,0 +1,183 @@
+"""Service subcommands of ``community-payroll``: serve, migrate, demo, token.
+
+Registered by :func:`payroll.cli.build_parser` when the service is installed.
+Heavy imports (strawberry, uvicorn) happen inside the handlers so that the
+engine subcommands stay quick to start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _configure() -> None:
+    from .db.database import configure
+    from .db.migrate import migrate
+
+    configure()
+    migrate()
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from .db.database import configure, database_url
+    from .db.migrate import migrate
+
+    configure()
+    applied = migrate()
+    print(f"{database_url()}: " + (f"applied {', '.join(applied)}" if applied else "up to date"), file=sys.stderr)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .db.database import connection, database_url
+    from .services.demo import load_demo
+
+    _configure()
+    with connection():
+        try:
+            summary = load_demo(workers=args.workers, streets=args.streets, communities=args.communities,
+                                runs=args.runs, seed=args.seed)
+        except ValueError as exc:
+            print(f"community-payroll: error: {exc}", file=sys.stderr)
+            return 2
+    print(
+        f"演示城市已载入 / demo city loaded into {database_url()}: {summary.streets} streets, {summary.communities} "
+        f"communities, {summary.workers} workers, {summary.runs} payroll runs",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    if args.demo:
+        os.environ["PAYROLL_DEV_ADMIN"] = "1"
+        from .db.database import connection
+        from .services.demo import database_is_empty, load_demo
+
+        _configure()
+        with connection():
+            if database_is_empty():
+                print("载入演示城市 / loading the demo city …", file=sys.stderr)
+                load_demo()
+        print(
+            "开发模式：无令牌的请求视为管理员 / DEVELOPMENT MODE (--demo): requests without a token act as ADMIN. "
+            "Never expose this server on a network.",
+            file=sys.stderr,
+        )
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql   dashboard: http://{args.host}:{args.port}/dashboard/",
+          file=sys.stderr)
+    uvicorn.run(
+        "api.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=True,
+    )
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from .auth import Role, create_token, parse_duration
+    from .db.database import connection
+
+    _configure()
+    try:
+        expires = parse_duration(args.expires) if args.expires else None
+        with connection():
+            created = create_token(args.name, Role(args.role), args.street or [], args.community or [], expires)
+    except ValueError as exc:
+        print(f"community-payroll: error: {exc}", file=sys.stderr)
+        return 2
+    print(created.token)
+    print(
+        f"令牌只显示这一次，请妥善保存 / the token is shown only this once (id {created.record.id}, role {args.role}"
+        + (f", expires {created.record.expires_at:%Y-%m-%d %H:%M} UTC" if created.record.expires_at else "")
+        + ")",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> None:
+    import json
+
+    from .db.database import connection
+    from .db.models import ApiToken
+
+    _configure()
+    with connection():
+        print("id\tname\trole\tprefix\tstreets\tcommunities\tcreated\texpires\trevoked\tlast used")
+        for t in ApiToken.select().order_by(ApiToken.id):
+            print("\t".join(str(v) for v in (
+                t.id, t.name, t.role, t.prefix + "…", ",".join(json.loads(t.streets)), ",".join(json.loads(t.communities)),
+                f"{t.created_at:%Y-%m-%d}", f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "-",
+                f"{t.revoked_at:%Y-%m-%d}" if t.revoked_at else "-",
+                f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-",
+            )))
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from .db.database import connection
+    from .db.models import ApiToken, utcnow
+
+    _configure()
+    with connection():
+        updated = ApiToken.update(revoked_at=utcnow()).where((ApiToken.id == args.id) & ApiToken.revoked_at.is_null()).execute()
+    if not updated:
+        print(f"community-payroll: error: no active token with id {args.id}", file=sys.stderr)
+        return 2
+    print(f"令牌 {args.id} 已吊销 / token {args.id} revoked", file=sys.stderr)
+    return 0
+
+
+def add_service_commands(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="启动 GraphQL 服务 / start the GraphQL service",
+        description="在配置的数据库上启动服务（必要时建库并迁移）/ Start the service on DATABASE_URL (default: a SQLite file "
+        "here), creating and migrating the database when needed.",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="进程数 / worker processes")
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="空库时载入演示城市，并以开发模式运行（无令牌即管理员）/ load the demo city into an empty database and run in "
+        "development mode (requests without a token act as ADMIN)",
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="建库或升级数据库 / create or migrate the database",
+                             description="应用未执行的迁移 / Apply the pending migrations to DATABASE_URL.")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    demo = sub.add_parser("demo", help="载入演示城市 / load the demo city",
+                          description="向空库载入演示城市（街道、社区、工作者、政策、当年工资批次）/ Load a realistic demo "
+                          "city into an empty database: streets, communities, workers, the example policy and this year's "
+                          "payroll runs up to last month.")
+    demo.add_argument("--workers", type=int, default=800, help="工作者人数 / workers (default 800)")
+    demo.add_argument("--streets", type=int, default=6)
+    demo.add_argument("--communities", type=int, default=60)
+    demo.add_argument("--no-runs", dest="runs", action="store_false", help="不生成工资批次 / no payroll runs")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.set_defaults(handler=cmd_demo)
+
+    token = sub.add_parser("token", help="访问令牌 / API tokens", description="管理访问令牌 / Manage API tokens.")
+    token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    create = token_sub.add_parser("create", help="新建令牌（只显示一次）/ create a token (shown once)")
+    create.add_argument("--role", required=True, choices=["ADMIN", "HR", "FINANCE", "VIEWER"])
+    create.add_argument("--name", required=True, help="用途或使用人 / who or what uses it")
+    create.add_argument("--street", action="append", metavar="CODE", help="HR 限定街道（可多次）/ HR scope: street code")
+    create.add_argument("--community", action="append", metavar="CODE", help="HR 限定社区 / HR scope: community code")
+    create.add_argument("--expires", metavar="90d", help="有效期，如 90d、12h / lifetime, e.g. 90d, 12h")
+    create.set_defaults(handler=cmd_token_create)
+    listing = token_sub.add_parser("list", help="列出令牌 / list tokens")
+    listing.set_defaults(handler=cmd_token_list)
+    revoke = token_sub.add_parser("revoke", help="吊销令牌 / revoke a token")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(handler=cmd_token_revoke)

@@ -1,0 +1,228 @@
+"""社区 Communities: type, filters, queries and mutations."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Annotated
+
+import peewee as pw
+import strawberry
+from strawberry.types import Info
+
+from ..core.db import run_db
+from ..db.models import Community as CommunityRecord
+from ..db.models import Position as PositionRecord
+from ..services import records
+from .core.connection import Connection, OrderKey, order_keys, paginate
+from .core.ids import from_global_id, input_global_id, to_global_id
+from .core.loaders import by_id, many_by, register_loader
+from .core.mutations import provided, run_mutation
+from .core.types import OrderDirection, UserError
+from .scoping import require_visible_community
+
+if TYPE_CHECKING:
+    from .positions import Position
+    from .streets import Street
+    from .workers import Worker, WorkerOrder, WorkerWhere
+
+
+@strawberry.type(description="社区 / A community (社区) of a street, with its households and residents.")
+class Community:
+    id: strawberry.ID = strawberry.field(description="编号 / Global id, e.g. `Community:3`.")
+    code: str = strawberry.field(description="社区代码 / Unique code.")
+    name: str = strawberry.field(description="名称 / Name, e.g. 红星社区.")
+    households: int = strawberry.field(description="户数 / Households.")
+    population: int = strawberry.field(description="常住人口 / Residents.")
+    version: int = strawberry.field(description="版本号 / Record version; updates must send it back.")
+    pk: strawberry.Private[int]
+    street_pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: CommunityRecord) -> Community:
+        return cls(
+            id=to_global_id("Community", row.id),
+            code=row.code,
+            name=row.name,
+            households=row.households,
+            population=row.population,
+            version=row.version,
+            pk=row.id,
+            street_pk=row.street_id,
+        )
+
+    @strawberry.field(description="所属街道 / The street.")
+    async def street(self, info: Info) -> Annotated[Street, strawberry.lazy(".streets")]:
+        return await info.context.loaders.street.load(self.street_pk)
+
+    @strawberry.field(description="社区工作者 / The community's workers.")
+    async def workers(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        where: Annotated[WorkerWhere, strawberry.lazy(".workers")] | None = None,
+        order_by: list[Annotated[WorkerOrder, strawberry.lazy(".workers")]] | None = None,
+    ) -> Connection[Annotated[Worker, strawberry.lazy(".workers")]]:
+        from .workers import list_workers
+
+        return await list_workers(info, first, after, last, before, where, order_by, community_pk=self.pk)
+
+    @strawberry.field(description="岗位（含空缺）/ The community's positions, held or vacant.")
+    async def positions(self, info: Info) -> list[Annotated[Position, strawberry.lazy(".positions")]]:
+        return await info.context.loaders.positions_by_community.load(self.pk)
+
+
+@register_loader("community")
+def _community_loader(principal):
+    return by_id(CommunityRecord, Community.from_row)
+
+
+@register_loader("positions_by_community")
+def _positions_loader(principal):
+    from .positions import Position
+
+    return many_by(PositionRecord, PositionRecord.community, Position.from_row, order=(PositionRecord.id,))
+
+
+@strawberry.input(description="社区筛选 / Filter communities.")
+class CommunityWhere:
+    code: str | None = strawberry.field(default=None, description="代码等于 / Code equals.")
+    name_contains: str | None = strawberry.field(default=None, description="名称包含 / Name contains.")
+    street_id: strawberry.ID | None = strawberry.field(default=None, description="所属街道 / In this street.")
+
+
+@strawberry.enum(description="社区排序字段 / Sort communities by.")
+class CommunityOrderField(enum.Enum):
+    CODE = "code"
+    NAME = "name"
+    HOUSEHOLDS = "households"
+    POPULATION = "population"
+
+
+@strawberry.input(description="社区排序 / Community ordering.")
+class CommunityOrder:
+    field: CommunityOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+_ORDER_FIELDS = {
+    "code": CommunityRecord.code,
+    "name": CommunityRecord.name,
+    "households": CommunityRecord.households,
+    "population": CommunityRecord.population,
+}
+
+
+async def list_communities(
+    info: Info, first, after, last, before, where: CommunityWhere | None, order_by, street_pk: int | None = None
+) -> Connection[Community]:
+    principal = info.context.principal
+    street_filter = from_global_id(where.street_id, "Street", "where.streetId") if where and where.street_id else None
+
+    def build() -> pw.ModelSelect:
+        query = CommunityRecord.select()
+        scope = principal.community_filter(CommunityRecord)
+        if scope is not None:
+            query = query.where(scope)
+        if street_pk is not None:
+            query = query.where(CommunityRecord.street == street_pk)
+        if where:
+            if where.code is not None:
+                query = query.where(CommunityRecord.code == where.code)
+            if where.name_contains:
+                query = query.where(CommunityRecord.name.contains(where.name_contains))
+            if street_filter is not None:
+                query = query.where(CommunityRecord.street == street_filter)
+        return query
+
+    keys = order_keys(order_by, _ORDER_FIELDS, [OrderKey(CommunityRecord.code)], CommunityRecord.id)
+    return await paginate(build, keys, Community.from_row, first, after, last, before)
+
+
+@strawberry.type
+class CommunityQueries:
+    @strawberry.field(description="社区列表 / Communities (HR tokens see their own).")
+    async def communities(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        where: CommunityWhere | None = None,
+        order_by: list[CommunityOrder] | None = None,
+    ) -> Connection[Community]:
+        return await list_communities(info, first, after, last, before, where, order_by)
+
+    @strawberry.field(description="按编号或代码取社区 / One community by id or code.")
+    async def community(self, info: Info, id: strawberry.ID | None = None, code: str | None = None) -> Community | None:
+        principal = info.context.principal
+        pk = from_global_id(id, "Community") if id is not None else None
+
+        def load():
+            query = CommunityRecord.select()
+            query = query.where(CommunityRecord.id == pk) if pk is not None else query.where(CommunityRecord.code == code)
+            return query.first()
+
+        row = await run_db(load)
+        if row is None:
+            return None
+        require_visible_community(principal, row.id, row.street_id, "community")
+        return Community.from_row(row)
+
+
+@strawberry.input(description="新建社区 / A new community.")
+class CreateCommunityInput:
+    code: str = strawberry.field(description="社区代码 / Unique code.")
+    name: str = strawberry.field(description="名称 / Name.")
+    street_id: strawberry.ID = strawberry.field(description="所属街道 / The street.")
+    households: int = strawberry.field(default=0, description="户数 / Households.")
+    population: int = strawberry.field(default=0, description="常住人口 / Residents.")
+
+
+@strawberry.input(description="修改社区 / Changes to a community.")
+class UpdateCommunityInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="读取时的版本号 / The version you read.")
+    code: str | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    street_id: strawberry.ID | None = strawberry.UNSET
+    households: int | None = strawberry.UNSET
+    population: int | None = strawberry.UNSET
+
+
+@strawberry.type(description="社区变更结果 / Result of a community mutation.")
+class CommunityPayload:
+    community: Community | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class CommunityMutations:
+    @strawberry.mutation(description="新建社区 / Create a community.")
+    async def create_community(self, info: Info, input: CreateCommunityInput) -> CommunityPayload:
+        principal = info.context.principal
+
+        def create():
+            values = provided(input)
+            values["street_id"] = input_global_id(input.street_id, "Street", "streetId")
+            return records.create_community(principal, values)
+
+        row, errors = await run_mutation(create)
+        return CommunityPayload(community=Community.from_row(row) if row else None, errors=errors)
+
+    @strawberry.mutation(description="修改社区 / Update a community.")
+    async def update_community(self, info: Info, input: UpdateCommunityInput) -> CommunityPayload:
+        principal = info.context.principal
+
+        def update():
+            pk = input_global_id(input.id, "Community", "id")
+            values = provided(input, "id", "version")
+            if "street_id" in values:
+                values["street_id"] = input_global_id(values["street_id"], "Street", "streetId")
+            return records.update_community(principal, pk, input.version, values)
+
+        row, errors = await run_mutation(update)
+        return CommunityPayload(community=Community.from_row(row) if row else None, errors=errors)

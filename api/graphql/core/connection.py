@@ -1,0 +1,204 @@
+"""Cursor connections with keyset pagination.
+
+Lists are ``first``/``after`` (or ``last``/``before``) connections with
+``edges``, ``nodes``, ``pageInfo`` and ``totalCount``.  Cursors encode the
+values of the sort columns plus the id of the last row, so the next page is a
+``WHERE (sort…, id) > (…)`` on an index, not an OFFSET that gets slower page
+after page and skips rows when others are inserted.  ``totalCount`` is
+counted only when the query asks for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Generic, Sequence, TypeVar
+
+import peewee as pw
+import strawberry
+
+from ...core.db import run_db
+from ...core.errors import BadRequest
+from ...settings import MAX_PAGE_SIZE
+from .types import OrderDirection, PageInfo
+
+T = TypeVar("T")
+
+
+@strawberry.type(description="列表中的一项及其游标 / An item of a list and its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="游标 / Pass as `after` to continue after this item.")
+    node: T = strawberry.field(description="项目 / The item.")
+
+
+@strawberry.type(description="分页列表 / A page of a list.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="本页各项及游标 / The items of the page with their cursors.")
+    page_info: PageInfo = strawberry.field(description="分页信息 / Where the page is in the list.")
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="本页各项 / The items of the page (without cursors).")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="符合条件的总数 / How many items the whole list has (counted only when asked).")
+    async def total_count(self) -> int:
+        return await self._count()
+
+
+@dataclass(frozen=True)
+class OrderKey:
+    """A sort column: the model field and whether it sorts descending."""
+
+    field: pw.Field
+    descending: bool = False
+
+
+def order_keys(
+    order_by: Sequence[Any] | None,
+    fields: dict[str, pw.Field],
+    default: Sequence[OrderKey],
+    id_field: pw.Field,
+) -> list[OrderKey]:
+    """Sort keys from an ``orderBy`` list, always ending with the id (unique)."""
+    keys: list[OrderKey] = []
+    for item in order_by or ():
+        keys.append(OrderKey(fields[item.field.value], item.direction == OrderDirection.DESC))
+    if not keys:
+        keys = list(default)
+    if not any(k.field is id_field for k in keys):
+        keys.append(OrderKey(id_field, keys[-1].descending if keys else False))
+    return keys
+
+
+def _encode(values: list[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, keys: list[OrderKey], argument: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest(f"{argument}: {cursor!r} is not a cursor of this list") from None
+    if not isinstance(values, list) or len(values) != len(keys):
+        raise BadRequest(f"{argument}: the cursor belongs to another list or ordering")
+    out = []
+    for key, value in zip(keys, values):
+        if isinstance(key.field, pw.DateTimeField) and isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        elif isinstance(key.field, pw.DateField) and isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        out.append(value)
+    return out
+
+
+def _after(keys: list[OrderKey], values: list[Any], reverse: bool) -> pw.Expression:
+    """Rows strictly after ``values`` in the order of ``keys`` (before it when reversed)."""
+    condition = None
+    for i, key in enumerate(keys):
+        descending = key.descending != reverse
+        step = key.field < values[i] if descending else key.field > values[i]
+        for previous, value in zip(keys[:i], values[:i]):
+            step = (previous.field == value) & step
+        condition = step if condition is None else condition | step
+    return condition
+
+
+def _value(row: pw.Model, field: pw.Field) -> Any:
+    return row.__data__.get(field.name)
+
+
+@dataclass
+class Page:
+    rows: list[pw.Model]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
+
+
+def validate_page_size(first: int | None, last: int | None) -> None:
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 1 <= value <= MAX_PAGE_SIZE:
+            raise BadRequest(f"{name}: {value} is outside the page size limit of 1 to {MAX_PAGE_SIZE}")
+    if first is not None and last is not None:
+        raise BadRequest("give first or last, not both")
+
+
+def fetch_page(
+    query: pw.ModelSelect,
+    keys: list[OrderKey],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Page:
+    """One page of ``query`` in the order of ``keys`` (runs in a worker thread)."""
+    validate_page_size(first, last)
+    backwards = last is not None
+    size = last if backwards else (first or 20)
+    if after:
+        query = query.where(_after(keys, _decode(after, keys, "after"), reverse=False))
+    if before:
+        query = query.where(_after(keys, _decode(before, keys, "before"), reverse=True))
+    ordering = []
+    for key in keys:
+        descending = key.descending != backwards
+        ordering.append(key.field.desc() if descending else key.field.asc())
+    rows = list(query.order_by(*ordering).limit(size + 1))
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    cursors = [_encode([_value(row, key.field) for key in keys]) for row in rows]
+    return Page(
+        rows=rows,
+        cursors=cursors,
+        has_next=more if not backwards else bool(before),
+        has_previous=more if backwards else bool(after),
+    )
+
+
+def make_connection(page: Page, nodes: list[T], count_query: pw.ModelSelect) -> Connection[T]:
+    async def count() -> int:
+        return await run_db(lambda: count_query.order_by().count())
+
+    return Connection(
+        edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes)],
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+        _count=count,
+    )
+
+
+async def paginate(
+    build_query: Callable[[], pw.ModelSelect],
+    keys: list[OrderKey],
+    to_node: Callable[[pw.Model], T],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection[T]:
+    """Fetch a page in a worker thread and shape it as a connection.
+
+    ``build_query`` returns the filtered (and scope-restricted) query;
+    ``to_node`` turns a row into its GraphQL object (also in the thread, so no
+    lazy database access ever happens on the event loop).
+    """
+    validate_page_size(first, last)
+
+    def load() -> tuple[Page, list[T], pw.ModelSelect]:
+        query = build_query()
+        page = fetch_page(query, keys, first, after, last, before)
+        return page, [to_node(row) for row in page.rows], query
+
+    page, nodes, query = await run_db(load)
+    return make_connection(page, nodes, query)

@@ -1,0 +1,28 @@
+"""The per-request context: who is asking, and the request's data loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+
+from ...auth import Principal
+from ...core.errors import Unauthenticated
+
+
+@dataclass
+class Context:
+    request: Request | None
+    response: Any
+    #: None when the request carried no valid token (and dev mode is off).
+    principal_or_none: Principal | None
+    #: Why there is no principal (for the UNAUTHENTICATED message).
+    auth_problem: str | None = None
+    loaders: Any = field(default=None)
+
+    @property
+    def principal(self) -> Principal:
+        if self.principal_or_none is None:
+            raise Unauthenticated(self.auth_problem or "send Authorization: Bearer <token>")
+        return self.principal_or_none

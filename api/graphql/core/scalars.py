@@ -1,0 +1,69 @@
+"""Scalars: money as decimal strings, months, and decimals."""
+
+from __future__ import annotations
+
+from decimal import Decimal as _Decimal
+from decimal import InvalidOperation
+from typing import NewType
+
+import strawberry
+
+from payroll.money import MoneyFormatError, format_fen, parse_fen
+from payroll.periods import Period as _Period
+from payroll.periods import PeriodFormatError
+
+
+def _parse_money(value: object) -> int:
+    if not isinstance(value, str):
+        raise ValueError('Money is a decimal string of yuan such as "3520.48", never a number')
+    try:
+        return parse_fen(value)
+    except MoneyFormatError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Money = strawberry.scalar(
+    NewType("Money", int),
+    name="Money",
+    description='金额（元，两位小数的字符串，如 "3520.48"）/ An amount of yuan as a decimal string with two decimals, '
+    'e.g. "3520.48"; never a float. Held as integer fen inside the service.',
+    serialize=format_fen,
+    parse_value=_parse_money,
+)
+
+
+def _parse_period(value: object) -> _Period:
+    try:
+        return _Period.parse(str(value))
+    except PeriodFormatError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Period = strawberry.scalar(
+    NewType("Period", _Period),
+    name="Period",
+    description='月份 YYYY-MM / A pay period: a calendar month "YYYY-MM", e.g. "2026-11".',
+    serialize=str,
+    parse_value=_parse_period,
+)
+
+
+def _parse_decimal(value: object) -> _Decimal:
+    if not isinstance(value, str):
+        raise ValueError('Decimal is a string such as "0.05"')
+    try:
+        result = _Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal number") from None
+    if not result.is_finite():
+        raise ValueError(f"{value!r} is not a finite decimal number")
+    return result
+
+
+Decimal = strawberry.scalar(
+    NewType("Decimal", _Decimal),
+    name="Decimal",
+    description='小数（字符串）/ A decimal number as a string, e.g. "0.05" for 5%.',
+    serialize=str,
+    parse_value=_parse_decimal,
+)

@@ -1,0 +1,1 @@
+"""工资 Payroll: runs, payslips, the salary calculator."""

@@ -1,0 +1,254 @@
+"""Payroll queries: runs, payslips of a month, the salary calculator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import peewee as pw
+import strawberry
+from strawberry.types import Info
+
+from payroll.periods import Period as PeriodValue
+
+from ...auth import Principal
+from ...core.db import run_db
+from ...core.errors import BadRequest, UserErrors
+from ...db.models import PayrollRun as RunRecord
+from ...db.models import Payslip as PayslipRecord
+from ...services import payroll as service
+from ...services.policies import require_active_policy
+from ...services.quotes import quote
+from ..core.connection import Connection, OrderKey, order_keys, paginate
+from ..core.ids import from_global_id
+from ..core.scalars import Money, Period
+from ..core.types import OrderDirection
+from ..enums import AssessmentResult, Certificate, Education
+from .types import PayrollRun, PayrollRunStatus, Payslip, PayslipOrder, PayslipWhere, SalaryQuote, ScopeType
+
+
+def payslip_scope(principal: Principal) -> pw.Expression | None:
+    """Payslips inside an HR token's scope (by the community of the payslip)."""
+    if not principal.scoped:
+        return None
+    condition = pw.Value(False)
+    if principal.street_ids:
+        condition = condition | PayslipRecord.street.in_(sorted(principal.street_ids))
+    if principal.community_ids:
+        condition = condition | PayslipRecord.community.in_(sorted(principal.community_ids))
+    return condition
+
+
+def run_scope(principal: Principal) -> pw.Expression | None:
+    """Runs inside an HR token's scope: street runs of its streets, community runs
+    of its communities or of communities in its streets."""
+    if not principal.scoped:
+        return None
+    condition = pw.Value(False)
+    if principal.street_ids:
+        condition = condition | (
+            RunRecord.scope_type.in_(["STREET", "COMMUNITY"]) & RunRecord.street.in_(sorted(principal.street_ids))
+        )
+    if principal.community_ids:
+        condition = condition | RunRecord.community.in_(sorted(principal.community_ids))
+    return condition
+
+
+_PAYSLIP_ORDER = {
+    "id": PayslipRecord.id,
+    "period": PayslipRecord.period,
+    "net": PayslipRecord.net,
+    "gross": PayslipRecord.gross,
+}
+
+
+async def list_payslips(
+    info: Info,
+    first,
+    after,
+    last,
+    before,
+    where: PayslipWhere | None,
+    order_by,
+    period: PeriodValue | None = None,
+    run_pk: int | None = None,
+    worker_pk: int | None = None,
+    newest_first: bool = False,
+) -> Connection[Payslip]:
+    principal = info.context.principal
+    filters = {}
+    if where:
+        for name, type_name in (("street_id", "Street"), ("community_id", "Community"), ("worker_id", "Worker"),
+                                ("payroll_run_id", "PayrollRun")):
+            value = getattr(where, name)
+            if value is not None:
+                filters[name] = from_global_id(value, type_name, f"where.{name}")
+
+    def build() -> pw.ModelSelect:
+        query = PayslipRecord.select()
+        scope = payslip_scope(principal)
+        if scope is not None:
+            query = query.where(scope)
+        if period is not None:
+            query = query.where(PayslipRecord.period == str(period))
+        if run_pk is not None:
+            query = query.where(PayslipRecord.run == run_pk)
+        if worker_pk is not None:
+            query = query.where(PayslipRecord.worker == worker_pk)
+        if "street_id" in filters:
+            query = query.where(PayslipRecord.street == filters["street_id"])
+        if "community_id" in filters:
+            query = query.where(PayslipRecord.community == filters["community_id"])
+        if "worker_id" in filters:
+            query = query.where(PayslipRecord.worker == filters["worker_id"])
+        if "payroll_run_id" in filters:
+            query = query.where(PayslipRecord.run == filters["payroll_run_id"])
+        if where and where.post:
+            query = query.where(PayslipRecord.post == where.post.upper())
+        if where and where.status:
+            query = query.where(PayslipRecord.run.in_(RunRecord.select(RunRecord.id).where(RunRecord.status == where.status.value)))
+        return query
+
+    default = [OrderKey(PayslipRecord.period, True), OrderKey(PayslipRecord.id, True)] if newest_first else [OrderKey(PayslipRecord.id)]
+    keys = order_keys(order_by, _PAYSLIP_ORDER, default, PayslipRecord.id)
+    return await paginate(build, keys, Payslip.from_row, first, after, last, before)
+
+
+@strawberry.input(description="发放批次筛选 / Filter payroll runs.")
+class PayrollRunWhere:
+    period: Period | None = None
+    year: int | None = strawberry.field(default=None, description="年度 / Runs of this year.")
+    status: PayrollRunStatus | None = None
+    scope_type: ScopeType | None = None
+    street_id: strawberry.ID | None = None
+    community_id: strawberry.ID | None = None
+
+
+@strawberry.enum(description="批次排序字段 / Sort runs by.")
+class PayrollRunOrderField(enum.Enum):
+    PERIOD = "period"
+    CREATED_AT = "created_at"
+
+
+@strawberry.input(description="批次排序 / Run ordering.")
+class PayrollRunOrder:
+    field: PayrollRunOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+_RUN_ORDER = {"period": RunRecord.period, "created_at": RunRecord.created_at}
+
+
+@strawberry.input(description="工资试算 / A salary quote: give `workerId` for a real worker (other fields then override "
+                              "its record, for what-ifs) or the fields of a hypothetical worker.")
+class SalaryQuoteInput:
+    period: Period = strawberry.field(description="月份 / The month.")
+    worker_id: strawberry.ID | None = strawberry.field(default=None, description="真实工作者 / A real worker.")
+    post: str | None = None
+    service_start: dt.date | None = strawberry.field(default=None, description="参加工作时间（默认当月1日）/ Default: the "
+                                                                               "first day of the month.")
+    service_end: dt.date | None = None
+    prior_service_years: int | None = None
+    incompetent_years: int | None = None
+    education: Education | None = None
+    certificate: Certificate | None = None
+    certificate_date: dt.date | None = None
+    assessment: AssessmentResult | None = None
+    special_deduction_monthly: Money | None = None
+    previous_monthly_pay: Money | None = None
+
+
+@strawberry.type
+class PayrollQueries:
+    @strawberry.field(description="发放批次 / Payroll runs with status and totals.")
+    async def payroll_runs(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        where: PayrollRunWhere | None = None,
+        order_by: list[PayrollRunOrder] | None = None,
+    ) -> Connection[PayrollRun]:
+        principal = info.context.principal
+        street = from_global_id(where.street_id, "Street", "where.streetId") if where and where.street_id else None
+        community = from_global_id(where.community_id, "Community", "where.communityId") if where and where.community_id else None
+
+        def build() -> pw.ModelSelect:
+            query = RunRecord.select()
+            scope = run_scope(principal)
+            if scope is not None:
+                query = query.where(scope)
+            if where:
+                if where.period is not None:
+                    query = query.where(RunRecord.period == str(where.period))
+                if where.year is not None:
+                    query = query.where((RunRecord.period >= f"{where.year:04d}-01") & (RunRecord.period <= f"{where.year:04d}-12"))
+                if where.status is not None:
+                    query = query.where(RunRecord.status == where.status.value)
+                if where.scope_type is not None:
+                    query = query.where(RunRecord.scope_type == where.scope_type.value)
+                if street is not None:
+                    query = query.where(RunRecord.street == street)
+                if community is not None:
+                    query = query.where(RunRecord.community == community)
+            return query
+
+        keys = order_keys(order_by, _RUN_ORDER, [OrderKey(RunRecord.period, True)], RunRecord.id)
+        return await paginate(build, keys, PayrollRun.from_row, first, after, last, before)
+
+    @strawberry.field(description="按编号取发放批次 / One payroll run.")
+    async def payroll_run(self, info: Info, id: strawberry.ID) -> PayrollRun | None:
+        principal = info.context.principal
+        pk = from_global_id(id, "PayrollRun")
+
+        def load():
+            row = RunRecord.get_or_none(RunRecord.id == pk)
+            if row is not None:
+                service.check_run_scope(principal, row, "payrollRun")
+            return row
+
+        row = await run_db(load)
+        return PayrollRun.from_row(row) if row else None
+
+    @strawberry.field(description="某月全部工资条（跨批次，供财务系统）/ The payslips of a month across runs, for finance "
+                                  "systems; page through them with `first`/`after`.")
+    async def payslips(
+        self,
+        info: Info,
+        period: Period,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        where: PayslipWhere | None = None,
+        order_by: list[PayslipOrder] | None = None,
+    ) -> Connection[Payslip]:
+        return await list_payslips(info, first, after, last, before, where, order_by, period=period)
+
+    @strawberry.field(description="工资试算：逐项说明，不保存 / The salary calculator: a payslip for one real or "
+                                  "hypothetical worker and month, with the explanation of every line; writes nothing.")
+    async def salary_quote(self, info: Info, input: SalaryQuoteInput) -> SalaryQuote:
+        principal = info.context.principal
+        worker_pk = from_global_id(input.worker_id, "Worker", "input.workerId") if input.worker_id else None
+        overrides = {}
+        for name in ("post", "service_start", "service_end", "prior_service_years", "incompetent_years",
+                     "certificate_date", "special_deduction_monthly", "previous_monthly_pay"):
+            value = getattr(input, name)
+            if value is not None:
+                overrides[name] = value
+        for name in ("education", "certificate", "assessment"):
+            value = getattr(input, name)
+            if value is not None:
+                overrides[name] = value.value
+
+        def compute():
+            try:
+                result = quote(principal, input.period, worker_pk, overrides)
+                _, policy = require_active_policy()
+            except UserErrors as exc:
+                raise BadRequest(str(exc)) from None
+            return SalaryQuote.of(result.result, result.explanation, worker_pk, policy.post_keys)
+
+        return await run_db(compute)

@@ -1,0 +1,180 @@
+"""岗位 Positions: a post of the policy in a community with a title, held or vacant."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated
+
+import peewee as pw
+import strawberry
+from strawberry.types import Info
+
+from ..core.db import run_db
+from ..db.models import Community as CommunityRecord
+from ..db.models import Position as PositionRecord
+from ..services import records
+from .core.connection import Connection, OrderKey, order_keys, paginate
+from .core.ids import from_global_id, input_global_id, to_global_id
+from .core.mutations import provided, run_mutation
+from .core.types import UserError
+from .scoping import require_visible_community
+
+if TYPE_CHECKING:
+    from .communities import Community
+    from .workers import Worker
+
+
+@strawberry.type(description="岗位 / A position: a post of the policy in a community with a title (党组织书记、居委会主任、"
+                             "副主任、网格员 …). One person may hold several (交叉任职/“一肩挑”) and is paid once, for the "
+                             "highest post.")
+class Position:
+    id: strawberry.ID = strawberry.field(description="编号 / Global id.")
+    post: str = strawberry.field(description="岗位类别（政策中的岗位）/ The policy post, e.g. CHIEF.")
+    title: str = strawberry.field(description="职务名称 / Title, e.g. 居委会主任.")
+    start_date: dt.date | None = strawberry.field(description="任职起始 / Held from.")
+    end_date: dt.date | None = strawberry.field(description="任职截止 / Held until.")
+    version: int = strawberry.field(description="版本号 / Record version.")
+    pk: strawberry.Private[int]
+    community_pk: strawberry.Private[int]
+    worker_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: PositionRecord) -> Position:
+        return cls(
+            id=to_global_id("Position", row.id),
+            post=row.post,
+            title=row.title,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            version=row.version,
+            pk=row.id,
+            community_pk=row.community_id,
+            worker_pk=row.worker_id,
+        )
+
+    @strawberry.field(description="所属社区 / The community.")
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy(".communities")]:
+        return await info.context.loaders.community.load(self.community_pk)
+
+    @strawberry.field(description="任职人（空缺时为空）/ Who holds it; null when vacant.")
+    async def worker(self, info: Info) -> Annotated[Worker, strawberry.lazy(".workers")] | None:
+        if self.worker_pk is None:
+            return None
+        return await info.context.loaders.worker.load(self.worker_pk)
+
+
+@strawberry.input(description="岗位筛选 / Filter positions.")
+class PositionWhere:
+    community_id: strawberry.ID | None = None
+    street_id: strawberry.ID | None = None
+    post: str | None = None
+    vacant: bool | None = strawberry.field(default=None, description="仅空缺 / Only vacant (true) or only held (false).")
+
+
+async def list_positions(info: Info, first, after, last, before, where: PositionWhere | None) -> Connection[Position]:
+    principal = info.context.principal
+    community = from_global_id(where.community_id, "Community", "where.communityId") if where and where.community_id else None
+    street = from_global_id(where.street_id, "Street", "where.streetId") if where and where.street_id else None
+
+    def build() -> pw.ModelSelect:
+        query = PositionRecord.select(PositionRecord).join(CommunityRecord, on=(PositionRecord.community == CommunityRecord.id))
+        scope = principal.community_filter(CommunityRecord)
+        if scope is not None:
+            query = query.where(scope)
+        if community is not None:
+            query = query.where(PositionRecord.community == community)
+        if street is not None:
+            query = query.where(CommunityRecord.street == street)
+        if where and where.post:
+            query = query.where(PositionRecord.post == where.post.upper())
+        if where and where.vacant is not None:
+            query = query.where(PositionRecord.worker.is_null(where.vacant))
+        return query
+
+    keys = order_keys(None, {}, [OrderKey(PositionRecord.id)], PositionRecord.id)
+    return await paginate(build, keys, Position.from_row, first, after, last, before)
+
+
+@strawberry.type
+class PositionQueries:
+    @strawberry.field(description="岗位列表 / Positions.")
+    async def positions(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        where: PositionWhere | None = None,
+    ) -> Connection[Position]:
+        return await list_positions(info, first, after, last, before, where)
+
+    @strawberry.field(description="按编号取岗位 / One position by id.")
+    async def position(self, info: Info, id: strawberry.ID) -> Position | None:
+        principal = info.context.principal
+        pk = from_global_id(id, "Position")
+        row = await run_db(
+            lambda: PositionRecord.select(PositionRecord, CommunityRecord.street).join(CommunityRecord)
+            .where(PositionRecord.id == pk).first()
+        )
+        if row is None:
+            return None
+        require_visible_community(principal, row.community_id, row.community.street_id, "position")
+        return Position.from_row(row)
+
+
+@strawberry.input(description="新建岗位 / A new position.")
+class CreatePositionInput:
+    community_id: strawberry.ID
+    post: str = strawberry.field(description="政策中的岗位，如 CHIEF / A post of the policy.")
+    title: str = strawberry.field(description="职务名称，如 党组织书记 / Title.")
+    worker_id: strawberry.ID | None = strawberry.field(default=None, description="任职人；空缺时不填 / Holder; omit when vacant.")
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+@strawberry.input(description="修改岗位（任免）/ Changes to a position (appoint, replace, end).")
+class UpdatePositionInput:
+    id: strawberry.ID
+    version: int
+    post: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    worker_id: strawberry.ID | None = strawberry.UNSET
+    start_date: dt.date | None = strawberry.UNSET
+    end_date: dt.date | None = strawberry.UNSET
+
+
+@strawberry.type(description="岗位变更结果 / Result of a position mutation.")
+class PositionPayload:
+    position: Position | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class PositionMutations:
+    @strawberry.mutation(description="新建岗位 / Create a position.")
+    async def create_position(self, info: Info, input: CreatePositionInput) -> PositionPayload:
+        principal = info.context.principal
+
+        def create():
+            values = provided(input)
+            values["community_id"] = input_global_id(input.community_id, "Community", "communityId")
+            values["worker_id"] = input_global_id(input.worker_id, "Worker", "workerId")
+            return records.create_position(principal, values)
+
+        row, errors = await run_mutation(create)
+        return PositionPayload(position=Position.from_row(row) if row else None, errors=errors)
+
+    @strawberry.mutation(description="修改岗位（任免、结束）/ Update a position: appoint, replace or end.")
+    async def update_position(self, info: Info, input: UpdatePositionInput) -> PositionPayload:
+        principal = info.context.principal
+
+        def update():
+            pk = input_global_id(input.id, "Position", "id")
+            values = provided(input, "id", "version")
+            if "worker_id" in values:
+                values["worker_id"] = input_global_id(values["worker_id"], "Worker", "workerId")
+            return records.update_position(principal, pk, input.version, values)
+
+        row, errors = await run_mutation(update)
+        return PositionPayload(position=Position.from_row(row) if row else None, errors=errors)

@@ -1,0 +1,429 @@
+"""社区工作者 Workers and their assessments: type, filters, queries, mutations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING, Annotated
+
+import peewee as pw
+import strawberry
+from strawberry.types import Info
+
+from payroll.periods import Period as PeriodValue
+
+from ..auth import Principal
+from ..core.db import run_db
+from ..core.errors import ErrorCode, UserErrors
+from ..db.models import Assessment as AssessmentRecord
+from ..db.models import Community as CommunityRecord
+from ..db.models import Position as PositionRecord
+from ..db.models import Worker as WorkerRecord
+from ..services import records
+from ..services.identity import mask
+from .core.connection import Connection, OrderKey, order_keys, paginate
+from .core.ids import from_global_id, input_global_id, to_global_id
+from .core.loaders import by_id, many_by, register_loader
+from .core.mutations import provided, run_mutation
+from .core.scalars import Money, Period
+from .core.types import OrderDirection, UserError
+from .enums import AssessmentResult, Certificate, Education, Sex
+from .scoping import require_visible_community
+
+if TYPE_CHECKING:
+    from .communities import Community
+    from .payroll.types import Payslip, PayslipOrder
+    from .positions import Position
+
+
+@strawberry.type(description="年度考核 / A year's assessment (年度考核) of a worker.")
+class Assessment:
+    year: int = strawberry.field(description="年度 / Year.")
+    result: AssessmentResult = strawberry.field(description="结果 / Result.")
+    recorded_at: dt.datetime = strawberry.field(description="录入时间 / When it was recorded (UTC).")
+
+    @classmethod
+    def from_row(cls, row: AssessmentRecord) -> Assessment:
+        return cls(year=row.year, result=AssessmentResult(row.result), recorded_at=row.recorded_at)
+
+
+@strawberry.type(description="社区工作者 / A community worker (社区工作者) with every input of the salary model. "
+                             "Identity number, phone and bank account are masked for VIEWER tokens.")
+class Worker:
+    id: strawberry.ID = strawberry.field(description="编号 / Global id, e.g. `Worker:12`.")
+    code: str = strawberry.field(description="工号 / Worker code (worker_id), unique.")
+    name: str = strawberry.field(description="姓名 / Name.")
+    id_number: str | None = strawberry.field(description="身份证号（可能脱敏）/ Identity number (masked for some roles).")
+    birth_date: dt.date | None = strawberry.field(description="出生日期（由身份证号得出）/ Birth date, from the identity number.")
+    sex: Sex | None = strawberry.field(description="性别（由身份证号得出）/ Sex, from the identity number.")
+    phone: str | None = strawberry.field(description="电话（可能脱敏）/ Phone (masked for some roles).")
+    bank_name: str | None = strawberry.field(description="开户行 / Bank.")
+    bank_account: str | None = strawberry.field(description="银行账号（可能脱敏）/ Bank account (masked for some roles).")
+    post: str = strawberry.field(description="计薪岗位（政策中的岗位，如 CHIEF）/ The post the worker is paid for: the highest "
+                                             "post among the positions held (a key of the policy's posts).")
+    service_start: dt.date = strawberry.field(description="参加社区工作时间 / Date community work began.")
+    service_end: dt.date | None = strawberry.field(description="离职日期（含）/ Last day of service, if left.")
+    prior_service_years: int = strawberry.field(description="认定的此前工作年限 / Earlier qualifying service credited, in years.")
+    incompetent_years_before: int = strawberry.field(description="系统记录之前的不称职年数 / 不称职 years before the "
+                                                                 "assessments recorded here.")
+    education: Education = strawberry.field(description="学历 / Education.")
+    certificate: Certificate = strawberry.field(description="职业资格证书 / Certificate.")
+    certificate_date: dt.date | None = strawberry.field(description="证书登记日期 / Date the certificate was registered.")
+    special_deduction_monthly: Money = strawberry.field(description="专项附加扣除（元/月）/ Special deduction declared, per month.")
+    previous_monthly_pay: Money | None = strawberry.field(description="套改前月工资 / Monthly pay before conversion (套改).")
+    opening_through: Period | None = strawberry.field(description="期初：原系统已发放至 / Last month paid by the system used "
+                                                                  "before (opening balances).")
+    opening_months: int = strawberry.field(description="期初：已计税月数 / Opening: months already taxed.")
+    opening_income: Money = strawberry.field(description="期初：累计收入 / Opening: income so far.")
+    opening_deductions: Money = strawberry.field(description="期初：累计扣除（不含基本减除）/ Opening: contributions and "
+                                                             "special deductions so far.")
+    opening_tax: Money = strawberry.field(description="期初：已预扣税额 / Opening: tax withheld so far.")
+    opening_reserve: Money = strawberry.field(description="期初：未发绩效预留 / Opening: performance reserve accrued, unpaid.")
+    version: int = strawberry.field(description="版本号 / Record version; updates must send it back.")
+    updated_at: dt.datetime = strawberry.field(description="最后修改时间 / Last change (UTC).")
+    pk: strawberry.Private[int]
+    community_pk: strawberry.Private[int]
+
+    @classmethod
+    def from_row(cls, row: WorkerRecord, principal: Principal) -> Worker:
+        personal = principal.sees_personal_data
+        return cls(
+            id=to_global_id("Worker", row.id),
+            code=row.code,
+            name=row.name,
+            id_number=row.id_number if personal else mask(row.id_number),
+            birth_date=row.birth_date,
+            sex=Sex(row.sex) if row.sex else None,
+            phone=row.phone if personal else mask(row.phone, 3, 4),
+            bank_name=row.bank_name,
+            bank_account=row.bank_account if personal else mask(row.bank_account),
+            post=row.post,
+            service_start=row.service_start,
+            service_end=row.service_end,
+            prior_service_years=row.prior_service_years,
+            incompetent_years_before=row.incompetent_years_before,
+            education=Education(row.education),
+            certificate=Certificate(row.certificate),
+            certificate_date=row.certificate_date,
+            special_deduction_monthly=row.special_deduction_monthly,
+            previous_monthly_pay=row.previous_monthly_pay,
+            opening_through=PeriodValue.parse(row.opening_through) if row.opening_through else None,
+            opening_months=row.opening_months,
+            opening_income=row.opening_income,
+            opening_deductions=row.opening_deductions,
+            opening_tax=row.opening_tax,
+            opening_reserve=row.opening_reserve,
+            version=row.version,
+            updated_at=row.updated_at,
+            pk=row.id,
+            community_pk=row.community_id,
+        )
+
+    @strawberry.field(description="所属社区 / The community.")
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy(".communities")]:
+        return await info.context.loaders.community.load(self.community_pk)
+
+    @strawberry.field(description="年度考核（按年份）/ Assessments by year.")
+    async def assessments(self, info: Info) -> list[Assessment]:
+        return await info.context.loaders.assessments_by_worker.load(self.pk)
+
+    @strawberry.field(description="担任的岗位 / Positions held (titles such as 党组织书记、居委会主任).")
+    async def positions(self, info: Info) -> list[Annotated[Position, strawberry.lazy(".positions")]]:
+        return await info.context.loaders.positions_by_worker.load(self.pk)
+
+    @strawberry.field(description="工资条 / The worker's payslips, newest first by default.")
+    async def payslips(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: list[Annotated[PayslipOrder, strawberry.lazy(".payroll.types")]] | None = None,
+    ) -> Connection[Annotated[Payslip, strawberry.lazy(".payroll.types")]]:
+        from .payroll.queries import list_payslips
+
+        return await list_payslips(info, first, after, last, before, None, order_by, worker_pk=self.pk, newest_first=True)
+
+
+@register_loader("worker")
+def _worker_loader(principal):
+    return by_id(WorkerRecord, lambda row: Worker.from_row(row, principal))
+
+
+@register_loader("assessments_by_worker")
+def _assessments_loader(principal):
+    return many_by(AssessmentRecord, AssessmentRecord.worker, Assessment.from_row, order=(AssessmentRecord.year,))
+
+
+@register_loader("positions_by_worker")
+def _positions_loader(principal):
+    from .positions import Position
+
+    return many_by(PositionRecord, PositionRecord.worker, Position.from_row, order=(PositionRecord.id,))
+
+
+@strawberry.input(description="工作者筛选 / Filter workers.")
+class WorkerWhere:
+    code: str | None = strawberry.field(default=None, description="工号等于 / Code equals.")
+    search: str | None = strawberry.field(default=None, description="工号、姓名或身份证号包含 / Code, name or identity number "
+                                                                    "contains.")
+    community_id: strawberry.ID | None = strawberry.field(default=None, description="所属社区 / In this community.")
+    street_id: strawberry.ID | None = strawberry.field(default=None, description="所属街道 / In this street.")
+    post: str | None = strawberry.field(default=None, description="计薪岗位 / Paid post.")
+    education: Education | None = strawberry.field(default=None, description="学历 / Education.")
+    certificate: Certificate | None = strawberry.field(default=None, description="证书 / Certificate.")
+    active_on: dt.date | None = strawberry.field(default=None, description="该日在岗 / In service on this date.")
+
+
+@strawberry.enum(description="工作者排序字段 / Sort workers by.")
+class WorkerOrderField(enum.Enum):
+    CODE = "code"
+    NAME = "name"
+    SERVICE_START = "service_start"
+    UPDATED_AT = "updated_at"
+
+
+@strawberry.input(description="工作者排序 / Worker ordering.")
+class WorkerOrder:
+    field: WorkerOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+
+_ORDER_FIELDS = {
+    "code": WorkerRecord.code,
+    "name": WorkerRecord.name,
+    "service_start": WorkerRecord.service_start,
+    "updated_at": WorkerRecord.updated_at,
+}
+
+
+async def list_workers(
+    info: Info, first, after, last, before, where: WorkerWhere | None, order_by, community_pk: int | None = None
+) -> Connection[Worker]:
+    principal = info.context.principal
+    community_filter = from_global_id(where.community_id, "Community", "where.communityId") if where and where.community_id else None
+    street_filter = from_global_id(where.street_id, "Street", "where.streetId") if where and where.street_id else None
+
+    def build() -> pw.ModelSelect:
+        query = WorkerRecord.select(WorkerRecord).join(CommunityRecord, on=(WorkerRecord.community == CommunityRecord.id))
+        scope = principal.community_filter(CommunityRecord)
+        if scope is not None:
+            query = query.where(scope)
+        if community_pk is not None:
+            query = query.where(WorkerRecord.community == community_pk)
+        if where:
+            if where.code is not None:
+                query = query.where(WorkerRecord.code == where.code)
+            if where.search:
+                text = where.search.strip()
+                condition = WorkerRecord.code.contains(text) | WorkerRecord.name.contains(text)
+                if principal.sees_personal_data:
+                    condition = condition | WorkerRecord.id_number.contains(text)
+                query = query.where(condition)
+            if community_filter is not None:
+                query = query.where(WorkerRecord.community == community_filter)
+            if street_filter is not None:
+                query = query.where(CommunityRecord.street == street_filter)
+            if where.post:
+                query = query.where(WorkerRecord.post == where.post.upper())
+            if where.education:
+                query = query.where(WorkerRecord.education == where.education.value)
+            if where.certificate:
+                query = query.where(WorkerRecord.certificate == where.certificate.value)
+            if where.active_on:
+                day = where.active_on
+                query = query.where(
+                    (WorkerRecord.service_start <= day)
+                    & (WorkerRecord.service_end.is_null() | (WorkerRecord.service_end >= day))
+                )
+        return query
+
+    keys = order_keys(order_by, _ORDER_FIELDS, [OrderKey(WorkerRecord.code)], WorkerRecord.id)
+    return await paginate(build, keys, lambda row: Worker.from_row(row, principal), first, after, last, before)
+
+
+@strawberry.type
+class WorkerQueries:
+    @strawberry.field(description="工作者列表 / Workers (HR tokens see their own streets and communities).")
+    async def workers(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        where: WorkerWhere | None = None,
+        order_by: list[WorkerOrder] | None = None,
+    ) -> Connection[Worker]:
+        return await list_workers(info, first, after, last, before, where, order_by)
+
+    @strawberry.field(description="按编号或工号取工作者 / One worker by id or code.")
+    async def worker(self, info: Info, id: strawberry.ID | None = None, code: str | None = None) -> Worker | None:
+        principal = info.context.principal
+        pk = from_global_id(id, "Worker") if id is not None else None
+
+        def load():
+            query = WorkerRecord.select(WorkerRecord, CommunityRecord.street).join(CommunityRecord)
+            query = query.where(WorkerRecord.id == pk) if pk is not None else query.where(WorkerRecord.code == code)
+            return query.first()
+
+        row = await run_db(load)
+        if row is None:
+            return None
+        require_visible_community(principal, row.community_id, row.community.street_id, "worker")
+        return Worker.from_row(row, principal)
+
+
+# --- mutations -------------------------------------------------------------------------------
+
+_WORKER_INPUT_DOC = "金额为元（字符串）/ Money in yuan as strings."
+
+
+@strawberry.input(description="新建工作者 / A new worker. " + _WORKER_INPUT_DOC)
+class CreateWorkerInput:
+    code: str = strawberry.field(description="工号 / Unique worker code.")
+    name: str
+    community_id: strawberry.ID
+    post: str = strawberry.field(description="计薪岗位，如 CHIEF、DEPUTY、STAFF / A post of the policy.")
+    service_start: dt.date
+    service_end: dt.date | None = None
+    id_number: str | None = strawberry.field(default=None, description="身份证号（校验位）/ Identity number, checked.")
+    phone: str | None = None
+    bank_name: str | None = None
+    bank_account: str | None = None
+    prior_service_years: int = 0
+    incompetent_years_before: int = 0
+    education: Education = Education.SECONDARY
+    certificate: Certificate = Certificate.NONE
+    certificate_date: dt.date | None = None
+    special_deduction_monthly: Money = 0
+    previous_monthly_pay: Money | None = None
+    opening_through: Period | None = None
+    opening_months: int = 0
+    opening_income: Money = 0
+    opening_deductions: Money = 0
+    opening_tax: Money = 0
+    opening_reserve: Money = 0
+
+
+@strawberry.input(description="修改工作者（只改给出的字段）/ Changes to a worker: only the fields given change. "
+                              + _WORKER_INPUT_DOC)
+class UpdateWorkerInput:
+    id: strawberry.ID
+    version: int = strawberry.field(description="读取时的版本号 / The version you read; a stale one is a CONFLICT.")
+    code: str | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    community_id: strawberry.ID | None = strawberry.UNSET
+    post: str | None = strawberry.UNSET
+    service_start: dt.date | None = strawberry.UNSET
+    service_end: dt.date | None = strawberry.UNSET
+    id_number: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    bank_name: str | None = strawberry.UNSET
+    bank_account: str | None = strawberry.UNSET
+    prior_service_years: int | None = strawberry.UNSET
+    incompetent_years_before: int | None = strawberry.UNSET
+    education: Education | None = strawberry.UNSET
+    certificate: Certificate | None = strawberry.UNSET
+    certificate_date: dt.date | None = strawberry.UNSET
+    special_deduction_monthly: Money | None = strawberry.UNSET
+    previous_monthly_pay: Money | None = strawberry.UNSET
+    opening_through: Period | None = strawberry.UNSET
+    opening_months: int | None = strawberry.UNSET
+    opening_income: Money | None = strawberry.UNSET
+    opening_deductions: Money | None = strawberry.UNSET
+    opening_tax: Money | None = strawberry.UNSET
+    opening_reserve: Money | None = strawberry.UNSET
+
+
+@strawberry.input(description="离职 / A worker leaves: the last day of service.")
+class EndWorkerServiceInput:
+    id: strawberry.ID
+    version: int
+    service_end: dt.date = strawberry.field(description="最后工作日（含）/ Last day of service (inclusive).")
+
+
+@strawberry.type(description="工作者变更结果 / Result of a worker mutation.")
+class WorkerPayload:
+    worker: Worker | None
+    errors: list[UserError]
+
+
+@strawberry.input(description="一名工作者的考核结果 / One worker's assessment.")
+class AssessmentEntry:
+    worker_id: strawberry.ID
+    result: AssessmentResult
+
+
+@strawberry.input(description="录入年度考核 / Record a year's assessments for several workers at once.")
+class RecordAssessmentsInput:
+    year: int
+    entries: list[AssessmentEntry]
+
+
+@strawberry.type(description="考核录入结果 / Result of recording assessments.")
+class RecordAssessmentsPayload:
+    recorded: int = strawberry.field(description="录入条数 / How many were recorded.")
+    errors: list[UserError]
+
+
+def _values(input_data, *exclude: str) -> dict:
+    values = provided(input_data, *exclude)
+    for key in ("education", "certificate"):
+        if isinstance(values.get(key), enum.Enum):
+            values[key] = values[key].value
+    for key in ("opening_through",):
+        if values.get(key) is not None:
+            values[key] = str(values[key])
+    if "community_id" in values:
+        values["community_id"] = input_global_id(values["community_id"], "Community", "communityId")
+    return values
+
+
+@strawberry.type
+class WorkerMutations:
+    @strawberry.mutation(description="新建工作者 / Create a worker.")
+    async def create_worker(self, info: Info, input: CreateWorkerInput) -> WorkerPayload:
+        principal = info.context.principal
+        row, errors = await run_mutation(lambda: records.create_worker(principal, _values(input)))
+        return WorkerPayload(worker=Worker.from_row(row, principal) if row else None, errors=errors)
+
+    @strawberry.mutation(description="修改工作者 / Update a worker.")
+    async def update_worker(self, info: Info, input: UpdateWorkerInput) -> WorkerPayload:
+        principal = info.context.principal
+
+        def update():
+            pk = input_global_id(input.id, "Worker", "id")
+            return records.update_worker(principal, pk, input.version, _values(input, "id", "version"))
+
+        row, errors = await run_mutation(update)
+        return WorkerPayload(worker=Worker.from_row(row, principal) if row else None, errors=errors)
+
+    @strawberry.mutation(description="离职：设置最后工作日（当月发放累计绩效）/ A worker leaves: set the last day of service "
+                                     "(the accrued performance reserve is paid that month).")
+    async def end_worker_service(self, info: Info, input: EndWorkerServiceInput) -> WorkerPayload:
+        principal = info.context.principal
+
+        def end():
+            pk = input_global_id(input.id, "Worker", "id")
+            return records.end_worker_service(principal, pk, input.version, input.service_end)
+
+        row, errors = await run_mutation(end)
+        return WorkerPayload(worker=Worker.from_row(row, principal) if row else None, errors=errors)
+
+    @strawberry.mutation(description="录入年度考核 / Record the year's assessments (优秀、称职、基本称职、不称职).")
+    async def record_assessments(self, info: Info, input: RecordAssessmentsInput) -> RecordAssessmentsPayload:
+        principal = info.context.principal
+
+        def record():
+            entries = []
+            for i, entry in enumerate(input.entries):
+                pk = input_global_id(entry.worker_id, "Worker", f"entries[{i}].workerId")
+                entries.append((pk, entry.result.value))
+            if not entries:
+                raise UserErrors.one("entries", ErrorCode.REQUIRED, "entries: give at least one worker")
+            return records.record_assessments(principal, input.year, entries)
+
+        saved, errors = await run_mutation(record)
+        return RecordAssessmentsPayload(recorded=len(saved) if saved else 0, errors=errors)

@@ -1,0 +1,135 @@
+"""The GraphQL schema: every domain's queries and mutations, and the limits
+that protect the server.
+
+``strawberry export-schema api.schema:schema`` prints it; ``schema.graphql``
+at the repository root is that output, checked in (a test keeps them equal).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+
+from .graphql.communities import CommunityMutations, CommunityQueries
+from .graphql.core.limits import QueryCostLimiter
+from .graphql.payroll.mutations import PayrollMutations
+from .graphql.payroll.queries import PayrollQueries
+from .graphql.policies import PolicyMutations, PolicyQueries
+from .graphql.positions import PositionMutations, PositionQueries
+from .graphql.reports import ReportQueries
+from .graphql.streets import StreetMutations, StreetQueries
+from .graphql.workers import WorkerMutations, WorkerQueries
+from .services.audit import request_id
+from .settings import Settings
+
+logger = logging.getLogger("community_payroll")
+
+
+@strawberry.type(description="当前令牌 / Who the current token is.")
+class Viewer:
+    name: str = strawberry.field(description="令牌名称 / The token's name.")
+    role: str = strawberry.field(description="角色：ADMIN、HR、FINANCE、VIEWER / Role.")
+    street_codes: list[str] = strawberry.field(description="限定的街道 / Streets an HR token is limited to.")
+    community_codes: list[str] = strawberry.field(description="限定的社区 / Communities an HR token is limited to.")
+    sees_personal_data: bool = strawberry.field(description="可见个人信息 / Whether personal data is shown unmasked.")
+
+
+@strawberry.type(description="查询 / Queries.")
+class Query(
+    StreetQueries,
+    CommunityQueries,
+    WorkerQueries,
+    PositionQueries,
+    PolicyQueries,
+    PayrollQueries,
+    ReportQueries,
+):
+    @strawberry.field(description="当前令牌的身份与范围 / The current token: name, role and scope.")
+    async def me(self, info: Info) -> Viewer:
+        from .core.db import run_db
+        from .db.models import Community, Street
+
+        principal = info.context.principal
+
+        def load() -> Viewer:
+            streets = [s.code for s in Street.select(Street.code).where(Street.id.in_(sorted(principal.street_ids)))] if principal.street_ids else []
+            communities = (
+                [c.code for c in Community.select(Community.code).where(Community.id.in_(sorted(principal.community_ids)))]
+                if principal.community_ids else []
+            )
+            return Viewer(
+                name=principal.name,
+                role=principal.role.value,
+                street_codes=sorted(streets),
+                community_codes=sorted(communities),
+                sees_personal_data=principal.sees_personal_data,
+            )
+
+        return await run_db(load)
+
+
+@strawberry.type(description="变更 / Mutations: each takes one `input` and returns the object and `errors`; nothing is "
+                             "written when errors are returned.")
+class Mutation(
+    StreetMutations,
+    CommunityMutations,
+    WorkerMutations,
+    PositionMutations,
+    PolicyMutations,
+    PayrollMutations,
+):
+    pass
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Errors we raise on purpose (with a code) and GraphQL's own validation
+    errors pass; any other exception is masked and logged."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class MaskAndLogErrors(MaskErrors):
+    """Unexpected exceptions: no stack trace or SQL in the response, the full
+    error in the log, tied together by the request id."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        rid = request_id.get() or "-"
+        logger.error(
+            "unexpected error in %s (request %s)",
+            ".".join(str(p) for p in error.path or ()) or "operation",
+            rid,
+            exc_info=error.original_error,
+        )
+        return GraphQLError(
+            message=f"Unexpected error (request id {rid}); the details are in the server log.",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": rid},
+        )
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings.from_env()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            lambda: QueryCostLimiter(max_cost=settings.max_cost),
+            lambda: MaskAndLogErrors(should_mask_error=_should_mask),
+        ],
+        config=StrawberryConfig(batching_config={"max_operations": settings.max_batch}),
+    )
+
+
+schema = build_schema()
