@@ -17,6 +17,7 @@ from strawberry.types import Info
 
 from .graphql.communities import CommunityMutations, CommunityQueries
 from .graphql.core.limits import QueryCostLimiter
+from .graphql.core.scalars import SCALAR_MAP
 from .graphql.payroll.mutations import PayrollMutations
 from .graphql.payroll.queries import PayrollQueries
 from .graphql.policies import PolicyMutations, PolicyQueries
@@ -128,7 +129,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: QueryCostLimiter(max_cost=settings.max_cost),
             lambda: MaskAndLogErrors(should_mask_error=_should_mask),
         ],
-        config=StrawberryConfig(batching_config={"max_operations": settings.max_batch}),
+        config=StrawberryConfig(batching_config={"max_operations": settings.max_batch}, scalar_map=SCALAR_MAP),
     )
 
 

@@ -10,13 +10,14 @@ what the command line accepts, and errors name the input field.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Mapping
 
 import peewee as pw
 
 from payroll import codes
 from payroll.money import format_fen
-from payroll.workers import InputError, worker_from_fields
+from payroll.workers import WORKER_FIELDS, InputError, worker_from_fields
 
 from ..auth import Principal, Role
 from ..core.errors import ErrorCode, Forbidden, UserError, UserErrors
@@ -195,6 +196,9 @@ PAYROLL_FIELDS = (
 _MONEY = {"special_deduction_monthly", "previous_monthly_pay", "opening_income", "opening_deductions", "opening_tax",
           "opening_reserve"}
 PERSONAL_FIELDS = ("id_number", "phone", "bank_name", "bank_account")
+OPENING_FIGURES = ("opening_months", "opening_income", "opening_deductions", "opening_tax", "opening_reserve")
+#: Engine field names inside messages, shown as the GraphQL input names.
+_FIELD_NAME = re.compile(r"\b(" + "|".join(sorted(WORKER_FIELDS, key=len, reverse=True)) + r")\b")
 
 
 def _engine_text(key: str, value: Any) -> Any:
@@ -217,13 +221,19 @@ def validate_worker(values: Mapping[str, Any], code: str) -> dict[str, Any]:
     errors: list[UserError] = []
     name = _text(values, "name", errors, True, 100)
     fields = {key: _engine_text(key, values.get(key)) for key in PAYROLL_FIELDS}
+    if fields["opening_through"] is None:
+        # Zero opening figures without opening_through mean "no opening balances".
+        for key in OPENING_FIGURES:
+            if not values.get(key):
+                fields[key] = None
     fields["worker_id"] = code
     policy = active_policy()
     try:
         worker = worker_from_fields(fields, post_keys=policy.post_keys if policy else None)
     except InputError as exc:
         for problem in exc.problems:
-            errors.append(UserError(camel(problem.field), ErrorCode.INVALID, f"worker {code}: {problem}"))
+            message = _FIELD_NAME.sub(lambda m: camel(m.group(0)), problem.message)
+            errors.append(UserError(camel(problem.field), ErrorCode.INVALID, f"worker {code}: {camel(problem.field)}: {message}"))
         worker = None
     columns: dict[str, Any] = {"name": name}
     id_number = values.get("id_number")

@@ -1,4 +1,8 @@
-"""Scalars: money as decimal strings, months, and decimals."""
+"""Scalars: money as decimal strings, months, and decimals.
+
+Each is a ``NewType`` used in annotations, mapped to its GraphQL definition
+in :data:`SCALAR_MAP` (given to ``StrawberryConfig.scalar_map``).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,11 @@ from payroll.money import MoneyFormatError, format_fen, parse_fen
 from payroll.periods import Period as _Period
 from payroll.periods import PeriodFormatError
 
+#: Integer fen inside the service; a decimal string of yuan in GraphQL.
+Money = NewType("Money", int)
+Period = NewType("Period", _Period)
+Decimal = NewType("Decimal", _Decimal)
+
 
 def _parse_money(value: object) -> int:
     if not isinstance(value, str):
@@ -22,30 +31,11 @@ def _parse_money(value: object) -> int:
         raise ValueError(str(exc)) from None
 
 
-Money = strawberry.scalar(
-    NewType("Money", int),
-    name="Money",
-    description='金额（元，两位小数的字符串，如 "3520.48"）/ An amount of yuan as a decimal string with two decimals, '
-    'e.g. "3520.48"; never a float. Held as integer fen inside the service.',
-    serialize=format_fen,
-    parse_value=_parse_money,
-)
-
-
 def _parse_period(value: object) -> _Period:
     try:
         return _Period.parse(str(value))
     except PeriodFormatError as exc:
         raise ValueError(str(exc)) from None
-
-
-Period = strawberry.scalar(
-    NewType("Period", _Period),
-    name="Period",
-    description='月份 YYYY-MM / A pay period: a calendar month "YYYY-MM", e.g. "2026-11".',
-    serialize=str,
-    parse_value=_parse_period,
-)
 
 
 def _parse_decimal(value: object) -> _Decimal:
@@ -60,10 +50,24 @@ def _parse_decimal(value: object) -> _Decimal:
     return result
 
 
-Decimal = strawberry.scalar(
-    NewType("Decimal", _Decimal),
-    name="Decimal",
-    description='小数（字符串）/ A decimal number as a string, e.g. "0.05" for 5%.',
-    serialize=str,
-    parse_value=_parse_decimal,
-)
+SCALAR_MAP = {
+    Money: strawberry.scalar(
+        name="Money",
+        description='金额（元，两位小数的字符串，如 "3520.48"）/ An amount of yuan as a decimal string with two decimals, '
+        'e.g. "3520.48"; never a float. Held as integer fen inside the service.',
+        serialize=format_fen,
+        parse_value=_parse_money,
+    ),
+    Period: strawberry.scalar(
+        name="Period",
+        description='月份 YYYY-MM / A pay period: a calendar month "YYYY-MM", e.g. "2026-11".',
+        serialize=str,
+        parse_value=_parse_period,
+    ),
+    Decimal: strawberry.scalar(
+        name="Decimal",
+        description='小数（字符串）/ A decimal number as a string, e.g. "0.05" for 5%.',
+        serialize=str,
+        parse_value=_parse_decimal,
+    ),
+}

@@ -1,0 +1,216 @@
+"""Fixtures for the service tests: a migrated database on each backend, the
+app, an HTTP client, tokens of every role, and the example city.
+
+Every service test runs on SQLite and, when TEST_DATABASE_URL is set (as in
+.ci/run), on PostgreSQL too.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+
+import pytest
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from api.auth import Role, create_token
+from api.db.database import configure, connection
+from api.db.migrate import migrate, reset_for_tests
+from api.settings import Settings
+from payroll.money import parse_fen
+
+from ..conftest import EXAMPLE_POLICY, EXAMPLES
+
+BACKENDS = ["sqlite", "postgresql"]
+_pg_ready = False
+
+
+def _truncate_postgres() -> None:
+    with connection() as db:
+        tables = [t for t in db.get_tables() if t != "schema_migration"]
+        db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    global _pg_ready
+    if request.param == "postgresql":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.skip("TEST_DATABASE_URL is not set (PostgreSQL tests run in .ci/run)")
+        configure(url)
+        if not _pg_ready:
+            reset_for_tests()
+            migrate()
+            _pg_ready = True
+        _truncate_postgres()
+        return url
+    return f"sqlite:///{tmp_path}/test.db"
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@dataclass
+class GraphQLClient:
+    http: TestClient
+    token: str | None = None
+
+    def as_(self, token: str | None) -> GraphQLClient:
+        return GraphQLClient(self.http, token)
+
+    def post(self, query: str, variables: dict | None = None, token: str | None = "default") -> dict:
+        headers = {}
+        token = self.token if token == "default" else token
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def data(self, query: str, variables: dict | None = None) -> dict:
+        body = self.post(query, variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def mutate(self, query: str, variables: dict | None = None, field: str | None = None) -> dict:
+        """A mutation that must succeed: returns its payload (no user errors)."""
+        data = self.data(query, variables)
+        payload = data[field] if field else next(iter(data.values()))
+        assert payload["errors"] == [], payload["errors"]
+        return payload
+
+
+@dataclass
+class Tokens:
+    admin: str
+    hr: str  # scoped to street S1
+    hr_other: str  # scoped to street S2
+    finance: str
+    viewer: str
+
+
+@pytest.fixture
+def tokens(app) -> Tokens:
+    with connection():
+        from api.db.models import Street
+
+        for code, name in (("S1", "颍川街道"), ("S2", "韩城街道")):
+            if not Street.select().where(Street.code == code).exists():
+                Street.create(code=code, name=name)
+        return Tokens(
+            admin=create_token("admin", Role.ADMIN).token,
+            hr=create_token("hr-s1", Role.HR, ["S1"]).token,
+            hr_other=create_token("hr-s2", Role.HR, ["S2"]).token,
+            finance=create_token("finance", Role.FINANCE).token,
+            viewer=create_token("viewer", Role.VIEWER).token,
+        )
+
+
+@pytest.fixture
+def gql(client, tokens) -> GraphQLClient:
+    """A GraphQL client with the ADMIN token."""
+    return GraphQLClient(client, tokens.admin)
+
+
+IMPORT_POLICY = """
+mutation($document: String!) {
+  importPolicy(input: {document: $document, activate: true}) { policy { id code active } errors { field code message } }
+}"""
+CREATE_COMMUNITY = """
+mutation($input: CreateCommunityInput!) {
+  createCommunity(input: $input) { community { id code version } errors { field code message } }
+}"""
+CREATE_WORKER = """
+mutation($input: CreateWorkerInput!) {
+  createWorker(input: $input) { worker { id code version } errors { field code message } }
+}"""
+RECORD_ASSESSMENTS = """
+mutation($input: RecordAssessmentsInput!) {
+  recordAssessments(input: $input) { recorded errors { field code message } }
+}"""
+
+
+@dataclass
+class City:
+    streets: dict[str, str]
+    communities: dict[str, str]
+    workers: dict[str, str]
+
+
+def worker_input(row: dict[str, str], community_id: str) -> dict:
+    """A workers.csv row as CreateWorkerInput variables."""
+    value = {
+        "code": row["worker_id"],
+        "name": row["name"],
+        "communityId": community_id,
+        "post": row["post"],
+        "serviceStart": row["service_start"],
+        "serviceEnd": row["service_end"] or None,
+        "priorServiceYears": int(row["prior_service_years"] or 0),
+        "incompetentYearsBefore": int(row["incompetent_years"] or 0),
+        "education": row["education"] or "SECONDARY",
+        "certificate": row["certificate"] or "NONE",
+        "certificateDate": row["certificate_date"] or None,
+        "specialDeductionMonthly": f"{parse_fen(row['special_deduction_monthly'] or '0') / 100:.2f}",
+        "previousMonthlyPay": row["previous_monthly_pay"] or None,
+    }
+    if row.get("opening_through"):
+        value.update(
+            openingThrough=row["opening_through"],
+            openingMonths=int(row["opening_months"]),
+            openingIncome=row["opening_income"],
+            openingDeductions=row["opening_deductions"],
+            openingTax=row["opening_tax"],
+            openingReserve=row["opening_reserve"],
+        )
+    return value
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (EXAMPLES / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load_example_city(gql: GraphQLClient, year: int = 2026) -> City:
+    """The spec's example communities and workers, created through GraphQL."""
+    gql.mutate(IMPORT_POLICY, {"document": EXAMPLE_POLICY.read_text(encoding="utf-8")})
+    streets = {
+        s["code"]: s["id"] for s in gql.data("{ streets(first: 10) { nodes { id code name } } }")["streets"]["nodes"]
+    }
+    street_of = {"颍川街道": streets["S1"], "韩城街道": streets["S2"]}
+    communities = {}
+    for row in _rows("communities.csv"):
+        payload = gql.mutate(CREATE_COMMUNITY, {"input": {
+            "code": row["community_id"], "name": row["name"], "streetId": street_of[row["street"]],
+            "households": int(row["households"]), "population": int(row["population"]),
+        }})
+        communities[row["community_id"]] = payload["community"]["id"]
+    workers, assessments = {}, []
+    for row in _rows("workers.csv"):
+        payload = gql.mutate(CREATE_WORKER, {"input": worker_input(row, communities[row["community_id"]])})
+        workers[row["worker_id"]] = payload["worker"]["id"]
+        if row["assessment"]:
+            assessments.append({"workerId": payload["worker"]["id"], "result": row["assessment"]})
+    gql.mutate(RECORD_ASSESSMENTS, {"input": {"year": year, "entries": assessments}})
+    return City(streets, communities, workers)
+
+
+@pytest.fixture
+def city(gql) -> City:
+    return load_example_city(gql)
