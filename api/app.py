@@ -52,7 +52,7 @@ async def authenticate(request: Request, settings: Settings) -> tuple[Principal 
 
 class GraphQLApp(GraphQL):
     def __init__(self, schema: Any, settings: Settings):
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False, multipart_uploads_enabled=True)
         self.settings = settings
 
     async def get_context(self, request: Request, response: Any) -> Context:

@@ -181,3 +181,9 @@ def add_service_commands(sub: argparse._SubParsersAction) -> None:
     revoke = token_sub.add_parser("revoke", help="吊销令牌 / revoke a token")
     revoke.add_argument("id", type=int)
     revoke.set_defaults(handler=cmd_token_revoke)
+
+    from .import_cli import add_import_commands
+    from .report_cli import add_report_commands
+
+    add_import_commands(sub)
+    add_report_commands(sub)

@@ -19,9 +19,12 @@ from .graphql.communities import CommunityMutations, CommunityQueries
 from .graphql.core.limits import QueryCostLimiter
 from .graphql.core.scalars import SCALAR_MAP
 from .graphql.payroll.mutations import PayrollMutations
-from .graphql.payroll.queries import PayrollQueries
+from .graphql.payroll.queries import PayrollQueries, PayrollTotalsQueries
 from .graphql.policies import PolicyMutations, PolicyQueries
 from .graphql.positions import PositionMutations, PositionQueries
+from .graphql.audit import AuditQueries
+from .graphql.imports import ImportMutations
+from .graphql.workflows import WorkflowMutations, WorkflowQueries
 from .graphql.reports import ReportQueries
 from .graphql.streets import StreetMutations, StreetQueries
 from .graphql.workers import WorkerMutations, WorkerQueries
@@ -48,7 +51,10 @@ class Query(
     PositionQueries,
     PolicyQueries,
     PayrollQueries,
+    PayrollTotalsQueries,
     ReportQueries,
+    AuditQueries,
+    WorkflowQueries,
 ):
     @strawberry.field(description="当前令牌的身份与范围 / The current token: name, role and scope.")
     async def me(self, info: Info) -> Viewer:
@@ -83,6 +89,8 @@ class Mutation(
     PositionMutations,
     PolicyMutations,
     PayrollMutations,
+    ImportMutations,
+    WorkflowMutations,
 ):
     pass
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING, Annotated
 
 import peewee as pw
 import strawberry
@@ -25,6 +26,10 @@ from ..core.scalars import Money, Period
 from ..core.types import OrderDirection
 from ..enums import AssessmentResult, Certificate, Education
 from .types import PayrollRun, PayrollRunStatus, Payslip, PayslipOrder, PayslipWhere, SalaryQuote, ScopeType
+
+if TYPE_CHECKING:
+    from ..communities import Community
+    from ..streets import Street
 
 
 def payslip_scope(principal: Principal) -> pw.Expression | None:
@@ -252,3 +257,71 @@ class PayrollQueries:
             return SalaryQuote.of(result.result, result.explanation, worker_pk, policy.post_keys)
 
         return await run_db(compute)
+
+
+@strawberry.enum(description="汇总维度 / Group totals by.")
+class PayrollGroupBy(enum.Enum):
+    STREET = "STREET"
+    COMMUNITY = "COMMUNITY"
+
+
+@strawberry.type(description="工资汇总行 / Payroll totals of a month for a street or community (all runs).")
+class PayrollTotal:
+    payslip_count: int = strawberry.field(description="工资条数 / Payslips.")
+    gross: Money = strawberry.field(description="应发合计 / Gross pay.")
+    net: Money = strawberry.field(description="实发合计 / Net pay.")
+    income_tax: Money = strawberry.field(description="个税合计 / Income and bonus tax.")
+    employer_cost: Money = strawberry.field(description="单位成本合计 / Employer cost.")
+    street_pk: strawberry.Private[int]
+    community_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="街道 / The street.")
+    async def street(self, info: Info) -> Annotated[Street, strawberry.lazy("..streets")]:
+        return await info.context.loaders.street.load(self.street_pk)
+
+    @strawberry.field(description="社区（按社区汇总时）/ The community, when grouped by community.")
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("..communities")] | None:
+        return None if self.community_pk is None else await info.context.loaders.community.load(self.community_pk)
+
+
+@strawberry.type
+class PayrollTotalsQueries:
+    @strawberry.field(description="某月工资汇总（按街道或社区）/ A month's payroll totals by street or community, across "
+                                  "runs — e.g. for a chart of cost by street.")
+    async def payroll_totals(
+        self, info: Info, period: Period, group_by: PayrollGroupBy = PayrollGroupBy.STREET,
+        status: PayrollRunStatus | None = None,
+    ) -> list[PayrollTotal]:
+        principal = info.context.principal
+
+        def load() -> list[PayrollTotal]:
+            keys = [PayslipRecord.street] + ([PayslipRecord.community] if group_by is PayrollGroupBy.COMMUNITY else [])
+            query = (
+                PayslipRecord.select(
+                    *keys,
+                    pw.fn.COUNT(PayslipRecord.id),
+                    pw.fn.SUM(PayslipRecord.gross),
+                    pw.fn.SUM(PayslipRecord.net),
+                    pw.fn.SUM(PayslipRecord.income_tax + PayslipRecord.bonus_tax),
+                    pw.fn.SUM(PayslipRecord.employer_cost),
+                )
+                .where(PayslipRecord.period == str(period))
+                .group_by(*keys)
+                .order_by(*keys)
+            )
+            scope = payslip_scope(principal)
+            if scope is not None:
+                query = query.where(scope)
+            if status is not None:
+                query = query.where(PayslipRecord.run.in_(RunRecord.select(RunRecord.id).where(RunRecord.status == status.value)))
+            out = []
+            for row in query.tuples():
+                community = row[1] if group_by is PayrollGroupBy.COMMUNITY else None
+                values = row[len(keys):]
+                out.append(PayrollTotal(
+                    payslip_count=int(values[0]), gross=int(values[1]), net=int(values[2]), income_tax=int(values[3]),
+                    employer_cost=int(values[4]), street_pk=row[0], community_pk=community,
+                ))
+            return out
+
+        return await run_db(load)
