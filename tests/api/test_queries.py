@@ -1,0 +1,238 @@
+"""Queries through HTTP: connections, filters, ordering, the calculator,
+staffing and budget (equal to the command line), statement counts (no N+1) and
+concurrency (a slow request does not hold up a quick one)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+
+import httpx2
+import pytest
+
+from api.auth import SYSTEM, Role, create_token
+from api.db.database import connection
+from api.services import quotes
+from api.services.demo import load_demo
+
+from ..conftest import EXAMPLES
+from .conftest import City, GraphQLClient
+from .test_payroll_runs import run_year
+
+
+def test_worker_connection_pages_with_cursors_and_filters(gql: GraphQLClient, city: City):
+    first = gql.data("""{ workers(first: 2, orderBy: [{field: CODE, direction: ASC}]) {
+        totalCount edges { cursor node { code } } pageInfo { hasNextPage hasPreviousPage endCursor } } }""")["workers"]
+    assert first["totalCount"] == 6
+    assert [e["node"]["code"] for e in first["edges"]] == ["W001", "W002"]
+    assert first["pageInfo"]["hasNextPage"] and not first["pageInfo"]["hasPreviousPage"]
+    second = gql.data("""query($after: String) { workers(first: 10, after: $after, orderBy: [{field: CODE}]) {
+        nodes { code } pageInfo { hasNextPage hasPreviousPage } } }""", {"after": first["pageInfo"]["endCursor"]})["workers"]
+    assert [n["code"] for n in second["nodes"]] == ["W003", "W004", "W005", "W006"]
+    assert not second["pageInfo"]["hasNextPage"] and second["pageInfo"]["hasPreviousPage"]
+    backwards = gql.data("""{ workers(last: 2, orderBy: [{field: CODE}]) { nodes { code } } }""")["workers"]
+    assert [n["code"] for n in backwards["nodes"]] == ["W005", "W006"]
+    by_start = gql.data("""{ workers(first: 3, orderBy: [{field: SERVICE_START, direction: DESC}]) { nodes { code } } }""")
+    assert [n["code"] for n in by_start["workers"]["nodes"]] == ["W003", "W002", "W006"]
+    filtered = gql.data("""query($c: ID) { workers(where: {communityId: $c, post: "staff"}) { nodes { code } } }""",
+                        {"c": city.communities["C01"]})["workers"]
+    assert [n["code"] for n in filtered["nodes"]] == ["W003", "W004"]
+    active = gql.data("""{ workers(where: {activeOn: "2026-11-01", education: BACHELOR}) { nodes { code } } }""")
+    assert [n["code"] for n in active["workers"]["nodes"]] == ["W001", "W006"]
+    search = gql.data("""{ workers(where: {search: "王"}) { nodes { code name } } }""")["workers"]["nodes"]
+    assert search == [{"code": "W003", "name": "王芳"}]
+
+
+def test_page_size_limit_and_bad_cursor(gql, city):
+    body = gql.post("{ workers(first: 101) { nodes { code } } }")
+    assert body["errors"][0]["message"] == "first: 101 is outside the page size limit of 1 to 100"
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    body = gql.post('{ workers(first: 5, after: "nonsense") { nodes { code } } }')
+    assert "is not a cursor of this list" in body["errors"][0]["message"]
+
+
+def test_salary_quote_for_a_hypothetical_worker(gql, city):
+    quote = gql.data("""{ salaryQuote(input: {period: "2026-11", post: "STAFF", serviceStart: "2023-01-01"}) {
+        grade countedYears basicPay gross net worker { code } explanation { item calculation } } }""")["salaryQuote"]
+    # counted 3 → grade 2: grade pay R(40234 × 1.05 / 12 = 3520.475) = 3520.48; basic 2816.38; tenure 60.00
+    assert (quote["grade"], quote["countedYears"], quote["basicPay"], quote["gross"]) == (2, 3, "2816.38", "2876.38")
+    assert quote["worker"] is None
+    lines = {line["item"]: line["calculation"] for line in quote["explanation"]}
+    assert lines["grade_pay"] == "40234.00 × 1.05 / 12 = 3520.475 → 3520.48"
+
+
+def test_salary_quote_for_a_real_worker_matches_the_example(gql, city):
+    december = gql.data("""query($w: ID) { salaryQuote(input: {period: "2026-12", workerId: $w}) {
+        performancePay bonusTax net worker { code } } }""", {"w": city.workers["W001"]})["salaryQuote"]
+    assert december == {"performancePay": "15932.74", "bonusTax": "477.98", "net": "19610.04", "worker": {"code": "W001"}}
+    # A what-if: the same worker assessed BASIC gets 0.80 instead of 1.20.
+    what_if = gql.data("""query($w: ID) { salaryQuote(input: {period: "2026-12", workerId: $w, assessment: BASIC}) {
+        performancePay } }""", {"w": city.workers["W001"]})["salaryQuote"]
+    assert what_if["performancePay"] == "10621.82"  # 12 × 1106.44 × 0.80 = 10621.824
+
+
+def test_salary_quote_uses_stored_year_to_date(gql, city):
+    run_year(gql, months=range(1, 7))
+    stored = gql.data("""query($w: ID) { worker(id: $w) { payslips(first: 1) { nodes { period incomeTax } } } }""",
+                      {"w": city.workers["W005"]})["worker"]["payslips"]["nodes"][0]
+    assert stored == {"period": "2026-06", "incomeTax": "313.57"}
+    july = gql.data("""query($w: ID) { salaryQuote(input: {period: "2026-07", workerId: $w}) { incomeTax } }""",
+                    {"w": city.workers["W005"]})["salaryQuote"]
+    assert july["incomeTax"] == "629.68"
+
+
+def test_salary_quote_errors(gql, city):
+    body = gql.post("""query($w: ID) { salaryQuote(input: {period: "2026-02", workerId: $w}) { net } }""",
+                    {"w": city.workers["W003"]})
+    assert body["errors"][0]["message"] == "worker W003 is not in service in 2026-02 (no payslip that month)"
+    body = gql.post('{ salaryQuote(input: {period: "2026-02", post: "BOSS"}) { net } }')
+    assert "post: 'BOSS' is not a post of the policy" in body["errors"][0]["message"]
+
+
+def expected_csv(name: str) -> list[list[str]]:
+    return [line.split(",") for line in (EXAMPLES / name).read_text(encoding="utf-8").splitlines()[1:]]
+
+
+def test_staffing_equals_the_command_line(gql, city):
+    report = gql.data("""{ staffing(date: "2026-11-01") { policyEffectiveFrom totals { required actual gap shortage communitiesShort }
+        rows { community { code } required chiefRequired deputyRequired staffRequired chiefActual deputyActual
+               staffActual gap grids residentsPerWorker } } }""")["staffing"]
+    rows = [[r["community"]["code"], *(str(r[k]) for k in ("required", "chiefRequired", "deputyRequired", "staffRequired",
+                                                           "chiefActual", "deputyActual", "staffActual", "gap", "grids")),
+             r["residentsPerWorker"] or ""] for r in report["rows"]]
+    assert rows == expected_csv("staffing-2026-11-01.csv")
+    assert report["totals"] == {"required": 39, "actual": 5, "gap": 34, "shortage": 34, "communitiesShort": 3}
+    street = gql.data("""query($s: ID) { staffing(date: "2026-11-01", scope: {streetId: $s}) { rows { community { code } } } }""",
+                      {"s": city.streets["S2"]})["staffing"]["rows"]
+    assert [r["community"]["code"] for r in street] == ["C03"]
+
+
+def test_budget_equals_the_command_line(gql, city):
+    # The CLI applies each worker's assessment column to the year budgeted; in
+    # the service assessments are by year, so record 2027's the same way.
+    entries = [{"workerId": city.workers[code], "result": result}
+               for code, result in (("W001", "EXCELLENT"), ("W002", "COMPETENT"), ("W004", "BASIC"),
+                                    ("W005", "EXCELLENT"), ("W006", "COMPETENT"))]
+    gql.mutate("""mutation($input: RecordAssessmentsInput!) { recordAssessments(input: $input) {
+        recorded errors { field code message } } }""", {"input": {"year": 2027, "entries": entries}})
+    report = gql.data("""{ budget(year: 2027, baseIncomeGrowth: "0.05") { baseIncomeGrowth
+        rows { community { code } year workersCost vacancyCost funds total vacancies { chief deputy staff } }
+        streets { street { code } total } totals { total } } }""")["budget"]
+    rows = [[r["community"]["code"], str(r["year"]), r["workersCost"], r["vacancyCost"], r["funds"], r["total"]]
+            for r in report["rows"]]
+    assert rows == expected_csv("budget-2027-growth-5pct.csv")
+    assert report["rows"][2]["vacancies"] == {"chief": 1, "deputy": 1, "staff": 5}
+    assert report["streets"] == [{"street": {"code": "S1"}, "total": "2360608.29"},
+                                 {"street": {"code": "S2"}, "total": "540085.96"}]
+    assert report["totals"]["total"] == "2900694.25"
+
+
+def test_policies_and_grade_table(gql, city):
+    policy = gql.data("""{ policy { code active versions { effectiveFrom baseIncomeAnnual gradeCount posts { key minGrade maxGrade } } } }""")["policy"]
+    assert policy["code"] == "example-county-16" and policy["active"]
+    assert [v["baseIncomeAnnual"] for v in policy["versions"]] == ["38900.00", "40234.00"]
+    table = gql.data("""{ gradeTable(period: "2026-11") { effectiveFrom posts { post { key } grades { grade coefficient gradePay basicPay performanceReserve } } } }""")["gradeTable"]
+    staff = next(p for p in table["posts"] if p["post"]["key"] == "STAFF")
+    assert staff["grades"][1] == {"grade": 2, "coefficient": "1.05", "gradePay": "3520.48", "basicPay": "2816.38",
+                                  "performanceReserve": "704.10"}
+    chief = next(p for p in table["posts"] if p["post"]["key"] == "CHIEF")
+    assert [g["grade"] for g in chief["grades"]] == list(range(5, 17))
+
+
+class StatementCounter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name == "peewee" and isinstance(record.msg, tuple):  # (sql, params); not pool messages
+            self.count += 1
+
+
+@pytest.fixture
+def demo_gql(client) -> GraphQLClient:
+    """A small demo city (runs January–March 2026) and an ADMIN client."""
+    with connection():
+        load_demo(workers=300, streets=3, communities=12, today=dt.date(2026, 4, 15))
+        token = create_token("admin", Role.ADMIN).token
+    return GraphQLClient(client, token)
+
+
+def test_a_page_of_100_costs_the_same_statements_as_a_page_of_10(demo_gql):
+    gql = demo_gql
+    query = """query($n: Int) { payslips(period: "2026-03", first: $n) { totalCount nodes { net
+        worker { code name community { name street { name } } } community { code } street { code } payrollRun { status } } } }"""
+    gql.data("{ me { name } }")  # the token's first use records last_used_at; not part of the page
+    logger = logging.getLogger("peewee")
+    counts = {}
+    for size in (10, 100):
+        counter = StatementCounter()
+        logger.addHandler(counter)
+        old_level = logger.level
+        logger.setLevel(logging.DEBUG)
+        try:
+            data = gql.data(query, {"n": size})
+        finally:
+            logger.removeHandler(counter)
+            logger.setLevel(old_level)
+        assert len(data["payslips"]["nodes"]) == size
+        counts[size] = counter.count
+    assert counts[10] == counts[100]
+    # token, page, count, workers, communities, streets, runs
+    assert counts[100] <= 8
+
+
+async def _timed(client: httpx2.AsyncClient, query: str, headers: dict) -> float:
+    start = time.perf_counter()
+    response = await client.post("/graphql", json={"query": query}, headers=headers)
+    assert response.status_code == 200 and "errors" not in response.json(), response.text
+    return time.perf_counter() - start
+
+
+def test_a_slow_request_does_not_hold_up_a_quick_one(app, tokens, city, monkeypatch):
+    original = quotes.quote
+
+    def slow_quote(*args, **kwargs):
+        time.sleep(1.0)  # a slow computation or query, in its worker thread
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr("api.graphql.payroll.queries.quote", slow_quote)
+    headers = {"Authorization": f"Bearer {tokens.admin}"}
+
+    async def scenario() -> tuple[float, float]:
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://test") as client:
+            slow = asyncio.create_task(_timed(client, '{ salaryQuote(input: {period: "2026-11", post: "STAFF"}) { net } }', headers))
+            await asyncio.sleep(0.1)
+            quick = await _timed(client, "{ me { name } streets(first: 5) { nodes { code } } }", headers)
+            return await slow, quick
+
+    slow_seconds, quick_seconds = asyncio.run(scenario())
+    assert slow_seconds >= 1.0
+    assert quick_seconds < 0.5
+
+
+def test_schema_graphql_is_the_running_schema():
+    from pathlib import Path
+
+    from api.schema import schema
+
+    checked_in = (Path(__file__).resolve().parents[2] / "schema.graphql").read_text(encoding="utf-8")
+    assert checked_in == schema.as_str() + "\n", "schema.graphql is stale: run strawberry export-schema"
+
+
+def test_unauthenticated_requests_are_refused(client, tokens):
+    body = client.post("/graphql", json={"query": "{ me { name } }"}).json()
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "no token" in body["errors"][0]["message"]
+    body = client.post("/graphql", json={"query": "{ me { name } }"}, headers={"Authorization": "Bearer cp_wrong"}).json()
+    assert body["errors"][0]["message"] == "the token is unknown, expired or revoked"
+    assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_demo_loader_and_sys_principal(app):
+    with connection():
+        summary = load_demo(workers=50, streets=2, communities=4, today=dt.date(2026, 3, 10))
+    assert (summary.workers, summary.runs) == (50, 2)
+    assert SYSTEM.name == "system"
