@@ -97,9 +97,11 @@ class Mutation(
 
 def _should_mask(error: GraphQLError) -> bool:
     """Errors we raise on purpose (with a code) and GraphQL's own validation
-    errors pass; any other exception is masked and logged."""
+    and input-coercion errors (no path: they happen before any resolver runs,
+    e.g. a Money literal that is not an amount) pass; any other exception in a
+    resolver is masked and logged."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return error.path is not None and original is not None and not isinstance(original, GraphQLError)
 
 
 class MaskAndLogErrors(MaskErrors):
