@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 
 from .auth import DEV_ADMIN, Principal, principal_for_token
@@ -64,6 +65,14 @@ class GraphQLApp(GraphQL):
             auth_problem=problem,
             loaders=Loaders(principal),
         )
+
+    def _validate_batch_request(self, request_data: list, protocol: Any) -> None:
+        limit = self.settings.max_batch
+        if len(request_data) > limit:
+            raise HTTPException(
+                400, f"batch limit: {len(request_data)} operations in one request is above the limit of {limit}"
+            )
+        super()._validate_batch_request(request_data, protocol)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         from .graphiql import render_graphiql

@@ -138,8 +138,10 @@ def reset_for_tests() -> None:  # pragma: no cover - used by the test fixtures o
         if is_postgres(db):
             db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
         else:
+            db.execute_sql("PRAGMA foreign_keys = OFF")
             for table in db.get_tables():
                 db.execute_sql(f'DROP TABLE IF EXISTS "{table}"')
+            db.execute_sql("PRAGMA foreign_keys = ON")
 
 
 __all__ = ["Migration", "applied", "available", "database", "migrate", "pending"]

@@ -25,7 +25,8 @@ from payroll.periods import NO_END_DAY, Period, date_of, day_number
 from payroll.synthetic import synthetic_arrays
 
 from ..auth import SYSTEM, Principal
-from ..db.database import database, is_postgres
+from ..db.bulk import bulk_insert
+from ..db.database import database
 from ..db.models import Assessment, AuditEntry, Community, PayrollRun, Position, Street, Worker, utcnow
 from .identity import check_character
 from .payroll import approve_run, create_run, mark_run_paid
@@ -54,23 +55,16 @@ def _example_policy_text() -> str:
     return (resources.files("payroll") / "data" / "policy-example.yaml").read_text(encoding="utf-8")
 
 
-def _name(rng: np.random.Generator) -> str:
-    given = "".join(rng.choice(GIVEN, size=int(rng.integers(1, 3))))
-    return str(rng.choice(SURNAMES)) + given
-
-
-def _id_number(rng: np.random.Generator, birth: dt.date, sex: str) -> str:
-    sequence = int(rng.integers(0, 500)) * 2 + (1 if sex == "M" else 0)
-    first17 = f"{REGION}{birth:%Y%m%d}{sequence:03d}"
-    return first17 + check_character(first17)
-
-
-def _bank_account(rng: np.random.Generator) -> str:
-    return "6228" + "".join(str(d) for d in rng.integers(0, 10, size=15))
-
-
-def _phone(rng: np.random.Generator) -> str:
-    return "1" + str(rng.choice(["35", "38", "39", "52", "58", "87", "89"])) + "".join(str(d) for d in rng.integers(0, 10, size=8))
+def _id_number(rng: np.random.Generator, birth: dt.date, sex: str, used: set[str]) -> str:
+    """A valid identity number not used yet (the sequence is tried until free)."""
+    start = int(rng.integers(0, 500))
+    for step in range(500):
+        sequence = ((start + step) % 500) * 2 + (1 if sex == "M" else 0)
+        first17 = f"{REGION}{birth:%Y%m%d}{sequence:03d}"
+        if first17 not in used:
+            used.add(first17)
+            return first17 + check_character(first17)
+    raise ValueError(f"no identity number left for {birth}")
 
 
 def load_demo(
@@ -154,22 +148,35 @@ def _insert_workers(rng, n: int, community_ids: np.ndarray, post_keys, year: int
     ends[leaving] = np.clip(ends[leaving], a["start_day"][leaving], today_day)
     a["certificate_day"] = np.where(a["certificate"] > 0, np.minimum(a["certificate_day"], today_day), a["certificate_day"])
     previous = a["previous_pay"]
+    # Personal details drawn for everyone at once.
+    ages = rng.integers(24, 58, size=n)
+    months = rng.integers(1, 13, size=n)
+    days = rng.integers(1, 29, size=n)
+    male = rng.random(n) < 0.45
+    surnames = rng.integers(0, len(SURNAMES), size=n)
+    given1 = rng.integers(0, len(GIVEN), size=n)
+    given2 = rng.integers(-len(GIVEN), len(GIVEN), size=n)  # negative: a one-character given name
+    banks = rng.integers(0, len(BANKS), size=n)
+    phone_prefix = rng.choice(["35", "38", "39", "52", "58", "87", "89"], size=n)
+    phone_digits = rng.integers(0, 10**8, size=n)
+    account_digits = rng.integers(0, 10**15, size=n)
     rows = []
+    used_numbers: set[str] = set()
     now = utcnow()
     for j in range(n):
-        age = int(rng.integers(24, 58))
-        birth = dt.date(year - age, int(rng.integers(1, 13)), int(rng.integers(1, 29)))
-        sex = "M" if rng.random() < 0.45 else "F"
+        birth = dt.date(year - int(ages[j]), int(months[j]), int(days[j]))
+        sex = "M" if male[j] else "F"
         certificate = codes.CERTIFICATE[a["certificate"][j]]
+        name = SURNAMES[surnames[j]] + GIVEN[given1[j]] + (GIVEN[given2[j]] if given2[j] >= 0 else "")
         rows.append({
             "code": f"W{j + 1:06d}" if n < 1_000_000 else f"W{j + 1:07d}",
-            "name": _name(rng),
-            "id_number": _id_number(rng, birth, sex) if n <= 100_000 else None,
+            "name": name,
+            "id_number": _id_number(rng, birth, sex, used_numbers) if n <= 100_000 else None,
             "birth_date": birth,
             "sex": sex,
-            "phone": _phone(rng),
-            "bank_name": str(rng.choice(BANKS)),
-            "bank_account": _bank_account(rng),
+            "phone": f"1{phone_prefix[j]}{phone_digits[j]:08d}",
+            "bank_name": BANKS[banks[j]],
+            "bank_account": f"6228{account_digits[j]:015d}",
             "community": int(community[j]),
             "post": post_keys[a["post"][j]],
             "service_start": date_of(a["start_day"][j]),
@@ -181,12 +188,12 @@ def _insert_workers(rng, n: int, community_ids: np.ndarray, post_keys, year: int
             "certificate_date": None if certificate == "NONE" else date_of(a["certificate_day"][j]),
             "special_deduction_monthly": int(a["special_deduction"][j]),
             "previous_monthly_pay": int(previous[j]) if previous[j] else None,
+            "version": 1,
             "created_at": now,
             "updated_at": now,
         })
-    batch = 5000 if is_postgres() else max(1, 30000 // len(rows[0]))
-    for chunk in pw.chunked(rows, batch):
-        Worker.insert_many(chunk).execute()
+    fields = list(rows[0])
+    bulk_insert(Worker, fields, (tuple(row[f] for f in fields) for row in rows))
 
 
 def _insert_positions(community_ids: np.ndarray) -> None:
@@ -197,20 +204,21 @@ def _insert_positions(community_ids: np.ndarray) -> None:
     # A few vacant positions, for the staffing pages.
     for c in community_ids[::7].tolist():
         rows.append({"community": c, "worker": None, "post": "STAFF", "title": "网格员（空缺）"})
-    for chunk in pw.chunked(rows, 2000):
-        Position.insert_many(chunk).execute()
+    now = utcnow()
+    bulk_insert(Position, ["community", "worker", "post", "title", "version", "created_at", "updated_at"],
+                ((r["community"], r["worker"], r["post"], r["title"], 1, now, now) for r in rows))
 
 
 def _insert_assessments(rng, year: int) -> None:
     ids = [w for (w,) in Worker.select(Worker.id).tuples()]
     shares = (0.15, 0.76, 0.07, 0.02)
-    rows = []
-    for worker_id in ids:
-        rows.append({"worker": worker_id, "year": year - 1, "result": str(rng.choice(codes.ASSESSMENT, p=shares))})
-        if rng.random() < 0.6:
-            rows.append({"worker": worker_id, "year": year, "result": str(rng.choice(codes.ASSESSMENT, p=shares))})
-    for chunk in pw.chunked(rows, 5000):
-        Assessment.insert_many(chunk).execute()
+    last_year = rng.choice(len(codes.ASSESSMENT), size=len(ids), p=shares)
+    this_year = rng.choice(len(codes.ASSESSMENT), size=len(ids), p=shares)
+    recorded = rng.random(len(ids)) < 0.6  # this year's assessments are partly recorded
+    now = utcnow()
+    rows = [(worker_id, year - 1, codes.ASSESSMENT[last_year[i]], now) for i, worker_id in enumerate(ids)]
+    rows += [(worker_id, year, codes.ASSESSMENT[this_year[i]], now) for i, worker_id in enumerate(ids) if recorded[i]]
+    bulk_insert(Assessment, ["worker", "year", "result", "recorded_at"], rows)
 
 
 def database_is_empty() -> bool:
