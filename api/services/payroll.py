@@ -142,13 +142,13 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
         loaded, result = computed.loaded, computed.result
         paid = np.flatnonzero(result.paid)
         if len(paid):
-            clash = (
+            scope_workers = workers_query(scope, in_service(period)).select(Worker.id).order_by()
+            clashes = list(
                 Payslip.select(Payslip.worker, Payslip.run)
-                .where((Payslip.period == str(period)) & Payslip.worker.in_(loaded.worker_ids[paid].tolist()))
+                .where((Payslip.period == str(period)) & Payslip.worker.in_(scope_workers))
                 .limit(5)
                 .tuples()
             )
-            clashes = list(clash)
             if clashes:
                 worker_codes = {w.id: w.code for w in Worker.select(Worker.id, Worker.code).where(Worker.id.in_([c[0] for c in clashes]))}
                 described = ", ".join(f"{worker_codes[w]} (run {r})" for w, r in clashes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import peewee as pw
@@ -67,10 +68,21 @@ class LoadedWorkers:
         return len(self.worker_ids)
 
 
-def _days(values: list[dt.date | None]) -> np.ndarray:
-    """Dates (or None) → day numbers (None → NO_END_DAY), without a Python loop per value."""
-    array = np.array([v if v is not None else dt.date(9999, 12, 31) for v in values], dtype="datetime64[D]")
+def _days(values: Sequence[dt.date | str | None]) -> np.ndarray:
+    """Dates — date objects (PostgreSQL) or ISO text (SQLite) — or None →
+    day numbers (None → NO_END_DAY); numpy parses them all at once."""
+    array = np.array([_NO_END if v is None else v for v in values], dtype="datetime64[D]")
     return (array - _EPOCH).astype(np.int64)
+
+
+_NO_END = dt.date(9999, 12, 31)
+
+
+def _raw_rows(query: pw.Query) -> list[tuple]:
+    """Rows as the driver returns them, without peewee's per-value conversion
+    (which costs more than the whole computation on large scopes)."""
+    sql, params = query.sql()
+    return query.model._meta.database.execute_sql(sql, params).fetchall()
 
 
 _WORKER_COLUMNS = (
@@ -98,7 +110,7 @@ def load_workers(
 ) -> LoadedWorkers:
     """Run a :func:`workers_query` and build the population for ``year``
     (its assessments and the 不称职 years before it)."""
-    rows = list(query.tuples())
+    rows = _raw_rows(query)
     n = len(rows)
     columns = list(zip(*rows)) if rows else [()] * len(_WORKER_COLUMNS)
     (ids, codes_, community, street, post, start, end, prior, incompetent_before, education, certificate,
@@ -110,17 +122,15 @@ def load_workers(
     if n:
         position = {worker_id: i for i, worker_id in enumerate(ids)}
         subquery = query.select(Worker.id).order_by()
-        for worker_id, result in (
+        for worker_id, result in _raw_rows(
             Assessment.select(Assessment.worker, Assessment.result)
             .where((Assessment.year == year) & Assessment.worker.in_(subquery))
-            .tuples()
         ):
             assessments[position[worker_id]] = result
-        for worker_id, count in (
+        for worker_id, count in _raw_rows(
             Assessment.select(Assessment.worker, pw.fn.COUNT(Assessment.id))
             .where((Assessment.year < year) & (Assessment.result == "INCOMPETENT") & Assessment.worker.in_(subquery))
             .group_by(Assessment.worker)
-            .tuples()
         ):
             incompetent[position[worker_id]] += count
     post_index = {key: i for i, key in enumerate(post_keys)}
