@@ -127,8 +127,37 @@ class MaskAndLogErrors(MaskErrors):
         )
 
 
+#: Descriptions of the arguments every list and single-object field shares,
+#: applied wherever a field does not describe them itself.
+STANDARD_ARGUMENTS = {
+    "first": "每页条数（1–100，默认 20）/ Page size: the first N items after `after` (1–100, default 20).",
+    "after": "从该游标之后开始（上一页的 pageInfo.endCursor）/ Continue after this cursor (the previous page's "
+    "pageInfo.endCursor).",
+    "last": "最后 N 条（1–100）/ The last N items before `before` (1–100).",
+    "before": "到该游标之前为止 / End before this cursor.",
+    "where": "筛选条件 / Filters; all given conditions must hold.",
+    "orderBy": "排序（可多个字段，最后按编号）/ Sort order: one or more fields; ties are broken by id.",
+    "input": "输入 / The mutation's input.",
+    "id": "编号（全局 id，如 Worker:12）/ Global id, e.g. `Worker:12`.",
+    "code": "代码 / The record's code.",
+}
+
+
+def describe_standard_arguments(schema: strawberry.Schema) -> strawberry.Schema:
+    for graphql_type in schema._schema.type_map.values():
+        for field in getattr(graphql_type, "fields", {}).values() if hasattr(graphql_type, "interfaces") else ():
+            for name, argument in getattr(field, "args", {}).items():
+                if not argument.description and name in STANDARD_ARGUMENTS:
+                    argument.description = STANDARD_ARGUMENTS[name]
+    return schema
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings.from_env()
+    return describe_standard_arguments(_schema(settings))
+
+
+def _schema(settings: Settings) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
