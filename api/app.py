@@ -155,14 +155,14 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": backend})
 
 
-def create_app(settings: Settings | None = None, migrate_on_start: bool = True) -> Starlette:
+def create_app(settings: Settings | None = None) -> Starlette:
     from .exports import export_routes
     from .schema import build_schema
 
     settings = settings or Settings.from_env()
     db = configure(settings.database_url, settings.db_pool)
     set_thread_capacity(settings.db_pool or (20 if is_postgres(db) else 16))
-    if migrate_on_start:
+    if settings.migrate_on_start:
         migrate()
     graphql_app = GraphQLApp(build_schema(settings), settings)
     routes = [

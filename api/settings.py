@@ -11,7 +11,8 @@
 | ``PAYROLL_MAX_COST`` | 20000 | estimated objects a query may ask for (from ``first``/``last``) |
 | ``PAYROLL_MAX_BODY_BYTES`` | 1000000 | request body size |
 | ``PAYROLL_MAX_BATCH`` | 10 | operations in one batched request |
-| ``PAYROLL_DB_POOL`` | 20 (PostgreSQL) | connections per process |
+| ``PAYROLL_DB_POOL`` | 20 (PostgreSQL), 16 (SQLite) | connections (and database threads) per process |
+| ``PAYROLL_MIGRATE`` | on | ``0``: do not migrate on start (e.g. an instance reading a replica) |
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_batch: int = 10
     db_pool: int | None = None
+    migrate_on_start: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -61,4 +63,5 @@ class Settings:
             max_body_bytes=_int("PAYROLL_MAX_BODY_BYTES", 1_000_000),
             max_batch=_int("PAYROLL_MAX_BATCH", 10),
             db_pool=_int("PAYROLL_DB_POOL", 0) or None,
+            migrate_on_start=os.environ.get("PAYROLL_MIGRATE", "1").strip() not in ("0", "false", "no", "off"),
         )
