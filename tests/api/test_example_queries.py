@@ -1,0 +1,48 @@
+"""The example documents of docs/queries/ (shown as GraphiQL tabs) are valid
+against schema.graphql and run against the demo city without errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from graphql import build_schema, parse, validate
+
+from api.auth import Role, create_token
+from api.db.database import connection
+from api.graphiql import example_tabs
+from api.services.demo import load_demo
+
+from .conftest import GraphQLClient
+
+ROOT = Path(__file__).resolve().parents[2]
+QUERIES = sorted((ROOT / "docs" / "queries").glob("*.graphql"))
+
+
+def test_there_are_examples_for_hr_finance_and_frontends():
+    names = [q.stem for q in QUERIES]
+    assert any("hr-" in n for n in names) and any("finance-" in n for n in names) and any("frontend-" in n for n in names)
+    assert len(example_tabs()) == len(QUERIES)
+
+
+@pytest.mark.parametrize("path", QUERIES, ids=[q.stem for q in QUERIES])
+def test_example_is_valid_against_schema_graphql(path):
+    schema = build_schema((ROOT / "schema.graphql").read_text(encoding="utf-8"))
+    assert validate(schema, parse(path.read_text(encoding="utf-8"))) == []
+
+
+def test_examples_run_against_the_demo(client):
+    with connection():
+        load_demo(today=dt.date(2026, 11, 21))
+        token = create_token("docs", Role.ADMIN).token
+    gql = GraphQLClient(client, token)
+    for path in QUERIES:
+        variables_file = path.with_suffix(".json")
+        variables = json.loads(variables_file.read_text(encoding="utf-8")) if variables_file.exists() else {}
+        data = gql.data(path.read_text(encoding="utf-8"), variables)
+        for value in data.values():
+            assert value, path.name
+            if isinstance(value, dict) and "errors" in value:
+                assert value["errors"] == [], path.name
