@@ -51,7 +51,7 @@ OVER = (0xDD, 0xE9, 0xF8)  # over-staffed
 
 @pytest.fixture
 def served(tmp_path):
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/dashboard.db"), migrate_on_start=False)
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/dashboard.db", migrate_on_start=False))
     with TestClient(app) as client:
         yield client
 
@@ -107,12 +107,12 @@ def test_dashboard_queries_are_valid_against_the_schema(served):
     schema = build_schema((ROOT / "schema.graphql").read_text(encoding="utf-8"))
     documents = queries_in(served.get("/dashboard/dashboard.js").text)
     assert set(documents) == {"viewer", "postTitles", "latestPeriod", "costByStreet", "staffing", "searchWorkers",
-                              "workerPayslips", "recentMonths"}
+                              "workerPayslips"}
     for name, document in documents.items():
         assert validate(schema, parse(document)) == [], name
     # The calls the issue names, as the dashboard makes them.
     assert "payrollTotals(period: $period, groupBy: STREET)" in documents["costByStreet"]
-    assert "payrollRuns(first: 1)" in documents["latestPeriod"]
+    assert "payrollPeriods(first: 1)" in documents["latestPeriod"]
     assert "workers(first: 20, where: {search: $search})" in documents["searchWorkers"]
     assert "payslips(first: 12)" in documents["workerPayslips"]
     assert "explanation { item labelZh rule calculation value }" in documents["workerPayslips"]
@@ -555,9 +555,7 @@ def test_dashboard_reports_errors_and_empty_states(browser, demo):
     def no_payroll_yet(route):
         body = json.loads(route.request.post_data)
         if "DashboardLatestPeriod" in body["query"]:
-            route.fulfill(json={"data": {"payrollRuns": {"nodes": []}}})
-        elif "DashboardRecentMonths" in body["query"]:
-            route.fulfill(json={"data": {f"m{i}": [] for i in range(12)}})
+            route.fulfill(json={"data": {"payrollPeriods": []}})
         else:
             route.continue_()
 

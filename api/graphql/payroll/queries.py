@@ -286,6 +286,26 @@ class PayrollTotal:
 
 @strawberry.type
 class PayrollTotalsQueries:
+    @strawberry.field(description="有工资条的月份（最新在前，限于令牌范围）/ The months that have payslips this token may "
+                                  "see, newest first — e.g. to find the latest month to show.")
+    async def payroll_periods(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="最多几个月（1–100）/ At most this many months (1–100).")] = 12,
+    ) -> list[Period]:
+        principal = info.context.principal
+        if not 1 <= first <= 100:
+            raise BadRequest(f"first: {first} is outside the page size limit of 1 to 100")
+
+        def load() -> list[PeriodValue]:
+            query = PayslipRecord.select(PayslipRecord.period).distinct().order_by(PayslipRecord.period.desc()).limit(first)
+            scope = payslip_scope(principal)
+            if scope is not None:
+                query = query.where(scope)
+            return [PeriodValue.parse(period) for (period,) in query.tuples()]
+
+        return await run_db(load)
+
     @strawberry.field(description="某月工资汇总（按街道或社区）/ A month's payroll totals by street or community, across "
                                   "runs — e.g. for a chart of cost by street.")
     async def payroll_totals(

@@ -22,27 +22,10 @@
     postTitles: `query DashboardPostTitles {
   policy { versions { effectiveFrom posts { key title } } }
 }`,
+    // The latest month with payslips this token may see (an HR token sees its
+    // street's payslips of city-wide runs too).
     latestPeriod: `query DashboardLatestPeriod {
-  payrollRuns(first: 1) { nodes { period } }
-}`,
-    // A street's HR token does not see city-wide runs, only its street's
-    // payslips: for it, the latest month is found among the last 12.
-    recentMonths: `query DashboardRecentMonths(
-  $m0: Period!, $m1: Period!, $m2: Period!, $m3: Period!, $m4: Period!, $m5: Period!,
-  $m6: Period!, $m7: Period!, $m8: Period!, $m9: Period!, $m10: Period!, $m11: Period!
-) {
-  m0: payrollTotals(period: $m0) { payslipCount }
-  m1: payrollTotals(period: $m1) { payslipCount }
-  m2: payrollTotals(period: $m2) { payslipCount }
-  m3: payrollTotals(period: $m3) { payslipCount }
-  m4: payrollTotals(period: $m4) { payslipCount }
-  m5: payrollTotals(period: $m5) { payslipCount }
-  m6: payrollTotals(period: $m6) { payslipCount }
-  m7: payrollTotals(period: $m7) { payslipCount }
-  m8: payrollTotals(period: $m8) { payslipCount }
-  m9: payrollTotals(period: $m9) { payslipCount }
-  m10: payrollTotals(period: $m10) { payslipCount }
-  m11: payrollTotals(period: $m11) { payslipCount }
+  payrollPeriods(first: 1)
 }`,
     costByStreet: `query DashboardCostByStreet($period: Period!) {
   payrollTotals(period: $period, groupBy: STREET) {
@@ -379,8 +362,7 @@
     let period;
     try {
       const data = await graphql(QUERIES.latestPeriod);
-      const runs = data.payrollRuns.nodes;
-      period = runs.length ? runs[0].period : await latestPeriodWithPayslips();
+      period = data.payrollPeriods.length ? data.payrollPeriods[0] : "";
     } catch (err) {
       if (seq !== state.cost.seq) return;
       setBusy("cost", false);
@@ -400,15 +382,6 @@
     }
     $("cost-month").value = period;
     await loadCost(period);
-  }
-
-  /** The latest of the last 12 months with payslips this token may see, or "". */
-  async function latestPeriodWithPayslips() {
-    const months = Array.from({ length: 12 }, (_, i) => shiftMonth(today().slice(0, 7), -i));
-    const variables = Object.fromEntries(months.map((month, i) => [`m${i}`, month]));
-    const data = await graphql(QUERIES.recentMonths, variables);
-    const index = months.findIndex((_, i) => data[`m${i}`].some((total) => total.payslipCount > 0));
-    return index < 0 ? "" : months[index];
   }
 
   async function loadCost(period) {
