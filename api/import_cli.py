@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterator
 
-_STAGES = {"read": "读取 / reading", "check": "检查 / checking", "write": "写入 / writing"}
+_STAGES = {"read": "读取 / reading", "prepare": "整理 / preparing", "check": "检查 / checking", "write": "写入 / writing"}
 
 
 @contextlib.contextmanager

@@ -142,8 +142,7 @@ class Worker:
         on: Annotated[dt.date | None, strawberry.argument(description="从哪天起算（默认今天）/ Look ahead from the month "
                                                                       "of this day (default: today).")] = None,
     ) -> Annotated[Promotion, strawberry.lazy(".promotions")] | None:
-        from . import promotions  # noqa: F401  (registers the loader)
-
+        # The loader is registered by .promotions, imported with the Promotion type.
         return await info.context.loaders.next_promotion.load((self.pk, on or dt.date.today()))
 
     @strawberry.field(description="工资条 / The worker's payslips, newest first by default.")

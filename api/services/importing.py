@@ -448,6 +448,14 @@ def run_import(
             transaction.rollback()
             report.problems.append(Problem(None, None, "CONFLICT", str(exc)))
             return report
+        except pw.IntegrityError as exc:
+            # Someone created the same code or identity number since the rows were checked.
+            transaction.rollback()
+            report.problems.append(Problem(None, None, "CONFLICT",
+                                           "数据库拒绝写入（可能有人同时修改了相同记录），未写入任何数据，请重新导入 / the "
+                                           f"database refused the rows ({' '.join(str(exc).split())}); nothing was "
+                                           "written: run the import again"))
+            return report
         log.add(importer.operation, "Import", import_id, None, {
             "file": file_name,
             "sha256": hashlib.sha256(data).hexdigest(),

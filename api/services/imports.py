@@ -227,8 +227,10 @@ class _Headed:
         return next(c.heading for c in self.columns if c.field == field)
 
     def heading_for_api(self, api_field: str | None) -> str | None:
+        """The heading of the column a record service's error names (``serviceStart`` → 参加工作时间)."""
         if api_field is None:
             return None
+        api_field = {"workerId": "code"}.get(api_field, api_field)  # the engine's name for the 工号
         for column in self.columns:
             if column.api_field == api_field or column.field == api_field:
                 return self.heading(column.field)
@@ -244,9 +246,13 @@ class _Headed:
                 errors.append((self.heading(field_name), "INVALID", str(exc)))
         return values, errors
 
-
-def _key(values: dict[str, Any], *fields: str) -> str | None:
-    return next((values[f] for f in fields if values.get(f)), None)
+    def convert_all(self, rows: list[Row], converters: dict[str, Callable[[Any, str], Any]],
+                    progress: Progress | None) -> list[tuple[Row, dict[str, Any], list]]:
+        converted = []
+        for i, row in enumerate(rows, start=1):
+            converted.append((row, *self.convert(row, converters)))
+            _progress(progress, "prepare", i, len(rows))
+        return converted
 
 
 def _plan(row: Row, key: str | None, errors: list, report: ImportReport, **data: Any) -> Plan | None:
@@ -265,6 +271,13 @@ def _progress(progress: Progress | None, stage: str, done: int, total: int) -> N
 
 def _require_writer(principal: Principal, action: str) -> None:
     principal.require(Role.ADMIN, Role.HR, action=action)
+
+
+def _year_out_of_range(kind: str, file_name: str, dry_run: bool, error_policy: ErrorPolicy, year: int) -> ImportReport:
+    report = ImportReport(kind, file_name, dry_run, error_policy)
+    report.problems.append(Problem(None, None, "INVALID", f"年度 {year} 超出范围（1990–2100）/ year {year} is out of range "
+                                                          "(1990–2100)"))
+    return report
 
 
 # --- communities ---------------------------------------------------------------------------
@@ -300,7 +313,7 @@ class CommunityImporter(_Headed):
         street_by_name: dict[str, list[Street]] = {}
         for s in streets:
             street_by_name.setdefault(s.name, []).append(s)
-        converted = [(row, *self.convert(row, converters)) for row in rows]
+        converted = self.convert_all(rows, converters, progress)
         existing = {c.code: c for c in select_in(Community.select(), Community.code,
                                                  [v["code"] for _, v, _ in converted if v.get("code")])}
         plans = []
@@ -312,9 +325,7 @@ class CommunityImporter(_Headed):
 
     def _plan_row(self, row, values, errors, existing, street_by_code, street_by_name, report) -> Plan:
         code = values.get("code")
-        community = existing.get(code) if code else None
-        if not code:
-            errors.append((self.heading("code"), "REQUIRED", "社区代码不能为空 / 社区代码 (community_id) is required"))
+        community = existing.get(code) if code else None  # a blank code is refused by community_columns
         street = None
         if "street" in values:
             reference = values["street"]
@@ -453,7 +464,7 @@ class WorkerImporter(_Headed):
         self.headings = headings
         self.posts, self.post_keys = _post_values()
         converters = self._converters()
-        converted = [(row, *self.convert(row, converters)) for row in rows]
+        converted = self.convert_all(rows, converters, progress)
         # Everything the rows refer to, in a few queries (never one per row).
         communities = list(Community.select())
         self.community_by_id = {c.id: c for c in communities}
@@ -638,6 +649,8 @@ def import_workers(
     """Create and update workers from a file (matched by 工号, else 身份证号)."""
     _require_writer(principal, "importing workers")
     year = assessment_year or dt.date.today().year
+    if not 1990 <= year <= 2100:
+        return _year_out_of_range("workers", file_name, dry_run, error_policy, year)
     return run_import(principal, WorkerImporter(principal, year), data, file_name, dry_run=dry_run,
                       error_policy=error_policy, sheet=sheet, progress=progress)
 
@@ -674,7 +687,7 @@ class AssessmentImporter(_Headed):
             "result": lambda raw, h: _choice(raw, ASSESSMENT_VALUES, codes.ASSESSMENT_LABELS, h),
             "year": whole,
         }
-        converted = [(row, *self.convert(row, converters)) for row in rows]
+        converted = self.convert_all(rows, converters, progress)
         by_code = {w.code: w for w in select_in(Worker.select(), Worker.code,
                                                 [v["code"] for _, v, _ in converted if v.get("code")])}
         by_id_number = {w.id_number: w for w in select_in(
@@ -747,8 +760,6 @@ def import_assessments(
     """Record a year's assessments (年度考核) from a file of 工号 and 考核结果."""
     _require_writer(principal, "importing assessments")
     if not 1990 <= year <= 2100:
-        report = ImportReport("assessments", file_name, dry_run, error_policy)
-        report.problems.append(Problem(None, None, "INVALID", f"年度 {year} 超出范围 / year {year} is out of range"))
-        return report
+        return _year_out_of_range("assessments", file_name, dry_run, error_policy, year)
     return run_import(principal, AssessmentImporter(principal, year), data, file_name, dry_run=dry_run,
                       error_policy=error_policy, sheet=sheet, progress=progress)

@@ -71,12 +71,16 @@ def test_communities_with_chinese_headings_under_a_title_row(gql, communities):
 
 
 def test_a_community_in_an_unknown_street_is_refused_and_no_street_is_created(gql, communities):
-    content = csv_bytes("社区代码,社区名称,街道,户数,人口", "C04,新华社区,颖川街道,900,2700", "C01,红星社区,韩城街道,2600,7800")
+    content = csv_bytes("社区代码,社区名称,街道,户数,人口", "C04,新华社区,颖川街道,900,2700", "C01,红星社区,韩城街道,2600,7800",
+                        ",无码社区,颍川街道,100,300")
     result = payload(gql, IMPORT_COMMUNITIES, content, "c.csv", errorPolicy="REJECT_FAILED_ROWS")
     report = result["report"]
     problem = report["problems"][0]
     assert (problem["row"], problem["column"], problem["code"]) == (2, "街道", "NOT_FOUND")
-    assert problem["message"].startswith("街道“颖川街道”不存在，请先新建街道 / street '颖川街道' does not exist")
+    assert problem["message"] == ("街道“颖川街道”不存在，请先新建街道 / street '颖川街道' does not exist (imports do not "
+                                  "create streets; create it first with createStreet). Known: 韩城街道（S2）、颍川街道（S1）")
+    # A blank code is refused by the API's own validation.
+    assert report["problems"][1] == {"row": 4, "column": "社区代码", "code": "REQUIRED", "message": "code is required"}
     # The other row moves C01 to another street: an update naming the changed column.
     assert report["rows"][1] == {"row": 3, "key": "C01", "action": "UPDATED", "changedColumns": ["街道"]}
     assert result["errors"] == []  # rows were written, so the mutation did not fail
@@ -160,10 +164,16 @@ def test_a_dry_run_reports_and_writes_nothing(gql, communities):
                                  "0 updated, 0 unchanged, 0 refused")
     assert gql.data(WORKERS)["workers"]["totalCount"] == 0
     assert audit_count() == before
-    # A dry run of a bad file says it would be rejected.
-    bad = payload(gql, IMPORT_WORKERS, IMPORTS / "workers-with-errors.csv", dryRun=True)
+    # A dry run of a bad file says it would be rejected; the rows can be listed by outcome.
+    query = """mutation($input: ImportWorkersInput!) { importWorkers(input: $input) {
+      report { summary rows(actions: [CREATED]) { row key } } errors { field } } }"""
+    bad = payload(gql, query, IMPORTS / "workers-with-errors.csv", dryRun=True)
     assert bad["report"]["summary"].startswith("文件将被拒绝，未写入任何数据 / file would be rejected")
-    assert bad["errors"][0]["field"] == "file"
+    assert bad["report"]["rows"] == [{"row": 2, "key": "W101"}, {"row": 3, "key": "W102"}]
+    assert bad["errors"] == [{"field": "file"}]
+    # An assessment year out of range is refused before the file is read.
+    far = payload(gql, IMPORT_WORKERS, EXAMPLES / "workers.csv", dryRun=True, assessmentYear=3026)
+    assert far["errors"][0]["message"] == "年度 3026 超出范围（1990–2100）/ year 3026 is out of range (1990–2100)"
 
 
 def test_reimporting_changes_nothing_and_a_partial_file_changes_only_its_columns(gql, communities):
@@ -288,3 +298,26 @@ def test_an_import_is_audited_as_one_summary_and_one_entry_per_record(gql, commu
     assert all(e.before is None and json.loads(e.after)["code"] == codes[int(e.record_id)] for e in created)
     # The 年度考核 column: one assessment entry per worker that has one (W003 has none).
     assert len([e for e in entries if e.operation == "importAssessment"]) == 5
+
+
+def test_a_record_changed_during_the_import_rolls_the_whole_import_back(gql, communities, monkeypatch):
+    from api.services import imports
+
+    payload(gql, IMPORT_WORKERS, EXAMPLES / "workers.csv", assessmentYear=2026)
+    original = imports.WorkerImporter.write
+
+    def write_after_someone_else(self, plans, log, progress):
+        # Someone saves W001 between the check of the rows and their writing.
+        Worker.update(version=Worker.version + 1).where(Worker.code == "W001").execute()
+        return original(self, plans, log, progress)
+
+    monkeypatch.setattr(imports.WorkerImporter, "write", write_after_someone_else)
+    content = csv_bytes("工号,姓名,社区代码,岗位,参加工作时间,手机",
+                        "W001,张敏,C01,CHIEF,2012-03-01,13900000000", "W900,新人,C01,STAFF,2026-01-01,")
+    result = payload(gql, IMPORT_WORKERS, content, "race.csv")
+    assert result["errors"] == [{"field": "file", "code": "CONFLICT", "message":
+                                 "工作者 W001 在导入期间被修改，未写入任何数据，请重新导入 / worker W001 was changed by "
+                                 "someone else during the import; nothing was written: run the import again"}]
+    assert result["report"]["written"] is False
+    stored = workers(gql)
+    assert "W900" not in stored and stored["W001"]["phone"] is None and stored["W001"]["version"] == 1
