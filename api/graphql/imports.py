@@ -1,13 +1,228 @@
-"""Imports of communities and workers from CSV and Excel files.
+"""导入 Imports of communities, workers and assessments from CSV and Excel files.
 
-(Placeholder: filled in by the imports work; wired into the schema already.)
+The file is uploaded with the GraphQL multipart request protocol (the
+``Upload`` scalar): ``curl -F operations=… -F map=… -F 0=@workers.xlsx``.
+The work is :mod:`api.services.imports`; this module maps its report to
+GraphQL.  A report is always returned (so a rejected file shows every refused
+row); ``errors`` is non-empty exactly when nothing was written because of them.
 """
 
 from __future__ import annotations
 
+import enum
+
 import strawberry
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
+
+from ..core.db import run_db
+from ..core.errors import ErrorCode
+from ..services import importing, imports
+from .core.types import UserError
+
+@strawberry.enum(description="出错行的处理方式 / What happens when rows are refused.")
+class ImportErrorPolicy(enum.Enum):
+    REJECT_ALL = strawberry.enum_value(
+        "REJECT_ALL", description="任何一行出错则整个文件不导入 / Any refused row rejects the whole file: nothing is written.")
+    REJECT_FAILED_ROWS = strawberry.enum_value(
+        "REJECT_FAILED_ROWS", description="只拒绝出错的行，其余照常导入 / Only the refused rows are left out; the rest are "
+                                          "written.")
+
+
+@strawberry.enum(description="一行的处理结果 / What happened (or, in a dry run, would happen) to a row.")
+class ImportAction(enum.Enum):
+    CREATED = strawberry.enum_value("CREATED", description="新增 / A new record.")
+    UPDATED = strawberry.enum_value("UPDATED", description="更新 / A stored record changes.")
+    UNCHANGED = strawberry.enum_value("UNCHANGED", description="未变 / The stored record already says this.")
+    REFUSED = strawberry.enum_value("REFUSED", description="拒绝 / The row has errors (see problems).")
+
+
+@strawberry.type(description="导入问题：行、列与说明 / A problem found in the file: its row, its column (the heading as "
+                             "written in the file) and what is wrong.")
+class ImportProblem:
+    row: int | None = strawberry.field(description="行号（与 Excel 一致）；整个文件的问题为空 / Row number as Excel shows it; "
+                                                   "null for a problem with the whole file.")
+    column: str | None = strawberry.field(description="列标题 / The column heading.")
+    code: str = strawberry.field(description="代码：INVALID、REQUIRED、NOT_FOUND、DUPLICATE、FORBIDDEN、CONFLICT；提示为 "
+                                             "IGNORED、NOTE / Kind of problem (warnings: IGNORED, NOTE).")
+    message: str = strawberry.field(description="说明 / What is wrong and how to put it right.")
+
+
+@strawberry.type(description="一行的结果 / The outcome of one row.")
+class ImportRow:
+    row: int = strawberry.field(description="行号 / Row number.")
+    key: str | None = strawberry.field(description="工号、社区代码等 / The row's key: worker code, community code ….")
+    action: ImportAction
+    changed_columns: list[str] = strawberry.field(description="将改变的列 / Headings of the columns that change.")
+
+
+@strawberry.type(description="列的识别结果 / How a heading of the file was read.")
+class ImportColumn:
+    heading: str = strawberry.field(description="文件中的列标题 / The heading in the file.")
+    field: str = strawberry.field(description="对应字段 / The field it was read as.")
+
+
+@strawberry.type(description="导入报告 / What an import did or, in a dry run, would do.")
+class ImportReport:
+    kind: str = strawberry.field(description="communities、workers 或 assessments / What was imported.")
+    file_name: str = strawberry.field(description="文件名 / File name.")
+    format: str | None = strawberry.field(description="CSV 或 XLSX / File format.")
+    sheet: str | None = strawberry.field(description="工作表 / Sheet read (Excel).")
+    heading_row: int | None = strawberry.field(description="表头所在行 / Row of the headings.")
+    dry_run: bool = strawberry.field(description="试运行（未写入）/ A dry run: nothing was written.")
+    error_policy: ImportErrorPolicy
+    written: bool = strawberry.field(description="是否已写入 / Whether the rows were written.")
+    import_id: str | None = strawberry.field(description="导入编号（审计日志 requestId）/ Import id: the audit entries' "
+                                                         "requestId.")
+    total_rows: int = strawberry.field(description="数据行数 / Data rows in the file.")
+    created: int = strawberry.field(description="新增 / Rows creating a record.")
+    updated: int = strawberry.field(description="更新 / Rows changing a record.")
+    unchanged: int = strawberry.field(description="未变 / Rows that change nothing.")
+    refused: int = strawberry.field(description="拒绝 / Rows refused.")
+    columns: list[ImportColumn] = strawberry.field(description="识别的列 / Headings read and their fields.")
+    problems: list[ImportProblem] = strawberry.field(description="错误（行、列、说明）/ Errors: row, column, message.")
+    warnings: list[ImportProblem] = strawberry.field(description="提示（如忽略的列）/ Notes, e.g. columns ignored.")
+    summary: str = strawberry.field(description="摘要 / One line saying what happened.")
+    _rows: strawberry.Private[list[importing.RowResult]]
+
+    @strawberry.field(description="逐行结果（可按结果筛选）/ Each row's outcome, optionally only some outcomes.")
+    def rows(self, actions: list[ImportAction] | None = None) -> list[ImportRow]:
+        wanted = {a.value for a in actions} if actions else None
+        return [
+            ImportRow(row=r.row, key=r.key, action=ImportAction(r.action.value), changed_columns=r.changed)
+            for r in self._rows
+            if wanted is None or r.action.value in wanted
+        ]
+
+    @classmethod
+    def of(cls, report: importing.ImportReport) -> ImportReport:
+        def problem(p: importing.Problem) -> ImportProblem:
+            return ImportProblem(row=p.row, column=p.column, code=p.code, message=p.message)
+
+        return cls(
+            kind=report.kind,
+            file_name=report.file_name,
+            format=report.format,
+            sheet=report.sheet,
+            heading_row=report.heading_row,
+            dry_run=report.dry_run,
+            error_policy=ImportErrorPolicy(report.error_policy.value),
+            written=report.written,
+            import_id=report.import_id,
+            total_rows=len(report.rows),
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            refused=report.refused,
+            columns=[ImportColumn(heading=h, field=f) for h, f in report.columns.items()],
+            problems=[problem(p) for p in report.problems],
+            warnings=[problem(p) for p in report.warnings],
+            summary=report.summary(),
+            _rows=report.rows,
+        )
+
+
+@strawberry.type(description="导入结果 / Result of an import: the report, and errors when nothing was written because "
+                             "of them.")
+class ImportPayload:
+    report: ImportReport | None = strawberry.field(description="导入报告 / The report.")
+    errors: list[UserError]
+
+
+def _errors(report: importing.ImportReport) -> list[UserError]:
+    """``errors`` is non-empty exactly when the file is (or would be) rejected."""
+    codes = {c.value: c for c in ErrorCode}
+    errors = [UserError(field="file", code=codes.get(p.code, ErrorCode.INVALID), message=p.message)
+              for p in report.file_problems]
+    if report.rejected and not errors:
+        rows = "、".join(str(p.row) for p in report.problems[:10]) + ("…" if len(report.problems) > 10 else "")
+        errors.append(UserError(field="file", code=ErrorCode.INVALID,
+                                message=f"{report.summary()}; 出错的行 / rows with errors: {rows} (see report.problems)"))
+    return errors
+
+
+_COMMON_DOC = ("文件为 CSV（UTF-8 或 GB18030）或 Excel .xlsx，列标题可用中文或英文 / The file is CSV (UTF-8 or GB18030) or "
+               "Excel .xlsx; headings in Chinese or English, any order.")
+
+
+@strawberry.input(description="导入社区 / Import communities (社区代码, 社区名称, 街道, 户数, 人口). " + _COMMON_DOC)
+class ImportCommunitiesInput:
+    file: Upload = strawberry.field(description="上传的文件 / The uploaded file.")
+    dry_run: bool = strawberry.field(default=False, description="试运行：只报告，不写入 / Report only, write nothing.")
+    error_policy: ImportErrorPolicy = strawberry.field(default=ImportErrorPolicy.REJECT_ALL,
+                                                       description="出错行的处理 / What refused rows do to the import.")
+    sheet: str | None = strawberry.field(default=None, description="工作表名（默认第一个）/ Sheet name (default: the "
+                                                                  "first).")
+
+
+@strawberry.input(description="导入工作者 / Import workers (工号, 姓名, 社区代码, 岗位, 参加工作时间, 身份证号 …): matched "
+                              "by 工号, else by 身份证号. " + _COMMON_DOC)
+class ImportWorkersInput:
+    file: Upload = strawberry.field(description="上传的文件 / The uploaded file.")
+    dry_run: bool = strawberry.field(default=False, description="试运行：只报告，不写入 / Report only, write nothing.")
+    error_policy: ImportErrorPolicy = strawberry.field(default=ImportErrorPolicy.REJECT_ALL,
+                                                       description="出错行的处理 / What refused rows do to the import.")
+    assessment_year: int | None = strawberry.field(
+        default=None, description="“年度考核”列所属年度（默认今年）/ Year of the 年度考核 column (default: this year).")
+    sheet: str | None = strawberry.field(default=None, description="工作表名（默认第一个）/ Sheet name (default: the "
+                                                                  "first).")
+
+
+@strawberry.input(description="导入年度考核 / Import a year's assessments (工号 or 身份证号, 考核结果: 优秀、称职、基本称职、"
+                              "不称职). " + _COMMON_DOC)
+class ImportAssessmentsInput:
+    file: Upload = strawberry.field(description="上传的文件 / The uploaded file.")
+    year: int = strawberry.field(description="考核年度 / The year assessed.")
+    dry_run: bool = strawberry.field(default=False, description="试运行：只报告，不写入 / Report only, write nothing.")
+    error_policy: ImportErrorPolicy = strawberry.field(default=ImportErrorPolicy.REJECT_ALL,
+                                                       description="出错行的处理 / What refused rows do to the import.")
+    sheet: str | None = strawberry.field(default=None, description="工作表名（默认第一个）/ Sheet name (default: the "
+                                                                  "first).")
+
+
+async def _read(upload) -> tuple[bytes, str]:
+    """The uploaded file's bytes and name.  The upload is closed here: the
+    GraphQL app is mounted as a plain ASGI app, so nobody else closes the
+    temporary file Starlette spooled it into."""
+    try:
+        return await upload.read(), getattr(upload, "filename", None) or "upload"
+    finally:
+        await upload.close()
+
+
+def _payload(report: importing.ImportReport) -> ImportPayload:
+    return ImportPayload(report=ImportReport.of(report), errors=_errors(report))
 
 
 @strawberry.type
 class ImportMutations:
-    pass
+    @strawberry.mutation(description="导入社区（ADMIN、HR）/ Import communities from a file (ADMIN, HR within scope). "
+                                     "Streets are not created: a row naming an unknown street is refused.")
+    async def import_communities(self, info: Info, input: ImportCommunitiesInput) -> ImportPayload:
+        principal = info.context.principal
+        data, name = await _read(input.file)
+        report = await run_db(lambda: imports.import_communities(
+            principal, data, name, dry_run=input.dry_run,
+            error_policy=importing.ErrorPolicy(input.error_policy.value), sheet=input.sheet))
+        return _payload(report)
+
+    @strawberry.mutation(description="导入工作者（ADMIN、HR）/ Import workers from a file (ADMIN, HR within scope), checked "
+                                     "with the same rules as createWorker.")
+    async def import_workers(self, info: Info, input: ImportWorkersInput) -> ImportPayload:
+        principal = info.context.principal
+        data, name = await _read(input.file)
+        report = await run_db(lambda: imports.import_workers(
+            principal, data, name, dry_run=input.dry_run,
+            error_policy=importing.ErrorPolicy(input.error_policy.value),
+            assessment_year=input.assessment_year, sheet=input.sheet))
+        return _payload(report)
+
+    @strawberry.mutation(description="导入年度考核（ADMIN、HR）/ Import a year's assessments from a file (ADMIN, HR within "
+                                     "scope); the December performance payout uses them.")
+    async def import_assessments(self, info: Info, input: ImportAssessmentsInput) -> ImportPayload:
+        principal = info.context.principal
+        data, name = await _read(input.file)
+        report = await run_db(lambda: imports.import_assessments(
+            principal, data, name, input.year, dry_run=input.dry_run,
+            error_policy=importing.ErrorPolicy(input.error_policy.value), sheet=input.sheet))
+        return _payload(report)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .communities import Community
     from .payroll.types import Payslip, PayslipOrder
     from .positions import Position
+    from .promotions import Promotion
 
 
 @strawberry.type(description="年度考核 / A year's assessment (年度考核) of a worker.")
@@ -130,6 +131,19 @@ class Worker:
     @strawberry.field(description="担任的岗位 / Positions held (titles such as 党组织书记、居委会主任).")
     async def positions(self, info: Info) -> list[Annotated[Position, strawberry.lazy(".positions")]]:
         return await info.context.loaders.positions_by_worker.load(self.pk)
+
+    @strawberry.field(description="下次晋级（按现行政策与已录入考核推算，不预测今后取得的证书）/ The next promotion: when "
+                                  "the next grade comes and which, by the engine's rules, the published policy versions "
+                                  "and the assessments recorded (certificates registered later are not predicted). "
+                                  "Null at the post's highest grade or when the worker leaves first.")
+    async def next_promotion(
+        self,
+        info: Info,
+        on: Annotated[dt.date | None, strawberry.argument(description="从哪天起算（默认今天）/ Look ahead from the month "
+                                                                      "of this day (default: today).")] = None,
+    ) -> Annotated[Promotion, strawberry.lazy(".promotions")] | None:
+        # The loader is registered by .promotions, imported with the Promotion type.
+        return await info.context.loaders.next_promotion.load((self.pk, on or dt.date.today()))
 
     @strawberry.field(description="工资条 / The worker's payslips, newest first by default.")
     async def payslips(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import peewee as pw
 
@@ -152,6 +152,19 @@ def create_community(principal: Principal, values: Mapping[str, Any]) -> Communi
     return community
 
 
+def community_columns(values: Mapping[str, Any], errors: list[UserError]) -> dict[str, Any]:
+    """The community fields among ``values`` (code, name, households,
+    population), checked; problems are added to ``errors``.  Shared with imports."""
+    columns: dict[str, Any] = {}
+    for key, length in (("code", 32), ("name", 100)):
+        if key in values:
+            columns[key] = _text(values, key, errors, True, length)
+    for key in ("households", "population"):
+        if key in values:
+            columns[key] = _count(values, key, errors)
+    return columns
+
+
 def update_community(principal: Principal, community_id: int, version: int, values: Mapping[str, Any]) -> Community:
     principal.require(*WRITERS, action="updating a community")
     with database.atomic():
@@ -160,13 +173,7 @@ def update_community(principal: Principal, community_id: int, version: int, valu
             raise _not_found("id", "community", community_id)
         principal.require_community(community.id, community.street_id, "updating a community")
         errors: list[UserError] = []
-        changes: dict[str, Any] = {}
-        for key, length in (("code", 32), ("name", 100)):
-            if key in values:
-                changes[key] = _text(values, key, errors, True, length)
-        for key in ("households", "population"):
-            if key in values:
-                changes[key] = _count(values, key, errors)
+        changes = community_columns(values, errors)
         if "street_id" in values:
             street = Street.get_or_none(Street.id == values["street_id"])
             if street is None:
@@ -218,6 +225,13 @@ def validate_worker(values: Mapping[str, Any], code: str) -> dict[str, Any]:
     Payroll fields go through the engine's validator, so the service accepts
     exactly what the command line does; errors name the GraphQL input field.
     """
+    policy = active_policy()
+    return validate_worker_for(values, code, policy.post_keys if policy else None)
+
+
+def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequence[str] | None) -> dict[str, Any]:
+    """:func:`validate_worker` with the policy's posts given (``None``: any
+    post), so that imports check thousands of rows without a query per row."""
     errors: list[UserError] = []
     name = _text(values, "name", errors, True, 100)
     fields = {key: _engine_text(key, values.get(key)) for key in PAYROLL_FIELDS}
@@ -227,9 +241,8 @@ def validate_worker(values: Mapping[str, Any], code: str) -> dict[str, Any]:
             if not values.get(key):
                 fields[key] = None
     fields["worker_id"] = code
-    policy = active_policy()
     try:
-        worker = worker_from_fields(fields, post_keys=policy.post_keys if policy else None)
+        worker = worker_from_fields(fields, post_keys=post_keys)
     except InputError as exc:
         for problem in exc.problems:
             message = _FIELD_NAME.sub(lambda m: camel(m.group(0)), problem.message)
