@@ -18,7 +18,7 @@ from .core.ids import to_global_id
 
 @strawberry.type(description="审计记录 / An audit entry: who changed what, when, with the record before and after.")
 class AuditEntry:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="编号 / Global id, e.g. `AuditEntry:7`.")
     at: dt.datetime = strawberry.field(description="时间（UTC）/ When (UTC).")
     actor: str = strawberry.field(description="操作人（令牌名称）/ Who: the token's name.")
     role: str = strawberry.field(description="角色 / The token's role.")

@@ -95,16 +95,18 @@ class CommunityWhere:
 
 @strawberry.enum(description="社区排序字段 / Sort communities by.")
 class CommunityOrderField(enum.Enum):
-    CODE = "code"
-    NAME = "name"
-    HOUSEHOLDS = "households"
-    POPULATION = "population"
+    CODE = strawberry.enum_value("code", description="按社区代码 / By code")
+    NAME = strawberry.enum_value("name", description="按名称 / By name")
+    HOUSEHOLDS = strawberry.enum_value("households", description="按户数 / By households")
+    POPULATION = strawberry.enum_value("population", description="按常住人口 / By residents")
 
 
 @strawberry.input(description="社区排序 / Community ordering.")
 class CommunityOrder:
-    field: CommunityOrderField
-    direction: OrderDirection = OrderDirection.ASC
+    field: CommunityOrderField = strawberry.field(description="排序字段 / The field to sort by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="排序方向，不填为升序 / Direction; ascending when omitted."
+    )
 
 
 _ORDER_FIELDS = {
@@ -184,19 +186,33 @@ class CreateCommunityInput:
 
 @strawberry.input(description="修改社区 / Changes to a community.")
 class UpdateCommunityInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="要修改的社区 / Global id of the community, e.g. `Community:3`.")
     version: int = strawberry.field(description="读取时的版本号 / The version you read.")
-    code: str | None = strawberry.UNSET
-    name: str | None = strawberry.UNSET
-    street_id: strawberry.ID | None = strawberry.UNSET
-    households: int | None = strawberry.UNSET
-    population: int | None = strawberry.UNSET
+    code: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="新代码（唯一，至多 32 字）；不填则不变 / New unique code (≤ 32 characters); unchanged when omitted.",
+    )
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="新名称（至多 100 字）；不填则不变 / New name (≤ 100 characters); unchanged when omitted.",
+    )
+    street_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="改属街道；不填则不变 / Move to this street; unchanged when omitted."
+    )
+    households: int | None = strawberry.field(default=strawberry.UNSET, description="户数（≥ 0，用于职数测算）；不填则不变 / "
+                                                                                    "Households (≥ 0, used for staffing); "
+                                                                                    "unchanged when omitted.")
+    population: int | None = strawberry.field(default=strawberry.UNSET, description="常住人口（≥ 0，用于职数测算）；不填则不变"
+                                                                                    " / Residents (≥ 0, used for staffing); "
+                                                                                    "unchanged when omitted.")
 
 
 @strawberry.type(description="社区变更结果 / Result of a community mutation.")
 class CommunityPayload:
-    community: Community | None
-    errors: list[UserError]
+    community: Community | None = strawberry.field(description="保存后的社区；有错误时为空 / The community as saved; null "
+                                                               "when there are errors.")
+    errors: list[UserError] = strawberry.field(description="输入错误；为空即成功 / Mistakes in the input; empty on "
+                                                           "success, otherwise nothing was written.")
 
 
 @strawberry.type

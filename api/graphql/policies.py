@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Annotated
 
 import strawberry
 import yaml
@@ -44,17 +45,19 @@ class GradeRow:
 
 @strawberry.type(description="岗位等级工资表中的一个岗位 / A post's rows of the grade table.")
 class GradeTablePost:
-    post: PolicyPost
-    grades: list[GradeRow]
+    post: PolicyPost = strawberry.field(description="岗位及其等级范围 / The post and its grade range.")
+    grades: list[GradeRow] = strawberry.field(description="该岗位各等级（从低到高）/ The post's grades, lowest first.")
 
 
 @strawberry.type(description="岗位等级工资表（打印用）/ The post × grade pay table of a month, in yuan (the table HR "
                              "staff print).")
 class GradeTable:
-    period: Period
-    effective_from: dt.date
+    period: Period = strawberry.field(description="月份 / The month the table is for.")
+    effective_from: dt.date = strawberry.field(description="所用政策版本生效日期 / Effective date of the policy version "
+                                                           "in force that month.")
     base_income_annual: Money = strawberry.field(description="上年度城镇居民人均可支配收入 / Base income (annual).")
-    posts: list[GradeTablePost]
+    posts: list[GradeTablePost] = strawberry.field(description="各岗位（从正职起）/ The posts, highest first, with their "
+                                                               "grades.")
 
 
 def grade_table(version: PolicyVersionValue, period: PeriodValue) -> GradeTable:
@@ -89,7 +92,8 @@ class PolicyVersion:
     source: str | None = strawberry.field(description="依据 / Source of the figures.")
     base_income_annual: Money = strawberry.field(description="上年度城镇居民人均可支配收入 / Base income (annual).")
     grade_count: int = strawberry.field(description="等级数 / Number of grades.")
-    posts: list[PolicyPost]
+    posts: list[PolicyPost] = strawberry.field(description="岗位及等级范围（从正职起）/ The posts and their grade ranges, "
+                                                           "highest first.")
     withheld_share: Decimal = strawberry.field(description="绩效预留比例 / Share of grade pay held for assessment.")
     payout_months: list[int] = strawberry.field(description="绩效发放月份 / Payout months.")
     pk: strawberry.Private[tuple[int, int]]
@@ -111,9 +115,9 @@ class PolicyVersion:
 
 @strawberry.type(description="政策文件 / A policy document with its dated versions.")
 class Policy:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="编号 / Global id, e.g. `Policy:1`.")
     code: str = strawberry.field(description="文件代码 / The document's id.")
-    title: str
+    title: str = strawberry.field(description="文件标题 / The document's title.")
     active: bool = strawberry.field(description="当前使用 / The policy payroll uses.")
     version: int = strawberry.field(description="记录版本号 / Record version.")
     versions: list[PolicyVersion] = strawberry.field(description="各版本（按生效日期）/ Versions by effective date.")
@@ -168,7 +172,16 @@ class PolicyQueries:
         return Policy.from_row(row, value) if row else None
 
     @strawberry.field(description="岗位等级工资表 / The post × grade pay table of a month (default policy: the active one).")
-    async def grade_table(self, info: Info, period: Period, policy_id: strawberry.ID | None = None) -> GradeTable:
+    async def grade_table(
+        self,
+        info: Info,
+        period: Annotated[Period, strawberry.argument(description="月份，决定所用政策版本 / The month; picks the policy "
+                                                                  "version in force.")],
+        policy_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="政策编号；不填为当前政策 / Global id of a policy; the active one when omitted."),
+        ] = None,
+    ) -> GradeTable:
         info.context.principal
         pk = from_global_id(policy_id, "Policy", "policyId") if policy_id is not None else None
         row, value = await run_db(_load, pk, None, pk is None)
@@ -190,13 +203,15 @@ class ImportPolicyInput:
 
 @strawberry.input(description="设为当前政策 / Make a policy the active one.")
 class ActivatePolicyInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="要启用的政策 / Global id of the policy, e.g. `Policy:1`.")
 
 
 @strawberry.type(description="政策变更结果 / Result of a policy mutation.")
 class PolicyPayload:
-    policy: Policy | None
-    errors: list[UserError]
+    policy: Policy | None = strawberry.field(description="保存后的政策；有错误时为空 / The policy as saved; null when "
+                                                         "there are errors.")
+    errors: list[UserError] = strawberry.field(description="错误（政策文件的问题附路径）/ Mistakes; problems in the "
+                                                           "document name their path. Nothing was written.")
 
 
 @strawberry.type

@@ -65,9 +65,9 @@ class Position:
 
 @strawberry.input(description="岗位筛选 / Filter positions.")
 class PositionWhere:
-    community_id: strawberry.ID | None = None
-    street_id: strawberry.ID | None = None
-    post: str | None = None
+    community_id: strawberry.ID | None = strawberry.field(default=None, description="所属社区 / In this community.")
+    street_id: strawberry.ID | None = strawberry.field(default=None, description="所属街道 / In a community of this street.")
+    post: str | None = strawberry.field(default=None, description="岗位类别，如 CHIEF / Of this policy post, e.g. CHIEF.")
     vacant: bool | None = strawberry.field(default=None, description="仅空缺 / Only vacant (true) or only held (false).")
 
 
@@ -125,29 +125,41 @@ class PositionQueries:
 
 @strawberry.input(description="新建岗位 / A new position.")
 class CreatePositionInput:
-    community_id: strawberry.ID
+    community_id: strawberry.ID = strawberry.field(description="所属社区 / The community, e.g. `Community:3`.")
     post: str = strawberry.field(description="政策中的岗位，如 CHIEF / A post of the policy.")
     title: str = strawberry.field(description="职务名称，如 党组织书记 / Title.")
     worker_id: strawberry.ID | None = strawberry.field(default=None, description="任职人；空缺时不填 / Holder; omit when vacant.")
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: dt.date | None = strawberry.field(default=None, description="任职起始日期，可不填 / Held from; optional.")
+    end_date: dt.date | None = strawberry.field(default=None, description="任职截止日期（不早于起始），可不填 / Held until "
+                                                                          "(not before the start); optional.")
 
 
 @strawberry.input(description="修改岗位（任免）/ Changes to a position (appoint, replace, end).")
 class UpdatePositionInput:
-    id: strawberry.ID
-    version: int
-    post: str | None = strawberry.UNSET
-    title: str | None = strawberry.UNSET
-    worker_id: strawberry.ID | None = strawberry.UNSET
-    start_date: dt.date | None = strawberry.UNSET
-    end_date: dt.date | None = strawberry.UNSET
+    id: strawberry.ID = strawberry.field(description="要修改的岗位 / Global id of the position, e.g. `Position:5`.")
+    version: int = strawberry.field(description="读取时的版本号 / The version you read; a stale one is a CONFLICT.")
+    post: str | None = strawberry.field(default=strawberry.UNSET, description="新岗位类别（政策中的岗位）；不填则不变 / "
+                                                                              "New policy post; unchanged when omitted.")
+    title: str | None = strawberry.field(default=strawberry.UNSET, description="新职务名称；不填则不变 / New title; "
+                                                                               "unchanged when omitted.")
+    worker_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="新任职人（同社区），null 为空缺；不填则不变 / New holder (same community), null makes it vacant; "
+        "unchanged when omitted.",
+    )
+    start_date: dt.date | None = strawberry.field(default=strawberry.UNSET, description="任职起始日期；不填则不变 / Held "
+                                                                                        "from; unchanged when omitted.")
+    end_date: dt.date | None = strawberry.field(default=strawberry.UNSET, description="任职截止日期（结束任职）；不填则不变 / "
+                                                                                      "Held until (ends the position); "
+                                                                                      "unchanged when omitted.")
 
 
 @strawberry.type(description="岗位变更结果 / Result of a position mutation.")
 class PositionPayload:
-    position: Position | None
-    errors: list[UserError]
+    position: Position | None = strawberry.field(description="保存后的岗位；有错误时为空 / The position as saved; null "
+                                                             "when there are errors.")
+    errors: list[UserError] = strawberry.field(description="输入错误；为空即成功 / Mistakes in the input; empty on "
+                                                           "success, otherwise nothing was written.")
 
 
 @strawberry.type

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 @strawberry.input(description="范围：不填为全市（或令牌范围）/ A scope: a street or a community; neither means the city "
                               "(for HR tokens: everything in their scope).")
 class ScopeInput:
-    street_id: strawberry.ID | None = None
-    community_id: strawberry.ID | None = None
+    street_id: strawberry.ID | None = strawberry.field(default=None, description="街道 / A street, e.g. `Street:1`.")
+    community_id: strawberry.ID | None = strawberry.field(default=None, description="社区（不与街道同时给出）/ A community; "
+                                                                                    "not together with a street.")
 
 
 @strawberry.type(description="一个社区的职数 / Staffing of one community (salary-model.md §11).")
@@ -52,36 +53,39 @@ class StaffingRow:
 
 @strawberry.type(description="职数合计 / Staffing totals.")
 class StaffingTotals:
-    required: int
-    actual: int
-    gap: int
+    required: int = strawberry.field(description="应配职数合计 / Workers required, all communities.")
+    actual: int = strawberry.field(description="在岗人数合计 / Workers in service on the date.")
+    gap: int = strawberry.field(description="净缺口（应配 − 在岗，超编抵消缺员）/ Required minus actual; surpluses offset "
+                                            "shortages.")
     shortage: int = strawberry.field(description="缺员合计（各社区正缺口之和）/ Sum of the positive gaps.")
     communities_short: int = strawberry.field(description="缺员社区数 / Communities with a shortage.")
 
 
 @strawberry.type(description="职数测算 / Staffing of the communities of a scope on a date.")
 class StaffingReport:
-    date: dt.date
-    policy_effective_from: dt.date
-    rows: list[StaffingRow]
-    totals: StaffingTotals
+    date: dt.date = strawberry.field(description="测算日期 / The date staffing is measured on.")
+    policy_effective_from: dt.date = strawberry.field(description="所用政策版本生效日期 / Effective date of the policy "
+                                                                  "version in force on the date.")
+    rows: list[StaffingRow] = strawberry.field(description="各社区 / One row per community.")
+    totals: StaffingTotals = strawberry.field(description="合计 / Totals over the rows.")
 
 
 @strawberry.type(description="预算空缺数 / Vacancies priced in the budget.")
 class Vacancies:
-    chief: int
-    deputy: int
-    staff: int
+    chief: int = strawberry.field(description="正职空缺 / Chief posts vacant.")
+    deputy: int = strawberry.field(description="副职空缺 / Deputy posts vacant.")
+    staff: int = strawberry.field(description="其他工作者空缺 / Other staff posts vacant.")
 
 
 @strawberry.type(description="一个社区的年度预算 / A community's budget for the year (salary-model.md §12).")
 class BudgetRow:
-    year: int
+    year: int = strawberry.field(description="预算年度 / The budget year.")
     workers_cost: Money = strawberry.field(description="在岗人员成本 / Employer cost of the workers, month by month.")
     vacancy_cost: Money = strawberry.field(description="空缺岗位成本 / Cost of the staffing gaps on 1 January.")
     funds: Money = strawberry.field(description="服务群众专项经费+党建工作经费 / Community funds.")
-    total: Money
-    vacancies: Vacancies
+    total: Money = strawberry.field(description="合计 = 人员 + 空缺 + 经费 / Total: workers + vacancies + funds.")
+    vacancies: Vacancies = strawberry.field(description="1月1日的空缺数（按岗位）/ Vacancies on 1 January by post, as "
+                                                        "priced in vacancyCost.")
     community_pk: strawberry.Private[int]
 
     @strawberry.field(description="社区 / The community.")
@@ -91,10 +95,10 @@ class BudgetRow:
 
 @strawberry.type(description="街道预算合计 / A street's budget (sum of its communities).")
 class BudgetStreetTotal:
-    workers_cost: Money
-    vacancy_cost: Money
-    funds: Money
-    total: Money
+    workers_cost: Money = strawberry.field(description="在岗人员成本 / Employer cost of the workers.")
+    vacancy_cost: Money = strawberry.field(description="空缺岗位成本 / Cost of the staffing gaps on 1 January.")
+    funds: Money = strawberry.field(description="服务群众专项经费+党建工作经费 / Community funds.")
+    total: Money = strawberry.field(description="合计 = 人员 + 空缺 + 经费 / Total: workers + vacancies + funds.")
     street_pk: strawberry.Private[int]
 
     @strawberry.field(description="街道 / The street.")
@@ -104,19 +108,19 @@ class BudgetStreetTotal:
 
 @strawberry.type(description="预算合计 / Budget totals.")
 class BudgetTotals:
-    workers_cost: Money
-    vacancy_cost: Money
-    funds: Money
-    total: Money
+    workers_cost: Money = strawberry.field(description="在岗人员成本 / Employer cost of the workers.")
+    vacancy_cost: Money = strawberry.field(description="空缺岗位成本 / Cost of the staffing gaps on 1 January.")
+    funds: Money = strawberry.field(description="服务群众专项经费+党建工作经费 / Community funds.")
+    total: Money = strawberry.field(description="合计 = 人员 + 空缺 + 经费 / Total: workers + vacancies + funds.")
 
 
 @strawberry.type(description="年度预算 / The budget of a scope for a year.")
 class BudgetReport:
-    year: int
+    year: int = strawberry.field(description="预算年度 / The budget year.")
     base_income_growth: Decimal = strawberry.field(description="情景：基数增长率 / Scenario growth of base income.")
-    rows: list[BudgetRow]
-    streets: list[BudgetStreetTotal]
-    totals: BudgetTotals
+    rows: list[BudgetRow] = strawberry.field(description="各社区 / One row per community.")
+    streets: list[BudgetStreetTotal] = strawberry.field(description="各街道合计 / One total per street.")
+    totals: BudgetTotals = strawberry.field(description="总计 / Totals over all rows.")
 
 
 def _scope_ids(scope: ScopeInput | None) -> tuple[int | None, int | None]:
@@ -140,10 +144,19 @@ def _scope(principal, street, community, action):
     return scope
 
 
+_SCOPE_ARGUMENT = "范围：街道或社区；不填为全市（人事令牌为其范围）/ A street or a community; the city when omitted " \
+                  "(for HR tokens: their scope)."
+
+
 @strawberry.type
 class ReportQueries:
     @strawberry.field(description="职数测算 / Staffing: required and actual workers per community on a date.")
-    async def staffing(self, info: Info, date: dt.date, scope: ScopeInput | None = None) -> StaffingReport:
+    async def staffing(
+        self,
+        info: Info,
+        date: Annotated[dt.date, strawberry.argument(description="测算日期，如 2026-11-01 / The date, e.g. 2026-11-01.")],
+        scope: Annotated[ScopeInput | None, strawberry.argument(description=_SCOPE_ARGUMENT)] = None,
+    ) -> StaffingReport:
         principal = info.context.principal
         street, community = _scope_ids(scope)
 
@@ -180,7 +193,15 @@ class ReportQueries:
     @strawberry.field(description="年度预算（可设基数增长情景）/ The year's budget: workers, vacancies and funds, with an "
                                   "optional growth scenario for the base income (e.g. \"0.05\").")
     async def budget(
-        self, info: Info, year: int, scope: ScopeInput | None = None, base_income_growth: Decimal | None = None
+        self,
+        info: Info,
+        year: Annotated[int, strawberry.argument(description="预算年度（1990–2100）/ The year (1990–2100).")],
+        scope: Annotated[ScopeInput | None, strawberry.argument(description=_SCOPE_ARGUMENT)] = None,
+        base_income_growth: Annotated[
+            Decimal | None,
+            strawberry.argument(description="基数增长率情景，如 \"0.05\"（大于 -1，至多 10；不填为 0）/ Scenario growth of "
+                                            "the base income, e.g. \"0.05\" for 5% (above -1, at most 10; 0 when omitted)."),
+        ] = None,
     ) -> BudgetReport:
         principal = info.context.principal
         street, community = _scope_ids(scope)

@@ -64,14 +64,16 @@ class StreetWhere:
 
 @strawberry.enum(description="街道排序字段 / Sort streets by.")
 class StreetOrderField(enum.Enum):
-    CODE = "code"
-    NAME = "name"
+    CODE = strawberry.enum_value("code", description="按街道代码 / By code")
+    NAME = strawberry.enum_value("name", description="按名称 / By name")
 
 
 @strawberry.input(description="街道排序 / Street ordering.")
 class StreetOrder:
-    field: StreetOrderField
-    direction: OrderDirection = OrderDirection.ASC
+    field: StreetOrderField = strawberry.field(description="排序字段 / The field to sort by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="排序方向，不填为升序 / Direction; ascending when omitted."
+    )
 
 
 _ORDER_FIELDS = {"code": StreetRecord.code, "name": StreetRecord.name}
@@ -143,16 +145,24 @@ class CreateStreetInput:
 
 @strawberry.input(description="修改街道 / Changes to a street.")
 class UpdateStreetInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="要修改的街道 / Global id of the street, e.g. `Street:1`.")
     version: int = strawberry.field(description="读取时的版本号 / The version you read; a stale one is a CONFLICT.")
-    code: str | None = strawberry.UNSET
-    name: str | None = strawberry.UNSET
+    code: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="新代码（唯一，至多 32 字）；不填则不变 / New unique code (≤ 32 characters); unchanged when omitted.",
+    )
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="新名称（至多 100 字）；不填则不变 / New name (≤ 100 characters); unchanged when omitted.",
+    )
 
 
 @strawberry.type(description="街道变更结果 / Result of a street mutation.")
 class StreetPayload:
-    street: Street | None
-    errors: list[UserError]
+    street: Street | None = strawberry.field(description="保存后的街道；有错误时为空 / The street as saved; null when there "
+                                                         "are errors.")
+    errors: list[UserError] = strawberry.field(description="输入错误；为空即成功 / Mistakes in the input; empty on "
+                                                           "success, otherwise nothing was written.")
 
 
 @strawberry.type

@@ -1,16 +1,23 @@
 """Scalars: money as decimal strings, months, and decimals.
 
 Each is a ``NewType`` used in annotations, mapped to its GraphQL definition
-in :data:`SCALAR_MAP` (given to ``StrawberryConfig.scalar_map``).
+in :data:`SCALAR_MAP` (given to ``StrawberryConfig.scalar_map``).  The map also
+gives strawberry's built-in Date, DateTime and JSON scalars bilingual
+descriptions; their serialization and parsing stay strawberry's own.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as _dt
 from decimal import Decimal as _Decimal
 from decimal import InvalidOperation
 from typing import NewType
 
 import strawberry
+from strawberry.scalars import JSON
+from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY
+from strawberry.types.scalar import ScalarDefinition
 
 from payroll.money import MoneyFormatError, format_fen, parse_fen
 from payroll.periods import Period as _Period
@@ -71,3 +78,28 @@ SCALAR_MAP = {
         parse_value=_parse_decimal,
     ),
 }
+
+
+def _described(python_type: object, description: str) -> ScalarDefinition:
+    """Strawberry's own definition of a built-in scalar with another description
+    (same name, serializer, parsers and specifiedBy URL).  The registry is
+    strawberry's internal default map; reusing its entries keeps the wire format
+    exactly strawberry's (ISO 8601 strings for dates and times)."""
+    return dataclasses.replace(DEFAULT_SCALAR_REGISTRY[python_type], description=description)
+
+
+SCALAR_MAP.update({
+    _dt.date: _described(
+        _dt.date,
+        '日期 YYYY-MM-DD（ISO 8601）/ A calendar date in ISO 8601, e.g. "2026-11-21".',
+    ),
+    _dt.datetime: _described(
+        _dt.datetime,
+        '日期时间（ISO 8601，服务保存的时间为 UTC）/ A date and time in ISO 8601, e.g. "2026-11-21T08:30:00"; '
+        "times the service records are UTC.",
+    ),
+    JSON: _described(
+        JSON,
+        "JSON 值（对象、数组、字符串、数字等）/ Any JSON value (object, array, string, number, boolean or null).",
+    ),
+})

@@ -15,6 +15,21 @@ ErrorCode = strawberry.enum(
     description="错误代码 / What kind of mistake a user error reports.",
 )
 
+#: The values' descriptions: the enum itself lives in api/core/errors.py (plain
+#: Python, used by the services), so they are attached to its GraphQL definition.
+_ERROR_CODE_DESCRIPTIONS = {
+    "INVALID": "无效的值（格式、范围或代码不对）/ Invalid value: wrong format, out of range or an unknown code.",
+    "REQUIRED": "必填项未填 / A required value is missing.",
+    "NOT_FOUND": "引用的记录不存在 / The record referred to does not exist.",
+    "DUPLICATE": "重复（代码、身份证号或同月批次已存在）/ Already exists: a code, identity number or a run for the month.",
+    "CONFLICT": "版本冲突：他人已修改，请重新读取 / Changed by someone else since you read it (stale version); reload.",
+    "INVALID_STATE": "当前状态不允许（如批次非草稿、上月未发放）/ Not possible in the current state, e.g. approving a run "
+                     "that is not DRAFT, or a month whose previous month has not been run.",
+    "FORBIDDEN": "无权限（角色或范围不允许）/ Not allowed for this token's role or scope.",
+}
+for _value in ErrorCode.__strawberry_definition__.values:
+    _value.description = _ERROR_CODE_DESCRIPTIONS[_value.name]
+
 
 @strawberry.type(description="用户错误：字段、代码与说明 / A mistake in the input: which field, what kind, and a message "
                              "that names the record and field. Nothing was written.")
@@ -31,8 +46,8 @@ class UserError:
 
 @strawberry.enum(description="排序方向 / Sort direction.")
 class OrderDirection(enum.Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = strawberry.enum_value("ASC", description="升序（从小到大、从早到晚）/ Ascending: smallest or earliest first")
+    DESC = strawberry.enum_value("DESC", description="降序（从大到小、从晚到早）/ Descending: largest or latest first")
 
 
 @strawberry.type(description="分页信息 / Where this page is in the list.")

@@ -23,13 +23,16 @@ class CreatePayrollRunInput:
 
 @strawberry.input(description="指定发放批次 / A payroll run.")
 class PayrollRunInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="发放批次 / Global id of the run, e.g. `PayrollRun:4`.")
 
 
 @strawberry.type(description="发放批次变更结果 / Result of a payroll run mutation.")
 class PayrollRunPayload:
-    payroll_run: PayrollRun | None
-    errors: list[UserError]
+    payroll_run: PayrollRun | None = strawberry.field(description="处理后的批次（删除时为删除前的批次）；有错误时为空 / The "
+                                                                  "run afterwards (for a delete, as it was); null when "
+                                                                  "there are errors.")
+    errors: list[UserError] = strawberry.field(description="输入错误；为空即成功 / Mistakes in the input; empty on "
+                                                           "success, otherwise nothing was written.")
 
 
 @strawberry.type

@@ -121,24 +121,28 @@ async def list_payslips(
 
 @strawberry.input(description="发放批次筛选 / Filter payroll runs.")
 class PayrollRunWhere:
-    period: Period | None = None
+    period: Period | None = strawberry.field(default=None, description="月份 / Runs of this month.")
     year: int | None = strawberry.field(default=None, description="年度 / Runs of this year.")
-    status: PayrollRunStatus | None = None
-    scope_type: ScopeType | None = None
-    street_id: strawberry.ID | None = None
-    community_id: strawberry.ID | None = None
+    status: PayrollRunStatus | None = strawberry.field(default=None, description="状态 / Runs in this status.")
+    scope_type: ScopeType | None = strawberry.field(default=None, description="范围类型 / Runs over the city, a street or "
+                                                                             "a community.")
+    street_id: strawberry.ID | None = strawberry.field(default=None, description="街道（含其社区的批次）/ Runs over this "
+                                                                                 "street or one of its communities.")
+    community_id: strawberry.ID | None = strawberry.field(default=None, description="社区 / Runs over this community.")
 
 
 @strawberry.enum(description="批次排序字段 / Sort runs by.")
 class PayrollRunOrderField(enum.Enum):
-    PERIOD = "period"
-    CREATED_AT = "created_at"
+    PERIOD = strawberry.enum_value("period", description="按月份 / By pay period")
+    CREATED_AT = strawberry.enum_value("created_at", description="按创建时间 / By when the run was created")
 
 
 @strawberry.input(description="批次排序 / Run ordering.")
 class PayrollRunOrder:
-    field: PayrollRunOrderField
-    direction: OrderDirection = OrderDirection.ASC
+    field: PayrollRunOrderField = strawberry.field(description="排序字段 / The field to sort by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="排序方向，不填为升序 / Direction; ascending when omitted."
+    )
 
 
 _RUN_ORDER = {"period": RunRecord.period, "created_at": RunRecord.created_at}
@@ -149,18 +153,34 @@ _RUN_ORDER = {"period": RunRecord.period, "created_at": RunRecord.created_at}
 class SalaryQuoteInput:
     period: Period = strawberry.field(description="月份 / The month.")
     worker_id: strawberry.ID | None = strawberry.field(default=None, description="真实工作者 / A real worker.")
-    post: str | None = None
+    post: str | None = strawberry.field(default=None, description="计薪岗位，如 CHIEF（假设的工作者必填）/ Post, e.g. "
+                                                                  "CHIEF; required for a hypothetical worker.")
     service_start: dt.date | None = strawberry.field(default=None, description="参加工作时间（默认当月1日）/ Default: the "
                                                                                "first day of the month.")
-    service_end: dt.date | None = None
-    prior_service_years: int | None = None
-    incompetent_years: int | None = None
-    education: Education | None = None
-    certificate: Certificate | None = None
-    certificate_date: dt.date | None = None
-    assessment: AssessmentResult | None = None
-    special_deduction_monthly: Money | None = None
-    previous_monthly_pay: Money | None = None
+    service_end: dt.date | None = strawberry.field(default=None, description="离职日期（含），可不填 / Last day of service "
+                                                                             "(inclusive); optional.")
+    prior_service_years: int | None = strawberry.field(default=None, description="认定的此前工作年限（默认 0）/ Earlier "
+                                                                                 "qualifying service, whole years "
+                                                                                 "(default 0).")
+    incompetent_years: int | None = strawberry.field(default=None, description="以往不称职年数，不计工龄（默认 0）/ Past "
+                                                                               "years assessed 不称职, not counted as "
+                                                                               "service (default 0).")
+    education: Education | None = strawberry.field(default=None, description="学历（默认高中/中专及以下）/ Education "
+                                                                             "(default SECONDARY).")
+    certificate: Certificate | None = strawberry.field(default=None, description="职业资格证书（默认无）/ Certificate "
+                                                                                 "(default NONE).")
+    certificate_date: dt.date | None = strawberry.field(default=None, description="证书登记日期（有证书时必填）/ Date the "
+                                                                                 "certificate was registered; required "
+                                                                                 "unless NONE.")
+    assessment: AssessmentResult | None = strawberry.field(default=None, description="本年度考核（默认取政策默认值）/ This "
+                                                                                     "year's assessment; the policy's "
+                                                                                     "default when omitted.")
+    special_deduction_monthly: Money | None = strawberry.field(default=None, description="专项附加扣除（元/月，默认 0）/ "
+                                                                                         "Special deductions, yuan per "
+                                                                                         "month (default 0).")
+    previous_monthly_pay: Money | None = strawberry.field(default=None, description="套改前月工资（元），用于保留补差 / "
+                                                                                    "Monthly pay before conversion, "
+                                                                                    "yuan; optional.")
 
 
 @strawberry.type
@@ -222,7 +242,7 @@ class PayrollQueries:
     async def payslips(
         self,
         info: Info,
-        period: Period,
+        period: Annotated[Period, strawberry.argument(description="月份，如 \"2026-11\" / The month, e.g. \"2026-11\".")],
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -261,8 +281,8 @@ class PayrollQueries:
 
 @strawberry.enum(description="汇总维度 / Group totals by.")
 class PayrollGroupBy(enum.Enum):
-    STREET = "STREET"
-    COMMUNITY = "COMMUNITY"
+    STREET = strawberry.enum_value("STREET", description="按街道 / One row per street")
+    COMMUNITY = strawberry.enum_value("COMMUNITY", description="按社区 / One row per community")
 
 
 @strawberry.type(description="工资汇总行 / Payroll totals of a month for a street or community (all runs).")
@@ -309,8 +329,17 @@ class PayrollTotalsQueries:
     @strawberry.field(description="某月工资汇总（按街道或社区）/ A month's payroll totals by street or community, across "
                                   "runs — e.g. for a chart of cost by street.")
     async def payroll_totals(
-        self, info: Info, period: Period, group_by: PayrollGroupBy = PayrollGroupBy.STREET,
-        status: PayrollRunStatus | None = None,
+        self,
+        info: Info,
+        period: Annotated[Period, strawberry.argument(description="月份 / The month.")],
+        group_by: Annotated[
+            PayrollGroupBy, strawberry.argument(description="汇总维度，不填为按街道 / Group by street (default) or community.")
+        ] = PayrollGroupBy.STREET,
+        status: Annotated[
+            PayrollRunStatus | None,
+            strawberry.argument(description="只计该状态的批次；不填为全部 / Count only runs in this status; all runs when "
+                                            "omitted."),
+        ] = None,
     ) -> list[PayrollTotal]:
         principal = info.context.principal
 

@@ -137,9 +137,9 @@ class PayrollRunStatus(enum.Enum):
 
 @strawberry.enum(description="范围 / Scope of a run or report.")
 class ScopeType(enum.Enum):
-    CITY = "CITY"
-    STREET = "STREET"
-    COMMUNITY = "COMMUNITY"
+    CITY = strawberry.enum_value("CITY", description="全市 / The whole city")
+    STREET = strawberry.enum_value("STREET", description="一个街道 / One street")
+    COMMUNITY = strawberry.enum_value("COMMUNITY", description="一个社区 / One community")
 
 
 @strawberry.type(description="工资条 / A stored payslip: one worker's month in a payroll run.")
@@ -203,7 +203,7 @@ def _explanation_loader(principal):
 
 @strawberry.type(description="发放范围 / What a run covers: the whole city, a street or a community.")
 class RunScope:
-    type: ScopeType
+    type: ScopeType = strawberry.field(description="范围类型：全市、街道或社区 / City, street or community.")
     street_pk: strawberry.Private[int | None]
     community_pk: strawberry.Private[int | None]
 
@@ -293,26 +293,30 @@ def _run_loader(principal):
 
 @strawberry.input(description="工资条筛选 / Filter payslips.")
 class PayslipWhere:
-    street_id: strawberry.ID | None = None
-    community_id: strawberry.ID | None = None
-    worker_id: strawberry.ID | None = None
-    payroll_run_id: strawberry.ID | None = None
-    post: str | None = None
+    street_id: strawberry.ID | None = strawberry.field(default=None, description="发放时所在街道 / Street of the payslip "
+                                                                                 "(when the run was made).")
+    community_id: strawberry.ID | None = strawberry.field(default=None, description="发放时所在社区 / Community of the "
+                                                                                    "payslip (when the run was made).")
+    worker_id: strawberry.ID | None = strawberry.field(default=None, description="工作者 / Of this worker.")
+    payroll_run_id: strawberry.ID | None = strawberry.field(default=None, description="发放批次 / In this payroll run.")
+    post: str | None = strawberry.field(default=None, description="计薪岗位，如 CHIEF / Paid for this post, e.g. CHIEF.")
     status: PayrollRunStatus | None = strawberry.field(default=None, description="所属批次状态 / Status of the run.")
 
 
 @strawberry.enum(description="工资条排序字段 / Sort payslips by.")
 class PayslipOrderField(enum.Enum):
-    ID = "id"
-    PERIOD = "period"
-    NET = "net"
-    GROSS = "gross"
+    ID = strawberry.enum_value("id", description="按编号（入库顺序）/ By id, i.e. the order they were stored")
+    PERIOD = strawberry.enum_value("period", description="按月份 / By pay period")
+    NET = strawberry.enum_value("net", description="按实发工资 / By net pay")
+    GROSS = strawberry.enum_value("gross", description="按应发工资 / By gross pay")
 
 
 @strawberry.input(description="工资条排序 / Payslip ordering.")
 class PayslipOrder:
-    field: PayslipOrderField
-    direction: OrderDirection = OrderDirection.ASC
+    field: PayslipOrderField = strawberry.field(description="排序字段 / The field to sort by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="排序方向，不填为升序 / Direction; ascending when omitted."
+    )
 
 
 @strawberry.type(description="工资试算（不保存）/ A salary quote: one real or hypothetical worker's month with the "
