@@ -83,9 +83,10 @@ class GraphQLApp(GraphQL):
 class RequestContextMiddleware:
     """A request id (``X-Request-Id``) for every request, and a body size limit."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int):
+    def __init__(self, app: ASGIApp, max_body_bytes: int, max_upload_bytes: int):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -94,11 +95,14 @@ class RequestContextMiddleware:
         rid = uuid.uuid4().hex[:16]
         token = request_id.set(rid)
         headers = dict(scope.get("headers") or [])
+        # File uploads (imports) are multipart and may be larger than queries.
+        multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        limit = self.max_upload_bytes if multipart else self.max_body_bytes
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+        if length is not None and length.isdigit() and int(length) > limit:
             response = JSONResponse(
                 {"errors": [{"message": f"request body limit: {int(length)} bytes is above the limit of "
-                                        f"{self.max_body_bytes} bytes", "extensions": {"code": "LIMIT_EXCEEDED"}}]},
+                                        f"{limit} bytes", "extensions": {"code": "LIMIT_EXCEEDED"}}]},
                 status_code=413,
                 headers={"x-request-id": rid},
             )
@@ -113,7 +117,7 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     too_large = True
                     raise BodyTooLarge()
             return message
@@ -128,7 +132,7 @@ class RequestContextMiddleware:
             await self.app(scope, limited_receive, send_with_id)
         except BodyTooLarge:
             response = JSONResponse(
-                {"errors": [{"message": f"request body limit: more than {self.max_body_bytes} bytes",
+                {"errors": [{"message": f"request body limit: more than {limit} bytes",
                              "extensions": {"code": "LIMIT_EXCEEDED"}}]},
                 status_code=413,
             )
@@ -176,7 +180,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         pass
     else:
         routes += dashboard_routes()
-    middleware = [Middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)]
+    middleware = [
+        Middleware(
+            RequestContextMiddleware,
+            max_body_bytes=settings.max_body_bytes,
+            max_upload_bytes=settings.max_upload_bytes,
+        )
+    ]
     if settings.cors_origins:
         middleware.append(
             Middleware(

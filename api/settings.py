@@ -10,6 +10,7 @@
 | ``PAYROLL_MAX_TOKENS`` | 4000 | tokens per query document |
 | ``PAYROLL_MAX_COST`` | 20000 | estimated objects a query may ask for (from ``first``/``last``) |
 | ``PAYROLL_MAX_BODY_BYTES`` | 1000000 | request body size |
+| ``PAYROLL_MAX_UPLOAD_BYTES`` | 50000000 | body size of file uploads (multipart imports) |
 | ``PAYROLL_MAX_BATCH`` | 10 | operations in one batched request |
 | ``PAYROLL_DB_POOL`` | 20 (PostgreSQL), 16 (SQLite) | connections (and database threads) per process |
 | ``PAYROLL_MIGRATE`` | on | ``0``: do not migrate on start (e.g. an instance reading a replica) |
@@ -43,6 +44,7 @@ class Settings:
     max_tokens: int = 4000
     max_cost: int = 20_000
     max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 50_000_000
     max_batch: int = 10
     db_pool: int | None = None
     migrate_on_start: bool = True
@@ -61,6 +63,7 @@ class Settings:
             max_tokens=_int("PAYROLL_MAX_TOKENS", 4000),
             max_cost=_int("PAYROLL_MAX_COST", 20_000),
             max_body_bytes=_int("PAYROLL_MAX_BODY_BYTES", 1_000_000),
+            max_upload_bytes=_int("PAYROLL_MAX_UPLOAD_BYTES", 50_000_000),
             max_batch=_int("PAYROLL_MAX_BATCH", 10),
             db_pool=_int("PAYROLL_DB_POOL", 0) or None,
             migrate_on_start=os.environ.get("PAYROLL_MIGRATE", "1").strip() not in ("0", "false", "no", "off"),

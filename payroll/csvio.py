@@ -185,8 +185,10 @@ def read_population(
     rows = [table.rows[i] for i in keep] if long_rows else table.rows
     lines = [table.lines[i] for i in keep] if long_rows else table.lines
     width = len(table.header)
-    transposed = list(itertools.zip_longest(*rows, fillvalue="")) if rows else [()] * width
-    columns = {h: transposed[j] if rows else () for j, h in enumerate(table.header) if h}
+    transposed = list(itertools.zip_longest(*rows, fillvalue=""))
+    # Rows may all be shorter than the header: the missing columns are blank.
+    transposed += [("",) * len(rows)] * (width - len(transposed))
+    columns = {h: transposed[j] for j, h in enumerate(table.header) if h}
     read = population_from_columns(
         columns,
         len(rows),

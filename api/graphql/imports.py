@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import enum
 
+from typing import Annotated
+
 import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
@@ -52,7 +54,8 @@ class ImportProblem:
 class ImportRow:
     row: int = strawberry.field(description="行号 / Row number.")
     key: str | None = strawberry.field(description="工号、社区代码等 / The row's key: worker code, community code ….")
-    action: ImportAction
+    action: ImportAction = strawberry.field(description="结果：新增、更新、未变或拒绝 / Outcome: created, updated, "
+                                                        "unchanged or refused.")
     changed_columns: list[str] = strawberry.field(description="将改变的列 / Headings of the columns that change.")
 
 
@@ -70,7 +73,8 @@ class ImportReport:
     sheet: str | None = strawberry.field(description="工作表 / Sheet read (Excel).")
     heading_row: int | None = strawberry.field(description="表头所在行 / Row of the headings.")
     dry_run: bool = strawberry.field(description="试运行（未写入）/ A dry run: nothing was written.")
-    error_policy: ImportErrorPolicy
+    error_policy: ImportErrorPolicy = strawberry.field(description="错误处理方式 / How errors were handled: reject the "
+                                                                  "whole file or only the failed rows.")
     written: bool = strawberry.field(description="是否已写入 / Whether the rows were written.")
     import_id: str | None = strawberry.field(description="导入编号（审计日志 requestId）/ Import id: the audit entries' "
                                                          "requestId.")
@@ -86,7 +90,13 @@ class ImportReport:
     _rows: strawberry.Private[list[importing.RowResult]]
 
     @strawberry.field(description="逐行结果（可按结果筛选）/ Each row's outcome, optionally only some outcomes.")
-    def rows(self, actions: list[ImportAction] | None = None) -> list[ImportRow]:
+    def rows(
+        self,
+        actions: Annotated[
+            list[ImportAction] | None,
+            strawberry.argument(description="只看这些结果（不填为全部）/ Only these outcomes (all when omitted)."),
+        ] = None,
+    ) -> list[ImportRow]:
         wanted = {a.value for a in actions} if actions else None
         return [
             ImportRow(row=r.row, key=r.key, action=ImportAction(r.action.value), changed_columns=r.changed)
@@ -126,7 +136,8 @@ class ImportReport:
                              "of them.")
 class ImportPayload:
     report: ImportReport | None = strawberry.field(description="导入报告 / The report.")
-    errors: list[UserError]
+    errors: list[UserError] = strawberry.field(description="文件被拒绝时的错误（此时未写入任何内容）/ Why the file was "
+                                                           "rejected; when not empty, nothing was written.")
 
 
 def _errors(report: importing.ImportReport) -> list[UserError]:

@@ -16,6 +16,7 @@ from typing import NewType
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.file_uploads import Upload
 from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY
 from strawberry.types.scalar import ScalarDefinition
 
@@ -101,5 +102,10 @@ SCALAR_MAP.update({
     JSON: _described(
         JSON,
         "JSON 值（对象、数组、字符串、数字等）/ Any JSON value (object, array, string, number, boolean or null).",
+    ),
+    Upload: _described(
+        Upload,
+        "上传的文件（multipart/form-data 请求）/ A file sent with a multipart/form-data request (GraphQL multipart "
+        "request spec), e.g. a CSV or .xlsx to import.",
     ),
 })
