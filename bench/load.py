@@ -120,6 +120,8 @@ MIX = {
     "recordAssessments": 8,
     "createPosition": 7,
 }
+#: updateWorker picks among this many workers, so that concurrent updates of one worker happen.
+UPDATED_WORKERS = 20
 ORDER = ["payslips", "workerSearch", "salaryQuote", "staffing", "worker", "updateWorker", "recordAssessments",
          "createPosition"]
 
@@ -250,8 +252,8 @@ def make_actions(fx: Fixtures, stats: Stats) -> dict[str, Callable[[GraphQLClien
         await timed(stats, client, "staffing", STAFFING, {"date": fx.today})
 
     async def update_worker(client: GraphQLClient, rng: random.Random) -> None:
-        # Concentrated on a few workers so that concurrent writers do meet.
-        worker_id = rng.choice(fx.workers[:50])["id"]
+        # Concentrated on a few workers so that concurrent writers do meet (the CONFLICT path).
+        worker_id = rng.choice(fx.workers[:UPDATED_WORKERS])["id"]
         read = await timed(stats, client, "worker", WORKER_VERSION, {"id": worker_id})
         if read is None:
             return
@@ -373,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"service: {where}")
         mix = ", ".join(f"{name} {weight}" for name, weight in MIX.items())
         print(f"load: {args.clients} clients × {args.seconds:g} s, one request at a time each; mix (weights): {mix}; "
-              f"updateWorker reads the version first (worker)")
+              f"updateWorker reads the version first (worker) and changes the phone of one of {UPDATED_WORKERS} workers")
         print(f"data: {len(fx.workers)} workers, {len(fx.community_ids)} communities, payslips of {fx.period} "
               f"({len(fx.afters)} pages), assessments for {fx.year}, staffing on {fx.today}")
         print()
