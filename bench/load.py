@@ -42,6 +42,7 @@ import asyncio  # noqa: E402
 import datetime as dt  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
+import re  # noqa: E402
 import time  # noqa: E402
 from collections import Counter, defaultdict  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
@@ -189,13 +190,12 @@ class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: Counter = field(default_factory=Counter)
     conflicts: Counter = field(default_factory=Counter)
-    samples: list[str] = field(default_factory=list)
+    kinds: Counter = field(default_factory=Counter)
 
     def error(self, operation: str, what: str) -> None:
         self.errors[operation] += 1
-        sample = f"{operation}: {what}"
-        if len(self.samples) < 5 and sample not in self.samples:
-            self.samples.append(sample)
+        # One line per kind of error: the request ids differ, the errors do not.
+        self.kinds[f"{operation}: {re.sub(r'request id [0-9a-f]+', 'request id …', what)}"] += 1
 
 
 class Outcome(Exception):
@@ -328,8 +328,8 @@ def report(stats: Stats, meter: CpuMeter, clients: int) -> None:
     print(f"errors: {total_errors} — goal 0: {goal(total_errors == 0)}")
     print(f"expected CONFLICT outcomes of concurrent updateWorker (stale version, nothing written): "
           f"{stats.conflicts['updateWorker']}")
-    for sample in stats.samples:
-        print(f"  error (first of its kind): {sample}")
+    for kind, count in stats.kinds.most_common(8):
+        print(f"  {count:>5} × {kind}")
     per_request = meter.client / len(everything) if everything else 0.0
     line = (f"CPU: client {per_request * 1e6:.0f} µs/request ({meter.client / meter.wall:.0%} of one core; it could send "
             f"{1 / per_request if per_request else 0:,.0f} req/s)")
