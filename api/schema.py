@@ -11,12 +11,15 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from .graphql.communities import CommunityMutations, CommunityQueries
-from .graphql.core.limits import QueryCostLimiter
+from .graphql.core.fastpath import FastListExecutionContext
+from .graphql.core.limits import create_rule as cost_rule
 from .graphql.core.scalars import SCALAR_MAP
 from .graphql.payroll.mutations import PayrollMutations
 from .graphql.payroll.queries import PayrollQueries, PayrollTotalsQueries
@@ -158,17 +161,25 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 
 
 def _schema(settings: Settings) -> strawberry.Schema:
+    limit_rules = [
+        depth_rule(settings.max_depth, None, None),
+        alias_rule(settings.max_aliases),
+        cost_rule(settings.max_cost),
+    ]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            # The limits' validation rules are created once, so that validated
+            # documents can be cached: clients repeat the same few queries.
+            lambda: AddValidationRules(limit_rules),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: QueryCostLimiter(max_cost=settings.max_cost),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
             lambda: MaskAndLogErrors(should_mask_error=_should_mask),
         ],
         config=StrawberryConfig(batching_config={"max_operations": settings.max_batch}, scalar_map=SCALAR_MAP),
+        execution_context_class=FastListExecutionContext,
     )
 
 

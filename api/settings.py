@@ -13,6 +13,7 @@
 | ``PAYROLL_MAX_UPLOAD_BYTES`` | 50000000 | body size of file uploads (multipart imports) |
 | ``PAYROLL_MAX_BATCH`` | 10 | operations in one batched request |
 | ``PAYROLL_DB_POOL`` | 20 (PostgreSQL), 16 (SQLite) | connections (and database threads) per process |
+| ``PAYROLL_TOKEN_CACHE_SECONDS`` | 5 | how long a process trusts a token it checked (revocation takes effect within it) |
 | ``PAYROLL_MIGRATE`` | on | ``0``: do not migrate on start (e.g. an instance reading a replica) |
 """
 
@@ -48,6 +49,7 @@ class Settings:
     max_batch: int = 10
     db_pool: int | None = None
     migrate_on_start: bool = True
+    token_cache_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -66,5 +68,6 @@ class Settings:
             max_upload_bytes=_int("PAYROLL_MAX_UPLOAD_BYTES", 50_000_000),
             max_batch=_int("PAYROLL_MAX_BATCH", 10),
             db_pool=_int("PAYROLL_DB_POOL", 0) or None,
+            token_cache_seconds=float(os.environ.get("PAYROLL_TOKEN_CACHE_SECONDS", "5")),
             migrate_on_start=os.environ.get("PAYROLL_MIGRATE", "1").strip() not in ("0", "false", "no", "off"),
         )

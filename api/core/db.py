@@ -13,8 +13,10 @@ from typing import Any, Callable, TypeVar
 
 import anyio
 import anyio.to_thread
+import peewee as pw
 
 from ..db.database import connection
+from .errors import DatabaseBusy
 
 T = TypeVar("T")
 
@@ -28,8 +30,21 @@ def set_thread_capacity(threads: int) -> None:
 
 
 def _in_connection(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    with connection():
-        return fn(*args, **kwargs)
+    try:
+        with connection():
+            return fn(*args, **kwargs)
+    except (pw.OperationalError, pw.InterfaceError) as exc:
+        if _is_busy(exc):
+            raise DatabaseBusy(
+                "the database is busy with other changes and the wait timed out; nothing was written — try again "
+                "in a moment"
+            ) from exc
+        raise
+
+
+def _is_busy(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "database is locked" in text or "lock timeout" in text or "pool" in text and "exceed" in text
 
 
 async def run_db(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -68,3 +68,10 @@ class BadRequest(RequestError):
 
 class LimitExceeded(RequestError):
     code = "LIMIT_EXCEEDED"
+
+
+class DatabaseBusy(RequestError):
+    """The database could not take the request in time (lock or pool wait);
+    nothing was written and the request can be repeated."""
+
+    code = "DATABASE_BUSY"

@@ -7,7 +7,8 @@ unit of work opens a connection from the pool and gives it back
 (:func:`connection`), never holding one across requests.
 
 SQLite runs in WAL mode (readers are not blocked by a writer) with foreign keys
-on and a busy timeout, so concurrent writers wait instead of failing.
+on, a busy timeout, and write transactions that begin IMMEDIATE, so concurrent
+writers wait their turn instead of failing.
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ def make_database(url: str, max_connections: int | None = None) -> peewee.Databa
             timeout=30,
             check_same_thread=False,
             autoconnect=False,
+            # Write transactions take the write lock when they begin, so a
+            # concurrent writer waits (busy_timeout) instead of failing when a
+            # deferred transaction tries to upgrade its read lock.
+            lock_type="IMMEDIATE",
         )
     raise DatabaseUrlError(f"DATABASE_URL {url!r}: use sqlite:///path/to/file.db or postgresql://user@host/dbname")
 

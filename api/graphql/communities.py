@@ -15,6 +15,7 @@ from ..db.models import Position as PositionRecord
 from ..services import records
 from .core.connection import Connection, OrderKey, order_keys, paginate
 from .core.ids import from_global_id, input_global_id, to_global_id
+from .core.prefetch import attached, fetch_values_by_id, relation, values_of
 from .core.loaders import by_id, many_by, register_loader
 from .core.mutations import provided, run_mutation
 from .core.types import OrderDirection, UserError
@@ -39,20 +40,26 @@ class Community:
 
     @classmethod
     def from_row(cls, row: CommunityRecord) -> Community:
+        return cls.from_values(values_of(row))
+
+    @classmethod
+    def from_values(cls, v: dict, principal: object = None) -> Community:
+        """From column values by field name (a model's ``__data__`` or a raw row)."""
         return cls(
-            id=to_global_id("Community", row.id),
-            code=row.code,
-            name=row.name,
-            households=row.households,
-            population=row.population,
-            version=row.version,
-            pk=row.id,
-            street_pk=row.street_id,
+            id=to_global_id("Community", v["id"]),
+            code=v["code"],
+            name=v["name"],
+            households=v["households"],
+            population=v["population"],
+            version=v["version"],
+            pk=v["id"],
+            street_pk=v["street"],
         )
 
     @strawberry.field(description="所属街道 / The street.")
-    async def street(self, info: Info) -> Annotated[Street, strawberry.lazy(".streets")]:
-        return await info.context.loaders.street.load(self.street_pk)
+    def street(self, info: Info) -> Annotated[Street, strawberry.lazy(".streets")]:
+        found, value = attached(self, "street")
+        return value if found else info.context.loaders.street.load(self.street_pk)
 
     @strawberry.field(description="社区工作者 / The community's workers.")
     async def workers(
@@ -72,6 +79,14 @@ class Community:
     @strawberry.field(description="岗位（含空缺）/ The community's positions, held or vacant.")
     async def positions(self, info: Info) -> list[Annotated[Position, strawberry.lazy(".positions")]]:
         return await info.context.loaders.positions_by_community.load(self.pk)
+
+
+@relation("Community", "street", key="street_pk", target="Street")
+def _community_streets(principal, ids):
+    from ..db.models import Street as StreetRecord
+    from .streets import Street
+
+    return fetch_values_by_id(StreetRecord, Street.from_values)(principal, ids)
 
 
 @register_loader("community")
@@ -140,7 +155,7 @@ async def list_communities(
         return query
 
     keys = order_keys(order_by, _ORDER_FIELDS, [OrderKey(CommunityRecord.code)], CommunityRecord.id)
-    return await paginate(build, keys, Community.from_row, first, after, last, before)
+    return await paginate(build, keys, Community.from_row, first, after, last, before, info=info, type_name="Community")
 
 
 @strawberry.type

@@ -16,6 +16,7 @@ from ..services import records
 from .core.connection import Connection, OrderKey, order_keys, paginate
 from .core.ids import from_global_id, input_global_id, to_global_id
 from .core.mutations import provided, run_mutation
+from .core.prefetch import attached, fetch_values_by_id, relation
 from .core.types import UserError
 from .scoping import require_visible_community
 
@@ -53,14 +54,31 @@ class Position:
         )
 
     @strawberry.field(description="所属社区 / The community.")
-    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy(".communities")]:
-        return await info.context.loaders.community.load(self.community_pk)
+    def community(self, info: Info) -> Annotated[Community, strawberry.lazy(".communities")]:
+        found, value = attached(self, "community")
+        return value if found else info.context.loaders.community.load(self.community_pk)
 
     @strawberry.field(description="任职人（空缺时为空）/ Who holds it; null when vacant.")
-    async def worker(self, info: Info) -> Annotated[Worker, strawberry.lazy(".workers")] | None:
+    def worker(self, info: Info) -> Annotated[Worker, strawberry.lazy(".workers")] | None:
         if self.worker_pk is None:
             return None
-        return await info.context.loaders.worker.load(self.worker_pk)
+        found, value = attached(self, "worker")
+        return value if found else info.context.loaders.worker.load(self.worker_pk)
+
+
+@relation("Position", "community", key="community_pk", target="Community")
+def _position_communities(principal, ids):
+    from .communities import Community
+
+    return fetch_values_by_id(CommunityRecord, Community.from_values)(principal, ids)
+
+
+@relation("Position", "worker", key="worker_pk", target="Worker")
+def _position_workers(principal, ids):
+    from ..db.models import Worker as WorkerRecord
+    from .workers import Worker
+
+    return fetch_values_by_id(WorkerRecord, Worker.from_values)(principal, ids)
 
 
 @strawberry.input(description="岗位筛选 / Filter positions.")
@@ -92,7 +110,7 @@ async def list_positions(info: Info, first, after, last, before, where: Position
         return query
 
     keys = order_keys(None, {}, [OrderKey(PositionRecord.id)], PositionRecord.id)
-    return await paginate(build, keys, Position.from_row, first, after, last, before)
+    return await paginate(build, keys, Position.from_row, first, after, last, before, info=info, type_name="Position")
 
 
 @strawberry.type

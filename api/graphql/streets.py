@@ -14,6 +14,7 @@ from ..core.errors import Forbidden
 from ..db.models import Street as StreetRecord
 from ..services import records
 from .core.connection import Connection, OrderKey, order_keys, paginate
+from .core.prefetch import values_of
 from .core.ids import from_global_id, input_global_id, to_global_id
 from .core.loaders import by_id, register_loader
 from .core.mutations import provided, run_mutation
@@ -33,7 +34,11 @@ class Street:
 
     @classmethod
     def from_row(cls, row: StreetRecord) -> Street:
-        return cls(id=to_global_id("Street", row.id), code=row.code, name=row.name, version=row.version, pk=row.id)
+        return cls.from_values(values_of(row))
+
+    @classmethod
+    def from_values(cls, v: dict, principal: object = None) -> Street:
+        return cls(id=to_global_id("Street", v["id"]), code=v["code"], name=v["name"], version=v["version"], pk=v["id"])
 
     @strawberry.field(description="下辖社区 / The street's communities.")
     async def communities(

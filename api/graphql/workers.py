@@ -23,6 +23,7 @@ from ..services import records
 from ..services.identity import mask
 from .core.connection import Connection, OrderKey, order_keys, paginate
 from .core.ids import from_global_id, input_global_id, to_global_id
+from .core.prefetch import attached, fetch_values_by_id, relation, values_of
 from .core.loaders import by_id, many_by, register_loader
 from .core.mutations import provided, run_mutation
 from .core.scalars import Money, Period
@@ -87,42 +88,49 @@ class Worker:
 
     @classmethod
     def from_row(cls, row: WorkerRecord, principal: Principal) -> Worker:
+        return cls.from_values(values_of(row), principal)
+
+    @classmethod
+    def from_values(cls, v: dict, principal: Principal) -> Worker:
+        """From a worker's column values by field name (a model's ``__data__`` or a
+        ``.dicts()`` row, which skips building a model: lists of workers are hot)."""
         personal = principal.sees_personal_data
         return cls(
-            id=to_global_id("Worker", row.id),
-            code=row.code,
-            name=row.name,
-            id_number=row.id_number if personal else mask(row.id_number),
-            birth_date=row.birth_date,
-            sex=Sex(row.sex) if row.sex else None,
-            phone=row.phone if personal else mask(row.phone, 3, 4),
-            bank_name=row.bank_name,
-            bank_account=row.bank_account if personal else mask(row.bank_account),
-            post=row.post,
-            service_start=row.service_start,
-            service_end=row.service_end,
-            prior_service_years=row.prior_service_years,
-            incompetent_years_before=row.incompetent_years_before,
-            education=Education(row.education),
-            certificate=Certificate(row.certificate),
-            certificate_date=row.certificate_date,
-            special_deduction_monthly=row.special_deduction_monthly,
-            previous_monthly_pay=row.previous_monthly_pay,
-            opening_through=PeriodValue.parse(row.opening_through) if row.opening_through else None,
-            opening_months=row.opening_months,
-            opening_income=row.opening_income,
-            opening_deductions=row.opening_deductions,
-            opening_tax=row.opening_tax,
-            opening_reserve=row.opening_reserve,
-            version=row.version,
-            updated_at=row.updated_at,
-            pk=row.id,
-            community_pk=row.community_id,
+            id=to_global_id("Worker", v["id"]),
+            code=v["code"],
+            name=v["name"],
+            id_number=v["id_number"] if personal else mask(v["id_number"]),
+            birth_date=v["birth_date"],
+            sex=Sex(v["sex"]) if v["sex"] else None,
+            phone=v["phone"] if personal else mask(v["phone"], 3, 4),
+            bank_name=v["bank_name"],
+            bank_account=v["bank_account"] if personal else mask(v["bank_account"]),
+            post=v["post"],
+            service_start=v["service_start"],
+            service_end=v["service_end"],
+            prior_service_years=v["prior_service_years"],
+            incompetent_years_before=v["incompetent_years_before"],
+            education=Education(v["education"]),
+            certificate=Certificate(v["certificate"]),
+            certificate_date=v["certificate_date"],
+            special_deduction_monthly=v["special_deduction_monthly"],
+            previous_monthly_pay=v["previous_monthly_pay"],
+            opening_through=PeriodValue.parse(v["opening_through"]) if v["opening_through"] else None,
+            opening_months=v["opening_months"],
+            opening_income=v["opening_income"],
+            opening_deductions=v["opening_deductions"],
+            opening_tax=v["opening_tax"],
+            opening_reserve=v["opening_reserve"],
+            version=v["version"],
+            updated_at=v["updated_at"],
+            pk=v["id"],
+            community_pk=v["community"],
         )
 
     @strawberry.field(description="所属社区 / The community.")
-    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy(".communities")]:
-        return await info.context.loaders.community.load(self.community_pk)
+    def community(self, info: Info) -> Annotated[Community, strawberry.lazy(".communities")]:
+        found, value = attached(self, "community")
+        return value if found else info.context.loaders.community.load(self.community_pk)
 
     @strawberry.field(description="年度考核（按年份）/ Assessments by year.")
     async def assessments(self, info: Info) -> list[Assessment]:
@@ -158,6 +166,13 @@ class Worker:
         from .payroll.queries import list_payslips
 
         return await list_payslips(info, first, after, last, before, None, order_by, worker_pk=self.pk, newest_first=True)
+
+
+@relation("Worker", "community", key="community_pk", target="Community")
+def _worker_communities(principal, ids):
+    from .communities import Community
+
+    return fetch_values_by_id(CommunityRecord, Community.from_values)(principal, ids)
 
 
 @register_loader("worker")
@@ -256,7 +271,8 @@ async def list_workers(
         return query
 
     keys = order_keys(order_by, _ORDER_FIELDS, [OrderKey(WorkerRecord.code)], WorkerRecord.id)
-    return await paginate(build, keys, lambda row: Worker.from_row(row, principal), first, after, last, before)
+    return await paginate(build, keys, lambda row: Worker.from_row(row, principal), first, after, last, before,
+                          info=info, type_name="Worker")
 
 
 @strawberry.type

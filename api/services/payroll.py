@@ -123,8 +123,7 @@ def compute_scope_month(scope: Scope, period: Period, policy, check_order: bool 
 
 def create_run(principal: Principal, period: Period, street_id: int | None, community_id: int | None) -> PayrollRun:
     principal.require(Role.ADMIN, Role.HR, action="creating a payroll run")
-    lock = "IMMEDIATE" if not is_postgres() else None
-    with (database.atomic(lock) if lock else database.atomic()):
+    with database.atomic():
         scope, label = resolve_scope(principal, street_id, community_id, "creating a payroll run")
         existing = PayrollRun.get_or_none((PayrollRun.period == str(period)) & (PayrollRun.scope_key == scope.key))
         if existing is not None:

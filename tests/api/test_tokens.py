@@ -41,7 +41,7 @@ def test_token_lifecycle_through_the_command_line(sqlite_url):
     token = created.stdout.strip()
     assert token.startswith("cp_") and len(token) > 40
     assert "shown only this once" in created.stderr
-    app = create_app(Settings(database_url=sqlite_url))
+    app = create_app(Settings(database_url=sqlite_url, token_cache_seconds=0))
     with TestClient(app) as client:
         assert me(client, token)["data"]["me"] == {"name": "财务处", "role": "FINANCE", "streetCodes": []}
         with connection():
@@ -67,7 +67,7 @@ def test_hr_tokens_need_a_known_scope(sqlite_url):
 
 def test_expired_tokens_are_refused(sqlite_url):
     token = cli(sqlite_url, "token", "create", "--role", "VIEWER", "--name", "old").stdout.strip()
-    app = create_app(Settings(database_url=sqlite_url))
+    app = create_app(Settings(database_url=sqlite_url, token_cache_seconds=0))
     with TestClient(app) as client:
         assert me(client, token)["data"]["me"]["role"] == "VIEWER"
         with connection():
@@ -83,3 +83,16 @@ def test_development_mode_only_when_switched_on(sqlite_url, caplog):
     assert "DEVELOPMENT MODE: requests without a token act as ADMIN" in caplog.text
     with TestClient(app) as client:
         assert me(client, None)["data"]["me"] == {"name": "dev-admin", "role": "ADMIN", "streetCodes": []}
+
+
+def test_a_revoked_token_stops_working_within_the_cache_time(sqlite_url, monkeypatch):
+    token = cli(sqlite_url, "token", "create", "--role", "VIEWER", "--name", "cached").stdout.strip()
+    app = create_app(Settings(database_url=sqlite_url, token_cache_seconds=5))
+    with TestClient(app) as client:
+        assert me(client, token)["data"]["me"]["role"] == "VIEWER"
+        with connection():
+            ApiToken.update(revoked_at=utcnow()).where(ApiToken.name == "cached").execute()
+        assert me(client, token)["data"]["me"]["role"] == "VIEWER"  # still trusted for up to 5 s
+        clock = __import__("time").monotonic() + 6
+        monkeypatch.setattr("api.app.time.monotonic", lambda: clock)
+        assert me(client, token)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

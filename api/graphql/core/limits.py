@@ -23,7 +23,6 @@ from graphql import (
     ValidationRule,
     VariableNode,
 )
-from strawberry.extensions import AddValidationRules
 
 from ...settings import MAX_PAGE_SIZE
 
@@ -92,8 +91,3 @@ def create_rule(max_cost: int) -> type[ValidationRule]:
                         )
 
     return QueryCostRule
-
-
-class QueryCostLimiter(AddValidationRules):
-    def __init__(self, max_cost: int) -> None:
-        super().__init__([create_rule(max_cost)])

@@ -16,6 +16,7 @@ from ...auth import Principal
 from ...core.db import run_db
 from ...core.errors import BadRequest, UserErrors
 from ...db.models import PayrollRun as RunRecord
+from ...db.models import PAYSLIP_MONEY
 from ...db.models import Payslip as PayslipRecord
 from ...services import payroll as service
 from ...services.policies import require_active_policy
@@ -59,6 +60,12 @@ def run_scope(principal: Principal) -> pw.Expression | None:
     return condition
 
 
+PAYSLIP_FIELDS = (
+    PayslipRecord.id, PayslipRecord.run, PayslipRecord.worker, PayslipRecord.community, PayslipRecord.street,
+    PayslipRecord.period, PayslipRecord.post, PayslipRecord.grade, PayslipRecord.counted_years, PayslipRecord.days,
+    *(getattr(PayslipRecord, name) for name in PAYSLIP_MONEY),
+)
+
 _PAYSLIP_ORDER = {
     "id": PayslipRecord.id,
     "period": PayslipRecord.period,
@@ -90,7 +97,9 @@ async def list_payslips(
                 filters[name] = from_global_id(value, type_name, f"where.{name}")
 
     def build() -> pw.ModelSelect:
-        query = PayslipRecord.select()
+        # Only the columns a Payslip shows (the inputs and year-to-date totals
+        # stored with it are read by the explanation, by payslip id).
+        query = PayslipRecord.select(*PAYSLIP_FIELDS)
         scope = payslip_scope(principal)
         if scope is not None:
             query = query.where(scope)
@@ -116,7 +125,8 @@ async def list_payslips(
 
     default = [OrderKey(PayslipRecord.period, True), OrderKey(PayslipRecord.id, True)] if newest_first else [OrderKey(PayslipRecord.id)]
     keys = order_keys(order_by, _PAYSLIP_ORDER, default, PayslipRecord.id)
-    return await paginate(build, keys, Payslip.from_row, first, after, last, before)
+    return await paginate(build, keys, Payslip.from_tuple, first, after, last, before, info=info, type_name="Payslip",
+                          raw_columns=PAYSLIP_FIELDS)
 
 
 @strawberry.input(description="发放批次筛选 / Filter payroll runs.")

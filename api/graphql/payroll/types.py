@@ -20,6 +20,7 @@ from ...services.payroll import explain_payslips
 from ..core.connection import Connection
 from ..core.ids import to_global_id
 from ..core.loaders import by_id, register_loader
+from ..core.prefetch import attached, fetch_values_by_id, relation, values_of
 from ..core.scalars import Money, Period
 from ..core.types import OrderDirection
 
@@ -90,6 +91,9 @@ _MONEY_FIELDS = (
     ("accident_insurance", "人身意外伤害保险 / Accident insurance (employer)."),
     ("employer_cost", "单位用人成本 / Employer cost."),
 )
+
+
+_MONEY_NAMES = tuple(name for name, _ in _MONEY_FIELDS)
 
 
 @strawberry.interface(description="工资条各项 / The lines of a payslip (every column of the payslips CSV).")
@@ -164,26 +168,79 @@ class Payslip(PayslipLines):
             **_lines_of(row),
         )
 
+    @classmethod
+    def from_tuple(cls, row: tuple) -> Payslip:
+        """From a row of :data:`api.graphql.payroll.queries.PAYSLIP_FIELDS` (id, run,
+        worker, community, street, period, post, grade, counted_years, days, money…)."""
+        pk, run, worker, community, street, period, post, grade, counted, days = row[:10]
+        return cls(
+            id=to_global_id("Payslip", pk),
+            period=PeriodValue.parse(period),
+            pk=pk,
+            run_pk=run,
+            worker_pk=worker,
+            community_pk=community,
+            street_pk=street,
+            post=post,
+            grade=grade,
+            counted_years=counted,
+            days=days,
+            **dict(zip(_MONEY_NAMES, row[10:])),
+        )
+
     @strawberry.field(description="工作者 / The worker.")
-    async def worker(self, info: Info) -> Annotated[Worker, strawberry.lazy("..workers")]:
-        return await info.context.loaders.worker.load(self.worker_pk)
+    def worker(self, info: Info) -> Annotated[Worker, strawberry.lazy("..workers")]:
+        found, worker = attached(self, "worker")
+        return worker if found else info.context.loaders.worker.load(self.worker_pk)
 
     @strawberry.field(description="发放时所在社区 / The worker's community when the run was made.")
-    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy("..communities")]:
-        return await info.context.loaders.community.load(self.community_pk)
+    def community(self, info: Info) -> Annotated[Community, strawberry.lazy("..communities")]:
+        found, value = attached(self, "community")
+        return value if found else info.context.loaders.community.load(self.community_pk)
 
     @strawberry.field(description="发放时所在街道 / The street when the run was made.")
-    async def street(self, info: Info) -> Annotated[Street, strawberry.lazy("..streets")]:
-        return await info.context.loaders.street.load(self.street_pk)
+    def street(self, info: Info) -> Annotated[Street, strawberry.lazy("..streets")]:
+        found, value = attached(self, "street")
+        return value if found else info.context.loaders.street.load(self.street_pk)
 
     @strawberry.field(description="所属发放批次 / The payroll run.")
-    async def payroll_run(self, info: Info) -> PayrollRun:
-        return await info.context.loaders.payroll_run.load(self.run_pk)
+    def payroll_run(self, info: Info) -> PayrollRun:
+        found, value = attached(self, "payrollRun")
+        return value if found else info.context.loaders.payroll_run.load(self.run_pk)
 
     @strawberry.field(description="逐项说明：规则与政策数据 / Each amount with the rule and the policy figures that "
                                   "produced it, recomputed from the payslip's own inputs.")
     async def explanation(self, info: Info) -> list[ExplanationLine]:
         return await info.context.loaders.payslip_explanation.load(self.pk)
+
+
+@relation("Payslip", "worker", key="worker_pk", target="Worker")
+def _payslip_workers(principal, ids):
+    from ...db.models import Worker as WorkerRecord
+    from ..workers import Worker
+
+    return fetch_values_by_id(WorkerRecord, Worker.from_values)(principal, ids)
+
+
+@relation("Payslip", "community", key="community_pk", target="Community")
+def _payslip_communities(principal, ids):
+    from ...db.models import Community as CommunityRecord
+    from ..communities import Community
+
+    return fetch_values_by_id(CommunityRecord, Community.from_values)(principal, ids)
+
+
+@relation("Payslip", "street", key="street_pk", target="Street")
+def _payslip_streets(principal, ids):
+    from ...db.models import Street as StreetRecord
+    from ..streets import Street
+
+    return fetch_values_by_id(StreetRecord, Street.from_values)(principal, ids)
+
+
+@relation("Payslip", "payrollRun", key="run_pk", target="PayrollRun")
+def _payslip_runs(principal, ids):
+    return fetch_values_by_id(RunRecord, PayrollRun.from_values)(principal, ids)
 
 
 @register_loader("payslip_explanation")
@@ -248,26 +305,32 @@ class PayrollRun:
 
     @classmethod
     def from_row(cls, row: RunRecord) -> PayrollRun:
+        return cls.from_values(values_of(row))
+
+    @classmethod
+    def from_values(cls, v: dict, principal: object = None) -> PayrollRun:
+        """From column values by field name (a model's ``__data__`` or a raw row)."""
+        pk = v["id"]
         return cls(
-            id=to_global_id("PayrollRun", row.id),
-            period=PeriodValue.parse(row.period),
-            scope=RunScope(type=ScopeType(row.scope_type), street_pk=row.street_id, community_pk=row.community_id),
-            status=PayrollRunStatus(row.status),
-            policy_effective_from=row.policy_effective_from,
-            payslip_count=row.payslip_count,
-            gross=row.gross,
-            net=row.net,
-            income_tax=row.income_tax,
-            employee_contributions=row.employee_contributions,
-            employer_cost=row.employer_cost,
-            created_by=row.created_by,
-            created_at=row.created_at,
-            approved_by=row.approved_by,
-            approved_at=row.approved_at,
-            paid_by=row.paid_by,
-            paid_at=row.paid_at,
-            exports=RunExports(csv=f"/exports/payroll-runs/{row.id}.csv", xlsx=f"/exports/payroll-runs/{row.id}.xlsx"),
-            pk=row.id,
+            id=to_global_id("PayrollRun", pk),
+            period=PeriodValue.parse(v["period"]),
+            scope=RunScope(type=ScopeType(v["scope_type"]), street_pk=v["street"], community_pk=v["community"]),
+            status=PayrollRunStatus(v["status"]),
+            policy_effective_from=v["policy_effective_from"],
+            payslip_count=v["payslip_count"],
+            gross=v["gross"],
+            net=v["net"],
+            income_tax=v["income_tax"],
+            employee_contributions=v["employee_contributions"],
+            employer_cost=v["employer_cost"],
+            created_by=v["created_by"],
+            created_at=v["created_at"],
+            approved_by=v["approved_by"],
+            approved_at=v["approved_at"],
+            paid_by=v["paid_by"],
+            paid_at=v["paid_at"],
+            exports=RunExports(csv=f"/exports/payroll-runs/{pk}.csv", xlsx=f"/exports/payroll-runs/{pk}.xlsx"),
+            pk=pk,
         )
 
     @strawberry.field(description="本批次工资条 / The run's payslips.")
