@@ -8,6 +8,7 @@ Every service test runs on SQLite and, when TEST_DATABASE_URL is set (as in
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from api.app import create_app
 from api.auth import Role, create_token
 from api.db.database import configure, connection
 from api.db.migrate import migrate, reset_for_tests
+from api.services.demo import load_demo
 from api.settings import Settings
 from payroll.money import parse_fen
 
@@ -120,6 +122,15 @@ def tokens(app) -> Tokens:
             finance=create_token("finance", Role.FINANCE).token,
             viewer=create_token("viewer", Role.VIEWER).token,
         )
+
+
+@pytest.fixture
+def demo_gql(client) -> GraphQLClient:
+    """A small demo city (runs January–March 2026) and an ADMIN client."""
+    with connection():
+        load_demo(workers=300, streets=3, communities=12, today=dt.date(2026, 4, 15))
+        token = create_token("admin", Role.ADMIN).token
+    return GraphQLClient(client, token)
 
 
 @pytest.fixture

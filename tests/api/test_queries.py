@@ -10,9 +10,7 @@ import logging
 import time
 
 import httpx2
-import pytest
-
-from api.auth import SYSTEM, Role, create_token
+from api.auth import SYSTEM
 from api.db.database import connection
 from api.services import quotes
 from api.services.demo import load_demo
@@ -149,15 +147,6 @@ class StatementCounter(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.name == "peewee" and isinstance(record.msg, tuple):  # (sql, params); not pool messages
             self.count += 1
-
-
-@pytest.fixture
-def demo_gql(client) -> GraphQLClient:
-    """A small demo city (runs January–March 2026) and an ADMIN client."""
-    with connection():
-        load_demo(workers=300, streets=3, communities=12, today=dt.date(2026, 4, 15))
-        token = create_token("admin", Role.ADMIN).token
-    return GraphQLClient(client, token)
 
 
 def test_a_page_of_100_costs_the_same_statements_as_a_page_of_10(demo_gql):

@@ -37,13 +37,24 @@ class Edge(Generic[T]):
 
 @strawberry.type(description="分页列表 / A page of a list.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]] = strawberry.field(description="本页各项及游标 / The items of the page with their cursors.")
-    page_info: PageInfo = strawberry.field(description="分页信息 / Where the page is in the list.")
+    _page_info: strawberry.Private[PageInfo]
+    _nodes: strawberry.Private[list[T]]
+    _page: strawberry.Private["Page"]
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    # Edges are built only when asked for: most clients read ``nodes`` and
+    # ``pageInfo``, and encoding a cursor for every row is then wasted work.
+    @strawberry.field(description="本页各项及游标 / The items of the page with their cursors.")
+    def edges(self) -> list[Edge[T]]:
+        return [Edge(cursor=self._page.cursor(i), node=node) for i, node in enumerate(self._nodes)]
+
+    @strawberry.field(description="分页信息 / Where the page is in the list.")
+    def page_info(self) -> PageInfo:
+        return self._page_info
 
     @strawberry.field(description="本页各项 / The items of the page (without cursors).")
     def nodes(self) -> list[T]:
-        return [edge.node for edge in self.edges]
+        return self._nodes
 
     @strawberry.field(description="符合条件的总数 / How many items the whole list has (counted only when asked).")
     async def total_count(self) -> int:
@@ -116,10 +127,13 @@ def _value(row: pw.Model, field: pw.Field) -> Any:
 
 @dataclass
 class Page:
-    rows: list[pw.Model]
-    cursors: list[str]
+    rows: list[Any]
+    keys: list[list[Any]]  # the sort-key values of each row, for its cursor
     has_next: bool
     has_previous: bool
+
+    def cursor(self, index: int) -> str:
+        return _encode(self.keys[index])
 
 
 def validate_page_size(first: int | None, last: int | None) -> None:
@@ -167,12 +181,12 @@ def fetch_page(
     if backwards:
         rows.reverse()
     if raw_columns is not None:
-        cursors = [_encode([row[i] for i in positions]) for row in rows]
+        key_values = [[row[i] for i in positions] for row in rows]
     else:
-        cursors = [_encode([_value(row, key.field) for key in keys]) for row in rows]
+        key_values = [[_value(row, key.field) for key in keys] for row in rows]
     return Page(
         rows=rows,
-        cursors=cursors,
+        keys=key_values,
         has_next=more if not backwards else bool(before),
         has_previous=more if backwards else bool(after),
     )
@@ -183,13 +197,14 @@ def make_connection(page: Page, nodes: list[T], count_query: pw.ModelSelect) -> 
         return await run_db(lambda: count_query.order_by().count())
 
     return Connection(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes)],
-        page_info=PageInfo(
+        _page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
+            start_cursor=page.cursor(0) if page.rows else None,
+            end_cursor=page.cursor(len(page.rows) - 1) if page.rows else None,
         ),
+        _nodes=nodes,
+        _page=page,
         _count=count,
     )
 
