@@ -34,11 +34,15 @@ other personal field it reads.  Errors are JSON like GraphQL's:
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import tempfile
 from typing import Any, AsyncIterator, Callable
 
+import anyio
+import anyio.from_thread
+import anyio.to_thread
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -51,6 +55,7 @@ from .app import authenticate
 from .auth import Principal
 from .core.db import run_db
 from .core.errors import BadRequest, Forbidden, UserErrors
+from .db.database import is_postgres
 from .db.models import PayrollRun
 from .services import run_files
 from .services.payroll import check_run_scope
@@ -112,24 +117,90 @@ def _attachment(filename: str) -> dict[str, str]:
     return {"content-disposition": f'attachment; filename="{filename}"'}
 
 
-async def stream_blocks(
-    header: bytes, run_id: int, fetch: Callable[[int, int], list[tuple]], encode: Callable[[list[tuple]], bytes]
+_END = object()
+
+
+async def stream_from_thread(
+    header: bytes, produce: Callable[[Callable[[Any], bool]], None], encode: Callable[[Any], bytes] | None = None
 ) -> AsyncIterator[bytes]:
-    """``header``, then each block of rows fetched and encoded in a worker thread."""
-    yield header
-    after = 0
-    while True:
-        rows = await run_db(fetch, run_id, after)
-        if not rows:
-            return
-        after = rows[-1][0]
-        yield await run_db(encode, rows)
+    """``header``, then what ``produce(emit)`` emits, encoded as it comes.
+
+    ``produce`` runs in one worker thread on one database connection (held
+    while the file streams, so one connection's page cache serves the whole
+    file) and hands over each item through a one-item buffer; ``emit`` blocks
+    while the buffer is full and returns False once the client has gone.
+    ``encode`` runs in another thread meanwhile, so the database (in C, mostly
+    without the GIL) and numpy overlap; at most three items are in memory.  A
+    read that fails ends the response with an error (the client sees a
+    truncated transfer), never with a silently short file.
+    """
+    send, receive = anyio.create_memory_object_stream[object](max_buffer_size=1)
+    gone = False
+
+    def emit(item: Any) -> bool:
+        nonlocal gone
+        if not gone:
+            try:
+                anyio.from_thread.run(send.send, item)
+            except anyio.BrokenResourceError:
+                gone = True
+        return not gone
+
+    def run() -> None:
+        try:
+            produce(emit)
+            emit(_END)
+        except Exception as exc:  # noqa: BLE001 - handed to the response, which fails with it
+            emit(exc)
+        finally:
+            anyio.from_thread.run_sync(send.close)
+
+    failure: list[BaseException] = []
+
+    def finished(task: asyncio.Future) -> None:
+        if not task.cancelled() and task.exception() is not None:  # e.g. no connection to be had
+            failure.append(task.exception())
+            send.close()
+
+    producer = asyncio.ensure_future(run_db(run))
+    producer.add_done_callback(finished)
+    try:
+        yield header
+        while True:
+            try:
+                item = await receive.receive()
+            except anyio.EndOfStream:
+                raise RuntimeError("the export stopped early") from (failure[0] if failure else None)
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item if encode is None else await anyio.to_thread.run_sync(encode, item)
+    finally:
+        receive.close()
+
+
+def block_producer(run_id: int, fetch: Callable[[int, int], list[tuple]]) -> Callable[[Callable[[Any], bool]], None]:
+    """Emit a run's rows a block at a time (keyset on the payslip id) until none are left or the client goes."""
+
+    def produce(emit: Callable[[Any], bool]) -> None:
+        after = 0
+        while rows := fetch(run_id, after):
+            if not emit(rows):
+                return
+            after = rows[-1][0]
+
+    return produce
 
 
 def stream_run_csv(run_id: int) -> AsyncIterator[bytes]:
-    """The payslips CSV of a run (interfaces.md §1), block by block."""
-    return stream_blocks(run_files.PAYSLIP_CSV_HEADER, run_id, run_files.fetch_payslip_block,
-                         run_files.encode_payslip_block)
+    """The payslips CSV of a run (interfaces.md §1): written by PostgreSQL itself
+    (``COPY … TO STDOUT``), or fetched and encoded block by block."""
+    if is_postgres():
+        return stream_from_thread(run_files.PAYSLIP_CSV_HEADER,
+                                  lambda emit: run_files.copy_payslip_csv(run_id, emit))
+    return stream_from_thread(run_files.PAYSLIP_CSV_HEADER, block_producer(run_id, run_files.fetch_payslip_block),
+                              run_files.encode_payslip_block)
 
 
 def stream_bank_csv(run_id: int, masked: bool) -> AsyncIterator[bytes]:
@@ -141,7 +212,7 @@ def stream_bank_csv(run_id: int, masked: bool) -> AsyncIterator[bytes]:
         numbered += len(rows)
         return data
 
-    return stream_blocks(run_files.BANK_HEADER, run_id, run_files.fetch_bank_block, encode)
+    return stream_from_thread(run_files.BANK_HEADER, block_producer(run_id, run_files.fetch_bank_block), encode)
 
 
 async def xlsx_response(write: Callable[[str], None], filename: str) -> Response:

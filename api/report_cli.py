@@ -85,20 +85,20 @@ def _replacing(output: str) -> Iterator[str]:
             os.unlink(temporary)
 
 
-def _write_blocks(blocks: Iterable[bytes], output: str | None) -> int:
-    size = 0
+def _write_stream(produce: Callable[[Callable[[bytes], None]], None], output: str | None) -> None:
+    """Bytes handed to a writer block by block: to standard output or into ``output``."""
     if output is None:
         out = sys.stdout.buffer
-        for block in blocks:
-            out.write(block)
-            size += len(block)
+        produce(out.write)
         out.flush()
-        return size
+        return
     with _replacing(output) as temporary, open(temporary, "wb") as handle:
-        for block in blocks:
-            handle.write(block)
-            size += len(block)
-    return size
+        produce(handle.write)
+
+
+def _each(blocks: Iterable[bytes], write: Callable[[bytes], None]) -> None:
+    for block in blocks:
+        write(block)
 
 
 def _write_xlsx(write: Callable[[str], None], output: str | None) -> None:
@@ -144,7 +144,7 @@ def cmd_run(args: argparse.Namespace) -> None:
         if _is_xlsx(args.output):
             _write_xlsx(lambda path: write_payroll_sheet(run.id, path), args.output)
         else:
-            _write_blocks(run_files.iter_payslip_csv(run.id), args.output)
+            _write_stream(lambda write: run_files.write_payslip_csv(run.id, write), args.output)
     _done(f"run {args.run} ({run.period}, {run.payslip_count} payslips)", args.output)
 
 
@@ -166,7 +166,7 @@ def cmd_bank(args: argparse.Namespace) -> None:
         if _is_xlsx(args.output):
             _write_xlsx(lambda path: write_bank_file(run.id, path, args.mask_accounts), args.output)
         else:
-            _write_blocks(run_files.iter_bank_csv(run.id, args.mask_accounts), args.output)
+            _write_stream(lambda write: _each(run_files.iter_bank_csv(run.id, args.mask_accounts), write), args.output)
     _done(f"bank file of run {args.run}", args.output)
 
 
@@ -179,7 +179,7 @@ def cmd_contributions(args: argparse.Namespace) -> None:
         if _is_xlsx(args.output):
             _write_xlsx(lambda path: write_contributions(run.id, path), args.output)
         else:
-            _write_blocks([run_files.contributions_csv(run.id)], args.output)
+            _write_stream(lambda write: write(run_files.contributions_csv(run.id)), args.output)
     _done(f"contributions of run {args.run}", args.output)
 
 

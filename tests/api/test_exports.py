@@ -307,3 +307,28 @@ def test_the_run_lists_its_files(gql, city: City):
         "bankXlsx": "/exports/payroll-runs/1/bank.xlsx", "contributionsCsv": "/exports/payroll-runs/1/contributions.csv",
         "contributionsXlsx": "/exports/payroll-runs/1/contributions.xlsx",
     }
+
+
+def test_payslips_csv_quotes_text_and_signs_amounts_like_the_csv_module(client, gql, city: City, tokens: Tokens):
+    """Both ways of writing the file (PostgreSQL's COPY, the numpy encoder on
+    SQLite) against Python's csv module, with a code that needs quoting and a
+    negative amount (a draft run may be edited in the database)."""
+    from api.db.database import connection
+    from api.db.models import PAYSLIP_MONEY, Payslip, Worker
+    from payroll.money import format_fen
+
+    create_run(gql, "2026-01")
+    with connection():
+        Worker.update(code='W,"1"').where(Worker.code == "W001").execute()
+        Payslip.update(basic_pay=-5, income_tax=-123456).where(Payslip.id == 1).execute()
+        rows = list(Payslip.select(Worker.code, Payslip.period, Payslip.post, Payslip.grade, Payslip.counted_years,
+                                   Payslip.days, *(getattr(Payslip, n) for n in PAYSLIP_MONEY))
+                    .join(Worker, on=(Payslip.worker == Worker.id)).where(Payslip.run == 1).order_by(Payslip.id).tuples())
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    for row in rows:
+        writer.writerow([*row[:6], *(format_fen(v) for v in row[6:])])
+    body = get(client, "/exports/payroll-runs/1.csv", tokens.admin).text
+    assert body.split("\n", 1)[1] == expected.getvalue()
+    assert body.split("\n")[1].startswith('"W,""1""",2026-01,CHIEF,11,13,31,-0.05,')
+    assert ",-1234.56," in body.split("\n")[1]
