@@ -60,6 +60,7 @@ from .db.models import PayrollRun
 from .services import run_files
 from .services.payroll import check_run_scope
 from .services.scopes import report_scope
+from .services.xlsx_writer import SheetFull
 from .settings import Settings
 from .spreadsheets import XLSX_MEDIA_TYPE
 
@@ -88,6 +89,8 @@ async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
         raise ExportError(400, "BAD_USER_INPUT", exc.message) from None
     except UserErrors as exc:
         raise ExportError(400, "BAD_USER_INPUT", str(exc)) from None
+    except SheetFull as exc:
+        raise ExportError(413, "LIMIT_EXCEEDED", str(exc)) from None
 
 
 async def _principal(request: Request, settings: Settings) -> Principal:

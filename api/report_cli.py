@@ -104,8 +104,13 @@ def _each(blocks: Iterable[bytes], write: Callable[[bytes], None]) -> None:
 def _write_xlsx(write: Callable[[str], None], output: str | None) -> None:
     if not _is_xlsx(output):
         raise _fail("give --output FILE.xlsx: a spreadsheet is not written to standard output")
+    from .services.xlsx_writer import SheetFull
+
     with _replacing(output) as temporary:
-        write(temporary)
+        try:
+            write(temporary)
+        except SheetFull as exc:
+            raise _fail(str(exc)) from None
 
 
 def _done(what: str, output: str | None) -> None:

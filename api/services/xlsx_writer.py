@@ -103,6 +103,14 @@ def _text_cell(ref: str, text: str, style: int) -> str:
     return f'<c r="{ref}"{style_attr} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
+#: Rows a worksheet can hold (Excel's limit).
+MAX_ROWS = 1_048_576
+
+
+class SheetFull(ValueError):
+    """More rows than a worksheet can hold."""
+
+
 class SheetWriter:
     """Rows of one sheet, written as they come."""
 
@@ -137,6 +145,9 @@ class SheetWriter:
         with a style per value (or one for all).  Under a money style an int is fen."""
         self.rows += 1
         r = self.rows
+        if r > MAX_ROWS:
+            raise SheetFull(f"the sheet {self.name} needs more than the {MAX_ROWS:,} rows a spreadsheet holds; "
+                            "export a street or community at a time, or use the CSV")
         if isinstance(styles, int):
             styles = (styles,) * len(values)
         cells = []
@@ -165,6 +176,9 @@ class SheetWriter:
 
     def close(self) -> None:
         self._write(self._tail)
+        self._stream.close()
+
+    def abandon(self) -> None:
         self._stream.close()
 
 
@@ -198,15 +212,21 @@ class XlsxWriter:
     def __exit__(self, kind, value, traceback) -> None:
         if kind is None:
             self.close()
-        else:
-            self._zip.close()
+            return
+        # Failed: release the file (the caller deletes it); it is not a valid workbook.
+        if self._current is not None:
+            self._current.abandon()
+            self._current = None
+        self._zip.close()
 
     def sheet(self, name: str, widths: Iterable[float] = (), freeze: str | None = None,
               landscape: bool = False) -> SheetWriter:
         """Start the next sheet (the previous one is finished)."""
         self._finish_sheet()
         self._sheets.append(name)
-        stream = self._zip.open(f"xl/worksheets/sheet{len(self._sheets)}.xml", "w", force_zip64=True)
+        # No ZIP64 records (as common spreadsheet writers do): a sheet of at most
+        # 1,048,576 rows stays far below the 2 GB that would need them.
+        stream = self._zip.open(f"xl/worksheets/sheet{len(self._sheets)}.xml", "w")
         self._current = SheetWriter(stream, name, tuple(widths), freeze, landscape)
         return self._current
 

@@ -332,3 +332,15 @@ def test_payslips_csv_quotes_text_and_signs_amounts_like_the_csv_module(client, 
     assert body.split("\n", 1)[1] == expected.getvalue()
     assert body.split("\n")[1].startswith('"W,""1""",2026-01,CHIEF,11,13,31,-0.05,')
     assert ",-1234.56," in body.split("\n")[1]
+
+
+def test_a_run_too_large_for_a_spreadsheet_is_refused(client, gql, city: City, tokens: Tokens, monkeypatch):
+    from api.services import xlsx_writer
+
+    create_run(gql, "2026-01")
+    monkeypatch.setattr(xlsx_writer, "MAX_ROWS", 10)  # 工资条: a title, a blank row and 4 workers × 3 rows
+    response = get(client, "/exports/payroll-runs/1/payslips.xlsx", tokens.admin)
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+    assert "export a street or community at a time, or use the CSV" in response.json()["errors"][0]["message"]
+    assert get(client, "/exports/payroll-runs/1.xlsx", tokens.admin).status_code == 200  # its 10 rows fit
