@@ -22,9 +22,13 @@ its scope is 403):
 | ``/exports/budget.xlsx?year=2027[&baseIncomeGrowth=0.05][&streetId=…]`` | budget, chart of cost by street |
 | ``/exports/staffing.xlsx?date=2026-11-01[&streetId=…]`` | staffing, chart of gaps by community |
 
-CSV files stream a block of rows at a time (:mod:`api.services.run_files`);
-spreadsheets are written in a worker thread to a temporary file (openpyxl's
-write-only mode keeps memory flat), sent, and deleted.  The bank file shows
+CSV files stream (:func:`stream_from_thread`): a worker thread reads the run
+a block of rows at a time on one connection while another encodes the
+previous block (:mod:`api.services.run_files`); on PostgreSQL the database
+writes the payslips CSV itself (``COPY … TO STDOUT``).  Spreadsheets are
+written row by row in a worker thread into a temporary file
+(:mod:`api.services.xlsx_writer`; openpyxl for the two with charts), sent,
+and deleted.  The bank file shows
 account numbers to roles that see personal data; a VIEWER token gets them
 masked (``6228***********1234``, file name ending ``-masked``), like every
 other personal field it reads.  Errors are JSON like GraphQL's:
@@ -200,6 +204,8 @@ def stream_run_csv(run_id: int) -> AsyncIterator[bytes]:
     """The payslips CSV of a run (interfaces.md §1): written by PostgreSQL itself
     (``COPY … TO STDOUT``), or fetched and encoded block by block."""
     if is_postgres():
+        # If the client goes, emit drops the rest and the COPY runs to its end,
+        # which leaves the connection ready for its next user.
         return stream_from_thread(run_files.PAYSLIP_CSV_HEADER,
                                   lambda emit: run_files.copy_payslip_csv(run_id, emit))
     return stream_from_thread(run_files.PAYSLIP_CSV_HEADER, block_producer(run_id, run_files.fetch_payslip_block),
