@@ -1,47 +1,111 @@
-"""Streamed files for finance: a payroll run as CSV or XLSX.
+"""Files for finance and HR under ``/exports/``, with the same bearer token
+and scope as GraphQL.
 
-``GET /exports/payroll-runs/{id}.csv`` streams the payslips CSV of
-interfaces.md §1 (the same columns as ``community-payroll quote``), a block of
-rows at a time, so a whole city's month never sits in memory.  ``.xlsx`` is
-the payroll sheet (工资表) with Chinese headings.  Both use the same bearer
-token as GraphQL and respect its scope.
+A payroll run (an HR token needs the run to be inside its scope; 403 otherwise):
+
+| path | file |
+|---|---|
+| ``/exports/payroll-runs/{id}.csv`` | payslips CSV of interfaces.md §1 (streamed) |
+| ``/exports/payroll-runs/{id}.xlsx`` | 工资表: Chinese headings, subtotals by community and street, total |
+| ``/exports/payroll-runs/{id}/payslips.xlsx`` | 工资条: a block per worker to print and cut |
+| ``/exports/payroll-runs/{id}/bank.csv`` | 代发工资: 序号,工号,户名,开户银行,账号,实发金额 (streamed) |
+| ``/exports/payroll-runs/{id}/bank.xlsx`` | the same as a spreadsheet, accounts as text |
+| ``/exports/payroll-runs/{id}/contributions.csv`` | social insurance and housing fund by item and community |
+| ``/exports/payroll-runs/{id}/contributions.xlsx`` | the same with a sheet by item |
+
+Reports (an HR token sees its own communities; a street or community outside
+its scope is 403):
+
+| path | file |
+|---|---|
+| ``/exports/conversion.xlsx?period=2026-11[&streetId=…\\|&communityId=…]`` | 工资套改 |
+| ``/exports/budget.xlsx?year=2027[&baseIncomeGrowth=0.05][&streetId=…]`` | budget, chart of cost by street |
+| ``/exports/staffing.xlsx?date=2026-11-01[&streetId=…]`` | staffing, chart of gaps by community |
+
+CSV files stream (:func:`stream_from_thread`): a worker thread reads the run
+a block of rows at a time on one connection while another encodes the
+previous block (:mod:`api.services.run_files`); on PostgreSQL the database
+writes the payslips CSV itself (``COPY … TO STDOUT``).  Spreadsheets are
+written row by row in a worker thread into a temporary file
+(:mod:`api.services.xlsx_writer`; openpyxl for the two with charts), sent,
+and deleted.  The bank file shows
+account numbers to roles that see personal data; a VIEWER token gets them
+masked (``6228***********1234``, file name ending ``-masked``), like every
+other personal field it reads.  Errors are JSON like GraphQL's:
+``{"errors": [{"message": …, "extensions": {"code": …}}]}`` with status 400,
+401, 403 or 404.
 """
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Callable
+import asyncio
+import datetime as dt
+import os
+import tempfile
+from typing import Any, AsyncIterator, Callable
 
-import numpy as np
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from payroll.csvfast import IntColumn, MoneyColumn, TextColumn, encode_rows
-from payroll.csvio import PAYSLIP_CSV_COLUMNS
+from payroll.money import MoneyFormatError, parse_rate
+from payroll.periods import Period, PeriodFormatError
 
 from .app import authenticate
 from .auth import Principal
 from .core.db import run_db
-from .core.errors import Forbidden
-from .db.models import PAYSLIP_MONEY, PayrollRun, Payslip, Worker
+from .core.errors import BadRequest, Forbidden, UserErrors
+from .db.database import is_postgres
+from .db.models import PayrollRun
+from .services import run_files
 from .services.payroll import check_run_scope
+from .services.scopes import report_scope
+from .services.xlsx_writer import SheetFull
 from .settings import Settings
+from .spreadsheets import XLSX_MEDIA_TYPE
 
-#: Rows fetched and encoded together.
-BLOCK = 5000
-
-_SELECT = [Payslip.id, Worker.code, Payslip.period, Payslip.post, Payslip.grade, Payslip.counted_years, Payslip.days,
-           *(getattr(Payslip, name) for name in PAYSLIP_MONEY)]
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
 
 
-async def _authorised_run(request: Request, settings: Settings) -> tuple[Principal, PayrollRun] | Response:
+class ExportError(Exception):
+    """A request that cannot be answered with a file: its status and code."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.response = _error(status, code, message)
+
+
+async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """Database work in a worker thread, its refusals turned into :class:`ExportError`."""
+    try:
+        return await run_db(fn, *args)
+    except Forbidden as exc:
+        raise ExportError(403, "FORBIDDEN", exc.message) from None
+    except BadRequest as exc:
+        raise ExportError(400, "BAD_USER_INPUT", exc.message) from None
+    except UserErrors as exc:
+        raise ExportError(400, "BAD_USER_INPUT", str(exc)) from None
+    except SheetFull as exc:
+        raise ExportError(413, "LIMIT_EXCEEDED", str(exc)) from None
+
+
+async def _principal(request: Request, settings: Settings) -> Principal:
     principal, problem = await authenticate(request, settings)
     if principal is None:
-        return _error(401, "UNAUTHENTICATED", problem or "no token")
+        raise ExportError(401, "UNAUTHENTICATED", problem or "no token")
+    return principal
+
+
+async def _authorised_run(request: Request, settings: Settings) -> tuple[Principal, PayrollRun]:
+    principal = await _principal(request, settings)
     run_id = request.path_params["run_id"]
 
     def load() -> PayrollRun | None:
@@ -50,85 +114,285 @@ async def _authorised_run(request: Request, settings: Settings) -> tuple[Princip
             check_run_scope(principal, run, "exporting a payroll run")
         return run
 
-    try:
-        run = await run_db(load)
-    except Forbidden as exc:
-        return _error(403, "FORBIDDEN", exc.message)
+    run = await _in_thread(load)
     if run is None:
-        return _error(404, "NOT_FOUND", f"payroll run {run_id} does not exist")
+        raise ExportError(404, "NOT_FOUND", f"payroll run {run_id} does not exist")
     return principal, run
 
 
-def fetch_block(run_id: int, after_id: int, size: int = BLOCK) -> list[tuple]:
-    """The next block of a run's payslips, ordered by worker code then id."""
-    return list(
-        Payslip.select(*_SELECT)
-        .join(Worker, on=(Payslip.worker == Worker.id))
-        .where((Payslip.run == run_id) & (Payslip.id > after_id))
-        .order_by(Payslip.id)
-        .limit(size)
-        .tuples()
-    )
+def _attachment(filename: str) -> dict[str, str]:
+    return {"content-disposition": f'attachment; filename="{filename}"'}
 
 
-def encode_block(rows: list[tuple]) -> bytes:
-    """Payslip rows (as selected by :data:`_SELECT`) as CSV lines."""
-    columns = list(zip(*rows))
-    codes = list(columns[1])
-    periods = sorted(set(columns[2]))
-    posts = sorted(set(columns[3]))
-    period_index = {p: i for i, p in enumerate(periods)}
-    post_index = {p: i for i, p in enumerate(posts)}
-    encoded = [
-        TextColumn(codes, np.arange(len(codes), dtype=np.int64)),
-        TextColumn(periods, np.array([period_index[p] for p in columns[2]], dtype=np.int64)),
-        TextColumn(posts, np.array([post_index[p] for p in columns[3]], dtype=np.int64)),
-        *(IntColumn(np.array(columns[i], dtype=np.int64)) for i in (4, 5, 6)),
-        *(MoneyColumn(np.array(columns[i], dtype=np.int64)) for i in range(7, 7 + len(PAYSLIP_MONEY))),
-    ]
-    return encode_rows(encoded)
+_END = object()
 
 
-async def stream_run_csv(run_id: int, fetch: Callable[[int, int], list[tuple]] = fetch_block) -> AsyncIterator[bytes]:
-    yield (",".join(PAYSLIP_CSV_COLUMNS) + "\n").encode()
-    after = 0
-    while True:
-        rows = await run_db(fetch, run_id, after)
-        if not rows:
-            return
-        after = rows[-1][0]
-        yield await run_db(encode_block, rows)
+async def stream_from_thread(
+    header: bytes, produce: Callable[[Callable[[Any], bool]], None], encode: Callable[[Any], bytes] | None = None
+) -> AsyncIterator[bytes]:
+    """``header``, then what ``produce(emit)`` emits, encoded as it comes.
+
+    ``produce`` runs in one worker thread on one database connection (held
+    while the file streams, so one connection's page cache serves the whole
+    file) and hands over each item through a one-item buffer; ``emit`` blocks
+    while the buffer is full and returns False once the client has gone.
+    ``encode`` runs in another thread meanwhile, so the database (in C, mostly
+    without the GIL) and numpy overlap; at most three items are in memory.  A
+    read that fails ends the response with an error (the client sees a
+    truncated transfer), never with a silently short file.
+    """
+    send, receive = anyio.create_memory_object_stream[object](max_buffer_size=1)
+    gone = False
+
+    def emit(item: Any) -> bool:
+        nonlocal gone
+        if not gone:
+            try:
+                anyio.from_thread.run(send.send, item)
+            except anyio.BrokenResourceError:
+                gone = True
+        return not gone
+
+    def run() -> None:
+        try:
+            produce(emit)
+            emit(_END)
+        except Exception as exc:  # noqa: BLE001 - handed to the response, which fails with it
+            emit(exc)
+        finally:
+            anyio.from_thread.run_sync(send.close)
+
+    failure: list[BaseException] = []
+
+    def finished(task: asyncio.Future) -> None:
+        if not task.cancelled() and task.exception() is not None:  # e.g. no connection to be had
+            failure.append(task.exception())
+            send.close()
+
+    producer = asyncio.ensure_future(run_db(run))
+    producer.add_done_callback(finished)
+    try:
+        yield header
+        while True:
+            try:
+                item = await receive.receive()
+            except anyio.EndOfStream:
+                raise RuntimeError("the export stopped early") from (failure[0] if failure else None)
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item if encode is None else await anyio.to_thread.run_sync(encode, item)
+    finally:
+        receive.close()
+
+
+def block_producer(run_id: int, fetch: Callable[[int, int], list[tuple]]) -> Callable[[Callable[[Any], bool]], None]:
+    """Emit a run's rows a block at a time (keyset on the payslip id) until none are left or the client goes."""
+
+    def produce(emit: Callable[[Any], bool]) -> None:
+        after = 0
+        while rows := fetch(run_id, after):
+            if not emit(rows):
+                return
+            after = rows[-1][0]
+
+    return produce
+
+
+def stream_run_csv(run_id: int) -> AsyncIterator[bytes]:
+    """The payslips CSV of a run (interfaces.md §1): written by PostgreSQL itself
+    (``COPY … TO STDOUT``), or fetched and encoded block by block."""
+    if is_postgres():
+        # If the client goes, emit drops the rest and the COPY runs to its end,
+        # which leaves the connection ready for its next user.
+        return stream_from_thread(run_files.PAYSLIP_CSV_HEADER,
+                                  lambda emit: run_files.copy_payslip_csv(run_id, emit))
+    return stream_from_thread(run_files.PAYSLIP_CSV_HEADER, block_producer(run_id, run_files.fetch_payslip_block),
+                              run_files.encode_payslip_block)
+
+
+def stream_bank_csv(run_id: int, masked: bool) -> AsyncIterator[bytes]:
+    numbered = 0
+
+    def encode(rows: list[tuple]) -> bytes:
+        nonlocal numbered
+        data = run_files.encode_bank_block(rows, numbered + 1, masked)
+        numbered += len(rows)
+        return data
+
+    return stream_from_thread(run_files.BANK_HEADER, block_producer(run_id, run_files.fetch_bank_block), encode)
+
+
+async def xlsx_response(write: Callable[[str], None], filename: str) -> Response:
+    """Write a spreadsheet to a temporary file in a worker thread, send it, delete it."""
+    handle, path = tempfile.mkstemp(prefix="community-payroll-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        await _in_thread(write, path)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return FileResponse(path, media_type=XLSX_MEDIA_TYPE, filename=filename, background=BackgroundTask(os.unlink, path))
+
+
+# --- query parameters -------------------------------------------------------------------------
+
+
+def _id_param(request: Request, name: str, type_name: str) -> int | None:
+    """``streetId=Street:3`` (the GraphQL id) or ``streetId=3``."""
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return None
+    prefix, _, number = value.rpartition(":")
+    if prefix not in ("", type_name) or not number.isdigit():
+        raise ExportError(400, "BAD_USER_INPUT", f"{name}: {value!r} is not the id of a {type_name}")
+    return int(number)
+
+
+def _required(request: Request, name: str, example: str) -> str:
+    value = request.query_params.get(name)
+    if not value:
+        raise ExportError(400, "BAD_USER_INPUT", f"the query parameter {name} is required, e.g. ?{name}={example}")
+    return value
+
+
+def _year(request: Request) -> int:
+    text = _required(request, "year", "2027")
+    if not text.isdigit() or not 1990 <= int(text) <= 2100:
+        raise ExportError(400, "BAD_USER_INPUT", f"year: {text!r} is not a year from 1990 to 2100")
+    return int(text)
+
+
+# --- routes -----------------------------------------------------------------------------------
 
 
 def export_routes(settings: Settings) -> list[Route]:
+    def handler(build: Callable[[Request], Any]) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await build(request)
+            except ExportError as exc:
+                return exc.response
+
+        return endpoint
+
     async def run_csv(request: Request) -> Response:
-        found = await _authorised_run(request, settings)
-        if isinstance(found, Response):
-            return found
-        _, run = found
-        filename = f"payroll-{run.period}-run{run.id}.csv"
-        return StreamingResponse(
-            stream_run_csv(run.id),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f'attachment; filename="{filename}"'},
-        )
+        _, run = await _authorised_run(request, settings)
+        return StreamingResponse(stream_run_csv(run.id), media_type=CSV_MEDIA_TYPE,
+                                 headers=_attachment(f"payroll-{run.period}-run{run.id}.csv"))
 
     async def run_xlsx(request: Request) -> Response:
-        from .spreadsheets import payroll_sheet_xlsx
+        from .spreadsheets import write_payroll_sheet
 
-        found = await _authorised_run(request, settings)
-        if isinstance(found, Response):
-            return found
-        principal, run = found
-        data = await run_db(payroll_sheet_xlsx, run.id, principal)
-        filename = f"payroll-{run.period}-run{run.id}.xlsx"
-        return Response(
-            data,
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"content-disposition": f'attachment; filename="{filename}"'},
-        )
+        _, run = await _authorised_run(request, settings)
+        return await xlsx_response(lambda path: write_payroll_sheet(run.id, path), f"payroll-{run.period}-run{run.id}.xlsx")
 
+    async def payslips_xlsx(request: Request) -> Response:
+        from .spreadsheets import write_payslips
+
+        _, run = await _authorised_run(request, settings)
+        return await xlsx_response(lambda path: write_payslips(run.id, path), f"payslips-{run.period}-run{run.id}.xlsx")
+
+    async def bank_csv(request: Request) -> Response:
+        principal, run = await _authorised_run(request, settings)
+        masked = not principal.sees_personal_data
+        filename = f"bank-{run.period}-run{run.id}{'-masked' if masked else ''}.csv"
+        return StreamingResponse(stream_bank_csv(run.id, masked), media_type=CSV_MEDIA_TYPE,
+                                 headers=_attachment(filename))
+
+    async def bank_xlsx(request: Request) -> Response:
+        from .spreadsheets import write_bank_file
+
+        principal, run = await _authorised_run(request, settings)
+        masked = not principal.sees_personal_data
+        filename = f"bank-{run.period}-run{run.id}{'-masked' if masked else ''}.xlsx"
+        return await xlsx_response(lambda path: write_bank_file(run.id, path, masked), filename)
+
+    async def contributions_csv(request: Request) -> Response:
+        _, run = await _authorised_run(request, settings)
+        data = await _in_thread(run_files.contributions_csv, run.id)
+        return Response(data, media_type=CSV_MEDIA_TYPE,
+                        headers=_attachment(f"contributions-{run.period}-run{run.id}.csv"))
+
+    async def contributions_xlsx(request: Request) -> Response:
+        from .spreadsheets import write_contributions
+
+        _, run = await _authorised_run(request, settings)
+        return await xlsx_response(lambda path: write_contributions(run.id, path),
+                                   f"contributions-{run.period}-run{run.id}.xlsx")
+
+    async def conversion_xlsx(request: Request) -> Response:
+        from .services.conversion import conversion
+        from .services.report_sheets import scope_label, write_conversion
+
+        principal = await _principal(request, settings)
+        text = _required(request, "period", "2026-11")
+        try:
+            period = Period.parse(text)
+        except PeriodFormatError as exc:
+            raise ExportError(400, "BAD_USER_INPUT", f"period: {exc}") from None
+        street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
+
+        def write(path: str) -> None:
+            scope = report_scope(principal, street, community, "the conversion report")
+            result = conversion(principal, scope, period)
+            titles = {key: post.title for key, post in result.version.posts.items()}
+            write_conversion(result, path, scope_label(street, community), titles)
+
+        return await xlsx_response(write, f"conversion-{period}.xlsx")
+
+    async def budget_xlsx(request: Request) -> Response:
+        from .services import reports
+        from .services.report_sheets import scope_label, write_budget
+
+        principal = await _principal(request, settings)
+        year = _year(request)
+        growth_text = request.query_params.get("baseIncomeGrowth") or "0"
+        try:
+            growth = parse_rate(growth_text)
+        except MoneyFormatError as exc:
+            raise ExportError(400, "BAD_USER_INPUT", f"baseIncomeGrowth: {exc}") from None
+        if growth <= -1_000_000 or growth > 10_000_000:
+            raise ExportError(400, "BAD_USER_INPUT", "baseIncomeGrowth: must be above -1 and at most 10")
+        street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
+
+        def write(path: str) -> None:
+            scope = report_scope(principal, street, community, "budget")
+            communities, rows = reports.budget(principal, scope, year, growth)
+            write_budget(communities, rows, path, year, growth, scope_label(street, community))
+
+        return await xlsx_response(write, f"budget-{year}.xlsx")
+
+    async def staffing_xlsx(request: Request) -> Response:
+        from .services import reports
+        from .services.report_sheets import scope_label, write_staffing
+
+        principal = await _principal(request, settings)
+        text = _required(request, "date", "2026-11-01")
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise ExportError(400, "BAD_USER_INPUT", f"date: {text!r} is not a date YYYY-MM-DD") from None
+        street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
+
+        def write(path: str) -> None:
+            scope = report_scope(principal, street, community, "staffing")
+            communities, rows, version = reports.staffing(principal, scope, day)
+            write_staffing(communities, rows, path, day, version.effective_from, scope_label(street, community))
+
+        return await xlsx_response(write, f"staffing-{day.isoformat()}.xlsx")
+
+    run = "/exports/payroll-runs/{run_id:int}"
     return [
-        Route("/exports/payroll-runs/{run_id:int}.csv", run_csv, methods=["GET"]),
-        Route("/exports/payroll-runs/{run_id:int}.xlsx", run_xlsx, methods=["GET"]),
+        Route(f"{run}.csv", handler(run_csv), methods=["GET"]),
+        Route(f"{run}.xlsx", handler(run_xlsx), methods=["GET"]),
+        Route(f"{run}/payslips.xlsx", handler(payslips_xlsx), methods=["GET"]),
+        Route(f"{run}/bank.csv", handler(bank_csv), methods=["GET"]),
+        Route(f"{run}/bank.xlsx", handler(bank_xlsx), methods=["GET"]),
+        Route(f"{run}/contributions.csv", handler(contributions_csv), methods=["GET"]),
+        Route(f"{run}/contributions.xlsx", handler(contributions_xlsx), methods=["GET"]),
+        Route("/exports/conversion.xlsx", handler(conversion_xlsx), methods=["GET"]),
+        Route("/exports/budget.xlsx", handler(budget_xlsx), methods=["GET"]),
+        Route("/exports/staffing.xlsx", handler(staffing_xlsx), methods=["GET"]),
     ]

@@ -1,25 +1,55 @@
-"""Spreadsheets for finance and HR (openpyxl, write-only mode).
+"""Spreadsheets of a payroll run for finance and HR.
 
-The payroll sheet (工资表) of a run has Chinese headings, a row per payslip
-grouped by street and community, a subtotal row after each community and
-each street, and a total row.  Rows are read from the database in blocks and
-written as they come, so memory stays flat however large the city.
+- :func:`write_payroll_sheet` — the payroll sheet (工资表): a title row, Chinese
+  headings, a row per payslip grouped by street and community, a subtotal row
+  after each community (``红星社区 小计``) and each street (``颍川街道 合计``)
+  and a total row (``总计``);
+- :func:`write_payslips` — payslips (工资条) to print and cut: one block per
+  worker (a heading row, a row of amounts, an empty row), grouped by street and
+  community, with only what the worker is paid and has deducted; the page is
+  landscape A4 fitted to its width;
+- :func:`write_contributions` — social insurance and housing fund by item, by
+  community with street subtotals and a total, and a sheet by item;
+- :func:`write_bank_file` — the bank payment file as a spreadsheet (account
+  numbers stored as text, so Excel keeps every digit), with a total row.
+
+Rows are read from the database in blocks (:mod:`api.services.run_files`) and
+written as they come by :mod:`api.services.xlsx_writer`, straight into the
+file, so memory stays flat however large the city.  Money cells hold exact
+yuan formatted ``#,##0.00``; subtotals are values (not formulas), so any
+reader sees them without recalculating.
 """
 
 from __future__ import annotations
 
-import tempfile
-from decimal import Decimal
+from .db.models import PAYSLIP_MONEY, PayrollRun
+from .db.models import Policy as PolicyRecord
+from .services.policies import policy_from_record
+from .services.run_files import (
+    BANK_COLUMNS,
+    EMPLOYEE_ITEMS,
+    EMPLOYER_ITEMS,
+    bank_accounts,
+    contribution_rows,
+    contribution_subtotals,
+    fetch_bank_block,
+    iter_group_payslips,
+    run_groups,
+    run_title,
+)
+from .services.xlsx_writer import (
+    HEADING,
+    INTEGER,
+    MONEY,
+    PLAIN,
+    SUMMARY_STYLES,
+    TEXT,
+    TITLE,
+    SheetWriter,
+    XlsxWriter,
+)
 
-import peewee as pw
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-
-from .auth import Principal
-from .db.models import PAYSLIP_MONEY, Community, Payslip, Street, Worker
-
-#: Chinese headings of the payroll sheet, in column order after the worker columns.
+#: Chinese headings of the money columns of a payslip.
 MONEY_HEADINGS = {
     "basic_pay": "基本报酬",
     "performance_pay": "绩效工资",
@@ -44,109 +74,192 @@ MONEY_HEADINGS = {
     "accident_insurance": "意外伤害保险",
     "employer_cost": "单位成本",
 }
+#: Headings of the payroll sheet before the money columns.
 LEADING_HEADINGS = ("街道", "社区", "工号", "姓名", "月份", "岗位", "等级", "工龄", "计薪天数")
+PAYROLL_SHEET_HEADINGS = (*LEADING_HEADINGS, *(MONEY_HEADINGS[name] for name in PAYSLIP_MONEY))
 #: Columns summed in subtotal rows (si_base is a base, not an amount paid).
 SUMMED = tuple(name for name in PAYSLIP_MONEY if name != "si_base")
-BLOCK = 5000
-_BOLD = Font(bold=True)
-_SUBTOTAL_FILL = PatternFill("solid", fgColor="EEF3FA")
-_TOTAL_FILL = PatternFill("solid", fgColor="D9E5F5")
+
+#: The money columns of a payslip (工资条): what the worker is paid and has deducted.
+PAYSLIP_MONEY_COLUMNS = (
+    "basic_pay", "performance_pay", "education_allowance", "certificate_allowance", "tenure_allowance",
+    "difference_allowance", "gross", "employee_pension", "employee_medical", "employee_unemployment",
+    "housing_fund_employee", "income_tax", "bonus_tax", "net",
+)
+PAYSLIP_HEADINGS = ("工号", "姓名", "社区", "月份", "岗位", "等级", "计薪天数",
+                    *(MONEY_HEADINGS[name] for name in PAYSLIP_MONEY_COLUMNS))
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _yuan(fen: int) -> Decimal:
-    return Decimal(fen).scaleb(-2)
+def post_titles(run: PayrollRun) -> dict[str, str]:
+    """Post keys → their titles in the policy version the run used (正职（书记、主任） …)."""
+    policy = policy_from_record(PolicyRecord.get_by_id(run.policy_id))
+    version = policy.version_on(run.policy_effective_from)
+    return {key: post.title for key, post in version.posts.items()}
 
 
-def payroll_sheet_xlsx(run_id: int, principal: Principal) -> bytes:
-    """The payroll sheet of a run as XLSX bytes (built through a temporary file)."""
-    with tempfile.NamedTemporaryFile(suffix=".xlsx") as handle:
-        write_payroll_sheet(run_id, handle.name)
-        handle.seek(0)
-        return handle.read()
+
+
+def summary_row(label: str, width: int, kind: str, extra: dict[int, object] | None = None) -> tuple[list, list]:
+    """The leading cells of a subtotal row and their styles: ``label`` first,
+    then ``extra`` values by position; ``kind`` is COMMUNITY, STREET or TOTAL."""
+    style, _ = SUMMARY_STYLES[kind]
+    values: list = [label] + [(extra or {}).get(i, "") for i in range(1, width)]
+    return values, [style] * width
+
+
+# --- 工资表 -----------------------------------------------------------------------------------
+
+
+class Sums:
+    """Running sums of some columns, with a count of rows."""
+
+    def __init__(self, names: tuple[str, ...]):
+        self.values = dict.fromkeys(names, 0)
+        self.count = 0
+
+    def add(self, values: dict[str, int]) -> None:
+        self.count += 1
+        for name in self.values:
+            self.values[name] += values[name]
+
+
+def _title(sheet: SheetWriter, text: str) -> None:
+    sheet.row([text], TITLE)
 
 
 def write_payroll_sheet(run_id: int, path: str) -> None:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("工资表")
-    sheet.freeze_panes = "E2"
-    header = [*LEADING_HEADINGS, *(MONEY_HEADINGS[name] for name in PAYSLIP_MONEY)]
-    sheet.append([_styled(sheet, h, bold=True) for h in header])
-    money_format = "#,##0.00"
+    """The payroll sheet (工资表) of a run, with subtotals, into an .xlsx file at ``path``."""
+    run = PayrollRun.get_by_id(run_id)
+    titles = post_titles(run)
+    lead = len(LEADING_HEADINGS)
+    row_styles = (PLAIN,) * lead + (MONEY,) * len(PAYSLIP_MONEY)
+    with XlsxWriter(path) as book:
+        sheet = book.sheet("工资表", widths=(12, 14, 10, 10, 9, 14, 6, 6, 8, *([11] * len(PAYSLIP_MONEY))),
+                           freeze="E3")
+        _title(sheet, f"工资表 {run_title(run)}")
+        sheet.row(PAYROLL_SHEET_HEADINGS, HEADING)
 
-    def money_cells(values: dict[str, int], fill: PatternFill | None = None, bold: bool = False) -> list:
-        cells = []
-        for name in PAYSLIP_MONEY:
-            if name not in values:
-                cells.append(None)
-                continue
-            cell = WriteOnlyCell(sheet, value=_yuan(values[name]))
-            cell.number_format = money_format
-            if fill is not None:
-                cell.fill = fill
-            if bold:
-                cell.font = _BOLD
-            cells.append(cell)
-        return cells
+        def subtotal(label: str, sums: Sums, kind: str) -> None:
+            values, styles = summary_row(label, lead, kind, {3: f"{sums.count} 人"})
+            money_style = SUMMARY_STYLES[kind][1]
+            sheet.row(values + [sums.values.get(name) for name in PAYSLIP_MONEY],
+                      styles + [money_style] * len(PAYSLIP_MONEY))
 
-    def total_row(label: str, sums: dict[str, int], fill: PatternFill) -> list:
-        lead = [_styled(sheet, label, bold=True, fill=fill)] + [_styled(sheet, None, fill=fill)] * (len(LEADING_HEADINGS) - 1)
-        return lead + money_cells(sums, fill, bold=True)
-
-    grand = dict.fromkeys(SUMMED, 0)
-    street_sums: dict[str, int] | None = None
-    community_sums: dict[str, int] | None = None
-    current_street = current_community = None
-    last_key = ("", "", 0)
-    while True:
-        rows = list(
-            Payslip.select(
-                Street.name, Community.name, Worker.code, Worker.name, Payslip.period, Payslip.post, Payslip.grade,
-                Payslip.counted_years, Payslip.days, *(getattr(Payslip, n) for n in PAYSLIP_MONEY), Street.code,
-                Community.code, Payslip.id,
-            )
-            .join(Worker, on=(Payslip.worker == Worker.id))
-            .switch(Payslip).join(Community, on=(Payslip.community == Community.id))
-            .switch(Payslip).join(Street, on=(Payslip.street == Street.id))
-            .where((Payslip.run == run_id) & (pw.Tuple(Street.code, Community.code, Payslip.id) > pw.Tuple(*last_key)))
-            .order_by(Street.code, Community.code, Payslip.id)
-            .limit(BLOCK)
-            .tuples()
-        )
-        if not rows:
-            break
-        for row in rows:
-            street, community = row[0], row[1]
-            if community != current_community or street != current_street:
-                if community_sums is not None:
-                    sheet.append(total_row(f"{current_community} 小计", community_sums, _SUBTOTAL_FILL))
-                if street != current_street and street_sums is not None:
-                    sheet.append(total_row(f"{current_street} 合计", street_sums, _SUBTOTAL_FILL))
-                    street_sums = None
-                community_sums = dict.fromkeys(SUMMED, 0)
-                if street_sums is None:
-                    street_sums = dict.fromkeys(SUMMED, 0)
-                current_street, current_community = street, community
-            values = dict(zip(PAYSLIP_MONEY, row[9 : 9 + len(PAYSLIP_MONEY)]))
-            for name in SUMMED:
-                community_sums[name] += values[name]
-                street_sums[name] += values[name]
-                grand[name] += values[name]
-            sheet.append([*row[:9], *money_cells(values)])
-        last = rows[-1]
-        last_key = (last[-3], last[-2], last[-1])
-    if community_sums is not None:
-        sheet.append(total_row(f"{current_community} 小计", community_sums, _SUBTOTAL_FILL))
-    if street_sums is not None:
-        sheet.append(total_row(f"{current_street} 合计", street_sums, _SUBTOTAL_FILL))
-    sheet.append(total_row("总计", grand, _TOTAL_FILL))
-    workbook.save(path)
+        grand = Sums(SUMMED)
+        groups = run_groups(run_id)
+        for i, group in enumerate(groups):
+            if i == 0 or groups[i - 1].street_id != group.street_id:
+                street = Sums(SUMMED)
+            community = Sums(SUMMED)
+            for rows in iter_group_payslips(run_id, group):
+                for row in rows:
+                    values = dict(zip(PAYSLIP_MONEY, row[8:]))
+                    community.add(values)
+                    street.add(values)
+                    grand.add(values)
+                    sheet.row((group.street_name, group.community_name, row[1], row[2], row[3],
+                               titles.get(row[4], row[4]), *row[5:]), row_styles)
+            subtotal(f"{group.community_name} 小计", community, "COMMUNITY")
+            if i == len(groups) - 1 or groups[i + 1].street_id != group.street_id:
+                subtotal(f"{group.street_name} 合计", street, "STREET")
+        subtotal("总计", grand, "TOTAL")
 
 
-def _styled(sheet, value, bold: bool = False, fill: PatternFill | None = None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if bold:
-        cell.font = _BOLD
-        cell.alignment = Alignment(horizontal="center")
-    if fill is not None:
-        cell.fill = fill
-    return cell
+# --- 工资条 -----------------------------------------------------------------------------------
+
+
+def write_payslips(run_id: int, path: str) -> None:
+    """Payslips (工资条) of a run to print and cut: per worker a heading row, a
+    row of amounts and an empty row, grouped by street and community."""
+    run = PayrollRun.get_by_id(run_id)
+    titles = post_titles(run)
+    money_at = [8 + PAYSLIP_MONEY.index(name) for name in PAYSLIP_MONEY_COLUMNS]
+    row_styles = (PLAIN,) * 7 + (MONEY,) * len(PAYSLIP_MONEY_COLUMNS)
+    with XlsxWriter(path) as book:
+        sheet = book.sheet("工资条", widths=(10, 10, 14, 9, 14, 6, 8, *([10] * len(PAYSLIP_MONEY_COLUMNS))),
+                           landscape=True)
+        _title(sheet, f"工资条 {run_title(run)}")
+        sheet.blank()
+        for group in run_groups(run_id):
+            for rows in iter_group_payslips(run_id, group):
+                for row in rows:
+                    sheet.row(PAYSLIP_HEADINGS, HEADING)
+                    sheet.row((row[1], row[2], group.community_name, row[3], titles.get(row[4], row[4]), row[5],
+                               row[7], *(row[i] for i in money_at)), row_styles)
+                    sheet.blank()
+
+
+# --- social insurance and housing fund --------------------------------------------------------
+
+CONTRIBUTION_HEADINGS = (
+    "街道", "社区", "人数", "社保缴费基数",
+    *(zh for _, zh, _ in EMPLOYEE_ITEMS), "个人缴费合计",
+    *(zh for _, zh, _ in EMPLOYER_ITEMS), "单位缴费合计", "缴费总计",
+)
+#: The by-item sheet: (险种, employee column or None, employer column or None).
+CONTRIBUTION_ITEMS = (
+    ("养老保险", "employee_pension", "employer_pension"),
+    ("医疗保险", "employee_medical", "employer_medical"),
+    ("失业保险", "employee_unemployment", "employer_unemployment"),
+    ("工伤保险", None, "employer_work_injury"),
+    ("住房公积金", "housing_fund_employee", "housing_fund_employer"),
+)
+
+
+def write_contributions(run_id: int, path: str) -> None:
+    """Social insurance and housing fund contributions of a run by item."""
+    run = PayrollRun.get_by_id(run_id)
+    rows, total = contribution_subtotals(contribution_rows(run_id))
+    money_count = len(CONTRIBUTION_HEADINGS) - 3
+    with XlsxWriter(path) as book:
+        sheet = book.sheet("缴费明细", widths=(14, 14, 7, 13, *([11] * (money_count - 1))), freeze="C3")
+        _title(sheet, f"社会保险和住房公积金缴费表 {run_title(run)}")
+        sheet.row(CONTRIBUTION_HEADINGS, HEADING)
+        for level, row in [*rows, ("TOTAL", total)]:
+            amounts = [
+                row.si_base, *(row.items[name] for name, _, _ in EMPLOYEE_ITEMS), row.employee_total,
+                *(row.items[name] for name, _, _ in EMPLOYER_ITEMS), row.employer_total, row.total,
+            ]
+            if level == "COMMUNITY":
+                sheet.row([row.street_name, row.community_name, row.workers, *amounts],
+                          [PLAIN, PLAIN, INTEGER] + [MONEY] * money_count)
+            else:
+                label = "总计" if level == "TOTAL" else f"{row.street_name} 合计"
+                style, money_style = SUMMARY_STYLES[level]
+                sheet.row([label, "", row.workers, *amounts], [style] * 3 + [money_style] * money_count)
+
+        by_item = book.sheet("按险种汇总", widths=(14, 14, 14, 14))
+        _title(by_item, f"按险种汇总 {run_title(run)}")
+        by_item.row(("险种", "个人缴纳", "单位缴纳", "合计"), HEADING)
+        for label, employee, employer in CONTRIBUTION_ITEMS:
+            mine = total.items[employee] if employee else 0
+            theirs = total.items[employer] if employer else 0
+            by_item.row((label, mine, theirs, mine + theirs), (PLAIN, MONEY, MONEY, MONEY))
+        style, money_style = SUMMARY_STYLES["TOTAL"]
+        by_item.row(("合计", total.employee_total, total.employer_total, total.total), (style,) + (money_style,) * 3)
+
+
+# --- the bank payment file --------------------------------------------------------------------
+
+
+def write_bank_file(run_id: int, path: str, masked: bool) -> None:
+    """The bank payment file as a spreadsheet: the columns of the CSV, account
+    numbers as text, and a total row after an empty row."""
+    run = PayrollRun.get_by_id(run_id)
+    row_styles = (INTEGER, PLAIN, PLAIN, PLAIN, TEXT, MONEY)
+    with XlsxWriter(path) as book:
+        sheet = book.sheet("代发工资", widths=(7, 10, 10, 18, 24, 12), freeze="A3")
+        _title(sheet, f"代发工资 {run_title(run)}" + ("（账号已脱敏）" if masked else ""))
+        sheet.row(BANK_COLUMNS, HEADING)
+        after, number, total = 0, 1, 0
+        while rows := fetch_bank_block(run_id, after):
+            for row, account in zip(rows, bank_accounts(rows, masked)):
+                sheet.row((number, row[1], row[2], row[3] or "", account, row[5]), row_styles)
+                number += 1
+                total += row[5]
+            after = rows[-1][0]
+        sheet.blank()
+        style, money_style = SUMMARY_STYLES["TOTAL"]
+        sheet.row(("合计", f"{number - 1} 笔", "", "", "", total), (style,) * 5 + (money_style,))

@@ -39,14 +39,36 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     _page_info: strawberry.Private[PageInfo]
     _nodes: strawberry.Private[list[T]]
-    _page: strawberry.Private["Page"]
+    _cursor: strawberry.Private[Callable[[int], str]]  # the cursor of the page's i-th node
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     # Edges are built only when asked for: most clients read ``nodes`` and
     # ``pageInfo``, and encoding a cursor for every row is then wasted work.
     @strawberry.field(description="本页各项及游标 / The items of the page with their cursors.")
     def edges(self) -> list[Edge[T]]:
-        return [Edge(cursor=self._page.cursor(i), node=node) for i, node in enumerate(self._nodes)]
+        return [Edge(cursor=self._cursor(i), node=node) for i, node in enumerate(self._nodes)]
+
+    @classmethod
+    def of(
+        cls,
+        nodes: list[T],
+        cursor: Callable[[int], str],
+        has_next: bool,
+        has_previous: bool,
+        count: Callable[[], Awaitable[int]],
+    ) -> Connection[T]:
+        """A page of ``nodes`` whose i-th cursor is ``cursor(i)`` (computed only when asked for)."""
+        return cls(
+            _page_info=PageInfo(
+                has_next_page=has_next,
+                has_previous_page=has_previous,
+                start_cursor=cursor(0) if nodes else None,
+                end_cursor=cursor(len(nodes) - 1) if nodes else None,
+            ),
+            _nodes=nodes,
+            _cursor=cursor,
+            _count=count,
+        )
 
     @strawberry.field(description="分页信息 / Where the page is in the list.")
     def page_info(self) -> PageInfo:
@@ -196,17 +218,7 @@ def make_connection(page: Page, nodes: list[T], count_query: pw.ModelSelect) -> 
     async def count() -> int:
         return await run_db(lambda: count_query.order_by().count())
 
-    return Connection(
-        _page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=page.cursor(0) if page.rows else None,
-            end_cursor=page.cursor(len(page.rows) - 1) if page.rows else None,
-        ),
-        _nodes=nodes,
-        _page=page,
-        _count=count,
-    )
+    return Connection.of(nodes, page.cursor, page.has_next, page.has_previous, count)
 
 
 async def paginate(

@@ -16,6 +16,7 @@ from payroll.periods import Period as PeriodValue
 from ...core.db import run_db
 from ...db.models import PayrollRun as RunRecord
 from ...db.models import Payslip as PayslipRecord
+from ...services.export_urls import run_file_paths
 from ...services.payroll import explain_payslips
 from ..core.connection import Connection
 from ..core.ids import to_global_id
@@ -273,10 +274,27 @@ class RunScope:
         return None if self.community_pk is None else await info.context.loaders.community.load(self.community_pk)
 
 
-@strawberry.type(description="文件下载地址 / Where to download the run as a file (same authentication).")
+@strawberry.type(description="文件下载地址（同样的令牌）/ Where to download the run's files (same authentication as "
+                             "GraphQL).")
 class RunExports:
-    csv: str = strawberry.field(description="工资表 CSV / The payroll sheet as CSV.")
-    xlsx: str = strawberry.field(description="工资表 Excel（中文表头）/ The payroll sheet as XLSX with Chinese headings.")
+    csv: str = strawberry.field(description="工资条数据 CSV（固定列）/ The payslips CSV (the fixed columns of the "
+                                            "interface).")
+    xlsx: str = strawberry.field(description="工资表 Excel（中文表头，社区、街道小计和总计）/ The payroll sheet as XLSX: "
+                                             "Chinese headings, subtotals by community and street, total.")
+    payslips_xlsx: str = strawberry.field(description="工资条 Excel（每人一条，打印裁剪）/ Payslips to print and cut: a "
+                                                      "block per worker.")
+    bank_csv: str = strawberry.field(description="银行代发文件 CSV：序号,工号,户名,开户银行,账号,实发金额（浏览者账号脱敏）/ "
+                                                 "The bank payment file (accounts masked for VIEWER tokens).")
+    bank_xlsx: str = strawberry.field(description="银行代发文件 Excel（账号为文本）/ The bank payment file as XLSX "
+                                                  "(accounts stored as text).")
+    contributions_csv: str = strawberry.field(description="社保和公积金缴费表 CSV（按社区、街道）/ Social insurance and "
+                                                          "housing fund by item, community and street, as CSV.")
+    contributions_xlsx: str = strawberry.field(description="社保和公积金缴费表 Excel（含按险种汇总）/ The same as XLSX, "
+                                                           "with a sheet by item.")
+
+    @classmethod
+    def for_run(cls, run_id: int) -> RunExports:
+        return cls(**run_file_paths(run_id))
 
 
 @strawberry.type(description="工资发放批次 / A month's payroll run over a city, street or community. "
@@ -329,7 +347,7 @@ class PayrollRun:
             approved_at=v["approved_at"],
             paid_by=v["paid_by"],
             paid_at=v["paid_at"],
-            exports=RunExports(csv=f"/exports/payroll-runs/{pk}.csv", xlsx=f"/exports/payroll-runs/{pk}.xlsx"),
+            exports=RunExports.for_run(pk),
             pk=pk,
         )
 
