@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import sys
-import tempfile
-from pathlib import Path
 from typing import Callable, Iterable, Iterator
+
+from payroll.files import replacing
 
 PROG = "community-payroll"
 
@@ -67,24 +66,6 @@ def _is_xlsx(output: str | None) -> bool:
     return output is not None and output.lower().endswith(".xlsx")
 
 
-@contextlib.contextmanager
-def _replacing(output: str) -> Iterator[str]:
-    """A temporary path beside ``output``, renamed to it when the block succeeds."""
-    target = Path(output)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
-    os.close(handle)
-    try:
-        yield temporary
-        # mkstemp makes the file private (0600); give it the mode a new file would have.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
 def _write_stream(produce: Callable[[Callable[[bytes], None]], None], output: str | None) -> None:
     """Bytes handed to a writer block by block: to standard output or into ``output``."""
     if output is None:
@@ -92,7 +73,7 @@ def _write_stream(produce: Callable[[Callable[[bytes], None]], None], output: st
         produce(out.write)
         out.flush()
         return
-    with _replacing(output) as temporary, open(temporary, "wb") as handle:
+    with replacing(output) as temporary, open(temporary, "wb") as handle:
         produce(handle.write)
 
 
@@ -106,7 +87,7 @@ def _write_xlsx(write: Callable[[str], None], output: str | None) -> None:
         raise _fail("give --output FILE.xlsx: a spreadsheet is not written to standard output")
     from .services.xlsx_writer import SheetFull
 
-    with _replacing(output) as temporary:
+    with replacing(output) as temporary:
         try:
             write(temporary)
         except SheetFull as exc:

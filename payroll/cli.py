@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -21,6 +19,7 @@ from .budget import BUDGET_COLUMNS, compute_budget
 from .csvio import payslips_csv_bytes, read_communities, read_population, read_workers, rows_csv
 from .engine import EngineError, compute_periods
 from .explain import explain_month, explanation_text
+from .files import write_whole
 from .money import MoneyFormatError, parse_rate
 from .periods import Period, PeriodFormatError, parse_date
 from .policy import NoVersionInForce, Policy, PolicyError, example_policy_path, load_policy
@@ -104,15 +103,7 @@ def _write(args: argparse.Namespace, text: str | bytes) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    target = Path(args.output)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_whole(args.output, data)
 
 
 def cmd_quote(args: argparse.Namespace) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 
 from payroll.cli import main
@@ -127,6 +130,23 @@ def test_output_file_is_written_whole(tmp_path, capsys):
     code, out, _ = run(capsys, "quote", "--from", "2026-01", "--to", "2026-12", "--output", str(output))
     assert code == 0 and out == ""
     assert output.read_text(encoding="utf-8") == (EXAMPLES / "payslips-2026.csv").read_text(encoding="utf-8")
+
+
+def test_output_file_gets_an_ordinary_mode_and_keeps_an_existing_one(tmp_path, capsys):
+    umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "staffing.csv"
+        assert run(capsys, "staffing", "--date", "2026-11-01", "--output", str(fresh))[0] == 0
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644  # not mkstemp's private 0600
+        shared = tmp_path / "budget.csv"
+        shared.write_text("old", encoding="utf-8")
+        shared.chmod(0o664)
+        assert run(capsys, "budget", "--year", "2027", "--output", str(shared))[0] == 0
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o664
+        assert shared.read_text(encoding="utf-8").startswith("community_id,year,workers_cost,")
+    finally:
+        os.umask(umask)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["budget.csv", "staffing.csv"]  # no temporary left
 
 
 @pytest.mark.parametrize("command", ["quote", "staffing", "budget", "explain"])

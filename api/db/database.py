@@ -72,7 +72,11 @@ def make_database(url: str, max_connections: int | None = None) -> peewee.Databa
                 "foreign_keys": 1,
                 "busy_timeout": 30_000,
                 "synchronous": "normal",
-                "cache_size": -64_000,
+                # A modest private page cache per pooled connection (up to 32
+                # of them); reads go through a shared memory map of the file
+                # instead, so the pool does not hold 32 copies of hot pages.
+                "cache_size": -16_000,
+                "mmap_size": 1 << 30,
             },
             max_connections=max_connections or 32,
             stale_timeout=300,
@@ -91,8 +95,11 @@ def configure(url: str | None = None, max_connections: int | None = None) -> pee
     """Point :data:`database` at the database of ``url`` (default: ``DATABASE_URL``)."""
     db = make_database(url or database_url(), max_connections)
     if database.obj is not None and database.obj is not db:
+        # Only the idle connections: a worker thread may still be finishing
+        # with one (closing it under the thread crashes the SQLite driver);
+        # it is closed when that thread lets it go.
         with contextlib.suppress(Exception):
-            database.obj.close_all()
+            database.obj.close_idle()
     database.initialize(db)
     return db
 

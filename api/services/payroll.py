@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,8 @@ from ..db.models import Policy as PolicyRecord
 from . import audit
 from .policies import policy_from_record, require_active_policy
 from .population import Scope, in_service, load_workers, workers_query, year_to_date
+
+logger = logging.getLogger(__name__)
 
 #: Payslip columns in the order they are inserted.
 PAYSLIP_COLUMNS = (
@@ -182,7 +185,23 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
                 "period", ErrorCode.DUPLICATE, f"some workers of {label} already have a payslip for {period} (another run)"
             ) from None
         audit.record(principal, "createPayrollRun", "PayrollRun", run.id, None, audit.snapshot(run))
+    if is_postgres() and len(paid) >= ANALYZE_AFTER_PAYSLIPS:
+        _analyze_payslips()
     return run
+
+
+#: After a run this large, PostgreSQL's statistics of the payslip table are
+#: refreshed at once instead of when autovacuum gets to it: with stale
+#: statistics the planner picked sequential scans for the exports' keyset
+#: blocks (0.8 s a block instead of 68 ms).
+ANALYZE_AFTER_PAYSLIPS = 10_000
+
+
+def _analyze_payslips() -> None:
+    try:
+        database.execute_sql('ANALYZE "payslip"')
+    except pw.DatabaseError:  # the run is committed; autovacuum will analyze later
+        logger.warning("ANALYZE payslip failed after a large payroll run", exc_info=True)
 
 
 def _check_earlier_drafts(period: Period, scope: Scope) -> None:

@@ -27,7 +27,9 @@ from ..db.models import PolicyVersion as PolicyVersionRecord
 from ..db.models import utcnow
 from . import audit
 
-_cache: dict[tuple[int, int], Policy] = {}
+# Keyed by the document too: ids and versions repeat across databases (a test
+# database after another, a restored backup), the document does not.
+_cache: dict[tuple[int, int, str], Policy] = {}
 _cache_lock = threading.Lock()
 
 
@@ -42,8 +44,8 @@ def document_json(document: Any) -> str:
 
 
 def policy_from_record(record: PolicyRecord) -> Policy:
-    """The parsed policy of a stored record (cached by id and version)."""
-    key = (record.id, record.version)
+    """The parsed policy of a stored record (cached by id, version and document)."""
+    key = (record.id, record.version, record.document)
     with _cache_lock:
         cached = _cache.get(key)
     if cached is None:

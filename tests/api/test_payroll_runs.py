@@ -176,3 +176,41 @@ def test_run_queries(gql, city: City):
     one = gql.data('{ payrollRun(id: "PayrollRun:2") { period payslipCount } }')["payrollRun"]
     assert one == {"period": "2026-02", "payslipCount": 4}
     assert gql.data('{ payrollRun(id: "PayrollRun:99") { period } }')["payrollRun"] is None
+
+
+def test_a_large_run_refreshes_the_postgresql_statistics(gql, city: City, database_url, monkeypatch):
+    # Stale statistics after a bulk COPY made the planner scan the whole table for
+    # the exports' keyset blocks; a run of ANALYZE_AFTER_PAYSLIPS or more analyzes it.
+    from api.services import payroll as payroll_service
+
+    def analyze_count() -> int:
+        with connection() as db:
+            return db.execute_sql("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'payslip'").fetchone()[0]
+
+    if not database_url.startswith("postgresql"):
+        analyzed = []
+        monkeypatch.setattr(payroll_service, "_analyze_payslips", lambda: analyzed.append(True))
+        monkeypatch.setattr(payroll_service, "ANALYZE_AFTER_PAYSLIPS", 1)
+        gql.mutate(CREATE_RUN, {"input": {"period": "2026-01"}})
+        assert analyzed == []  # SQLite: no statistics to refresh
+        return
+    monkeypatch.setattr(payroll_service, "ANALYZE_AFTER_PAYSLIPS", 4)
+    before = analyze_count()
+    small = gql.mutate(CREATE_RUN, {"input": {"period": "2026-01", "streetId": city.streets["S2"]}})["payrollRun"]
+    assert small["payslipCount"] < 4
+    assert _wait_for(analyze_count, before + 1, seconds=1.0) == before
+    large = gql.mutate(CREATE_RUN, {"input": {"period": "2026-01", "streetId": city.streets["S1"]}})["payrollRun"]
+    assert large["payslipCount"] == 4
+    assert _wait_for(analyze_count, before + 1) == before + 1
+
+
+def _wait_for(read, expected, seconds: float = 5.0):
+    """The statistics collector reports with a small delay."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    value = read()
+    while value != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = read()
+    return value
