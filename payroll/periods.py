@@ -26,6 +26,9 @@ class PeriodFormatError(ValueError):
     """A text that is not a month ``YYYY-MM`` or a date ``YYYY-MM-DD``."""
 
 
+_PARSED: dict[str, "Period"] = {}
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     """A calendar month, ordered and hashable: ``Period(2026, 11)`` is ``2026-11``."""
@@ -41,10 +44,19 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
+        # Pages of stored rows parse the same few months over and over.
+        cached = _PARSED.get(text) if type(text) is str else None
+        if cached is not None:
+            return cached
         match = _PERIOD_RE.match(str(text).strip())
         if not match:
             raise PeriodFormatError(f"{text!r} is not a month in the form YYYY-MM")
-        return cls(int(match.group(1)), int(match.group(2)))
+        period = cls(int(match.group(1)), int(match.group(2)))
+        if type(text) is str:
+            if len(_PARSED) >= 4096:
+                _PARSED.clear()
+            _PARSED[text] = period
+        return period
 
     @classmethod
     def of(cls, day: dt.date) -> Period:

@@ -18,7 +18,7 @@ from .core.ids import from_global_id, input_global_id, to_global_id
 from .core.prefetch import attached, fetch_values_by_id, relation, values_of
 from .core.loaders import by_id, many_by, register_loader
 from .core.mutations import provided, run_mutation
-from .core.types import OrderDirection, UserError
+from .core.types import OrderDirection, UserError, build
 from .scoping import require_visible_community
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class Community:
     @classmethod
     def from_values(cls, v: dict, principal: object = None) -> Community:
         """From column values by field name (a model's ``__data__`` or a raw row)."""
-        return cls(
+        return build(cls, dict(
             id=to_global_id("Community", v["id"]),
             code=v["code"],
             name=v["name"],
@@ -54,7 +54,7 @@ class Community:
             version=v["version"],
             pk=v["id"],
             street_pk=v["street"],
-        )
+        ))
 
     @strawberry.field(description="所属街道 / The street.")
     def street(self, info: Info) -> Annotated[Street, strawberry.lazy(".streets")]:

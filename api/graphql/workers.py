@@ -27,7 +27,7 @@ from .core.prefetch import attached, fetch_values_by_id, relation, values_of
 from .core.loaders import by_id, many_by, register_loader
 from .core.mutations import provided, run_mutation
 from .core.scalars import Money, Period
-from .core.types import OrderDirection, UserError
+from .core.types import OrderDirection, UserError, build
 from .enums import AssessmentResult, Certificate, Education, Sex
 from .scoping import require_visible_community
 
@@ -95,7 +95,7 @@ class Worker:
         """From a worker's column values by field name (a model's ``__data__`` or a
         ``.dicts()`` row, which skips building a model: lists of workers are hot)."""
         personal = principal.sees_personal_data
-        return cls(
+        return build(cls, dict(
             id=to_global_id("Worker", v["id"]),
             code=v["code"],
             name=v["name"],
@@ -125,7 +125,7 @@ class Worker:
             updated_at=v["updated_at"],
             pk=v["id"],
             community_pk=v["community"],
-        )
+        ))
 
     @strawberry.field(description="所属社区 / The community.")
     def community(self, info: Info) -> Annotated[Community, strawberry.lazy(".communities")]:

@@ -21,6 +21,7 @@ import strawberry
 from strawberry.types import Info
 
 from ...core.db import run_db
+from ...db.fetch import fetch_all, fetch_models
 from ...core.errors import BadRequest
 from ...settings import MAX_PAGE_SIZE
 from .prefetch import node_selections, prefetch
@@ -194,10 +195,10 @@ def fetch_page(
     query = query.order_by(*ordering).limit(size + 1)
     if raw_columns is not None:
         sql, params = query.sql()
-        rows = query.model._meta.database.execute_sql(sql, params).fetchall()
+        rows = fetch_all(query.model._meta.database, sql, params, [c.column_name for c in raw_columns])
         positions = [next(i for i, c in enumerate(raw_columns) if c is key.field) for key in keys]
     else:
-        rows = list(query)
+        rows = fetch_models(query)
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from ...auth import Principal
 from ...core.db import run_db
+from ...db.fetch import fetch_models
 
 T = TypeVar("T")
 _factories: dict[str, Callable[[Principal], DataLoader]] = {}
@@ -48,7 +49,7 @@ def by_id(model: type[pw.Model], to_node: Callable[[pw.Model], T], query: Callab
 
     def fetch(keys: list[int]) -> list[T | None]:
         base = query() if query else model.select()
-        found = {row.id: to_node(row) for row in base.where(model.id.in_(keys))}
+        found = {row.id: to_node(row) for row in fetch_models(base.where(model.id.in_(keys)))}
         return [found.get(key) for key in keys]
 
     async def load(keys: list[int]) -> list[T | None]:
@@ -68,7 +69,7 @@ def many_by(
         if extra:
             query = extra(query)
         grouped: dict[Hashable, list[T]] = defaultdict(list)
-        for row in query:
+        for row in fetch_models(query):
             grouped[row.__data__[field.name]].append(to_node(row))
         return [grouped.get(key, []) for key in keys]
 

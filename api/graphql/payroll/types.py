@@ -23,7 +23,7 @@ from ..core.ids import to_global_id
 from ..core.loaders import by_id, register_loader
 from ..core.prefetch import attached, fetch_values_by_id, relation, values_of
 from ..core.scalars import Money, Period
-from ..core.types import OrderDirection
+from ..core.types import OrderDirection, build
 
 if TYPE_CHECKING:
     from ..communities import Community
@@ -174,7 +174,8 @@ class Payslip(PayslipLines):
         """From a row of :data:`api.graphql.payroll.queries.PAYSLIP_FIELDS` (id, run,
         worker, community, street, period, post, grade, counted_years, days, money…)."""
         pk, run, worker, community, street, period, post, grade, counted, days = row[:10]
-        return cls(
+        values = dict(zip(_MONEY_NAMES, row[10:]))
+        values.update(
             id=to_global_id("Payslip", pk),
             period=PeriodValue.parse(period),
             pk=pk,
@@ -186,8 +187,8 @@ class Payslip(PayslipLines):
             grade=grade,
             counted_years=counted,
             days=days,
-            **dict(zip(_MONEY_NAMES, row[10:])),
         )
+        return build(cls, values)
 
     @strawberry.field(description="工作者 / The worker.")
     def worker(self, info: Info) -> Annotated[Worker, strawberry.lazy("..workers")]:
