@@ -54,9 +54,6 @@ def build(url: str, workers: int, payslips: int) -> tuple[int, int, str]:
     """The city, its January run (id 1) filled to ``payslips``, a small warm-up run, and a token."""
     configure(url)
     migrate()
-    # Identity numbers do not matter to exports; the demo's random ones collide
-    # in cities of more than a few thousand workers.
-    demo._id_number = lambda rng, birth, sex: None
     with connection():
         start = time.perf_counter()
         demo.load_demo(workers=workers, runs=False, today=TODAY)

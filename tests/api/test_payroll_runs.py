@@ -6,7 +6,7 @@ from __future__ import annotations
 import peewee as pw
 import pytest
 
-from api.db.database import connection
+from api.db.database import connection, database, is_postgres
 from api.db.models import PayrollRun, Payslip
 
 from ..conftest import EXAMPLES
@@ -141,7 +141,38 @@ def test_a_paid_run_cannot_be_edited_or_deleted(gql, city: City):
             PayrollRun.update(net=0).where(PayrollRun.id == 1).execute()
         with pytest.raises(pw.DatabaseError, match="LOCKED"):
             Payslip.delete().where(Payslip.run == 1).execute()
+        # Nor can a payslip be added to it (on SQLite the run's own insert lifts this
+        # trigger inside its transaction; it must be back).
+        columns = [f.column_name for f in Payslip._meta.sorted_fields if f.name != "id"]
+        copied = ", ".join("'2027-01'" if c == "period" else f'"{c}"' for c in columns)
+        with pytest.raises(pw.DatabaseError, match="LOCKED"):
+            with database.atomic():
+                database.execute_sql(f'INSERT INTO "payslip" ({", ".join(chr(34) + c + chr(34) for c in columns)}) '
+                                     f'SELECT {copied} FROM "payslip" WHERE "run_id" = 1 LIMIT 1')
         assert Payslip.select().where(Payslip.run == 1).count() == 4
+
+
+def test_a_failed_insert_leaves_the_lock_trigger_in_place(gql, city: City, monkeypatch):
+    from api.services import payroll as payroll_service
+
+    original = payroll_service.payslip_columns
+
+    def broken(*args, **kwargs):
+        columns = original(*args, **kwargs)
+        columns["worker_id"] = columns["worker_id"] * 0 + 999_999  # no such worker: a foreign key error
+        return columns
+
+    monkeypatch.setattr(payroll_service, "payslip_columns", broken)
+    body = gql.post(CREATE_RUN, {"input": {"period": "2026-01"}})
+    assert body["data"]["createPayrollRun"]["payrollRun"] is None or "errors" in body
+    monkeypatch.setattr(payroll_service, "payslip_columns", original)
+    with connection() as db:
+        assert PayrollRun.select().count() == 0 and Payslip.select().count() == 0
+        if not is_postgres(db):
+            triggers = [r[0] for r in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")]
+            assert "payslip_locked_insert" in triggers
+    run = run_year(gql, months=[1])[0]  # and a run still works afterwards
+    assert run["payslipCount"] == 4
 
 
 def test_a_draft_can_be_deleted_and_recomputed(gql, city: City):
