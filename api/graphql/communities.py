@@ -15,7 +15,7 @@ from ..db.models import Position as PositionRecord
 from ..services import records
 from .core.connection import Connection, OrderKey, order_keys, paginate
 from .core.ids import from_global_id, input_global_id, to_global_id
-from .core.prefetch import attached, fetch_values_by_id, relation, values_of
+from .core.prefetch import attached, relation_by_id, values_of
 from .core.loaders import by_id, many_by, register_loader
 from .core.mutations import provided, run_mutation
 from .core.types import OrderDirection, UserError, build
@@ -81,12 +81,8 @@ class Community:
         return await info.context.loaders.positions_by_community.load(self.pk)
 
 
-@relation("Community", "street", key="street_pk", target="Street")
-def _community_streets(principal, ids):
-    from ..db.models import Street as StreetRecord
-    from .streets import Street
-
-    return fetch_values_by_id(StreetRecord, Street.from_values)(principal, ids)
+relation_by_id("Community", "street", key="street_pk", target="Street",
+               model="Street", node="api.graphql.streets:Street")
 
 
 @register_loader("community")

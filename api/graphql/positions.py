@@ -16,7 +16,7 @@ from ..services import records
 from .core.connection import Connection, OrderKey, order_keys, paginate
 from .core.ids import from_global_id, input_global_id, to_global_id
 from .core.mutations import provided, run_mutation
-from .core.prefetch import attached, fetch_values_by_id, relation
+from .core.prefetch import attached, relation_by_id
 from .core.types import UserError
 from .scoping import require_visible_community
 
@@ -66,19 +66,10 @@ class Position:
         return value if found else info.context.loaders.worker.load(self.worker_pk)
 
 
-@relation("Position", "community", key="community_pk", target="Community")
-def _position_communities(principal, ids):
-    from .communities import Community
-
-    return fetch_values_by_id(CommunityRecord, Community.from_values)(principal, ids)
-
-
-@relation("Position", "worker", key="worker_pk", target="Worker")
-def _position_workers(principal, ids):
-    from ..db.models import Worker as WorkerRecord
-    from .workers import Worker
-
-    return fetch_values_by_id(WorkerRecord, Worker.from_values)(principal, ids)
+relation_by_id("Position", "community", key="community_pk", target="Community",
+               model="Community", node="api.graphql.communities:Community")
+relation_by_id("Position", "worker", key="worker_pk", target="Worker",
+               model="Worker", node="api.graphql.workers:Worker")
 
 
 @strawberry.input(description="岗位筛选 / Filter positions.")

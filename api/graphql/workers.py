@@ -23,7 +23,7 @@ from ..services import records
 from ..services.identity import mask
 from .core.connection import Connection, OrderKey, order_keys, paginate
 from .core.ids import from_global_id, input_global_id, to_global_id
-from .core.prefetch import attached, fetch_values_by_id, relation, values_of
+from .core.prefetch import attached, relation_by_id, values_of
 from .core.loaders import by_id, many_by, register_loader
 from .core.mutations import provided, run_mutation
 from .core.scalars import Money, Period
@@ -168,11 +168,8 @@ class Worker:
         return await list_payslips(info, first, after, last, before, None, order_by, worker_pk=self.pk, newest_first=True)
 
 
-@relation("Worker", "community", key="community_pk", target="Community")
-def _worker_communities(principal, ids):
-    from .communities import Community
-
-    return fetch_values_by_id(CommunityRecord, Community.from_values)(principal, ids)
+relation_by_id("Worker", "community", key="community_pk", target="Community",
+               model="Community", node="api.graphql.communities:Community")
 
 
 @register_loader("worker")

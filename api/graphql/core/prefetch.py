@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -51,6 +52,23 @@ def relation(type_name: str, field_name: str, key: str, target: str) -> Callable
         return fetch
 
     return register
+
+
+def relation_by_id(type_name: str, field_name: str, key: str, target: str, model: str, node: str) -> None:
+    """Register ``type_name.field_name`` as the ``target`` object whose id is in
+    the attribute ``key``, read by :func:`fetch_values_by_id` from the table of
+    ``model`` (a name in :mod:`api.db.models`) and built by ``node``'s
+    ``from_values`` (``"module:Class"``).  Named, not imported, because the
+    GraphQL types refer to each other."""
+
+    def fetch(principal: Principal, ids: list[int]) -> dict[int, Any]:
+        from ...db import models
+
+        module, _, class_name = node.partition(":")
+        node_type = getattr(importlib.import_module(module), class_name)
+        return fetch_values_by_id(getattr(models, model), node_type.from_values)(principal, ids)
+
+    relation(type_name, field_name, key=key, target=target)(fetch)
 
 
 def _flatten(selections: Iterable[Any]) -> list[SelectedField]:

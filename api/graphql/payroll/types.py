@@ -21,7 +21,7 @@ from ...services.payroll import explain_payslips
 from ..core.connection import Connection
 from ..core.ids import to_global_id
 from ..core.loaders import by_id, register_loader
-from ..core.prefetch import attached, fetch_values_by_id, relation, values_of
+from ..core.prefetch import attached, relation_by_id, values_of
 from ..core.scalars import Money, Period
 from ..core.types import OrderDirection, build
 
@@ -216,33 +216,12 @@ class Payslip(PayslipLines):
         return await info.context.loaders.payslip_explanation.load(self.pk)
 
 
-@relation("Payslip", "worker", key="worker_pk", target="Worker")
-def _payslip_workers(principal, ids):
-    from ...db.models import Worker as WorkerRecord
-    from ..workers import Worker
-
-    return fetch_values_by_id(WorkerRecord, Worker.from_values)(principal, ids)
-
-
-@relation("Payslip", "community", key="community_pk", target="Community")
-def _payslip_communities(principal, ids):
-    from ...db.models import Community as CommunityRecord
-    from ..communities import Community
-
-    return fetch_values_by_id(CommunityRecord, Community.from_values)(principal, ids)
-
-
-@relation("Payslip", "street", key="street_pk", target="Street")
-def _payslip_streets(principal, ids):
-    from ...db.models import Street as StreetRecord
-    from ..streets import Street
-
-    return fetch_values_by_id(StreetRecord, Street.from_values)(principal, ids)
-
-
-@relation("Payslip", "payrollRun", key="run_pk", target="PayrollRun")
-def _payslip_runs(principal, ids):
-    return fetch_values_by_id(RunRecord, PayrollRun.from_values)(principal, ids)
+relation_by_id("Payslip", "worker", key="worker_pk", target="Worker", model="Worker", node="api.graphql.workers:Worker")
+relation_by_id("Payslip", "community", key="community_pk", target="Community",
+               model="Community", node="api.graphql.communities:Community")
+relation_by_id("Payslip", "street", key="street_pk", target="Street", model="Street", node="api.graphql.streets:Street")
+relation_by_id("Payslip", "payrollRun", key="run_pk", target="PayrollRun", model="PayrollRun",
+               node="api.graphql.payroll.types:PayrollRun")
 
 
 @register_loader("payslip_explanation")
