@@ -1,4 +1,4 @@
-"""Service subcommands of ``community-payroll``: serve, migrate, demo, token.
+"""Service subcommands of ``community-payroll``: serve, migrate, demo, token (and import, policy, export).
 
 Registered by :func:`payroll.cli.build_parser` when the service is installed.
 Heavy imports (strawberry, uvicorn) happen inside the handlers so that the
@@ -183,7 +183,9 @@ def add_service_commands(sub: argparse._SubParsersAction) -> None:
     revoke.set_defaults(handler=cmd_token_revoke)
 
     from .import_cli import add_import_commands
+    from .policy_cli import add_policy_commands
     from .report_cli import add_report_commands
 
     add_import_commands(sub)
+    add_policy_commands(sub)
     add_report_commands(sub)
