@@ -23,7 +23,7 @@ import numpy as np
 
 from .csvfast import Column, IntColumn, MoneyColumn, TextColumn, encode_rows
 from .engine import MONEY_COLUMNS, PAYSLIP_COLUMNS, MonthResult
-from .staffing import CommunityInput, community_from_fields
+from .staffing import community_from_fields
 from .workers import WORKER_FIELDS, FieldProblem, InputError, Population, population_from_columns, worker_from_fields
 
 COMMUNITY_FIELDS = ("community_id", "name", "street", "households", "population")
