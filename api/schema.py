@@ -20,6 +20,7 @@ from strawberry.types import Info
 from .graphql.communities import CommunityMutations, CommunityQueries
 from .graphql.core.fastpath import FastListExecutionContext
 from .graphql.core.limits import create_rule as cost_rule
+from .graphql.core.text import NoNulCharacters, RefuseNulVariables
 from .graphql.core.scalars import SCALAR_MAP
 from .graphql.payroll.mutations import PayrollMutations
 from .graphql.payroll.queries import PayrollQueries, PayrollTotalsQueries
@@ -165,6 +166,7 @@ def _schema(settings: Settings) -> strawberry.Schema:
         depth_rule(settings.max_depth, None, None),
         alias_rule(settings.max_aliases),
         cost_rule(settings.max_cost),
+        NoNulCharacters,
     ]
     return strawberry.Schema(
         query=Query,
@@ -176,6 +178,7 @@ def _schema(settings: Settings) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            RefuseNulVariables,
             lambda: MaskAndLogErrors(should_mask_error=_should_mask),
         ],
         config=StrawberryConfig(batching_config={"max_operations": settings.max_batch}, scalar_map=SCALAR_MAP),

@@ -16,6 +16,9 @@ from ..services import records
 from .core.connection import Connection, OrderKey, order_keys, paginate
 from .core.ids import from_global_id, input_global_id, to_global_id
 from .core.prefetch import attached, relation_by_id, values_of
+from .core.sqlrender import GLOBAL_ID, Column
+from .core.sqlrender import Relation as SqlRelation
+from .core.sqlrender import sql_type
 from .core.loaders import by_id, many_by, register_loader
 from .core.mutations import provided, run_mutation
 from .core.types import OrderDirection, UserError, build
@@ -81,6 +84,14 @@ class Community:
         return await info.context.loaders.positions_by_community.load(self.pk)
 
 
+sql_type("Community", CommunityRecord, columns={
+    "id": Column(CommunityRecord.id, GLOBAL_ID),
+    "code": CommunityRecord.code,
+    "name": CommunityRecord.name,
+    "households": CommunityRecord.households,
+    "population": CommunityRecord.population,
+    "version": CommunityRecord.version,
+}, relations={"street": SqlRelation(CommunityRecord.street, "Street")})
 relation_by_id("Community", "street", key="street_pk", target="Street",
                model="Street", node="api.graphql.streets:Street")
 

@@ -15,6 +15,7 @@ from ..db.models import Street as StreetRecord
 from ..services import records
 from .core.connection import Connection, OrderKey, order_keys, paginate
 from .core.prefetch import values_of
+from .core.sqlrender import GLOBAL_ID, Column, sql_type
 from .core.ids import from_global_id, input_global_id, to_global_id
 from .core.loaders import by_id, register_loader
 from .core.mutations import provided, run_mutation
@@ -54,6 +55,14 @@ class Street:
         from .communities import list_communities
 
         return await list_communities(info, first, after, last, before, where, order_by, street_pk=self.pk)
+
+
+sql_type("Street", StreetRecord, columns={
+    "id": Column(StreetRecord.id, GLOBAL_ID),
+    "code": StreetRecord.code,
+    "name": StreetRecord.name,
+    "version": StreetRecord.version,
+})
 
 
 @register_loader("street")

@@ -27,6 +27,9 @@ from .core.prefetch import attached, relation_by_id, values_of
 from .core.loaders import by_id, many_by, register_loader
 from .core.mutations import provided, run_mutation
 from .core.scalars import Money, Period
+from .core.sqlrender import GLOBAL_ID, MONEY, Column
+from .core.sqlrender import Relation as SqlRelation
+from .core.sqlrender import sql_type
 from .core.types import OrderDirection, UserError, build
 from .enums import AssessmentResult, Certificate, Education, Sex
 from .scoping import require_visible_community
@@ -168,6 +171,25 @@ class Worker:
         return await list_payslips(info, first, after, last, before, None, order_by, worker_pk=self.pk, newest_first=True)
 
 
+# Identity number, phone and bank account (masked by role), dates and enums
+# are converted in Python: a selection with them takes the ordinary path.
+sql_type("Worker", WorkerRecord, columns={
+    "id": Column(WorkerRecord.id, GLOBAL_ID),
+    "code": WorkerRecord.code,
+    "name": WorkerRecord.name,
+    "bank_name": WorkerRecord.bank_name,
+    "post": WorkerRecord.post,
+    "prior_service_years": WorkerRecord.prior_service_years,
+    "incompetent_years_before": WorkerRecord.incompetent_years_before,
+    "special_deduction_monthly": Column(WorkerRecord.special_deduction_monthly, MONEY),
+    "previous_monthly_pay": Column(WorkerRecord.previous_monthly_pay, MONEY),
+    "opening_months": WorkerRecord.opening_months,
+    "opening_income": Column(WorkerRecord.opening_income, MONEY),
+    "opening_deductions": Column(WorkerRecord.opening_deductions, MONEY),
+    "opening_tax": Column(WorkerRecord.opening_tax, MONEY),
+    "opening_reserve": Column(WorkerRecord.opening_reserve, MONEY),
+    "version": WorkerRecord.version,
+}, relations={"community": SqlRelation(WorkerRecord.community, "Community")})
 relation_by_id("Worker", "community", key="community_pk", target="Community",
                model="Community", node="api.graphql.communities:Community")
 

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from api.graphql.core import fastpath
+from api.graphql.core import fastpath, sqlrender
+
+
+@pytest.fixture(autouse=True)
+def objects_built_in_python(monkeypatch):
+    """Pages rendered by the database (api/graphql/core/sqlrender.py) skip the
+    fast path altogether; these tests are about the lists built in Python."""
+    monkeypatch.setattr(sqlrender, "ENABLED", False)
 
 QUERIES = [
     # The benchmark's page: scalars, money, a period, two prefetched relations.

@@ -96,3 +96,20 @@ def test_database_errors_do_not_leave_half_written_state(gql, city, monkeypatch)
     with connection():
         community = Community.get(Community.code == "C01")
     assert (community.households, community.version) == (2600, 1)
+
+
+def test_nul_characters_are_refused_where_they_are_written(gql):
+    # PostgreSQL cannot store U+0000; both databases refuse it before any resolver runs.
+    from api.db.models import Street
+
+    with connection():
+        streets = Street.select().count()
+    body = gql.post('mutation { createStreet(input: {code: "S\\u0000", name: "x"}) { errors { field } } }')
+    assert body["errors"][0]["message"] == "input.code: text must not contain the NUL character (U+0000)"
+    body = gql.post("mutation($input: CreateStreetInput!) { createStreet(input: $input) { errors { field } } }",
+                    {"input": {"code": "S9", "name": "颍\x00川"}})
+    assert body == {"data": None, "errors": [{
+        "message": "variables: $input.name: text must not contain the NUL character (U+0000)",
+        "extensions": {"code": "BAD_USER_INPUT"}}]}
+    with connection():
+        assert Street.select().count() == streets

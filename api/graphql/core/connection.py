@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Generic, Sequence, TypeVar
 
+import orjson
 import peewee as pw
 import strawberry
 from strawberry.types import Info
@@ -25,6 +26,7 @@ from ...db.fetch import fetch_all, fetch_models
 from ...core.errors import BadRequest
 from ...settings import MAX_PAGE_SIZE
 from .prefetch import node_selections, prefetch
+from .sqlrender import RenderedNodes, Rendering, rendering_for
 from .types import OrderDirection, PageInfo
 
 T = TypeVar("T")
@@ -175,15 +177,25 @@ def fetch_page(
     last: int | None,
     before: str | None,
     raw_columns: Sequence[pw.Field] | None = None,
+    rendering: Rendering | None = None,
 ) -> Page:
     """One page of ``query`` in the order of ``keys`` (runs in a worker thread).
 
     With ``raw_columns`` (the columns ``query`` selects, in order) rows are the
     driver's tuples, without building a model per row — several times cheaper
-    for wide rows; the sort keys must be among the columns."""
+    for wide rows; the sort keys must be among the columns.
+
+    With a ``rendering`` (see :mod:`.sqlrender`) each row is the list of its
+    sort-key values followed by its node as a response dictionary."""
     validate_page_size(first, last)
     backwards = last is not None
     size = last if backwards else (first or 20)
+    if rendering is not None:
+        # The key columns first, then what the nodes read; each once.
+        columns = {key.field.column_name: key.field for key in keys}
+        for column in rendering.base_columns:
+            columns.setdefault(column.column_name, column)
+        query = query.select(*columns.values())
     if after:
         query = query.where(_after(keys, _decode(after, keys, "after"), reverse=False))
     if before:
@@ -193,7 +205,17 @@ def fetch_page(
         descending = key.descending != backwards
         ordering.append(key.field.desc() if descending else key.field.asc())
     query = query.order_by(*ordering).limit(size + 1)
-    if raw_columns is not None:
+    if rendering is not None:
+        sql, params = query.sql()
+        statement = rendering.wrap(sql, [(key.field.column_name, key.descending != backwards) for key in keys])
+        database = query.model._meta.database
+        if rendering.sqlite:
+            (text,) = database.execute_sql(statement, params).fetchone()
+            rows = orjson.loads(text)
+        else:
+            rows = [list(row) for row in database.execute_sql(statement, params).fetchall()]
+        positions = list(range(len(keys)))
+    elif raw_columns is not None:
         sql, params = query.sql()
         rows = fetch_all(query.model._meta.database, sql, params, [c.column_name for c in raw_columns])
         positions = [next(i for i, c in enumerate(raw_columns) if c is key.field) for key in keys]
@@ -203,7 +225,7 @@ def fetch_page(
     rows = rows[:size]
     if backwards:
         rows.reverse()
-    if raw_columns is not None:
+    if raw_columns is not None or rendering is not None:
         key_values = [[row[i] for i in positions] for row in rows]
     else:
         key_values = [[_value(row, key.field) for key in keys] for row in rows]
@@ -220,6 +242,11 @@ def make_connection(page: Page, nodes: list[T], count_query: pw.ModelSelect) -> 
         return await run_db(lambda: count_query.order_by().count())
 
     return Connection.of(nodes, page.cursor, page.has_next, page.has_previous, count)
+
+
+def _keys_of(keys: list[OrderKey], model: type[pw.Model]) -> bool:
+    """Whether every sort key is a column of ``model``'s own table."""
+    return all(key.field.model is model for key in keys)
 
 
 async def paginate(
@@ -243,11 +270,18 @@ async def paginate(
     nodes are loaded in the same thread (see :mod:`.prefetch`).
     """
     validate_page_size(first, last)
-    selections = node_selections(info) if info is not None and type_name else []
+    rendering = None
+    if info is not None and type_name and _keys_of(keys, keys[-1].field.model):
+        # The id is always the last key, a column of the listed model.
+        rendering = rendering_for(info, type_name, keys[-1].field.model)
+    selections = node_selections(info) if info is not None and type_name and rendering is None else []
     principal = info.context.principal if selections else None
 
     def load() -> tuple[Page, list[T], pw.ModelSelect]:
         query = build_query()
+        if rendering is not None:
+            page = fetch_page(query, keys, first, after, last, before, rendering=rendering)
+            return page, RenderedNodes(row[len(keys)] for row in page.rows), query
         page = fetch_page(query, keys, first, after, last, before, raw_columns)
         nodes = [to_node(row) for row in page.rows]
         if selections:

@@ -33,6 +33,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from .prefetch import _ATTACHED, _RELATIONS
+from .sqlrender import RenderedNodes
 
 Plan = Callable[[Any], dict[str, Any]]
 _MAX_PLANS = 2000
@@ -203,6 +204,9 @@ class FastListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return plans[key]
 
     def complete_iterable_value(self, item_type, field_details_list, info, path, items, position_context):
+        if type(items) is RenderedNodes:
+            # Response objects the database rendered for exactly this selection.
+            return list(items)
         if isinstance(items, list) and self.get_stream_usage(field_details_list, path) is None:
             plan = self._plan_for(item_type, field_details_list)
             if plan is not None:

@@ -23,6 +23,9 @@ from ..core.ids import to_global_id
 from ..core.loaders import by_id, register_loader
 from ..core.prefetch import attached, relation_by_id, values_of
 from ..core.scalars import Money, Period
+from ..core.sqlrender import GLOBAL_ID, MONEY, Column
+from ..core.sqlrender import Relation as SqlRelation
+from ..core.sqlrender import sql_type
 from ..core.types import OrderDirection, build
 
 if TYPE_CHECKING:
@@ -216,6 +219,19 @@ class Payslip(PayslipLines):
         return await info.context.loaders.payslip_explanation.load(self.pk)
 
 
+sql_type("Payslip", PayslipRecord, columns={
+    "id": Column(PayslipRecord.id, GLOBAL_ID),
+    "period": PayslipRecord.period,
+    "post": PayslipRecord.post,
+    "grade": PayslipRecord.grade,
+    "counted_years": PayslipRecord.counted_years,
+    "days": PayslipRecord.days,
+    **{name: Column(getattr(PayslipRecord, name), MONEY) for name in _MONEY_NAMES},
+}, relations={
+    "worker": SqlRelation(PayslipRecord.worker, "Worker"),
+    "community": SqlRelation(PayslipRecord.community, "Community"),
+    "street": SqlRelation(PayslipRecord.street, "Street"),
+})
 relation_by_id("Payslip", "worker", key="worker_pk", target="Worker", model="Worker", node="api.graphql.workers:Worker")
 relation_by_id("Payslip", "community", key="community_pk", target="Community",
                model="Community", node="api.graphql.communities:Community")
