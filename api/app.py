@@ -98,6 +98,7 @@ class GraphQLApp(GraphQL):
             principal_or_none=principal,
             auth_problem=problem,
             loaders=Loaders(principal),
+            json_fragments=True,  # encode_json is orjson
         )
 
     def _validate_batch_request(self, request_data: list, protocol: Any) -> None:

@@ -164,3 +164,22 @@ def test_money_is_formatted_in_sql_as_format_fen(database_url, fen):
         expression = sqlrender._money('"v"."x"', sqlite)
         (text,) = db.execute_sql(f'SELECT {expression} FROM (SELECT {value} AS x) AS "v"', (fen,)).fetchone()
     assert text == format_fen(fen)
+
+
+def test_callers_outside_http_get_the_objects(demo_gql):
+    # Over HTTP the rendered JSON goes into the response as it is (orjson
+    # fragments); a caller executing the schema itself gets plain objects.
+    import asyncio
+
+    from api.auth import DEV_ADMIN
+    from api.graphql.core.context import Context
+    from api.graphql.core.loaders import Loaders
+    from api.schema import schema
+
+    query = RENDERED[0]
+    served = demo_gql.data(query)
+    context = Context(request=None, response=None, principal_or_none=DEV_ADMIN, loaders=Loaders(DEV_ADMIN))
+    result = asyncio.run(schema.execute(query, context_value=context))
+    assert result.errors is None
+    assert result.data == served
+    assert type(result.data["payslips"]["nodes"]) is list and len(result.data["payslips"]["nodes"]) == 100

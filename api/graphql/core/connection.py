@@ -16,7 +16,6 @@ import json
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Generic, Sequence, TypeVar
 
-import orjson
 import peewee as pw
 import strawberry
 from strawberry.types import Info
@@ -169,33 +168,18 @@ def validate_page_size(first: int | None, last: int | None) -> None:
         raise BadRequest("give first or last, not both")
 
 
-def fetch_page(
+def _page_query(
     query: pw.ModelSelect,
     keys: list[OrderKey],
     first: int | None,
     after: str | None,
     last: int | None,
     before: str | None,
-    raw_columns: Sequence[pw.Field] | None = None,
-    rendering: Rendering | None = None,
-) -> Page:
-    """One page of ``query`` in the order of ``keys`` (runs in a worker thread).
-
-    With ``raw_columns`` (the columns ``query`` selects, in order) rows are the
-    driver's tuples, without building a model per row — several times cheaper
-    for wide rows; the sort keys must be among the columns.
-
-    With a ``rendering`` (see :mod:`.sqlrender`) each row is the list of its
-    sort-key values followed by its node as a response dictionary."""
+) -> tuple[pw.ModelSelect, int, bool]:
+    """``query`` restricted to the page and its next row: (query, page size, backwards)."""
     validate_page_size(first, last)
     backwards = last is not None
     size = last if backwards else (first or 20)
-    if rendering is not None:
-        # The key columns first, then what the nodes read; each once.
-        columns = {key.field.column_name: key.field for key in keys}
-        for column in rendering.base_columns:
-            columns.setdefault(column.column_name, column)
-        query = query.select(*columns.values())
     if after:
         query = query.where(_after(keys, _decode(after, keys, "after"), reverse=False))
     if before:
@@ -204,18 +188,25 @@ def fetch_page(
     for key in keys:
         descending = key.descending != backwards
         ordering.append(key.field.desc() if descending else key.field.asc())
-    query = query.order_by(*ordering).limit(size + 1)
-    if rendering is not None:
-        sql, params = query.sql()
-        statement = rendering.wrap(sql, [(key.field.column_name, key.descending != backwards) for key in keys])
-        database = query.model._meta.database
-        if rendering.sqlite:
-            (text,) = database.execute_sql(statement, params).fetchone()
-            rows = orjson.loads(text)
-        else:
-            rows = [list(row) for row in database.execute_sql(statement, params).fetchall()]
-        positions = list(range(len(keys)))
-    elif raw_columns is not None:
+    return query.order_by(*ordering).limit(size + 1), size, backwards
+
+
+def fetch_page(
+    query: pw.ModelSelect,
+    keys: list[OrderKey],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    raw_columns: Sequence[pw.Field] | None = None,
+) -> Page:
+    """One page of ``query`` in the order of ``keys`` (runs in a worker thread).
+
+    With ``raw_columns`` (the columns ``query`` selects, in order) rows are the
+    driver's tuples, without building a model per row — several times cheaper
+    for wide rows; the sort keys must be among the columns."""
+    query, size, backwards = _page_query(query, keys, first, after, last, before)
+    if raw_columns is not None:
         sql, params = query.sql()
         rows = fetch_all(query.model._meta.database, sql, params, [c.column_name for c in raw_columns])
         positions = [next(i for i, c in enumerate(raw_columns) if c is key.field) for key in keys]
@@ -225,16 +216,42 @@ def fetch_page(
     rows = rows[:size]
     if backwards:
         rows.reverse()
-    if raw_columns is not None or rendering is not None:
+    if raw_columns is not None:
         key_values = [[row[i] for i in positions] for row in rows]
     else:
         key_values = [[_value(row, key.field) for key in keys] for row in rows]
+    return _page(rows, key_values, more, backwards, after, before)
+
+
+def _page(rows: list[Any], key_values: list[list[Any]], more: bool, backwards: bool, after: str | None,
+          before: str | None) -> Page:
     return Page(
         rows=rows,
         keys=key_values,
         has_next=more if not backwards else bool(before),
         has_previous=more if backwards else bool(after),
     )
+
+
+def fetch_rendered_page(
+    query: pw.ModelSelect,
+    keys: list[OrderKey],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    rendering: Rendering,
+) -> tuple[Page, RenderedNodes]:
+    """Like :func:`fetch_page`, the nodes rendered by the database (see :mod:`.sqlrender`)."""
+    # The key columns first, then what the nodes read; each once.
+    columns = {key.field.column_name: key.field for key in keys}
+    for column in rendering.base_columns:
+        columns.setdefault(column.column_name, column)
+    query, size, backwards = _page_query(query.select(*columns.values()), keys, first, after, last, before)
+    sql, params = query.sql()
+    statement = rendering.statement(sql, [(key.field.column_name, key.descending) for key in keys], backwards)
+    key_values, nodes, more = rendering.read(query.model._meta.database, statement, params, size, backwards)
+    return _page([], key_values, more, backwards, after, before), nodes
 
 
 def make_connection(page: Page, nodes: list[T], count_query: pw.ModelSelect) -> Connection[T]:
@@ -280,8 +297,8 @@ async def paginate(
     def load() -> tuple[Page, list[T], pw.ModelSelect]:
         query = build_query()
         if rendering is not None:
-            page = fetch_page(query, keys, first, after, last, before, rendering=rendering)
-            return page, RenderedNodes(row[len(keys)] for row in page.rows), query
+            page, rendered = fetch_rendered_page(query, keys, first, after, last, before, rendering)
+            return page, rendered, query
         page = fetch_page(query, keys, first, after, last, before, raw_columns)
         nodes = [to_node(row) for row in page.rows]
         if selections:

@@ -20,6 +20,9 @@ class Context:
     #: Why there is no principal (for the UNAUTHENTICATED message).
     auth_problem: str | None = None
     loaders: Any = field(default=None)
+    #: The response is written by orjson, so pre-rendered JSON can be placed in
+    #: the result as ``orjson.Fragment`` (see :mod:`.sqlrender`).
+    json_fragments: bool = False
 
     @property
     def principal(self) -> Principal:

@@ -205,8 +205,8 @@ class FastListExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def complete_iterable_value(self, item_type, field_details_list, info, path, items, position_context):
         if type(items) is RenderedNodes:
-            # Response objects the database rendered for exactly this selection.
-            return list(items)
+            # The objects the database rendered for exactly this selection.
+            return items.completed(self.context_value)
         if isinstance(items, list) and self.get_stream_usage(field_details_list, path) is None:
             plan = self._plan_for(item_type, field_details_list)
             if plan is not None:

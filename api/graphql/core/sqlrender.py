@@ -36,6 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+import orjson
 import peewee as pw
 from graphql import FieldNode, GraphQLNonNull, GraphQLObjectType
 from strawberry.utils.str_converters import to_camel_case
@@ -89,33 +90,80 @@ def sql_type(type_name: str, model: type[pw.Model], columns: dict[str, Column | 
     )
 
 
-class RenderedNodes(list):
-    """A page's nodes as response dictionaries (completed as they are)."""
+class RenderedNodes:
+    """A page's nodes as the JSON text of their array (completed as it is)."""
+
+    __slots__ = ("text", "count")
+
+    def __init__(self, text: str, count: int):
+        self.text = text
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self):  # noqa: ANN204 - any other reader gets the objects
+        return iter(orjson.loads(self.text))
+
+    def completed(self, context: Any) -> Any:
+        """The list's completed value: the text itself where the response is
+        written by orjson (HTTP), the decoded objects for anyone else."""
+        if getattr(context, "json_fragments", False):
+            return orjson.Fragment(self.text)
+        return orjson.loads(self.text)
 
 
 @dataclass
 class Rendering:
-    """The select list of a rendered page: the base table's columns the nodes
-    need (the sort keys first) and the expression of each node's object."""
+    """How a page is rendered: the base table's columns the nodes need, the
+    joins of their related objects, and the expression of each node's JSON."""
 
     base_columns: list[pw.Field]
+    joins: str
     expression: str
     sqlite: bool
 
-    def wrap(self, inner_sql: str, keys: Sequence[tuple[str, bool]]) -> str:
-        """The statement returning, for each row of ``inner_sql`` (which selects
-        :attr:`base_columns`, ordered and limited), its key values and object.
+    def statement(self, inner_sql: str, keys: Sequence[tuple[str, bool]], backwards: bool) -> str:
+        """The statement over ``inner_sql`` (which selects :attr:`base_columns`
+        with the sort keys, ordered and limited) returning its rows' key values
+        and node texts in the list's order.
 
-        ``keys``: (column name, descending) in the order of the rows."""
+        ``keys``: (column name, descending) of the list's order."""
         key_list = ", ".join(f'"n0"."{name}"' for name, _ in keys)
+        forward = ", ".join(f'"n0"."{name}" {"DESC" if descending else "ASC"}' for name, descending in keys)
         if self.sqlite:
-            # One JSON value for the whole page: sqlite3 releases the GIL once
-            # per row stepped (see api.db.fetch).  The ordered, limited inner
-            # statement is not flattened, so the array keeps its order.
-            return (f'SELECT json_group_array(json_array({key_list}, {self.expression})) '
-                    f'FROM ({inner_sql}) AS "n0"')
-        order = ", ".join(f'"n0"."{name}" {"DESC" if descending else "ASC"}' for name, descending in keys)
-        return f'SELECT {key_list}, {self.expression} FROM ({inner_sql}) AS "n0" ORDER BY {order}'
+            # One row for the whole page: sqlite3 releases the GIL once per row
+            # stepped (see api.db.fetch).  The nodes are concatenated as text in
+            # the subquery's order; each one's length tells where it ends.
+            inner_keys = ", ".join(f'"{name}"' for name, _ in keys)
+            return (f'SELECT group_concat("node", \',\'), json_group_array(json_array({inner_keys}, length("node"))) '
+                    f'FROM (SELECT {key_list}, {self.expression} AS "node" FROM ({inner_sql}) AS "n0"{self.joins} '
+                    f'ORDER BY {forward})')
+        order = forward if not backwards else ", ".join(
+            f'"n0"."{name}" {"ASC" if descending else "DESC"}' for name, descending in keys)
+        return f'SELECT {key_list}, ({self.expression})::text FROM ({inner_sql}) AS "n0"{self.joins} ORDER BY {order}'
+
+    def read(self, database: pw.Database, statement: str, params: Sequence[Any], size: int,
+             backwards: bool) -> tuple[list[list[Any]], RenderedNodes, bool]:
+        """(the key values of the page's rows, its nodes, whether more rows
+        follow in the direction read) — the statement reads ``size + 1`` rows."""
+        if self.sqlite:
+            text, keys_json = database.execute_sql(statement, params).fetchone()
+            rows = orjson.loads(keys_json)  # [key…, length of the node's text]
+            text = text or ""
+            more = len(rows) > size
+            if more:  # drop the extra row (the first one when reading backwards)
+                extra = rows[0][-1] if backwards else rows[-1][-1]
+                text = text[extra + 1:] if backwards else text[:-(extra + 1)]
+                rows = rows[1:] if backwards else rows[:-1]
+            return [row[:-1] for row in rows], RenderedNodes(f"[{text}]", len(rows)), more
+        fetched = database.execute_sql(statement, params).fetchall()
+        more = len(fetched) > size
+        fetched = fetched[:size]
+        if backwards:
+            fetched.reverse()
+        nodes = RenderedNodes("[" + ",".join(row[-1] for row in fetched) + "]", len(fetched))
+        return [list(row[:-1]) for row in fetched], nodes, more
 
 
 def _money(expression: str, sqlite: bool) -> str:
@@ -151,6 +199,7 @@ def _object_sql(
     sqlite: bool,
     aliases: list[int],
     base_columns: dict[str, pw.Field] | None,
+    joins: list[str],
 ) -> str:
     """The JSON object expression of ``selection_set`` on the row ``alias`` of
     ``type_name``'s table.  ``base_columns`` collects the columns read from
@@ -182,25 +231,27 @@ def _object_sql(
             graphql_field = graphql_type.fields.get(name)
             target_type = graphql_field.type if graphql_field is not None else None
             if isinstance(target_type, GraphQLNonNull):
-                if relation.foreign_key.null:
-                    raise _Unsupported
                 target_type = target_type.of_type
             if not isinstance(target_type, GraphQLObjectType) or target_type.name != relation.target:
                 raise _Unsupported
             target = _TYPES.get(relation.target)
             if target is None:
                 raise _Unsupported
+            if relation.foreign_key.null:
+                raise _Unsupported  # a missing object would need a null, not an object of nulls
             aliases[0] += 1
             inner_alias = f"n{aliases[0]}"
-            inner = _object_sql(relation.target, target_type, selection.selection_set, inner_alias, sqlite, aliases, None)
             if base_columns is not None:
                 base_columns[relation.foreign_key.column_name] = relation.foreign_key
             table = target.model._meta.table_name
             primary_key = target.model._meta.primary_key.column_name
-            lookup = (f'(SELECT {inner} FROM "{table}" AS "{inner_alias}" '
-                      f'WHERE "{inner_alias}"."{primary_key}" = "{alias}"."{relation.foreign_key.column_name}")')
-            # SQLite: a sub-select's value is text; json() makes it an object again.
-            expression = f"json({lookup})" if sqlite else lookup
+            # A join, not a sub-select: SQLite would return the object as text
+            # and json() would parse it again.  The key is NOT NULL and the row
+            # cannot be deleted (RESTRICT), so every row finds its object.
+            joins.append(f' LEFT JOIN "{table}" AS "{inner_alias}" '
+                         f'ON "{inner_alias}"."{primary_key}" = "{alias}"."{relation.foreign_key.column_name}"')
+            expression = _object_sql(relation.target, target_type, selection.selection_set, inner_alias, sqlite,
+                                     aliases, None, joins)
         else:
             raise _Unsupported
         if key in pairs:
@@ -253,12 +304,13 @@ def rendering_for(info: Any, type_name: str, model: type[pw.Model]) -> Rendering
     rendering: Rendering | None = None
     if isinstance(node_type, GraphQLObjectType):
         base_columns: dict[str, pw.Field] = {}
+        joins: list[str] = []
         try:
-            expression = _object_sql(type_name, node_type, node.selection_set, "n0", sqlite, [0], base_columns)
+            expression = _object_sql(type_name, node_type, node.selection_set, "n0", sqlite, [0], base_columns, joins)
         except _Unsupported:
             pass
         else:
-            rendering = Rendering(list(base_columns.values()), expression, sqlite)
+            rendering = Rendering(list(base_columns.values()), "".join(joins), expression, sqlite)
     if len(_CACHE) > _MAX_CACHED:
         _CACHE.clear()
     _CACHE[key] = (node, rendering)
