@@ -11,7 +11,7 @@ import logging
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
@@ -20,7 +20,8 @@ from strawberry.types import Info
 from .graphql.communities import CommunityMutations, CommunityQueries
 from .graphql.core.fastpath import FastListExecutionContext
 from .graphql.core.limits import create_rule as cost_rule
-from .graphql.core.text import NoNulCharacters, RefuseNulVariables
+from .graphql.core.operations import PreparedOperations
+from .graphql.core.text import NoNulCharacters
 from .graphql.core.scalars import SCALAR_MAP
 from .graphql.payroll.mutations import PayrollMutations
 from .graphql.payroll.queries import PayrollQueries, PayrollTotalsQueries
@@ -168,17 +169,14 @@ def _schema(settings: Settings) -> strawberry.Schema:
         cost_rule(settings.max_cost),
         NoNulCharacters,
     ]
+    # The limits' validation rules are created once, so that validated
+    # documents can be cached: clients repeat the same few queries.
+    operations = PreparedOperations(limit_rules, max_tokens=settings.max_tokens)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         extensions=[
-            # The limits' validation rules are created once, so that validated
-            # documents can be cached: clients repeat the same few queries.
-            lambda: AddValidationRules(limit_rules),
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
-            RefuseNulVariables,
+            operations.extension,
             lambda: MaskAndLogErrors(should_mask_error=_should_mask),
         ],
         config=StrawberryConfig(batching_config={"max_operations": settings.max_batch}, scalar_map=SCALAR_MAP),

@@ -1,0 +1,97 @@
+"""Preparing an operation once per document: parse, limits, validation.
+
+Clients repeat the same few documents, so each distinct query text is parsed
+and validated once and the result reused.  This one extension does what
+strawberry's ``ParserCache``, ``ValidationCache``, ``MaxTokensLimiter`` and
+``AddValidationRules`` do together, with two differences that matter at a few
+hundred requests a second:
+
+* validation results are looked up by the parsed document's identity (the
+  parse cache returns the same document for the same text) — graphql-core's
+  AST nodes are frozen dataclasses whose hash walks the whole tree on every
+  lookup, about a hundred hash calls per request;
+* one extension instead of four: strawberry enters every extension's hooks
+  for every phase of every request.
+
+It also refuses NUL characters in the variables (see :mod:`.text`); in string
+literals the validation rule :class:`~.text.NoNulCharacters` does it.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+from typing import Any, Iterator, Sequence
+
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from .text import MESSAGE as NUL_MESSAGE
+from .text import nul_in_variables
+
+
+class _ValidationResults:
+    """Validation errors by document identity, least recently used dropped."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._entries: OrderedDict[int, tuple[DocumentNode, list[GraphQLError]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, schema: Any, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]) -> list[GraphQLError]:
+        key = id(document)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] is document:
+                self._entries.move_to_end(key)
+                return entry[1]
+        errors = validate_document(schema, document, rules)
+        with self._lock:
+            # The document is kept with its errors, so its id is not reused meanwhile.
+            self._entries[key] = (document, errors)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return errors
+
+
+class PreparedOperations:
+    """The caches and limits shared by every request of a schema."""
+
+    def __init__(self, rules: Sequence[type[ASTValidationRule]], max_tokens: int, maxsize: int = 256):
+        self.rules = tuple(rules)
+        self.max_tokens = max_tokens
+        self.parse = functools.lru_cache(maxsize=maxsize)(parse)
+        self.validation = _ValidationResults(maxsize)
+
+    def extension(self) -> SchemaExtension:
+        """The per-request extension (pass ``operations.extension`` to the schema)."""
+        return PrepareOperation(self)
+
+
+class PrepareOperation(SchemaExtension):
+    def __init__(self, operations: PreparedOperations):
+        self.operations = operations
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = context.validation_rules + self.operations.rules
+        context.parse_options["max_tokens"] = self.operations.max_tokens
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.graphql_document = self.operations.parse(context.query, **context.parse_options)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        errors = self.operations.validation.get(context.schema._schema, context.graphql_document,
+                                                context.validation_rules)
+        found = nul_in_variables(context.variables or {})
+        if found is not None:
+            error = GraphQLError(f"variables: {found}: {NUL_MESSAGE}", extensions={"code": "BAD_USER_INPUT"})
+            errors = [*errors, error]  # a new list: the cached one is shared
+        context.pre_execution_errors = errors
+        yield
