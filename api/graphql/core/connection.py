@@ -22,6 +22,7 @@ from strawberry.types import Info
 
 from ...core.db import run_db
 from ...db.fetch import fetch_all, fetch_models
+from ...db.sqlcache import statement
 from ...core.errors import BadRequest
 from ...settings import MAX_PAGE_SIZE
 from .prefetch import node_selections, prefetch
@@ -207,7 +208,7 @@ def fetch_page(
     for wide rows; the sort keys must be among the columns."""
     query, size, backwards = _page_query(query, keys, first, after, last, before)
     if raw_columns is not None:
-        sql, params = query.sql()
+        sql, params = statement(query)
         rows = fetch_all(query.model._meta.database, sql, params, [c.column_name for c in raw_columns])
         positions = [next(i for i, c in enumerate(raw_columns) if c is key.field) for key in keys]
     else:
@@ -248,9 +249,9 @@ def fetch_rendered_page(
     for column in rendering.base_columns:
         columns.setdefault(column.column_name, column)
     query, size, backwards = _page_query(query.select(*columns.values()), keys, first, after, last, before)
-    sql, params = query.sql()
-    statement = rendering.statement(sql, [(key.field.column_name, key.descending) for key in keys], backwards)
-    key_values, nodes, more = rendering.read(query.model._meta.database, statement, params, size, backwards)
+    sql, params = statement(query)
+    page_sql = rendering.statement(sql, [(key.field.column_name, key.descending) for key in keys], backwards)
+    key_values, nodes, more = rendering.read(query.model._meta.database, page_sql, params, size, backwards)
     return _page([], key_values, more, backwards, after, before), nodes
 
 
