@@ -5,9 +5,11 @@ concurrency (a slow request does not hold up a quick one)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
+from typing import Iterator
 
 import httpx2
 import orjson
@@ -150,23 +152,30 @@ class StatementCounter(logging.Handler):
             self.count += 1
 
 
+@contextlib.contextmanager
+def counting_statements() -> Iterator[StatementCounter]:
+    """Counts the SQL statements peewee runs inside the block."""
+    logger = logging.getLogger("peewee")
+    counter = StatementCounter()
+    logger.addHandler(counter)
+    old_level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(old_level)
+
+
 def test_a_page_of_100_costs_the_same_statements_as_a_page_of_10(demo_gql):
     gql = demo_gql
     query = """query($n: Int) { payslips(period: "2026-03", first: $n) { totalCount nodes { net
         worker { code name community { name street { name } } } community { code } street { code } payrollRun { status } } } }"""
     gql.data("{ me { name } }")  # the token's first use records last_used_at; not part of the page
-    logger = logging.getLogger("peewee")
     counts = {}
     for size in (10, 100):
-        counter = StatementCounter()
-        logger.addHandler(counter)
-        old_level = logger.level
-        logger.setLevel(logging.DEBUG)
-        try:
+        with counting_statements() as counter:
             data = gql.data(query, {"n": size})
-        finally:
-            logger.removeHandler(counter)
-            logger.setLevel(old_level)
         assert len(data["payslips"]["nodes"]) == size
         counts[size] = counter.count
     assert counts[10] == counts[100]

@@ -6,8 +6,6 @@ on SQLite and on PostgreSQL; the responses must be identical."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +16,7 @@ from api.db.fetch import is_sqlite
 from api.graphql.core import sqlrender
 from payroll.money import format_fen
 
-from .test_queries import StatementCounter
+from .test_queries import counting_statements
 
 MONEY = ("basicPay performancePay educationAllowance certificateAllowance tenureAllowance differenceAllowance gross "
          "siBase employeePension employeeMedical employeeUnemployment housingFundEmployee incomeTax bonusTax net "
@@ -133,18 +131,10 @@ def test_a_rendered_page_is_one_statement_whatever_its_size(demo_gql):
     query = """query($n: Int) { payslips(period: "2026-03", first: $n) { nodes { net
         worker { name community { name street { name } } } community { code } street { code } } } }"""
     demo_gql.data("{ me { name } }")  # the token's first use is recorded; not part of the page
-    logger = logging.getLogger("peewee")
     counts = {}
     for size in (10, 100):
-        counter = StatementCounter()
-        logger.addHandler(counter)
-        old_level = logger.level
-        logger.setLevel(logging.DEBUG)
-        try:
+        with counting_statements() as counter:
             served, _, rendered = _both(demo_gql, query, {"n": size})
-        finally:
-            logger.removeHandler(counter)
-            logger.setLevel(old_level)
         assert len(served["data"]["payslips"]["nodes"]) == size and rendered == [True]
         counts[size] = counter.count
     # The rendered page is one statement; the same page built in Python is the

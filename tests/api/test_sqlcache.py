@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from api.db import sqlcache
 from api.db.models import Payslip, PayrollRun, Worker
-from api.graphql.core.connection import OrderKey, _encode, _page_query
+from api.graphql.core.connection import OrderKey, PageArgs, _encode
 
 periods = st.from_regex(r"\A20[0-9]{2}-(0[1-9]|1[0-2])\Z")
 ids = st.integers(1, 2**40)
@@ -34,8 +34,8 @@ def page_queries(draw) -> pw.ModelSelect:
         values = {"id": draw(ids), "net": draw(st.integers(-10**9, 10**9)), "period": draw(periods)}
         after = _encode([values[key.field.name] for key in keys])
     backwards = draw(st.booleans())
-    return _page_query(query, keys, None if backwards else size, None if backwards else after,
-                       size if backwards else None, after if backwards else None)[0]
+    args = PageArgs(last=size, before=after) if backwards else PageArgs(first=size, after=after)
+    return args.restrict(query, keys)[0]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

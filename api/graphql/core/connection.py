@@ -169,36 +169,44 @@ def validate_page_size(first: int | None, last: int | None) -> None:
         raise BadRequest("give first or last, not both")
 
 
-def _page_query(
-    query: pw.ModelSelect,
-    keys: list[OrderKey],
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-) -> tuple[pw.ModelSelect, int, bool]:
-    """``query`` restricted to the page and its next row: (query, page size, backwards)."""
-    validate_page_size(first, last)
-    backwards = last is not None
-    size = last if backwards else (first or 20)
-    if after:
-        query = query.where(_after(keys, _decode(after, keys, "after"), reverse=False))
-    if before:
-        query = query.where(_after(keys, _decode(before, keys, "before"), reverse=True))
-    ordering = []
-    for key in keys:
-        descending = key.descending != backwards
-        ordering.append(key.field.desc() if descending else key.field.asc())
-    return query.order_by(*ordering).limit(size + 1), size, backwards
+@dataclass(frozen=True)
+class PageArgs:
+    """A page asked for: ``first``/``after`` forwards or ``last``/``before`` backwards."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    def restrict(self, query: pw.ModelSelect, keys: list[OrderKey]) -> tuple[pw.ModelSelect, int, bool]:
+        """``query`` restricted to the page and its next row: (query, page size, backwards)."""
+        validate_page_size(self.first, self.last)
+        backwards = self.last is not None
+        size = self.last if backwards else (self.first or 20)
+        if self.after:
+            query = query.where(_after(keys, _decode(self.after, keys, "after"), reverse=False))
+        if self.before:
+            query = query.where(_after(keys, _decode(self.before, keys, "before"), reverse=True))
+        ordering = []
+        for key in keys:
+            descending = key.descending != backwards
+            ordering.append(key.field.desc() if descending else key.field.asc())
+        return query.order_by(*ordering).limit(size + 1), size, backwards
+
+    def page(self, rows: list[Any], key_values: list[list[Any]], more: bool) -> Page:
+        backwards = self.last is not None
+        return Page(
+            rows=rows,
+            keys=key_values,
+            has_next=more if not backwards else bool(self.before),
+            has_previous=more if backwards else bool(self.after),
+        )
 
 
 def fetch_page(
     query: pw.ModelSelect,
     keys: list[OrderKey],
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
+    args: PageArgs,
     raw_columns: Sequence[pw.Field] | None = None,
 ) -> Page:
     """One page of ``query`` in the order of ``keys`` (runs in a worker thread).
@@ -206,7 +214,7 @@ def fetch_page(
     With ``raw_columns`` (the columns ``query`` selects, in order) rows are the
     driver's tuples, without building a model per row — several times cheaper
     for wide rows; the sort keys must be among the columns."""
-    query, size, backwards = _page_query(query, keys, first, after, last, before)
+    query, size, backwards = args.restrict(query, keys)
     if raw_columns is not None:
         sql, params = statement(query)
         rows = fetch_all(query.model._meta.database, sql, params, [c.column_name for c in raw_columns])
@@ -221,26 +229,13 @@ def fetch_page(
         key_values = [[row[i] for i in positions] for row in rows]
     else:
         key_values = [[_value(row, key.field) for key in keys] for row in rows]
-    return _page(rows, key_values, more, backwards, after, before)
-
-
-def _page(rows: list[Any], key_values: list[list[Any]], more: bool, backwards: bool, after: str | None,
-          before: str | None) -> Page:
-    return Page(
-        rows=rows,
-        keys=key_values,
-        has_next=more if not backwards else bool(before),
-        has_previous=more if backwards else bool(after),
-    )
+    return args.page(rows, key_values, more)
 
 
 def fetch_rendered_page(
     query: pw.ModelSelect,
     keys: list[OrderKey],
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
+    args: PageArgs,
     rendering: Rendering,
 ) -> tuple[Page, RenderedNodes]:
     """Like :func:`fetch_page`, the nodes rendered by the database (see :mod:`.sqlrender`)."""
@@ -248,11 +243,11 @@ def fetch_rendered_page(
     columns = {key.field.column_name: key.field for key in keys}
     for column in rendering.base_columns:
         columns.setdefault(column.column_name, column)
-    query, size, backwards = _page_query(query.select(*columns.values()), keys, first, after, last, before)
+    query, size, backwards = args.restrict(query.select(*columns.values()), keys)
     sql, params = statement(query)
     page_sql = rendering.statement(sql, [(key.field.column_name, key.descending) for key in keys], backwards)
     key_values, nodes, more = rendering.read(query.model._meta.database, page_sql, params, size, backwards)
-    return _page([], key_values, more, backwards, after, before), nodes
+    return args.page([], key_values, more), nodes
 
 
 def make_connection(page: Page, nodes: list[T], count_query: pw.ModelSelect) -> Connection[T]:
@@ -293,14 +288,15 @@ async def paginate(
         # The id is always the last key, a column of the listed model.
         rendering = rendering_for(info, type_name, keys[-1].field.model)
     selections = node_selections(info) if info is not None and type_name and rendering is None else []
+    args = PageArgs(first, after, last, before)
     principal = info.context.principal if selections else None
 
     def load() -> tuple[Page, list[T], pw.ModelSelect]:
         query = build_query()
         if rendering is not None:
-            page, rendered = fetch_rendered_page(query, keys, first, after, last, before, rendering)
+            page, rendered = fetch_rendered_page(query, keys, args, rendering)
             return page, rendered, query
-        page = fetch_page(query, keys, first, after, last, before, raw_columns)
+        page = fetch_page(query, keys, args, raw_columns)
         nodes = [to_node(row) for row in page.rows]
         if selections:
             prefetch(nodes, type_name, selections, principal)
