@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from graphql import (
+    ExecutionResult,
     FieldNode,
     GraphQLEnumType,
     GraphQLNonNull,
@@ -210,10 +211,12 @@ class FastListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # collected fields, some seventy objects — wait for the cyclic garbage
         # collector, whose runs then took 50–70 ms every two seconds under
         # load.  Breaking the cycle here lets reference counting free them.
-        try:
-            return super().build_response(data)
-        finally:
+        # Incremental results (@defer, @stream; not enabled here) would still
+        # need the context after this, so only a complete result lets go.
+        result = super().build_response(data)
+        if isinstance(result, ExecutionResult):
             self.async_helpers = None
+        return result
 
     def complete_iterable_value(self, item_type, field_details_list, info, path, items, position_context):
         if type(items) is RenderedNodes:
