@@ -11,8 +11,8 @@ When everything a query selects on a connection's ``nodes`` is a plain column
 (text, integer, money, global id) of the node's table or of a table one
 foreign key away, the database can produce the response objects itself:
 ``json_object`` (SQLite) or ``json_build_object`` (PostgreSQL) per row, the
-related objects as correlated sub-selects on their primary key — the same one
-lookup per relation the prefetch does, inside the same statement.  The page
+related objects joined on their primary key — the same one lookup per
+relation the prefetch does, inside the same statement.  The page
 query keeps its filters, scope, order, keyset cursor and limit; only its
 select list changes.  Python then handles a list of ready dictionaries.
 
@@ -130,7 +130,11 @@ class Rendering:
 
         ``keys``: (column name, descending) of the list's order."""
         key_list = ", ".join(f'"n0"."{name}"' for name, _ in keys)
-        forward = ", ".join(f'"n0"."{name}" {"DESC" if descending else "ASC"}' for name, descending in keys)
+
+        def order(reverse: bool) -> str:
+            return ", ".join(f'"n0"."{name}" {"DESC" if descending != reverse else "ASC"}' for name, descending in keys)
+
+        forward = order(False)
         if self.sqlite:
             # One row for the whole page: sqlite3 releases the GIL once per row
             # stepped (see api.db.fetch).  The nodes are concatenated as text in
@@ -139,9 +143,9 @@ class Rendering:
             return (f'SELECT group_concat("node", \',\'), json_group_array(json_array({inner_keys}, length("node"))) '
                     f'FROM (SELECT {key_list}, {self.expression} AS "node" FROM ({inner_sql}) AS "n0"{self.joins} '
                     f'ORDER BY {forward})')
-        order = forward if not backwards else ", ".join(
-            f'"n0"."{name}" {"ASC" if descending else "DESC"}' for name, descending in keys)
-        return f'SELECT {key_list}, ({self.expression})::text FROM ({inner_sql}) AS "n0"{self.joins} ORDER BY {order}'
+        # Rows in the order read (reversed when reading backwards), as fetch_page reads them.
+        return (f'SELECT {key_list}, ({self.expression})::text FROM ({inner_sql}) AS "n0"{self.joins} '
+                f'ORDER BY {order(backwards)}')
 
     def read(self, database: pw.Database, statement: str, params: Sequence[Any], size: int,
              backwards: bool) -> tuple[list[list[Any]], RenderedNodes, bool]:
