@@ -99,7 +99,7 @@ def bench_quote(policy, n: int) -> None:
             writer.writerows(synthetic_worker_rows(n, policy.post_keys, YEAR, seed=2))
         ours, baseline = Path(tmp) / "ours.csv", Path(tmp) / "baseline.csv"
         script = Path(sys.executable).with_name("community-payroll")
-        command = [str(script)] if script.exists() else [sys.executable, "-m", "payroll.cli"]
+        command = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
         start = time.perf_counter()
         subprocess.run([*command, "quote", "--workers", str(workers_csv), "--from", f"{YEAR}-01", "--to", f"{YEAR}-12",
                         "--output", str(ours)], check=True)

@@ -122,7 +122,7 @@ def community_payroll() -> list[str]:
     found = shutil.which("community-payroll")
     if found:
         return [found]
-    return [sys.executable, "-c", "import sys; from payroll.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())"]
 
 
 def _clock_ticks() -> int:

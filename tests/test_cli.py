@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from payroll.cli import main
+from api.cli import main
 
 from .conftest import EXAMPLES
 

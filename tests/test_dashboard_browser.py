@@ -181,7 +181,7 @@ def community_payroll() -> list[str]:
     script = Path(sys.executable).with_name("community-payroll")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "import sys; from payroll.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())"]
 
 
 @pytest.fixture(scope="module")

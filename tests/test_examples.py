@@ -29,7 +29,7 @@ def expected(name: str) -> str:
 def cli(*args: str) -> subprocess.CompletedProcess:
     """Run the installed console script (the way users run it)."""
     script = Path(sys.executable).with_name("community-payroll")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "payroll.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
     return subprocess.run([*command, *args], capture_output=True, text=True, encoding="utf-8", timeout=120)
 
 

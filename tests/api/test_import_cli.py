@@ -14,7 +14,7 @@ from api.db.migrate import migrate
 from api.db.models import Assessment, Street, Worker
 from api.services import imports
 from api.services.policies import store_policy
-from payroll.cli import main
+from api.cli import main
 
 from ..conftest import EXAMPLE_POLICY, EXAMPLES
 from .uploads import IMPORTS

@@ -12,7 +12,7 @@ import yaml
 from api.db.database import configure, connection
 from api.db.migrate import migrate
 from api.db.models import AuditEntry, Policy, PolicyVersion
-from payroll.cli import main
+from api.cli import main
 
 from ..conftest import EXAMPLE_POLICY
 

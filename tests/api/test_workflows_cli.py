@@ -8,7 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from payroll.cli import main
+from api.cli import main
 
 from .conftest import City, GraphQLClient, Tokens
 from .test_exports import ACCOUNTS, add_second_street_worker, create_run, get, set_bank_accounts

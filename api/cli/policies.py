@@ -18,7 +18,7 @@ import getpass
 import sys
 from pathlib import Path
 
-PROG = "community-payroll"
+from .common import PROG, period_argument
 
 
 def _read(path: str) -> str | None:
@@ -40,8 +40,8 @@ def _describe(policy) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from payroll.policy import PolicyError, parse_policy
 
-    from .core.errors import UserErrors
-    from .services.policies import parse_document
+    from ..core.errors import UserErrors
+    from ..services.policies import parse_document
 
     text = _read(args.file)
     if text is None:
@@ -62,12 +62,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .auth import Principal, Role
-    from .core.errors import UserErrors
-    from .db.database import configure, connection
-    from .db.migrate import migrate
-    from .db.models import PolicyVersion
-    from .services.policies import store_policy
+    from ..auth import Principal, Role
+    from ..core.errors import UserErrors
+    from ..db.database import configure, connection
+    from ..db.migrate import migrate
+    from ..db.models import PolicyVersion
+    from ..services.policies import store_policy
 
     text = _read(args.file)
     if text is None:
@@ -95,9 +95,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .db.database import configure, connection
-    from .db.migrate import migrate
-    from .db.models import Policy, PolicyVersion
+    from ..db.database import configure, connection
+    from ..db.migrate import migrate
+    from ..db.models import Policy, PolicyVersion
 
     configure()
     migrate()
@@ -121,9 +121,9 @@ def cmd_grades(args: argparse.Namespace) -> int:
     if args.policy:
         policy = load_policy(args.policy)
     else:
-        from .db.database import configure, connection
-        from .db.migrate import migrate
-        from .services.policies import active_policy
+        from ..db.database import configure, connection
+        from ..db.migrate import migrate
+        from ..services.policies import active_policy
 
         configure()
         migrate()
@@ -148,7 +148,6 @@ def cmd_grades(args: argparse.Namespace) -> int:
 
 
 def add_policy_commands(sub: argparse._SubParsersAction) -> None:
-    from payroll.cli import _period
 
     policy = sub.add_parser("policy", help="政策：检查、导入发布、列出、等级工资表 / policies: validate, import, list, grade "
                                            "table",
@@ -174,7 +173,7 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=cmd_list)
 
     grades = actions.add_parser("grades", help="等级工资表（元，CSV）/ the post × grade table in yuan (CSV)")
-    grades.add_argument("--period", type=_period, required=True, metavar="YYYY-MM",
+    grades.add_argument("--period", type=period_argument, required=True, metavar="YYYY-MM",
                         help="月份，决定政策版本 / the month; picks the version in force")
     grades.add_argument("--policy", metavar="FILE", help="政策文件（默认：数据库中的当前政策）/ a policy document "
                                                         "(default: the active policy in the database)")

@@ -1,6 +1,5 @@
-"""Service subcommands of ``community-payroll``: serve, migrate, demo, token (and import, policy, export).
+"""Service subcommands of ``community-payroll``: serve, migrate, demo, token.
 
-Registered by :func:`payroll.cli.build_parser` when the service is installed.
 Heavy imports (strawberry, uvicorn) happen inside the handlers so that the
 engine subcommands stay quick to start.
 """
@@ -13,16 +12,16 @@ import sys
 
 
 def _configure() -> None:
-    from .db.database import configure
-    from .db.migrate import migrate
+    from ..db.database import configure
+    from ..db.migrate import migrate
 
     configure()
     migrate()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    from .db.database import configure, database_url
-    from .db.migrate import migrate
+    from ..db.database import configure, database_url
+    from ..db.migrate import migrate
 
     configure()
     applied = migrate()
@@ -30,8 +29,8 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .db.database import connection, database_url
-    from .services.demo import load_demo
+    from ..db.database import connection, database_url
+    from ..services.demo import load_demo
 
     _configure()
     with connection():
@@ -54,8 +53,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     if args.demo:
         os.environ["PAYROLL_DEV_ADMIN"] = "1"
-        from .db.database import connection
-        from .services.demo import database_is_empty, load_demo
+        from ..db.database import connection
+        from ..services.demo import database_is_empty, load_demo
 
         _configure()
         with connection():
@@ -80,8 +79,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    from .auth import Role, create_token, parse_duration
-    from .db.database import connection
+    from ..auth import Role, create_token, parse_duration
+    from ..db.database import connection
 
     _configure()
     try:
@@ -104,8 +103,8 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 def cmd_token_list(args: argparse.Namespace) -> None:
     import json
 
-    from .db.database import connection
-    from .db.models import ApiToken
+    from ..db.database import connection
+    from ..db.models import ApiToken
 
     _configure()
     with connection():
@@ -120,8 +119,8 @@ def cmd_token_list(args: argparse.Namespace) -> None:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    from .db.database import connection
-    from .db.models import ApiToken, utcnow
+    from ..db.database import connection
+    from ..db.models import ApiToken, utcnow
 
     _configure()
     with connection():
@@ -182,10 +181,4 @@ def add_service_commands(sub: argparse._SubParsersAction) -> None:
     revoke.add_argument("id", type=int)
     revoke.set_defaults(handler=cmd_token_revoke)
 
-    from .import_cli import add_import_commands
-    from .policy_cli import add_policy_commands
-    from .report_cli import add_report_commands
-
-    add_import_commands(sub)
-    add_policy_commands(sub)
-    add_report_commands(sub)
+            

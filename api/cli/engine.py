@@ -1,70 +1,30 @@
-"""The ``community-payroll`` command line (interfaces.md §2).
-
-Every subcommand writes its result to standard output (or ``--output FILE``,
-written whole or not at all), messages to standard error, and exits with
-status 2 and a one-line reason on bad input.  The engine subcommands (quote,
-staffing, budget, explain) need no database; the service subcommands are
-added by :mod:`api.cli` when the service is installed.
-"""
+"""The engine subcommands of ``community-payroll``: quote, staffing, budget and
+explain.  Files in, files out: they need no database."""
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
 
-from .budget import BUDGET_COLUMNS, compute_budget
-from .csvio import payslips_csv_bytes, read_communities, read_population, read_workers, rows_csv
-from .engine import EngineError, compute_periods
-from .explain import explain_month, explanation_text
-from .files import write_whole
-from .money import MoneyFormatError, parse_rate
-from .periods import Period, PeriodFormatError, parse_date
-from .policy import NoVersionInForce, Policy, PolicyError, example_policy_path, load_policy
-from .staffing import STAFFING_COLUMNS, compute_staffing
-from .workers import InputError
+import payroll
 
-PROG = "community-payroll"
-DATA = Path(__file__).with_name("data")
+from payroll.budget import BUDGET_COLUMNS, compute_budget
+from payroll.csvio import payslips_csv_bytes, read_communities, read_population, read_workers, rows_csv
+from payroll.engine import compute_periods
+from payroll.explain import explain_month, explanation_text
+from payroll.policy import Policy, example_policy_path, load_policy
+from payroll.staffing import STAFFING_COLUMNS, compute_staffing
+
+from .common import PROG, UsageError, date_argument, one_line, period_argument, rate_argument, write_output
+
+DATA = Path(payroll.__file__).with_name("data")
 EXAMPLE_WORKERS = DATA / "examples" / "workers.csv"
 EXAMPLE_COMMUNITIES = DATA / "examples" / "communities.csv"
 
 
 #: Workers per block when quoting: a block's months are held while formatted.
 QUOTE_CHUNK_SIZE = 16_384
-
-
-class UsageError(Exception):
-    """Bad input on the command line: reported in one line, exit status 2."""
-
-
-def _one_line(exc: Exception) -> str:
-    if isinstance(exc, PolicyError):
-        return "invalid policy document: " + "; ".join(exc.problems)
-    return " ".join(str(exc).split())
-
-
-def _period(text: str) -> Period:
-    try:
-        return Period.parse(text)
-    except PeriodFormatError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _date(text: str):
-    try:
-        return parse_date(text)
-    except PeriodFormatError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _rate(text: str) -> int:
-    try:
-        return parse_rate(text)
-    except MoneyFormatError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _load_policy(args: argparse.Namespace) -> Policy:
@@ -83,7 +43,7 @@ def _read_workers(args: argparse.Namespace, policy: Policy):
     path = _default_input(args.workers, EXAMPLE_WORKERS, "--workers")
     result = read_workers(path, policy.post_keys, skip_bad_rows=args.skip_bad_rows)
     for problem in result.skipped:
-        print(f"{PROG}: skipped {_one_line(problem)}", file=sys.stderr)
+        print(f"{PROG}: skipped {one_line(problem)}", file=sys.stderr)
     return result.rows
 
 
@@ -91,19 +51,8 @@ def _read_communities(args: argparse.Namespace):
     path = _default_input(args.communities, EXAMPLE_COMMUNITIES, "--communities")
     result = read_communities(path, skip_bad_rows=args.skip_bad_rows)
     for problem in result.skipped:
-        print(f"{PROG}: skipped {_one_line(problem)}", file=sys.stderr)
+        print(f"{PROG}: skipped {one_line(problem)}", file=sys.stderr)
     return result.rows
-
-
-def _write(args: argparse.Namespace, text: str | bytes) -> None:
-    """Write the whole result, or nothing: a file is replaced atomically."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    if not args.output or args.output == "-":
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    write_whole(args.output, data)
 
 
 def cmd_quote(args: argparse.Namespace) -> None:
@@ -113,10 +62,10 @@ def cmd_quote(args: argparse.Namespace) -> None:
     path = _default_input(args.workers, EXAMPLE_WORKERS, "--workers")
     read = read_population(path, policy.post_keys, skip_bad_rows=args.skip_bad_rows)
     for problem in read.skipped:
-        print(f"{PROG}: skipped {_one_line(problem)}", file=sys.stderr)
+        print(f"{PROG}: skipped {one_line(problem)}", file=sys.stderr)
     population = read.population
     months = compute_periods(policy, population, args.from_, args.to, chunk_size=QUOTE_CHUNK_SIZE)
-    _write(args, payslips_csv_bytes(months, population.ids, policy.post_keys))
+    write_output(args.output, payslips_csv_bytes(months, population.ids, policy.post_keys))
 
 
 def cmd_staffing(args: argparse.Namespace) -> None:
@@ -124,7 +73,7 @@ def cmd_staffing(args: argparse.Namespace) -> None:
     communities = _read_communities(args)
     workers = _read_workers(args, policy)
     rows = compute_staffing(policy, communities, workers, args.date)
-    _write(args, rows_csv(STAFFING_COLUMNS, [r.as_csv() for r in rows]))
+    write_output(args.output, rows_csv(STAFFING_COLUMNS, [r.as_csv() for r in rows]))
 
 
 def cmd_budget(args: argparse.Namespace) -> None:
@@ -132,7 +81,7 @@ def cmd_budget(args: argparse.Namespace) -> None:
     communities = _read_communities(args)
     workers = _read_workers(args, policy)
     rows = compute_budget(policy, communities, workers, args.year, args.base_income_growth)
-    _write(args, rows_csv(BUDGET_COLUMNS, [r.as_csv() for r in rows]))
+    write_output(args.output, rows_csv(BUDGET_COLUMNS, [r.as_csv() for r in rows]))
 
 
 def cmd_explain(args: argparse.Namespace) -> None:
@@ -144,7 +93,7 @@ def cmd_explain(args: argparse.Namespace) -> None:
     explanation = explain_month(policy, matches[0], args.period)
     if explanation is None:
         raise UsageError(f"worker {args.worker} has no payslip in {args.period} (not in service that month)")
-    _write(args, explanation_text(explanation))
+    write_output(args.output, explanation_text(explanation))
 
 
 def _common(parser: argparse.ArgumentParser, communities: bool = False) -> None:
@@ -166,12 +115,8 @@ def _common(parser: argparse.ArgumentParser, communities: bool = False) -> None:
     parser.add_argument("--output", "-o", metavar="FILE", help="输出文件（默认标准输出） / output file (default: standard output)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="社区工作者“三岗十六级”薪酬计算与服务 / Community worker payroll (three posts, sixteen grades)",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+def add_engine_commands(sub: argparse._SubParsersAction) -> None:
+    """Register quote, staffing, budget and explain."""
 
     quote = sub.add_parser(
         "quote",
@@ -180,8 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(each year computed from January or the opening month, so the cumulative tax is right)",
     )
     _common(quote)
-    quote.add_argument("--from", dest="from_", type=_period, required=True, metavar="YYYY-MM", help="起始月份 / first month")
-    quote.add_argument("--to", type=_period, required=True, metavar="YYYY-MM", help="截止月份 / last month")
+    quote.add_argument("--from", dest="from_", type=period_argument, required=True, metavar="YYYY-MM", help="起始月份 / first month")
+    quote.add_argument("--to", type=period_argument, required=True, metavar="YYYY-MM", help="截止月份 / last month")
     quote.set_defaults(handler=cmd_quote)
 
     staffing = sub.add_parser(
@@ -190,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="按政策测算各社区应配职数与实有人数 / required and actual workers per community on a date",
     )
     _common(staffing, communities=True)
-    staffing.add_argument("--date", type=_date, required=True, metavar="YYYY-MM-DD", help="测算日期 / date")
+    staffing.add_argument("--date", type=date_argument, required=True, metavar="YYYY-MM-DD", help="测算日期 / date")
     staffing.set_defaults(handler=cmd_staffing)
 
     budget = sub.add_parser(
@@ -202,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     budget.add_argument("--year", type=int, required=True, help="预算年度 / budget year")
     budget.add_argument(
         "--base-income-growth",
-        type=_rate,
+        type=rate_argument,
         default=0,
         metavar="RATE",
         help="人均可支配收入增长情景，如 0.05 / scenario growth of base_income_annual, e.g. 0.05",
@@ -216,29 +161,5 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(explain)
     explain.add_argument("--worker", required=True, help="工作者编号 / worker_id")
-    explain.add_argument("--period", type=_period, required=True, metavar="YYYY-MM", help="月份 / month")
+    explain.add_argument("--period", type=period_argument, required=True, metavar="YYYY-MM", help="月份 / month")
     explain.set_defaults(handler=cmd_explain)
-
-    if importlib.util.find_spec("api") is not None:
-        # The service adds serve, demo, migrate, …; the engine works without it.
-        from api.cli import add_service_commands
-
-        add_service_commands(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace], int | None] = args.handler
-    try:
-        return handler(args) or 0
-    except (UsageError, InputError, PolicyError, EngineError, NoVersionInForce) as exc:
-        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # e.g. piped into head
-        return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

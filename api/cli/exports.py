@@ -27,20 +27,20 @@ from typing import Callable, Iterable, Iterator
 
 from payroll.files import replacing
 
-PROG = "community-payroll"
+from .common import PROG, date_argument, period_argument, rate_argument
 
 
 def _fail(message: str) -> Exception:
-    from payroll.cli import UsageError
+    from .common import UsageError
 
     return UsageError(message)
 
 
 @contextlib.contextmanager
 def _database() -> Iterator[None]:
-    from .core.errors import Forbidden, UserErrors
-    from .db.database import configure, connection
-    from .db.migrate import migrate
+    from ..core.errors import Forbidden, UserErrors
+    from ..db.database import configure, connection
+    from ..db.migrate import migrate
 
     configure()
     migrate()
@@ -54,7 +54,7 @@ def _database() -> Iterator[None]:
 
 
 def _run(run_id: int):
-    from .db.models import PayrollRun
+    from ..db.models import PayrollRun
 
     run = PayrollRun.get_or_none(PayrollRun.id == run_id)
     if run is None:
@@ -85,7 +85,7 @@ def _each(blocks: Iterable[bytes], write: Callable[[bytes], None]) -> None:
 def _write_xlsx(write: Callable[[str], None], output: str | None) -> None:
     if not _is_xlsx(output):
         raise _fail("give --output FILE.xlsx: a spreadsheet is not written to standard output")
-    from .services.xlsx_writer import SheetFull
+    from ..services.xlsx_writer import SheetFull
 
     with replacing(output) as temporary:
         try:
@@ -101,7 +101,7 @@ def _done(what: str, output: str | None) -> None:
 
 def _scope(args: argparse.Namespace) -> tuple[int | None, int | None]:
     """Street and community ids from --street / --community codes."""
-    from .db.models import Community, Street
+    from ..db.models import Community, Street
 
     if args.street and args.community:
         raise _fail("give --street or --community, not both")
@@ -122,8 +122,8 @@ def _scope(args: argparse.Namespace) -> tuple[int | None, int | None]:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from .services import run_files
-    from .spreadsheets import write_payroll_sheet
+    from ..services import run_files
+    from ..spreadsheets import write_payroll_sheet
 
     with _database():
         run = _run(args.run)
@@ -135,7 +135,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def cmd_payslips(args: argparse.Namespace) -> None:
-    from .spreadsheets import write_payslips
+    from ..spreadsheets import write_payslips
 
     with _database():
         run = _run(args.run)
@@ -144,8 +144,8 @@ def cmd_payslips(args: argparse.Namespace) -> None:
 
 
 def cmd_bank(args: argparse.Namespace) -> None:
-    from .services import run_files
-    from .spreadsheets import write_bank_file
+    from ..services import run_files
+    from ..spreadsheets import write_bank_file
 
     with _database():
         run = _run(args.run)
@@ -157,8 +157,8 @@ def cmd_bank(args: argparse.Namespace) -> None:
 
 
 def cmd_contributions(args: argparse.Namespace) -> None:
-    from .services import run_files
-    from .spreadsheets import write_contributions
+    from ..services import run_files
+    from ..spreadsheets import write_contributions
 
     with _database():
         run = _run(args.run)
@@ -170,10 +170,10 @@ def cmd_contributions(args: argparse.Namespace) -> None:
 
 
 def cmd_conversion(args: argparse.Namespace) -> None:
-    from .auth import SYSTEM
-    from .services.conversion import conversion
-    from .services.report_sheets import scope_label, write_conversion
-    from .services.scopes import report_scope
+    from ..auth import SYSTEM
+    from ..services.conversion import conversion
+    from ..services.report_sheets import scope_label, write_conversion
+    from ..services.scopes import report_scope
 
     with _database():
         street, community = _scope(args)
@@ -189,10 +189,10 @@ def cmd_conversion(args: argparse.Namespace) -> None:
 
 
 def cmd_budget(args: argparse.Namespace) -> None:
-    from .auth import SYSTEM
-    from .services import reports
-    from .services.report_sheets import scope_label, write_budget
-    from .services.scopes import report_scope
+    from ..auth import SYSTEM
+    from ..services import reports
+    from ..services.report_sheets import scope_label, write_budget
+    from ..services.scopes import report_scope
 
     with _database():
         street, community = _scope(args)
@@ -207,10 +207,10 @@ def cmd_budget(args: argparse.Namespace) -> None:
 
 
 def cmd_staffing(args: argparse.Namespace) -> None:
-    from .auth import SYSTEM
-    from .services import reports
-    from .services.report_sheets import scope_label, write_staffing
-    from .services.scopes import report_scope
+    from ..auth import SYSTEM
+    from ..services import reports
+    from ..services.report_sheets import scope_label, write_staffing
+    from ..services.scopes import report_scope
 
     with _database():
         street, community = _scope(args)
@@ -227,9 +227,8 @@ def cmd_staffing(args: argparse.Namespace) -> None:
 # --- the parser -------------------------------------------------------------------------------
 
 
-def add_report_commands(sub: argparse._SubParsersAction) -> None:
+def add_export_commands(sub: argparse._SubParsersAction) -> None:
     """Register ``export`` and its subcommands."""
-    from payroll.cli import _date, _period, _rate
 
     export = sub.add_parser(
         "export",
@@ -289,7 +288,7 @@ def add_report_commands(sub: argparse._SubParsersAction) -> None:
                                     description="每人的套改前工资、新岗位等级、新标准工资、差额和保留补差 / Each worker's "
                                     "previous pay, new post and grade, new standard pay, difference and protection "
                                     "allowance, with totals by community and street.")
-    conversion.add_argument("--period", type=_period, required=True, metavar="YYYY-MM", help="月份 / month")
+    conversion.add_argument("--period", type=period_argument, required=True, metavar="YYYY-MM", help="月份 / month")
     scope(conversion)
     output(conversion, xlsx_only=True)
     conversion.set_defaults(handler=cmd_conversion)
@@ -298,7 +297,7 @@ def add_report_commands(sub: argparse._SubParsersAction) -> None:
                                 description="各社区年度预算，按街道的成本图 / Each community's budget for the year and "
                                 "a chart of the cost by street.")
     budget.add_argument("--year", type=int, required=True, help="预算年度 / budget year")
-    budget.add_argument("--base-income-growth", type=_rate, default=0, metavar="RATE",
+    budget.add_argument("--base-income-growth", type=rate_argument, default=0, metavar="RATE",
                         help="人均可支配收入增长情景，如 0.05 / scenario growth of base_income_annual, e.g. 0.05")
     scope(budget)
     output(budget, xlsx_only=True)
@@ -307,7 +306,7 @@ def add_report_commands(sub: argparse._SubParsersAction) -> None:
     staffing = actions.add_parser("staffing", help="职数（含缺口图）/ staffing with a chart of the gaps (.xlsx)",
                                   description="各社区应配与实有职数，缺口图 / Required and actual workers per community "
                                   "and a chart of the gaps.")
-    staffing.add_argument("--date", type=_date, required=True, metavar="YYYY-MM-DD", help="测算日期 / date")
+    staffing.add_argument("--date", type=date_argument, required=True, metavar="YYYY-MM-DD", help="测算日期 / date")
     scope(staffing)
     output(staffing, xlsx_only=True)
     staffing.set_defaults(handler=cmd_staffing)

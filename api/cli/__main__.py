@@ -1,0 +1,7 @@
+"""``python -m api.cli``: the same as the ``community-payroll`` script."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
