@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 import peewee as pw
 
-from .core.errors import Forbidden
-from .db.models import ApiToken, Community, Street, utcnow
+from api.errors import Forbidden
+from api.db.models import ApiToken, Community, Street, utcnow
 
 TOKEN_PREFIX = "cp_"
 

@@ -17,24 +17,24 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from .graphql.communities import CommunityMutations, CommunityQueries
-from .graphql.core.fastpath import FastListExecutionContext
-from .graphql.core.limits import create_rule as cost_rule
-from .graphql.core.operations import PreparedOperations
-from .graphql.core.text import NoNulCharacters
-from .graphql.core.scalars import SCALAR_MAP
-from .graphql.payroll.mutations import PayrollMutations
-from .graphql.payroll.queries import PayrollQueries, PayrollTotalsQueries
-from .graphql.policies import PolicyMutations, PolicyQueries
-from .graphql.positions import PositionMutations, PositionQueries
-from .graphql.audit import AuditQueries
-from .graphql.imports import ImportMutations
-from .graphql.workflows import WorkflowMutations, WorkflowQueries
-from .graphql.reports import ReportQueries
-from .graphql.streets import StreetMutations, StreetQueries
-from .graphql.workers import WorkerMutations, WorkerQueries
-from .services.audit import request_id
-from .settings import Settings
+from api.graphql.communities import CommunityMutations, CommunityQueries
+from api.graphql.core.fastpath import FastListExecutionContext
+from api.graphql.core.limits import create_rule as cost_rule
+from api.graphql.core.operations import PreparedOperations
+from api.graphql.core.text import NoNulCharacters
+from api.graphql.core.scalars import SCALAR_MAP
+from api.graphql.payroll.mutations import PayrollMutations
+from api.graphql.payroll.queries import PayrollQueries, PayrollTotalsQueries
+from api.graphql.policies import PolicyMutations, PolicyQueries
+from api.graphql.positions import PositionMutations, PositionQueries
+from api.graphql.audit import AuditQueries
+from api.graphql.imports import ImportMutations
+from api.graphql.workflows import WorkflowMutations, WorkflowQueries
+from api.graphql.reports import ReportQueries
+from api.graphql.streets import StreetMutations, StreetQueries
+from api.graphql.workers import WorkerMutations, WorkerQueries
+from api.services.audit import request_id
+from api.settings import Settings
 
 logger = logging.getLogger("community_payroll")
 
@@ -63,8 +63,8 @@ class Query(
 ):
     @strawberry.field(description="当前令牌的身份与范围 / The current token: name, role and scope.")
     async def me(self, info: Info) -> Viewer:
-        from .core.db import run_db
-        from .db.models import Community, Street
+        from api.db.threads import run_db
+        from api.db.models import Community, Street
 
         principal = info.context.principal
 

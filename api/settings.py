@@ -53,7 +53,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        from .db.database import database_url
+        from api.db.database import database_url
 
         origins = tuple(o.strip() for o in os.environ.get("PAYROLL_CORS_ORIGINS", "").split(",") if o.strip())
         return cls(

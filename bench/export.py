@@ -164,7 +164,7 @@ def main() -> None:
         env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=str(ROOT))
         env.pop("PAYROLL_DEV_ADMIN", None)
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+            [sys.executable, "-m", "uvicorn", "api.http.asgi:app", "--host", "127.0.0.1", "--port", str(port),
              "--log-level", "warning"],
             env=env,
         )

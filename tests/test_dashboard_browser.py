@@ -34,7 +34,7 @@ import pytest
 from graphql import build_schema, parse, validate
 from starlette.testclient import TestClient
 
-from api.app import create_app
+from api.http.app import create_app
 from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,8 +21,8 @@ from payroll.engine import EngineError
 from payroll.policy import NoVersionInForce, PolicyError
 from payroll.workers import InputError
 
-from . import engine, exports, imports, policies, service
-from .common import PROG, UsageError, one_line
+from api.cli import engine, exports, imports, policies, service
+from api.cli.common import PROG, UsageError, one_line
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,7 +16,7 @@ from payroll.explain import explain_month, explanation_text
 from payroll.policy import Policy, example_policy_path, load_policy
 from payroll.staffing import STAFFING_COLUMNS, compute_staffing
 
-from .common import PROG, UsageError, date_argument, one_line, period_argument, rate_argument, write_output
+from api.cli.common import PROG, UsageError, date_argument, one_line, period_argument, rate_argument, write_output
 
 DATA = Path(payroll.__file__).with_name("data")
 EXAMPLE_WORKERS = DATA / "examples" / "workers.csv"

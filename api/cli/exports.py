@@ -27,20 +27,20 @@ from typing import Callable, Iterable, Iterator
 
 from payroll.files import replacing
 
-from .common import PROG, date_argument, period_argument, rate_argument
+from api.cli.common import PROG, date_argument, period_argument, rate_argument
 
 
 def _fail(message: str) -> Exception:
-    from .common import UsageError
+    from api.cli.common import UsageError
 
     return UsageError(message)
 
 
 @contextlib.contextmanager
 def _database() -> Iterator[None]:
-    from ..core.errors import Forbidden, UserErrors
-    from ..db.database import configure, connection
-    from ..db.migrate import migrate
+    from api.errors import Forbidden, UserErrors
+    from api.db.database import configure, connection
+    from api.db.migrate import migrate
 
     configure()
     migrate()
@@ -54,7 +54,7 @@ def _database() -> Iterator[None]:
 
 
 def _run(run_id: int):
-    from ..db.models import PayrollRun
+    from api.db.models import PayrollRun
 
     run = PayrollRun.get_or_none(PayrollRun.id == run_id)
     if run is None:
@@ -85,7 +85,7 @@ def _each(blocks: Iterable[bytes], write: Callable[[bytes], None]) -> None:
 def _write_xlsx(write: Callable[[str], None], output: str | None) -> None:
     if not _is_xlsx(output):
         raise _fail("give --output FILE.xlsx: a spreadsheet is not written to standard output")
-    from ..services.xlsx_writer import SheetFull
+    from api.files.xlsx import SheetFull
 
     with replacing(output) as temporary:
         try:
@@ -101,7 +101,7 @@ def _done(what: str, output: str | None) -> None:
 
 def _scope(args: argparse.Namespace) -> tuple[int | None, int | None]:
     """Street and community ids from --street / --community codes."""
-    from ..db.models import Community, Street
+    from api.db.models import Community, Street
 
     if args.street and args.community:
         raise _fail("give --street or --community, not both")
@@ -122,8 +122,8 @@ def _scope(args: argparse.Namespace) -> tuple[int | None, int | None]:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from ..services import run_files
-    from ..spreadsheets import write_payroll_sheet
+    from api.files import run_files
+    from api.files.payroll_sheets import write_payroll_sheet
 
     with _database():
         run = _run(args.run)
@@ -135,7 +135,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def cmd_payslips(args: argparse.Namespace) -> None:
-    from ..spreadsheets import write_payslips
+    from api.files.payroll_sheets import write_payslips
 
     with _database():
         run = _run(args.run)
@@ -144,8 +144,8 @@ def cmd_payslips(args: argparse.Namespace) -> None:
 
 
 def cmd_bank(args: argparse.Namespace) -> None:
-    from ..services import run_files
-    from ..spreadsheets import write_bank_file
+    from api.files import run_files
+    from api.files.payroll_sheets import write_bank_file
 
     with _database():
         run = _run(args.run)
@@ -157,8 +157,8 @@ def cmd_bank(args: argparse.Namespace) -> None:
 
 
 def cmd_contributions(args: argparse.Namespace) -> None:
-    from ..services import run_files
-    from ..spreadsheets import write_contributions
+    from api.files import run_files
+    from api.files.payroll_sheets import write_contributions
 
     with _database():
         run = _run(args.run)
@@ -170,10 +170,10 @@ def cmd_contributions(args: argparse.Namespace) -> None:
 
 
 def cmd_conversion(args: argparse.Namespace) -> None:
-    from ..auth import SYSTEM
-    from ..services.conversion import conversion
-    from ..services.report_sheets import scope_label, write_conversion
-    from ..services.scopes import report_scope
+    from api.auth import SYSTEM
+    from api.services.conversion import conversion
+    from api.files.report_sheets import scope_label, write_conversion
+    from api.services.scopes import report_scope
 
     with _database():
         street, community = _scope(args)
@@ -189,10 +189,10 @@ def cmd_conversion(args: argparse.Namespace) -> None:
 
 
 def cmd_budget(args: argparse.Namespace) -> None:
-    from ..auth import SYSTEM
-    from ..services import reports
-    from ..services.report_sheets import scope_label, write_budget
-    from ..services.scopes import report_scope
+    from api.auth import SYSTEM
+    from api.services import reports
+    from api.files.report_sheets import scope_label, write_budget
+    from api.services.scopes import report_scope
 
     with _database():
         street, community = _scope(args)
@@ -207,10 +207,10 @@ def cmd_budget(args: argparse.Namespace) -> None:
 
 
 def cmd_staffing(args: argparse.Namespace) -> None:
-    from ..auth import SYSTEM
-    from ..services import reports
-    from ..services.report_sheets import scope_label, write_staffing
-    from ..services.scopes import report_scope
+    from api.auth import SYSTEM
+    from api.services import reports
+    from api.files.report_sheets import scope_label, write_staffing
+    from api.services.scopes import report_scope
 
     with _database():
         street, community = _scope(args)

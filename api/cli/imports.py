@@ -73,10 +73,10 @@ def _write_report(report, args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ..auth import Principal, Role
-    from ..db.database import configure, connection
-    from ..db.migrate import migrate
-    from ..services import imports
+    from api.auth import Principal, Role
+    from api.db.database import configure, connection
+    from api.db.migrate import migrate
+    from api.services.imports import importers as imports
 
     path = Path(args.file)
     try:

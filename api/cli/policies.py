@@ -18,7 +18,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from .common import PROG, period_argument
+from api.cli.common import PROG, period_argument
 
 
 def _read(path: str) -> str | None:
@@ -40,8 +40,8 @@ def _describe(policy) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from payroll.policy import PolicyError, parse_policy
 
-    from ..core.errors import UserErrors
-    from ..services.policies import parse_document
+    from api.errors import UserErrors
+    from api.services.policies import parse_document
 
     text = _read(args.file)
     if text is None:
@@ -62,12 +62,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ..auth import Principal, Role
-    from ..core.errors import UserErrors
-    from ..db.database import configure, connection
-    from ..db.migrate import migrate
-    from ..db.models import PolicyVersion
-    from ..services.policies import store_policy
+    from api.auth import Principal, Role
+    from api.errors import UserErrors
+    from api.db.database import configure, connection
+    from api.db.migrate import migrate
+    from api.db.models import PolicyVersion
+    from api.services.policies import store_policy
 
     text = _read(args.file)
     if text is None:
@@ -95,9 +95,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from ..db.database import configure, connection
-    from ..db.migrate import migrate
-    from ..db.models import Policy, PolicyVersion
+    from api.db.database import configure, connection
+    from api.db.migrate import migrate
+    from api.db.models import Policy, PolicyVersion
 
     configure()
     migrate()
@@ -121,9 +121,9 @@ def cmd_grades(args: argparse.Namespace) -> int:
     if args.policy:
         policy = load_policy(args.policy)
     else:
-        from ..db.database import configure, connection
-        from ..db.migrate import migrate
-        from ..services.policies import active_policy
+        from api.db.database import configure, connection
+        from api.db.migrate import migrate
+        from api.services.policies import active_policy
 
         configure()
         migrate()

@@ -12,16 +12,16 @@ import sys
 
 
 def _configure() -> None:
-    from ..db.database import configure
-    from ..db.migrate import migrate
+    from api.db.database import configure
+    from api.db.migrate import migrate
 
     configure()
     migrate()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
-    from ..db.database import configure, database_url
-    from ..db.migrate import migrate
+    from api.db.database import configure, database_url
+    from api.db.migrate import migrate
 
     configure()
     applied = migrate()
@@ -29,8 +29,8 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ..db.database import connection, database_url
-    from ..services.demo import load_demo
+    from api.db.database import connection, database_url
+    from api.services.demo import load_demo
 
     _configure()
     with connection():
@@ -53,8 +53,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     if args.demo:
         os.environ["PAYROLL_DEV_ADMIN"] = "1"
-        from ..db.database import connection
-        from ..services.demo import database_is_empty, load_demo
+        from api.db.database import connection
+        from api.services.demo import database_is_empty, load_demo
 
         _configure()
         with connection():
@@ -69,7 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     print(f"GraphiQL: http://{args.host}:{args.port}/graphql   dashboard: http://{args.host}:{args.port}/dashboard/",
           file=sys.stderr)
     uvicorn.run(
-        "api.asgi:app",
+        "api.http.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
@@ -79,8 +79,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    from ..auth import Role, create_token, parse_duration
-    from ..db.database import connection
+    from api.auth import Role, create_token, parse_duration
+    from api.db.database import connection
 
     _configure()
     try:
@@ -103,8 +103,8 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 def cmd_token_list(args: argparse.Namespace) -> None:
     import json
 
-    from ..db.database import connection
-    from ..db.models import ApiToken
+    from api.db.database import connection
+    from api.db.models import ApiToken
 
     _configure()
     with connection():
@@ -119,8 +119,8 @@ def cmd_token_list(args: argparse.Namespace) -> None:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    from ..db.database import connection
-    from ..db.models import ApiToken, utcnow
+    from api.db.database import connection
+    from api.db.models import ApiToken, utcnow
 
     _configure()
     with connection():

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 import peewee as pw
 from psycopg2.extras import execute_values
 
-from .database import database, is_postgres
+from api.db.database import database, is_postgres
 
 
 def _sqlite_value(value):

@@ -16,7 +16,7 @@ from importlib import resources
 
 import peewee as pw
 
-from .database import connection, database, is_postgres
+from api.db.database import connection, database, is_postgres
 
 #: Any constant; identifies the migration lock among PostgreSQL advisory locks.
 _ADVISORY_LOCK = 0x636F_6D70_6179

@@ -15,7 +15,7 @@ import datetime as dt
 
 import peewee as pw
 
-from .database import database
+from api.db.database import database
 
 
 def utcnow() -> dt.datetime:

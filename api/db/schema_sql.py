@@ -14,8 +14,8 @@ import sys
 
 import peewee as pw
 
-from .database import database
-from .models import ALL_MODELS
+from api.db.database import database
+from api.db.models import ALL_MODELS
 
 
 def model_ddl(dialect: str) -> list[str]:

@@ -10,10 +10,10 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from ..auth import Role
-from ..db.models import AuditEntry as AuditRecord
-from .core.connection import Connection, OrderKey, paginate
-from .core.ids import to_global_id
+from api.auth import Role
+from api.db.models import AuditEntry as AuditRecord
+from api.graphql.core.connection import Connection, OrderKey, paginate
+from api.graphql.core.ids import to_global_id
 
 
 @strawberry.type(description="审计记录 / An audit entry: who changed what, when, with the record before and after.")

@@ -9,25 +9,25 @@ import peewee as pw
 import strawberry
 from strawberry.types import Info
 
-from ..core.db import run_db
-from ..db.models import Community as CommunityRecord
-from ..db.models import Position as PositionRecord
-from ..services import records
-from .core.connection import Connection, OrderKey, order_keys, paginate
-from .core.ids import from_global_id, input_global_id, to_global_id
-from .core.prefetch import attached, relation_by_id, values_of
-from .core.sqlrender import GLOBAL_ID, Column
-from .core.sqlrender import Relation as SqlRelation
-from .core.sqlrender import sql_type
-from .core.loaders import by_id, many_by, register_loader
-from .core.mutations import provided, run_mutation
-from .core.types import OrderDirection, UserError, build
-from .scoping import require_visible_community
+from api.db.threads import run_db
+from api.db.models import Community as CommunityRecord
+from api.db.models import Position as PositionRecord
+from api.services import records
+from api.graphql.core.connection import Connection, OrderKey, order_keys, paginate
+from api.graphql.core.ids import from_global_id, input_global_id, to_global_id
+from api.graphql.core.prefetch import attached, relation_by_id, values_of
+from api.graphql.core.sqlrender import GLOBAL_ID, Column
+from api.graphql.core.sqlrender import Relation as SqlRelation
+from api.graphql.core.sqlrender import sql_type
+from api.graphql.core.loaders import by_id, many_by, register_loader
+from api.graphql.core.mutations import provided, run_mutation
+from api.graphql.core.types import OrderDirection, UserError, build
+from api.graphql.scoping import require_visible_community
 
 if TYPE_CHECKING:
-    from .positions import Position
-    from .streets import Street
-    from .workers import Worker, WorkerOrder, WorkerWhere
+    from api.graphql.positions import Position
+    from api.graphql.streets import Street
+    from api.graphql.workers import Worker, WorkerOrder, WorkerWhere
 
 
 @strawberry.type(description="社区 / A community (社区) of a street, with its households and residents.")
@@ -75,7 +75,7 @@ class Community:
         where: Annotated[WorkerWhere, strawberry.lazy(".workers")] | None = None,
         order_by: list[Annotated[WorkerOrder, strawberry.lazy(".workers")]] | None = None,
     ) -> Connection[Annotated[Worker, strawberry.lazy(".workers")]]:
-        from .workers import list_workers
+        from api.graphql.workers import list_workers
 
         return await list_workers(info, first, after, last, before, where, order_by, community_pk=self.pk)
 
@@ -103,7 +103,7 @@ def _community_loader(principal):
 
 @register_loader("positions_by_community")
 def _positions_loader(principal):
-    from .positions import Position
+    from api.graphql.positions import Position
 
     return many_by(PositionRecord, PositionRecord.community, Position.from_row, order=(PositionRecord.id,))
 

@@ -17,10 +17,11 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from ..core.db import run_db
-from ..core.errors import ErrorCode
-from ..services import importing, imports
-from .core.types import UserError
+from api.db.threads import run_db
+from api.errors import ErrorCode
+from api.services.imports import importers as imports
+from api.services.imports import machinery as importing
+from api.graphql.core.types import UserError
 
 @strawberry.enum(description="出错行的处理方式 / What happens when rows are refused.")
 class ImportErrorPolicy(enum.Enum):

@@ -15,15 +15,15 @@ from payroll.periods import Period as PeriodValue
 from payroll.policy import Policy as PolicyValue
 from payroll.policy import PolicyVersion as PolicyVersionValue
 
-from ..auth import Role
-from ..core.db import run_db
-from ..core.errors import BadRequest
-from ..db.models import Policy as PolicyRecord
-from ..services import policies as service
-from .core.ids import from_global_id, input_global_id, to_global_id
-from .core.mutations import run_mutation
-from .core.scalars import Decimal, Money, Period
-from .core.types import UserError
+from api.auth import Role
+from api.db.threads import run_db
+from api.errors import BadRequest
+from api.db.models import Policy as PolicyRecord
+from api.services import policies as service
+from api.graphql.core.ids import from_global_id, input_global_id, to_global_id
+from api.graphql.core.mutations import run_mutation
+from api.graphql.core.scalars import Decimal, Money, Period
+from api.graphql.core.types import UserError
 
 
 @strawberry.type(description="政策中的岗位 / A post of a policy version and its grade range.")

@@ -9,20 +9,20 @@ import peewee as pw
 import strawberry
 from strawberry.types import Info
 
-from ..core.db import run_db
-from ..db.models import Community as CommunityRecord
-from ..db.models import Position as PositionRecord
-from ..services import records
-from .core.connection import Connection, OrderKey, order_keys, paginate
-from .core.ids import from_global_id, input_global_id, to_global_id
-from .core.mutations import provided, run_mutation
-from .core.prefetch import attached, relation_by_id
-from .core.types import UserError
-from .scoping import require_visible_community
+from api.db.threads import run_db
+from api.db.models import Community as CommunityRecord
+from api.db.models import Position as PositionRecord
+from api.services import records
+from api.graphql.core.connection import Connection, OrderKey, order_keys, paginate
+from api.graphql.core.ids import from_global_id, input_global_id, to_global_id
+from api.graphql.core.mutations import provided, run_mutation
+from api.graphql.core.prefetch import attached, relation_by_id
+from api.graphql.core.types import UserError
+from api.graphql.scoping import require_visible_community
 
 if TYPE_CHECKING:
-    from .communities import Community
-    from .workers import Worker
+    from api.graphql.communities import Community
+    from api.graphql.workers import Worker
 
 
 @strawberry.type(description="岗位 / A position: a post of the policy in a community with a title (党组织书记、居委会主任、"

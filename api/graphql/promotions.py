@@ -8,10 +8,10 @@ from collections import defaultdict
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from ..core.db import run_db
-from ..services.promotions import next_promotions
-from .core.loaders import register_loader
-from .core.scalars import Period
+from api.db.threads import run_db
+from api.services.promotions import next_promotions
+from api.graphql.core.loaders import register_loader
+from api.graphql.core.scalars import Period
 
 
 @strawberry.type(description="下次晋级：何时升到哪一级 / A worker's next promotion: when the next grade comes, and which.")

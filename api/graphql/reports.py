@@ -11,16 +11,16 @@ from strawberry.types import Info
 
 from payroll.money import MoneyFormatError, parse_rate
 
-from ..core.db import run_db
-from ..core.errors import BadRequest, UserErrors
-from ..services import reports
-from ..services.payroll import resolve_scope
-from .core.ids import from_global_id
-from .core.scalars import Decimal, Money
+from api.db.threads import run_db
+from api.errors import BadRequest, UserErrors
+from api.services import reports
+from api.services.payroll import resolve_scope
+from api.graphql.core.ids import from_global_id
+from api.graphql.core.scalars import Decimal, Money
 
 if TYPE_CHECKING:
-    from .communities import Community
-    from .streets import Street
+    from api.graphql.communities import Community
+    from api.graphql.streets import Street
 
 
 @strawberry.input(description="范围：不填为全市（或令牌范围）/ A scope: a street or a community; neither means the city "
@@ -133,7 +133,7 @@ def _scope_ids(scope: ScopeInput | None) -> tuple[int | None, int | None]:
 
 def _scope(principal, street, community, action):
     """The requested scope; without one, HR tokens get their own scope."""
-    from ..services.population import Scope
+    from api.services.population import Scope
 
     if street is None and community is None and principal.scoped:
         return Scope("CITY")  # narrowed to the token's communities by the query itself

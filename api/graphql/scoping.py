@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from ..auth import Principal
-from ..core.errors import Forbidden
+from api.auth import Principal
+from api.errors import Forbidden
 
 
 def require_visible_community(principal: Principal, community_id: int, street_id: int, what: str) -> None:

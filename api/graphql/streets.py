@@ -9,20 +9,20 @@ import peewee as pw
 import strawberry
 from strawberry.types import Info
 
-from ..core.db import run_db
-from ..core.errors import Forbidden
-from ..db.models import Street as StreetRecord
-from ..services import records
-from .core.connection import Connection, OrderKey, order_keys, paginate
-from .core.prefetch import values_of
-from .core.sqlrender import GLOBAL_ID, Column, sql_type
-from .core.ids import from_global_id, input_global_id, to_global_id
-from .core.loaders import by_id, register_loader
-from .core.mutations import provided, run_mutation
-from .core.types import OrderDirection, UserError
+from api.db.threads import run_db
+from api.errors import Forbidden
+from api.db.models import Street as StreetRecord
+from api.services import records
+from api.graphql.core.connection import Connection, OrderKey, order_keys, paginate
+from api.graphql.core.prefetch import values_of
+from api.graphql.core.sqlrender import GLOBAL_ID, Column, sql_type
+from api.graphql.core.ids import from_global_id, input_global_id, to_global_id
+from api.graphql.core.loaders import by_id, register_loader
+from api.graphql.core.mutations import provided, run_mutation
+from api.graphql.core.types import OrderDirection, UserError
 
 if TYPE_CHECKING:
-    from .communities import Community, CommunityOrder, CommunityWhere
+    from api.graphql.communities import Community, CommunityOrder, CommunityWhere
 
 
 @strawberry.type(description="街道 / A street office (街道办事处): the unit HR staff are scoped to; it has communities.")
@@ -52,7 +52,7 @@ class Street:
         where: Annotated[CommunityWhere, strawberry.lazy(".communities")] | None = None,
         order_by: list[Annotated[CommunityOrder, strawberry.lazy(".communities")]] | None = None,
     ) -> Connection[Annotated[Community, strawberry.lazy(".communities")]]:
-        from .communities import list_communities
+        from api.graphql.communities import list_communities
 
         return await list_communities(info, first, after, last, before, where, order_by, street_pk=self.pk)
 

@@ -12,33 +12,33 @@ from strawberry.types import Info
 
 from payroll.periods import Period as PeriodValue
 
-from ..auth import Principal
-from ..core.db import run_db
-from ..core.errors import ErrorCode, UserErrors
-from ..db.models import Assessment as AssessmentRecord
-from ..db.models import Community as CommunityRecord
-from ..db.models import Position as PositionRecord
-from ..db.models import Worker as WorkerRecord
-from ..services import records
-from ..services.identity import mask
-from .core.connection import Connection, OrderKey, order_keys, paginate
-from .core.ids import from_global_id, input_global_id, to_global_id
-from .core.prefetch import attached, relation_by_id, values_of
-from .core.loaders import by_id, many_by, register_loader
-from .core.mutations import provided, run_mutation
-from .core.scalars import Money, Period
-from .core.sqlrender import GLOBAL_ID, MONEY, Column
-from .core.sqlrender import Relation as SqlRelation
-from .core.sqlrender import sql_type
-from .core.types import OrderDirection, UserError, build
-from .enums import AssessmentResult, Certificate, Education, Sex
-from .scoping import require_visible_community
+from api.auth import Principal
+from api.db.threads import run_db
+from api.errors import ErrorCode, UserErrors
+from api.db.models import Assessment as AssessmentRecord
+from api.db.models import Community as CommunityRecord
+from api.db.models import Position as PositionRecord
+from api.db.models import Worker as WorkerRecord
+from api.services import records
+from api.services.identity import mask
+from api.graphql.core.connection import Connection, OrderKey, order_keys, paginate
+from api.graphql.core.ids import from_global_id, input_global_id, to_global_id
+from api.graphql.core.prefetch import attached, relation_by_id, values_of
+from api.graphql.core.loaders import by_id, many_by, register_loader
+from api.graphql.core.mutations import provided, run_mutation
+from api.graphql.core.scalars import Money, Period
+from api.graphql.core.sqlrender import GLOBAL_ID, MONEY, Column
+from api.graphql.core.sqlrender import Relation as SqlRelation
+from api.graphql.core.sqlrender import sql_type
+from api.graphql.core.types import OrderDirection, UserError, build
+from api.graphql.enums import AssessmentResult, Certificate, Education, Sex
+from api.graphql.scoping import require_visible_community
 
 if TYPE_CHECKING:
-    from .communities import Community
-    from .payroll.types import Payslip, PayslipOrder
-    from .positions import Position
-    from .promotions import Promotion
+    from api.graphql.communities import Community
+    from api.graphql.payroll.types import Payslip, PayslipOrder
+    from api.graphql.positions import Position
+    from api.graphql.promotions import Promotion
 
 
 @strawberry.type(description="年度考核 / A year's assessment (年度考核) of a worker.")
@@ -166,7 +166,7 @@ class Worker:
         before: str | None = None,
         order_by: list[Annotated[PayslipOrder, strawberry.lazy(".payroll.types")]] | None = None,
     ) -> Connection[Annotated[Payslip, strawberry.lazy(".payroll.types")]]:
-        from .payroll.queries import list_payslips
+        from api.graphql.payroll.queries import list_payslips
 
         return await list_payslips(info, first, after, last, before, None, order_by, worker_pk=self.pk, newest_first=True)
 
@@ -206,7 +206,7 @@ def _assessments_loader(principal):
 
 @register_loader("positions_by_worker")
 def _positions_loader(principal):
-    from .positions import Position
+    from api.graphql.positions import Position
 
     return many_by(PositionRecord, PositionRecord.worker, Position.from_row, order=(PositionRecord.id,))
 

@@ -21,24 +21,24 @@ import numpy as np
 import strawberry
 from strawberry.types import Info
 
-from ..core.db import run_db
-from ..core.errors import BadRequest, UserErrors
-from ..db.models import Policy as PolicyRecord
-from ..services import conversion as conversion_service
-from ..services import policy_comparison as comparison_service
-from ..services.export_urls import conversion_xlsx_path
-from ..services.policies import policy_from_record, require_active_policy
-from ..services.scopes import report_scope
-from .core.connection import Connection, validate_page_size
-from .core.ids import from_global_id
-from .core.scalars import Decimal, Money, Period
-from .policies import Policy, PolicyVersion
-from .reports import ScopeInput
+from api.db.threads import run_db
+from api.errors import BadRequest, UserErrors
+from api.db.models import Policy as PolicyRecord
+from api.services import conversion as conversion_service
+from api.services import policy_comparison as comparison_service
+from api.files.urls import conversion_xlsx_path
+from api.services.policies import policy_from_record, require_active_policy
+from api.services.scopes import report_scope
+from api.graphql.core.connection import Connection, validate_page_size
+from api.graphql.core.ids import from_global_id
+from api.graphql.core.scalars import Decimal, Money, Period
+from api.graphql.policies import Policy, PolicyVersion
+from api.graphql.reports import ScopeInput
 
 if TYPE_CHECKING:
-    from .communities import Community
-    from .streets import Street
-    from .workers import Worker
+    from api.graphql.communities import Community
+    from api.graphql.streets import Street
+    from api.graphql.workers import Worker
 
 
 def _scope_ids(scope: ScopeInput | None) -> tuple[int | None, int | None]:

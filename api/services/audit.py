@@ -9,8 +9,8 @@ from typing import Any
 
 import peewee as pw
 
-from ..auth import Principal
-from ..db.models import AuditEntry
+from api.auth import Principal
+from api.db.models import AuditEntry
 
 #: The id of the HTTP request being served (set by the app's middleware).
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)

@@ -33,11 +33,11 @@ from payroll.engine import EngineError, MonthResult, YearState, compute_month
 from payroll.periods import Period
 from payroll.policy import PolicyVersion
 
-from ..auth import Principal
-from ..core.errors import ErrorCode, UserErrors
-from ..db.models import Community, Street, Worker
-from .policies import require_active_policy
-from .population import Scope, in_service, load_workers, workers_query
+from api.auth import Principal
+from api.errors import ErrorCode, UserErrors
+from api.db.models import Community, Street, Worker
+from api.services.policies import require_active_policy
+from api.services.population import Scope, in_service, load_workers, workers_query
 
 
 class Outcome(enum.Enum):

@@ -24,13 +24,13 @@ from payroll import codes
 from payroll.periods import NO_END_DAY, Period, date_of, day_number
 from payroll.synthetic import synthetic_arrays
 
-from ..auth import SYSTEM, Principal
-from ..db.bulk import bulk_insert
-from ..db.database import database
-from ..db.models import Assessment, AuditEntry, Community, PayrollRun, Position, Street, Worker, utcnow
-from .identity import check_character
-from .payroll import approve_run, create_run, mark_run_paid
-from .policies import store_policy
+from api.auth import SYSTEM, Principal
+from api.db.bulk import bulk_insert
+from api.db.database import database
+from api.db.models import Assessment, AuditEntry, Community, PayrollRun, Position, Street, Worker, utcnow
+from api.services.identity import check_character
+from api.services.payroll import approve_run, create_run, mark_run_paid
+from api.services.policies import store_policy
 
 STREET_NAMES = ["颍川街道", "夏都街道", "韩城街道", "钧台街道", "禹王街道", "颍滨街道", "花园街道", "人民街道", "文化街道", "解放街道"]
 COMMUNITY_WORDS = ["红星", "商贸", "寨子", "建设", "光明", "东关", "西关", "南关", "北关", "新华", "胜利", "和平", "幸福", "团结",
@@ -82,7 +82,7 @@ def load_demo(
     if Street.select().exists():
         raise ValueError("the database already has streets; the demo loads only into an empty database")
     record = store_policy(principal, _example_policy_text(), activate=True)
-    from .policies import policy_from_record
+    from api.services.policies import policy_from_record
 
     policy = policy_from_record(record)
     year = today.year

@@ -36,14 +36,14 @@ from payroll.explain import Explanation, explain_result
 from payroll.periods import NO_END_DAY, Period, date_of
 from payroll.workers import Population, WorkerInput
 
-from ..auth import Principal, Role
-from ..core.errors import ErrorCode, Forbidden, UserErrors
-from ..db.database import database, is_postgres
-from ..db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker, utcnow
-from ..db.models import Policy as PolicyRecord
-from . import audit
-from .policies import policy_from_record, require_active_policy
-from .population import Scope, in_service, load_workers, workers_query, year_to_date
+from api.auth import Principal, Role
+from api.errors import ErrorCode, Forbidden, UserErrors
+from api.db.database import database, is_postgres
+from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker, utcnow
+from api.db.models import Policy as PolicyRecord
+from api.services import audit
+from api.services.policies import policy_from_record, require_active_policy
+from api.services.population import Scope, in_service, load_workers, workers_query, year_to_date
 
 logger = logging.getLogger(__name__)
 

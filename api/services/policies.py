@@ -19,13 +19,13 @@ import yaml
 
 from payroll.policy import Policy, PolicyError, parse_policy
 
-from ..auth import Principal, Role
-from ..core.errors import ErrorCode, UserError, UserErrors
-from ..db.database import database
-from ..db.models import Policy as PolicyRecord
-from ..db.models import PolicyVersion as PolicyVersionRecord
-from ..db.models import utcnow
-from . import audit
+from api.auth import Principal, Role
+from api.errors import ErrorCode, UserError, UserErrors
+from api.db.database import database
+from api.db.models import Policy as PolicyRecord
+from api.db.models import PolicyVersion as PolicyVersionRecord
+from api.db.models import utcnow
+from api.services import audit
 
 # Keyed by the document too: ids and versions repeat across databases (a test
 # database after another, a restored backup), the document does not.

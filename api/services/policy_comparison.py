@@ -30,10 +30,10 @@ from payroll.budget import annual_employer_cost
 from payroll.engine import EngineError
 from payroll.policy import NoVersionInForce, Policy, PolicyVersion
 
-from ..auth import Principal
-from ..core.errors import ErrorCode, UserErrors
-from ..db.models import Community, Street, Worker
-from .population import Scope, load_workers, workers_query
+from api.auth import Principal
+from api.errors import ErrorCode, UserErrors
+from api.db.models import Community, Street, Worker
+from api.services.population import Scope, load_workers, workers_query
 
 #: Keys of a version that describe it rather than being figures.
 _NOT_FIGURES = ("effective_from", "source")

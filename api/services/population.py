@@ -20,7 +20,7 @@ from payroll.engine import YearState
 from payroll.periods import NO_END_DAY, Period
 from payroll.workers import Population
 
-from ..db.models import Assessment, Community, Payslip, Worker
+from api.db.models import Assessment, Community, Payslip, Worker
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -144,7 +144,7 @@ def load_workers(
     post_index = {key: i for i, key in enumerate(post_keys)}
     unknown = [p for p in set(post) if p not in post_index]
     if unknown:
-        from ..core.errors import ErrorCode, UserErrors
+        from api.errors import ErrorCode, UserErrors
 
         first = post.index(unknown[0])
         raise UserErrors.one(

@@ -29,9 +29,9 @@ from payroll.engine import YearState, compute_month
 from payroll.periods import Period
 from payroll.policy import NoVersionInForce
 
-from ..db.models import Assessment, Worker
-from .policies import active_policy
-from .population import CITY, load_workers, workers_query
+from api.db.models import Assessment, Worker
+from api.services.policies import active_policy
+from api.services.population import CITY, load_workers, workers_query
 
 #: How far ahead to look (a worker far behind by 不称职 years may wait long).
 HORIZON_MONTHS = 50 * 12

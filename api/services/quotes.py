@@ -20,11 +20,11 @@ from payroll.money import format_fen
 from payroll.periods import Period
 from payroll.workers import InputError, Population, WorkerInput, worker_from_fields
 
-from ..auth import Principal
-from ..core.errors import BadRequest, Forbidden
-from ..db.models import Assessment, Community, Payslip, Worker
-from .policies import require_active_policy
-from .records import camel
+from api.auth import Principal
+from api.errors import BadRequest, Forbidden
+from api.db.models import Assessment, Community, Payslip, Worker
+from api.services.policies import require_active_policy
+from api.services.records import camel
 
 
 @dataclass

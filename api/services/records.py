@@ -19,13 +19,13 @@ from payroll import codes
 from payroll.money import format_fen
 from payroll.workers import WORKER_FIELDS, InputError, worker_from_fields
 
-from ..auth import Principal, Role
-from ..core.errors import ErrorCode, Forbidden, UserError, UserErrors
-from ..db.database import database
-from ..db.models import Assessment, Community, Position, Street, Worker, utcnow
-from . import audit
-from .identity import IdNumberError, parse_id_number
-from .policies import active_policy
+from api.auth import Principal, Role
+from api.errors import ErrorCode, Forbidden, UserError, UserErrors
+from api.db.database import database
+from api.db.models import Assessment, Community, Position, Street, Worker, utcnow
+from api.services import audit
+from api.services.identity import IdNumberError, parse_id_number
+from api.services.policies import active_policy
 
 WRITERS = (Role.ADMIN, Role.HR)
 

@@ -15,11 +15,11 @@ from payroll.budget import BudgetRow, annual_employer_cost, budget_rows
 from payroll.codes import CHIEF_POST, DEPUTY_POST
 from payroll.staffing import CommunityInput, StaffingRow, staffing_rows
 
-from ..auth import Principal
-from ..core.errors import ErrorCode, UserErrors
-from ..db.models import Community, Worker
-from .policies import require_active_policy
-from .population import Scope, load_workers, workers_query
+from api.auth import Principal
+from api.errors import ErrorCode, UserErrors
+from api.db.models import Community, Worker
+from api.services.policies import require_active_policy
+from api.services.population import Scope, load_workers, workers_query
 
 
 def scoped_communities(principal: Principal, scope: Scope) -> list[Community]:

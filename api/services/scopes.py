@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..auth import Principal
-from .payroll import resolve_scope
-from .population import Scope
+from api.auth import Principal
+from api.services.payroll import resolve_scope
+from api.services.population import Scope
 
 
 def report_scope(principal: Principal, street_id: int | None, community_id: int | None, action: str) -> Scope:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 from starlette.testclient import TestClient
 
-from api.app import create_app
+from api.http.app import create_app
 from api.auth import Role, create_token
 from api.db.database import configure, connection
 from api.db.migrate import migrate, reset_for_tests

@@ -12,7 +12,7 @@ from graphql import build_schema, parse, validate
 
 from api.auth import Role, create_token
 from api.db.database import connection
-from api.graphiql import example_tabs
+from api.http.graphiql import example_tabs
 from api.services.demo import load_demo
 
 from .conftest import GraphQLClient

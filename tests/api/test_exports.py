@@ -335,7 +335,7 @@ def test_payslips_csv_quotes_text_and_signs_amounts_like_the_csv_module(client, 
 
 
 def test_a_run_too_large_for_a_spreadsheet_is_refused(client, gql, city: City, tokens: Tokens, monkeypatch):
-    from api.services import xlsx_writer
+    from api.files import xlsx as xlsx_writer
 
     create_run(gql, "2026-01")
     monkeypatch.setattr(xlsx_writer, "MAX_ROWS", 10)  # 工资条: a title, a blank row and 4 workers × 3 rows

@@ -20,7 +20,7 @@ import httpx2
 import pytest
 
 from api.auth import SYSTEM, Role, create_token
-from api.core.errors import UserErrors
+from api.errors import UserErrors
 from api.db.database import connection
 from api.db.models import PayrollRun, Payslip
 from api.services import payroll as payroll_service
@@ -83,7 +83,7 @@ def test_concurrent_creations_in_threads_give_one_run(app, city):
 _CREATE_SCRIPT = """
 import sys
 from api.auth import SYSTEM
-from api.core.errors import UserErrors
+from api.errors import UserErrors
 from api.db.database import configure, connection
 from api.services.payroll import create_run
 from payroll.periods import Period

@@ -12,7 +12,7 @@ from api.auth import SYSTEM
 from api.db.database import configure, connection
 from api.db.migrate import migrate
 from api.db.models import Assessment, Street, Worker
-from api.services import imports
+from api.services.imports import importers as imports
 from api.services.policies import store_policy
 from api.cli import main
 

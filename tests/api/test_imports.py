@@ -301,7 +301,7 @@ def test_an_import_is_audited_as_one_summary_and_one_entry_per_record(gql, commu
 
 
 def test_a_record_changed_during_the_import_rolls_the_whole_import_back(gql, communities, monkeypatch):
-    from api.services import imports
+    from api.services.imports import importers as imports
 
     payload(gql, IMPORT_WORKERS, EXAMPLES / "workers.csv", assessmentYear=2026)
     original = imports.WorkerImporter.write

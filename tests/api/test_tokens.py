@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from api.app import create_app
+from api.http.app import create_app
 from api.db.database import connection
 from api.db.models import ApiToken, utcnow
 from api.settings import Settings
@@ -94,5 +94,5 @@ def test_a_revoked_token_stops_working_within_the_cache_time(sqlite_url, monkeyp
             ApiToken.update(revoked_at=utcnow()).where(ApiToken.name == "cached").execute()
         assert me(client, token)["data"]["me"]["role"] == "VIEWER"  # still trusted for up to 5 s
         clock = __import__("time").monotonic() + 6
-        monkeypatch.setattr("api.app.time.monotonic", lambda: clock)
+        monkeypatch.setattr("api.http.app.time.monotonic", lambda: clock)
         assert me(client, token)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

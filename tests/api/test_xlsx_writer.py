@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from api.services import xlsx_writer
-from api.services.xlsx_writer import HEADING, MONEY, PLAIN, TEXT, TOTAL_MONEY, SheetFull, XlsxWriter, column_letter
+from api.files import xlsx as xlsx_writer
+from api.files.xlsx import HEADING, MONEY, PLAIN, TEXT, TOTAL_MONEY, SheetFull, XlsxWriter, column_letter
 
 
 def test_cells_styles_and_sheets(tmp_path):

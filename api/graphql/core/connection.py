@@ -20,14 +20,14 @@ import peewee as pw
 import strawberry
 from strawberry.types import Info
 
-from ...core.db import run_db
-from ...db.fetch import fetch_all, fetch_models
-from ...db.sqlcache import statement
-from ...core.errors import BadRequest
-from ...settings import MAX_PAGE_SIZE
-from .prefetch import node_selections, prefetch
-from .sqlrender import RenderedNodes, Rendering, rendering_for
-from .types import OrderDirection, PageInfo
+from api.db.threads import run_db
+from api.db.fetch import fetch_all, fetch_models
+from api.db.sqlcache import statement
+from api.errors import BadRequest
+from api.settings import MAX_PAGE_SIZE
+from api.graphql.core.prefetch import node_selections, prefetch
+from api.graphql.core.sqlrender import RenderedNodes, Rendering, rendering_for
+from api.graphql.core.types import OrderDirection, PageInfo
 
 T = TypeVar("T")
 

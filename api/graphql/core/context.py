@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from ...auth import Principal
-from ...core.errors import Unauthenticated
+from api.auth import Principal
+from api.errors import Unauthenticated
 
 
 @dataclass

@@ -33,8 +33,8 @@ from graphql import (
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from .prefetch import _ATTACHED, _RELATIONS
-from .sqlrender import RenderedNodes
+from api.graphql.core.prefetch import _ATTACHED, _RELATIONS
+from api.graphql.core.sqlrender import RenderedNodes
 
 Plan = Callable[[Any], dict[str, Any]]
 _MAX_PLANS = 2000

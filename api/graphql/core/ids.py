@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from ...core.errors import BadRequest
+from api.errors import BadRequest
 
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:
@@ -25,7 +25,7 @@ def optional_global_id(value: str | None, type_name: str, argument: str) -> int 
 
 def input_global_id(value: str | None, type_name: str, field: str) -> int | None:
     """Like :func:`from_global_id` for mutation inputs: a user error, not a request error."""
-    from ...core.errors import ErrorCode, UserErrors
+    from api.errors import ErrorCode, UserErrors
 
     if value is None:
         return None

@@ -24,7 +24,7 @@ from graphql import (
     VariableNode,
 )
 
-from ...settings import MAX_PAGE_SIZE
+from api.settings import MAX_PAGE_SIZE
 
 #: Page size assumed when a list gives no first/last (the connections' default).
 DEFAULT_PAGE = 20

@@ -14,9 +14,9 @@ from typing import Any, Callable, Hashable, TypeVar
 import peewee as pw
 from strawberry.dataloader import DataLoader
 
-from ...auth import Principal
-from ...core.db import run_db
-from ...db.fetch import fetch_models
+from api.auth import Principal
+from api.db.threads import run_db
+from api.db.fetch import fetch_models
 
 T = TypeVar("T")
 _factories: dict[str, Callable[[Principal], DataLoader]] = {}

@@ -7,9 +7,9 @@ from typing import Any, Callable, TypeVar
 
 import strawberry
 
-from ...core.db import run_db
-from ...core.errors import UserErrors
-from .types import UserError
+from api.db.threads import run_db
+from api.errors import UserErrors
+from api.graphql.core.types import UserError
 
 T = TypeVar("T")
 

@@ -28,8 +28,8 @@ from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from .text import MESSAGE as NUL_MESSAGE
-from .text import nul_in_variables
+from api.graphql.core.text import MESSAGE as NUL_MESSAGE
+from api.graphql.core.text import nul_in_variables
 
 
 class _ValidationResults:

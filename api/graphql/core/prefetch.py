@@ -25,8 +25,8 @@ import peewee as pw
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
-from ...auth import Principal
-from ...db.fetch import fetch_all, is_sqlite
+from api.auth import Principal
+from api.db.fetch import fetch_all, is_sqlite
 
 _ATTACHED = "_prefetched"
 
@@ -62,7 +62,7 @@ def relation_by_id(type_name: str, field_name: str, key: str, target: str, model
     GraphQL types refer to each other."""
 
     def fetch(principal: Principal, ids: list[int]) -> dict[int, Any]:
-        from ...db import models
+        from api.db import models
 
         module, _, class_name = node.partition(":")
         node_type = getattr(importlib.import_module(module), class_name)

@@ -41,7 +41,7 @@ import peewee as pw
 from graphql import FieldNode, GraphQLNonNull, GraphQLObjectType
 from strawberry.utils.str_converters import to_camel_case
 
-from ...db.fetch import is_sqlite
+from api.db.fetch import is_sqlite
 
 #: Rendering can be switched off (the tests compare both paths).
 ENABLED = True

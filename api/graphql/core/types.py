@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from ...core.errors import ErrorCode as _ErrorCode
-from ...core.errors import UserError as _UserError
+from api.errors import ErrorCode as _ErrorCode
+from api.errors import UserError as _UserError
 
 T = TypeVar("T")
 

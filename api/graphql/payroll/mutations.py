@@ -5,12 +5,12 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from ...services import payroll as service
-from ..core.ids import input_global_id
-from ..core.mutations import run_mutation
-from ..core.scalars import Period
-from ..core.types import UserError
-from .types import PayrollRun
+from api.services import payroll as service
+from api.graphql.core.ids import input_global_id
+from api.graphql.core.mutations import run_mutation
+from api.graphql.core.scalars import Period
+from api.graphql.core.types import UserError
+from api.graphql.payroll.types import PayrollRun
 
 
 @strawberry.input(description="新建发放批次 / Compute a DRAFT payroll run for a month over the city (no street or "

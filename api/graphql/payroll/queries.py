@@ -12,25 +12,25 @@ from strawberry.types import Info
 
 from payroll.periods import Period as PeriodValue
 
-from ...auth import Principal
-from ...core.db import run_db
-from ...core.errors import BadRequest, UserErrors
-from ...db.models import PayrollRun as RunRecord
-from ...db.models import PAYSLIP_MONEY
-from ...db.models import Payslip as PayslipRecord
-from ...services import payroll as service
-from ...services.policies import require_active_policy
-from ...services.quotes import quote
-from ..core.connection import Connection, OrderKey, order_keys, paginate
-from ..core.ids import from_global_id
-from ..core.scalars import Money, Period
-from ..core.types import OrderDirection
-from ..enums import AssessmentResult, Certificate, Education
-from .types import PayrollRun, PayrollRunStatus, Payslip, PayslipOrder, PayslipWhere, SalaryQuote, ScopeType
+from api.auth import Principal
+from api.db.threads import run_db
+from api.errors import BadRequest, UserErrors
+from api.db.models import PayrollRun as RunRecord
+from api.db.models import PAYSLIP_MONEY
+from api.db.models import Payslip as PayslipRecord
+from api.services import payroll as service
+from api.services.policies import require_active_policy
+from api.services.quotes import quote
+from api.graphql.core.connection import Connection, OrderKey, order_keys, paginate
+from api.graphql.core.ids import from_global_id
+from api.graphql.core.scalars import Money, Period
+from api.graphql.core.types import OrderDirection
+from api.graphql.enums import AssessmentResult, Certificate, Education
+from api.graphql.payroll.types import PayrollRun, PayrollRunStatus, Payslip, PayslipOrder, PayslipWhere, SalaryQuote, ScopeType
 
 if TYPE_CHECKING:
-    from ..communities import Community
-    from ..streets import Street
+    from api.graphql.communities import Community
+    from api.graphql.streets import Street
 
 
 def payslip_scope(principal: Principal) -> pw.Expression | None:

@@ -13,25 +13,25 @@ from payroll.engine import MonthResult
 from payroll.explain import Explanation
 from payroll.periods import Period as PeriodValue
 
-from ...core.db import run_db
-from ...db.models import PayrollRun as RunRecord
-from ...db.models import Payslip as PayslipRecord
-from ...services.export_urls import run_file_paths
-from ...services.payroll import explain_payslips
-from ..core.connection import Connection
-from ..core.ids import to_global_id
-from ..core.loaders import by_id, register_loader
-from ..core.prefetch import attached, relation_by_id, values_of
-from ..core.scalars import Money, Period
-from ..core.sqlrender import GLOBAL_ID, MONEY, Column
-from ..core.sqlrender import Relation as SqlRelation
-from ..core.sqlrender import sql_type
-from ..core.types import OrderDirection, build
+from api.db.threads import run_db
+from api.db.models import PayrollRun as RunRecord
+from api.db.models import Payslip as PayslipRecord
+from api.files.urls import run_file_paths
+from api.services.payroll import explain_payslips
+from api.graphql.core.connection import Connection
+from api.graphql.core.ids import to_global_id
+from api.graphql.core.loaders import by_id, register_loader
+from api.graphql.core.prefetch import attached, relation_by_id, values_of
+from api.graphql.core.scalars import Money, Period
+from api.graphql.core.sqlrender import GLOBAL_ID, MONEY, Column
+from api.graphql.core.sqlrender import Relation as SqlRelation
+from api.graphql.core.sqlrender import sql_type
+from api.graphql.core.types import OrderDirection, build
 
 if TYPE_CHECKING:
-    from ..communities import Community
-    from ..streets import Street
-    from ..workers import Worker
+    from api.graphql.communities import Community
+    from api.graphql.streets import Street
+    from api.graphql.workers import Worker
 
 
 @strawberry.type(description="所用政策数据 / A policy figure a line used: its path in the document and its value.")
@@ -358,7 +358,7 @@ class PayrollRun:
         where: PayslipWhere | None = None,
         order_by: list[PayslipOrder] | None = None,
     ) -> Connection[Payslip]:
-        from .queries import list_payslips
+        from api.graphql.payroll.queries import list_payslips
 
         return await list_payslips(info, first, after, last, before, where, order_by, run_pk=self.pk)
 

@@ -14,7 +14,7 @@ from importlib import resources
 
 from starlette.responses import HTMLResponse
 
-from .settings import Settings
+from api.settings import Settings
 
 WELCOME = """# 社区工作者薪酬 GraphQL — 欢迎 / Welcome
 #

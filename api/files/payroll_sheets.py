@@ -13,8 +13,8 @@
 - :func:`write_bank_file` — the bank payment file as a spreadsheet (account
   numbers stored as text, so Excel keeps every digit), with a total row.
 
-Rows are read from the database in blocks (:mod:`api.services.run_files`) and
-written as they come by :mod:`api.services.xlsx_writer`, straight into the
+Rows are read from the database in blocks (:mod:`api.files.run_files`) and
+written as they come by :mod:`api.files.xlsx`, straight into the
 file, so memory stays flat however large the city.  Money cells hold exact
 yuan formatted ``#,##0.00``; subtotals are values (not formulas), so any
 reader sees them without recalculating.
@@ -22,10 +22,10 @@ reader sees them without recalculating.
 
 from __future__ import annotations
 
-from .db.models import PAYSLIP_MONEY, PayrollRun
-from .db.models import Policy as PolicyRecord
-from .services.policies import policy_from_record
-from .services.run_files import (
+from api.db.models import PAYSLIP_MONEY, PayrollRun
+from api.db.models import Policy as PolicyRecord
+from api.services.policies import policy_from_record
+from api.files.run_files import (
     BANK_COLUMNS,
     EMPLOYEE_ITEMS,
     EMPLOYER_ITEMS,
@@ -37,7 +37,7 @@ from .services.run_files import (
     run_groups,
     run_title,
 )
-from .services.xlsx_writer import (
+from api.files.xlsx import (
     HEADING,
     INTEGER,
     MONEY,

@@ -29,9 +29,9 @@ import peewee as pw
 from payroll.csvfast import IntColumn, MoneyColumn, TextColumn, encode_rows
 from payroll.csvio import PAYSLIP_CSV_COLUMNS
 
-from ..db.database import database, is_postgres
-from ..db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker
-from .identity import mask
+from api.db.database import database, is_postgres
+from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker
+from api.services.identity import mask
 
 #: Rows fetched and encoded together: large enough that per-query costs vanish,
 #: small enough that a block is a few megabytes.

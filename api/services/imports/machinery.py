@@ -1,7 +1,7 @@
 """The machinery every import shares: headings, the report, the error policy,
 one transaction, and the audit entries.
 
-An import reads a file (:mod:`api.services.tabular`), finds the heading row
+An import reads a file (:mod:`api.services.imports.sheets`), finds the heading row
 and maps each heading — Chinese or English — to a field, then hands the rows
 to an :class:`Importer` (communities, workers, assessments in
 :mod:`api.services.imports`).  The importer *plans* every row first, reading
@@ -34,11 +34,11 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 
 import peewee as pw
 
-from ..auth import Principal
-from ..db.database import database, is_postgres
-from ..db.models import AuditEntry, utcnow
-from . import audit
-from .tabular import FileFormatError, Progress, Sheet, read_sheet
+from api.auth import Principal
+from api.db.database import database, is_postgres
+from api.db.models import AuditEntry, utcnow
+from api.services import audit
+from api.services.imports.sheets import FileFormatError, Progress, Sheet, read_sheet
 
 
 class ErrorPolicy(enum.Enum):

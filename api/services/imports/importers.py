@@ -25,7 +25,7 @@ Rules a user can rely on:
 - The 年度考核 column of a workers file records the assessment of
   ``assessment_year`` (default: this year); a blank cell leaves it alone.
 
-See :mod:`api.services.importing` for the dry run, the error policy, the
+See :mod:`api.services.imports.machinery` for the dry run, the error policy, the
 transaction and the audit entries.
 """
 
@@ -38,11 +38,11 @@ from typing import Any, Callable
 from payroll import codes
 from payroll.money import MoneyFormatError, parse_fen
 
-from ..auth import Principal, Role
-from ..core.errors import UserErrors
-from ..db.models import Assessment, Community, Street, Worker, utcnow
-from . import audit, records
-from .importing import (
+from api.auth import Principal, Role
+from api.errors import UserErrors
+from api.db.models import Assessment, Community, Street, Worker, utcnow
+from api.services import audit, records
+from api.services.imports.machinery import (
     Action,
     AuditLog,
     Column,
@@ -59,8 +59,8 @@ from .importing import (
     select_in,
     snapshots_in,
 )
-from .policies import active_policy
-from .tabular import CellError, Progress, date_text, digits, money_text, period_text, text, whole
+from api.services.policies import active_policy
+from api.services.imports.sheets import CellError, Progress, date_text, digits, money_text, period_text, text, whole
 
 __all__ = [
     "ASSESSMENT_COLUMNS", "COMMUNITY_COLUMNS", "WORKER_COLUMNS", "Action", "ErrorPolicy", "ImportReport",

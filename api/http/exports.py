@@ -24,10 +24,10 @@ its scope is 403):
 
 CSV files stream (:func:`stream_from_thread`): a worker thread reads the run
 a block of rows at a time on one connection while another encodes the
-previous block (:mod:`api.services.run_files`); on PostgreSQL the database
+previous block (:mod:`api.files.run_files`); on PostgreSQL the database
 writes the payslips CSV itself (``COPY … TO STDOUT``).  Spreadsheets are
 written row by row in a worker thread into a temporary file
-(:mod:`api.services.xlsx_writer`; openpyxl for the two with charts), sent,
+(:mod:`api.files.xlsx`; openpyxl for the two with charts), sent,
 and deleted.  The bank file shows
 account numbers to roles that see personal data; a VIEWER token gets them
 masked (``6228***********1234``, file name ending ``-masked``), like every
@@ -55,18 +55,18 @@ from starlette.routing import Route
 from payroll.money import MoneyFormatError, parse_rate
 from payroll.periods import Period, PeriodFormatError
 
-from .app import authenticate
-from .auth import Principal
-from .core.db import run_db
-from .core.errors import BadRequest, Forbidden, UserErrors
-from .db.database import is_postgres
-from .db.models import PayrollRun
-from .services import run_files
-from .services.payroll import check_run_scope
-from .services.scopes import report_scope
-from .services.xlsx_writer import SheetFull
-from .settings import Settings
-from .spreadsheets import XLSX_MEDIA_TYPE
+from api.http.app import authenticate
+from api.auth import Principal
+from api.db.threads import run_db
+from api.errors import BadRequest, Forbidden, UserErrors
+from api.db.database import is_postgres
+from api.db.models import PayrollRun
+from api.files import run_files
+from api.services.payroll import check_run_scope
+from api.services.scopes import report_scope
+from api.files.xlsx import SheetFull
+from api.settings import Settings
+from api.files.payroll_sheets import XLSX_MEDIA_TYPE
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
@@ -283,13 +283,13 @@ def export_routes(settings: Settings) -> list[Route]:
                                  headers=_attachment(f"payroll-{run.period}-run{run.id}.csv"))
 
     async def run_xlsx(request: Request) -> Response:
-        from .spreadsheets import write_payroll_sheet
+        from api.files.payroll_sheets import write_payroll_sheet
 
         _, run = await _authorised_run(request, settings)
         return await xlsx_response(lambda path: write_payroll_sheet(run.id, path), f"payroll-{run.period}-run{run.id}.xlsx")
 
     async def payslips_xlsx(request: Request) -> Response:
-        from .spreadsheets import write_payslips
+        from api.files.payroll_sheets import write_payslips
 
         _, run = await _authorised_run(request, settings)
         return await xlsx_response(lambda path: write_payslips(run.id, path), f"payslips-{run.period}-run{run.id}.xlsx")
@@ -302,7 +302,7 @@ def export_routes(settings: Settings) -> list[Route]:
                                  headers=_attachment(filename))
 
     async def bank_xlsx(request: Request) -> Response:
-        from .spreadsheets import write_bank_file
+        from api.files.payroll_sheets import write_bank_file
 
         principal, run = await _authorised_run(request, settings)
         masked = not principal.sees_personal_data
@@ -316,15 +316,15 @@ def export_routes(settings: Settings) -> list[Route]:
                         headers=_attachment(f"contributions-{run.period}-run{run.id}.csv"))
 
     async def contributions_xlsx(request: Request) -> Response:
-        from .spreadsheets import write_contributions
+        from api.files.payroll_sheets import write_contributions
 
         _, run = await _authorised_run(request, settings)
         return await xlsx_response(lambda path: write_contributions(run.id, path),
                                    f"contributions-{run.period}-run{run.id}.xlsx")
 
     async def conversion_xlsx(request: Request) -> Response:
-        from .services.conversion import conversion
-        from .services.report_sheets import scope_label, write_conversion
+        from api.services.conversion import conversion
+        from api.files.report_sheets import scope_label, write_conversion
 
         principal = await _principal(request, settings)
         text = _required(request, "period", "2026-11")
@@ -343,8 +343,8 @@ def export_routes(settings: Settings) -> list[Route]:
         return await xlsx_response(write, f"conversion-{period}.xlsx")
 
     async def budget_xlsx(request: Request) -> Response:
-        from .services import reports
-        from .services.report_sheets import scope_label, write_budget
+        from api.services import reports
+        from api.files.report_sheets import scope_label, write_budget
 
         principal = await _principal(request, settings)
         year = _year(request)
@@ -365,8 +365,8 @@ def export_routes(settings: Settings) -> list[Route]:
         return await xlsx_response(write, f"budget-{year}.xlsx")
 
     async def staffing_xlsx(request: Request) -> Response:
-        from .services import reports
-        from .services.report_sheets import scope_label, write_staffing
+        from api.services import reports
+        from api.files.report_sheets import scope_label, write_staffing
 
         principal = await _principal(request, settings)
         text = _required(request, "date", "2026-11-01")

@@ -27,14 +27,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 
-from .auth import DEV_ADMIN, Principal, hash_token, principal_for_token
-from .core.db import run_db, set_thread_capacity
-from .db.database import configure, connection, is_postgres
-from .db.migrate import migrate
-from .graphql.core.context import Context
-from .graphql.core.loaders import Loaders
-from .services.audit import request_id
-from .settings import Settings
+from api.auth import DEV_ADMIN, Principal, hash_token, principal_for_token
+from api.db.threads import run_db, set_thread_capacity
+from api.db.database import configure, connection, is_postgres
+from api.db.migrate import migrate
+from api.graphql.core.context import Context
+from api.graphql.core.loaders import Loaders
+from api.services.audit import request_id
+from api.settings import Settings
 
 logger = logging.getLogger("community_payroll")
 
@@ -110,7 +110,7 @@ class GraphQLApp(GraphQL):
         super()._validate_batch_request(request_data, protocol)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        from .graphiql import render_graphiql
+        from api.http.graphiql import render_graphiql
 
         return render_graphiql(self.graphql_ide_html, self.settings)
 
@@ -201,8 +201,8 @@ async def healthz(request: Request) -> Response:
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
-    from .exports import export_routes
-    from .schema import build_schema
+    from api.http.exports import export_routes
+    from api.schema import build_schema
 
     settings = settings or Settings.from_env()
     db = configure(settings.database_url, settings.db_pool)
@@ -216,7 +216,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *export_routes(settings),
     ]
     try:
-        from .dashboard import dashboard_routes
+        from api.http.dashboard import dashboard_routes
     except ImportError:  # pragma: no cover - the dashboard ships with the package
         pass
     else:

@@ -11,7 +11,7 @@
   shortages first; every gap is in the 职数 sheet).
 
 The conversion has a row per worker and is written by the streaming writer of
-:mod:`api.services.xlsx_writer`; budget and staffing have a row per community
+:mod:`api.files.xlsx`; budget and staffing have a row per community
 and use an ordinary openpyxl workbook for their charts.
 """
 
@@ -30,9 +30,9 @@ from payroll.budget import BudgetRow
 from payroll.money import format_rate
 from payroll.staffing import StaffingRow
 
-from ..db.models import Community, Street
-from .conversion import OUTCOME_LABELS, ConversionResult, Totals
-from .xlsx_writer import HEADING, INTEGER, MONEY, PLAIN, SUMMARY_STYLES, TITLE, XlsxWriter
+from api.db.models import Community, Street
+from api.services.conversion import OUTCOME_LABELS, ConversionResult, Totals
+from api.files.xlsx import HEADING, INTEGER, MONEY, PLAIN, SUMMARY_STYLES, TITLE, XlsxWriter
 
 #: Communities charted in the staffing gap chart (all of them are in the table).
 GAP_CHART_COMMUNITIES = 50

@@ -1,4 +1,4 @@
-"""Where the files of :mod:`api.exports` are: the paths GraphQL hands out.
+"""Where the files of :mod:`api.http.exports` are: the paths GraphQL hands out.
 
 Kept apart from the routes so that GraphQL types can name the files without
 importing the web application.

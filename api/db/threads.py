@@ -15,8 +15,8 @@ import anyio
 import anyio.to_thread
 import peewee as pw
 
-from ..db.database import connection
-from .errors import DatabaseBusy
+from api.db.database import connection
+from api.errors import DatabaseBusy
 
 T = TypeVar("T")
 
