@@ -28,6 +28,13 @@ class ErrorCode(enum.Enum):
     FORBIDDEN = "FORBIDDEN"
 
 
+def camel(name: str) -> str:
+    """A Python field name as GraphQL shows it (``service_end`` → ``serviceEnd``):
+    user errors name the input field the caller sent."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 @dataclass(frozen=True)
 class UserError:
     field: str | None
@@ -56,6 +63,13 @@ class RequestError(GraphQLError):
 
 class Forbidden(RequestError):
     code = "FORBIDDEN"
+
+
+class NotFound(RequestError):
+    """A record that does not exist — or that the caller may not see: the two
+    are never told apart."""
+
+    code = "NOT_FOUND"
 
 
 class Unauthenticated(RequestError):

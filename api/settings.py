@@ -15,6 +15,9 @@
 | ``PAYROLL_DB_POOL`` | 20 (PostgreSQL), 16 (SQLite) | connections (and database threads) per process |
 | ``PAYROLL_TOKEN_CACHE_SECONDS`` | 5 | how long a process trusts a token it checked (revocation takes effect within it) |
 | ``PAYROLL_MIGRATE`` | on | ``0``: do not migrate on start (e.g. an instance reading a replica) |
+| ``PAYROLL_AUTH_MAX_FAILURES`` | 10 | failed authentications from one address that lock it out |
+| ``PAYROLL_AUTH_WINDOW_SECONDS`` | 60 | the window in which those failures are counted |
+| ``PAYROLL_AUTH_LOCKOUT_SECONDS`` | 60 | how long a locked-out address is refused (429) |
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from dataclasses import dataclass, field
 
 #: The largest page a connection returns (interfaces.md: at most 100).
 MAX_PAGE_SIZE = 100
+#: The largest id a table holds (64-bit): larger numbers are refused before they reach SQL.
+MAX_ID = 2**63 - 1
 
 
 def _int(name: str, default: int) -> int:
@@ -50,6 +55,9 @@ class Settings:
     db_pool: int | None = None
     migrate_on_start: bool = True
     token_cache_seconds: float = 5.0
+    auth_max_failures: int = 10
+    auth_window_seconds: float = 60.0
+    auth_lockout_seconds: float = 60.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -69,5 +77,8 @@ class Settings:
             max_batch=_int("PAYROLL_MAX_BATCH", 10),
             db_pool=_int("PAYROLL_DB_POOL", 0) or None,
             token_cache_seconds=float(os.environ.get("PAYROLL_TOKEN_CACHE_SECONDS", "5")),
+            auth_max_failures=_int("PAYROLL_AUTH_MAX_FAILURES", 10),
+            auth_window_seconds=float(os.environ.get("PAYROLL_AUTH_WINDOW_SECONDS", "60")),
+            auth_lockout_seconds=float(os.environ.get("PAYROLL_AUTH_LOCKOUT_SECONDS", "60")),
             migrate_on_start=os.environ.get("PAYROLL_MIGRATE", "1").strip() not in ("0", "false", "no", "off"),
         )

@@ -90,9 +90,10 @@ def bare_app():
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
+    from payroll.money import format_fen
+
     from api.db.database import configure, connection
     from api.db.models import Community, Payslip, Worker
-    from payroll.money import format_fen
 
     configure()  # DATABASE_URL
 

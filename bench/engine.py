@@ -36,6 +36,7 @@ from payroll.periods import Period  # noqa: E402
 from payroll.policy import example_policy  # noqa: E402
 from payroll.synthetic import synthetic_population, synthetic_worker_rows  # noqa: E402
 from payroll.workers import WORKER_FIELDS, worker_from_fields  # noqa: E402
+
 from tests import reference  # noqa: E402
 
 YEAR = 2026

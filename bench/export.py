@@ -35,13 +35,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.auth import SYSTEM, Role, create_token  # noqa: E402
+from payroll.periods import Period  # noqa: E402
+
+from api.access.principal import SYSTEM, Role  # noqa: E402
 from api.db.database import configure, connection, database  # noqa: E402
 from api.db.migrate import migrate  # noqa: E402
 from api.db.models import Community, PayrollRun, Payslip  # noqa: E402
 from api.services import demo  # noqa: E402
 from api.services.payroll import PAYSLIP_COLUMNS, approve_run, create_run  # noqa: E402
-from payroll.periods import Period  # noqa: E402
+from api.services.tokens import create_token  # noqa: E402
 
 TODAY = dt.date(2026, 11, 21)
 

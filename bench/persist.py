@@ -55,10 +55,11 @@ def prepare(url: str, workers: int) -> float:
 
 def child_run(url: str) -> None:
     """Create the run in this (fresh) process and report time and peak memory as JSON."""
-    from api.auth import SYSTEM
+    from payroll.periods import Period
+
+    from api.access.principal import SYSTEM
     from api.db.database import configure, connection
     from api.services.payroll import create_run
-    from payroll.periods import Period
 
     configure(url)
     with connection():

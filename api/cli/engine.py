@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import payroll
-
 from payroll.budget import BUDGET_COLUMNS, compute_budget
 from payroll.csvio import payslips_csv_bytes, read_communities, read_population, read_workers, rows_csv
 from payroll.engine import compute_periods

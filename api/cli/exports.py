@@ -27,7 +27,7 @@ from typing import Callable, Iterable, Iterator
 
 from payroll.files import replacing
 
-from api.cli.common import PROG, date_argument, period_argument, rate_argument
+from api.cli.common import date_argument, period_argument, rate_argument
 
 
 def _fail(message: str) -> Exception:
@@ -38,9 +38,9 @@ def _fail(message: str) -> Exception:
 
 @contextlib.contextmanager
 def _database() -> Iterator[None]:
-    from api.errors import Forbidden, UserErrors
     from api.db.database import configure, connection
     from api.db.migrate import migrate
+    from api.errors import Forbidden, UserErrors
 
     configure()
     migrate()
@@ -170,14 +170,14 @@ def cmd_contributions(args: argparse.Namespace) -> None:
 
 
 def cmd_conversion(args: argparse.Namespace) -> None:
-    from api.auth import SYSTEM
-    from api.services.conversion import conversion
+    from api.access.principal import SYSTEM
     from api.files.report_sheets import scope_label, write_conversion
-    from api.services.scopes import report_scope
+    from api.reads.conversion import conversion
+    from api.reads.reports import report_scope
 
     with _database():
         street, community = _scope(args)
-        scope = report_scope(SYSTEM, street, community, "the conversion report")
+        scope = report_scope(SYSTEM, street, community)
 
         def write(path: str) -> None:
             result = conversion(SYSTEM, scope, args.period)
@@ -189,14 +189,14 @@ def cmd_conversion(args: argparse.Namespace) -> None:
 
 
 def cmd_budget(args: argparse.Namespace) -> None:
-    from api.auth import SYSTEM
-    from api.services import reports
+    from api.access.principal import SYSTEM
     from api.files.report_sheets import scope_label, write_budget
-    from api.services.scopes import report_scope
+    from api.reads import reports
+    from api.reads.reports import report_scope
 
     with _database():
         street, community = _scope(args)
-        scope = report_scope(SYSTEM, street, community, "budget")
+        scope = report_scope(SYSTEM, street, community)
 
         def write(path: str) -> None:
             communities, rows = reports.budget(SYSTEM, scope, args.year, args.base_income_growth)
@@ -207,14 +207,14 @@ def cmd_budget(args: argparse.Namespace) -> None:
 
 
 def cmd_staffing(args: argparse.Namespace) -> None:
-    from api.auth import SYSTEM
-    from api.services import reports
+    from api.access.principal import SYSTEM
     from api.files.report_sheets import scope_label, write_staffing
-    from api.services.scopes import report_scope
+    from api.reads import reports
+    from api.reads.reports import report_scope
 
     with _database():
         street, community = _scope(args)
-        scope = report_scope(SYSTEM, street, community, "staffing")
+        scope = report_scope(SYSTEM, street, community)
 
         def write(path: str) -> None:
             communities, rows, version = reports.staffing(SYSTEM, scope, args.date)

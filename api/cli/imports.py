@@ -73,7 +73,7 @@ def _write_report(report, args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from api.auth import Principal, Role
+    from api.access.principal import Principal, Role
     from api.db.database import configure, connection
     from api.db.migrate import migrate
     from api.services.imports import importers as imports

@@ -62,11 +62,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from api.auth import Principal, Role
-    from api.errors import UserErrors
+    from api.access.principal import Principal, Role
     from api.db.database import configure, connection
     from api.db.migrate import migrate
     from api.db.models import PolicyVersion
+    from api.errors import UserErrors
     from api.services.policies import store_policy
 
     text = _read(args.file)
@@ -123,7 +123,7 @@ def cmd_grades(args: argparse.Namespace) -> int:
     else:
         from api.db.database import configure, connection
         from api.db.migrate import migrate
-        from api.services.policies import active_policy
+        from api.reads.policies import active_policy
 
         configure()
         migrate()

@@ -79,8 +79,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
-    from api.auth import Role, create_token, parse_duration
+    from api.access.principal import Role
     from api.db.database import connection
+    from api.services.tokens import create_token, parse_duration
 
     _configure()
     try:
@@ -120,12 +121,12 @@ def cmd_token_list(args: argparse.Namespace) -> None:
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
     from api.db.database import connection
-    from api.db.models import ApiToken, utcnow
+    from api.services.tokens import revoke_token
 
     _configure()
     with connection():
-        updated = ApiToken.update(revoked_at=utcnow()).where((ApiToken.id == args.id) & ApiToken.revoked_at.is_null()).execute()
-    if not updated:
+        revoked = revoke_token(args.id)
+    if not revoked:
         print(f"community-payroll: error: no active token with id {args.id}", file=sys.stderr)
         return 2
     print(f"令牌 {args.id} 已吊销 / token {args.id} revoked", file=sys.stderr)

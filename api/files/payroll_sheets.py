@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from api.db.models import PAYSLIP_MONEY, PayrollRun
 from api.db.models import Policy as PolicyRecord
-from api.services.policies import policy_from_record
 from api.files.run_files import (
     BANK_COLUMNS,
     EMPLOYEE_ITEMS,
@@ -37,17 +36,8 @@ from api.files.run_files import (
     run_groups,
     run_title,
 )
-from api.files.xlsx import (
-    HEADING,
-    INTEGER,
-    MONEY,
-    PLAIN,
-    SUMMARY_STYLES,
-    TEXT,
-    TITLE,
-    SheetWriter,
-    XlsxWriter,
-)
+from api.files.xlsx import HEADING, INTEGER, MONEY, PLAIN, SUMMARY_STYLES, TEXT, TITLE, SheetWriter, XlsxWriter
+from api.reads.policies import policy_from_record
 
 #: Chinese headings of the money columns of a payslip.
 MONEY_HEADINGS = {

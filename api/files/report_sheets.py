@@ -31,8 +31,8 @@ from payroll.money import format_rate
 from payroll.staffing import StaffingRow
 
 from api.db.models import Community, Street
-from api.services.conversion import OUTCOME_LABELS, ConversionResult, Totals
 from api.files.xlsx import HEADING, INTEGER, MONEY, PLAIN, SUMMARY_STYLES, TITLE, XlsxWriter
+from api.reads.conversion import OUTCOME_LABELS, ConversionResult, Totals
 
 #: Communities charted in the staffing gap chart (all of them are in the table).
 GAP_CHART_COMMUNITIES = 50
@@ -64,7 +64,7 @@ def _outcome_summary(t: Totals) -> str:
 
 
 def write_conversion(result: ConversionResult, path: str, scope_name: str, post_titles: dict[str, str]) -> None:
-    """The conversion report (工资套改测算表) of :func:`api.services.conversion.conversion`."""
+    """The conversion report (工资套改测算表) of :func:`api.reads.conversion.conversion`."""
     protects = "是" if result.protects_previous_pay else "否"
     lead = 7
     row_styles = (PLAIN,) * 5 + (INTEGER, INTEGER) + (MONEY,) * 9 + (PLAIN,)
@@ -182,7 +182,7 @@ BUDGET_STREET_HEADINGS = ("街道", "在岗人员成本", "空缺岗位成本", 
 
 def write_budget(communities: Sequence[Community], rows: Sequence[BudgetRow], path: str, year: int, growth: int,
                  scope_name: str) -> None:
-    """The budget of :func:`api.services.reports.budget` with a chart of the cost by street."""
+    """The budget of :func:`api.reads.reports.budget` with a chart of the cost by street."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "预算明细"
@@ -247,7 +247,7 @@ STAFFING_HEADINGS = ("街道", "社区", "户数", "人口", "应配职数", "�
 
 def write_staffing(communities: Sequence[Community], rows: Sequence[StaffingRow], path: str, day: dt.date,
                    version_from: dt.date, scope_name: str) -> None:
-    """The staffing of :func:`api.services.reports.staffing` with a chart of the gaps by community."""
+    """The staffing of :func:`api.reads.reports.staffing` with a chart of the gaps by community."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "职数"

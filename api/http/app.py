@@ -13,24 +13,25 @@ import gc
 import itertools
 import logging
 import secrets
-import time
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from cross_web import HTTPException
+from strawberry import UNSET
 from strawberry.asgi import GraphQL
 
-from api.auth import DEV_ADMIN, Principal, hash_token, principal_for_token
-from api.db.threads import run_db, set_thread_capacity
+from api.access.authentication import Anonymous, BearerTokenBackend, authentication_error, principal_of
 from api.db.database import configure, connection, is_postgres
 from api.db.migrate import migrate
+from api.db.threads import run_db, set_thread_capacity
 from api.graphql.core.context import Context
 from api.graphql.core.loaders import Loaders
 from api.services.audit import request_id
@@ -39,49 +40,20 @@ from api.settings import Settings
 logger = logging.getLogger("community_payroll")
 
 
-async def authenticate(request: Request, settings: Settings) -> tuple[Principal | None, str | None]:
-    """The principal of a request, or why there is none."""
-    header = request.headers.get("authorization")
-    if not header:
-        if settings.dev_admin:
-            return DEV_ADMIN, None
-        return None, "no token: send the header Authorization: Bearer <token> (create one with community-payroll token create)"
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None, "the Authorization header must be: Bearer <token>"
-    principal = _cached_principal(token, settings.token_cache_seconds)
-    if principal is None:
-        principal = await run_db(principal_for_token, token)
-        if principal is not None and settings.token_cache_seconds > 0:
-            _token_cache[hash_token(token)] = (time.monotonic() + settings.token_cache_seconds, principal)
-    if principal is None:
-        return None, "the token is unknown, expired or revoked"
-    return principal, None
-
-
-#: token hash → (expiry on the monotonic clock, principal).  A revoked or
-#: expired token stops working within ``PAYROLL_TOKEN_CACHE_SECONDS``.
-_token_cache: dict[str, tuple[float, Principal]] = {}
-
-
-def _cached_principal(token: str, seconds: float) -> Principal | None:
-    if seconds <= 0:
-        return None
-    key = hash_token(token)
-    entry = _token_cache.get(key)
-    if entry is None:
-        return None
-    if entry[0] < time.monotonic():
-        _token_cache.pop(key, None)
-        return None
-    return entry[1]
-
-
 class GraphQLApp(GraphQL):
     def __init__(self, schema: Any, settings: Settings):
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False, multipart_uploads_enabled=True)
         self.settings = settings
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        # Uploaded files are spooled to temporary files; close them whatever
+        # happened to the request (a mutation refused by its permission never
+        # reads its upload).
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            if isinstance(request, Request):
+                await request.close()
 
     def encode_json(self, data: object) -> bytes:
         # orjson: several times faster than json for a page of payslips.
@@ -91,12 +63,12 @@ class GraphQLApp(GraphQL):
         return orjson.loads(data)
 
     async def get_context(self, request: Request, response: Any) -> Context:
-        principal, problem = await authenticate(request, self.settings)
+        principal = principal_of(request)
         return Context(
             request=request,
             response=response,
             principal_or_none=principal,
-            auth_problem=problem,
+            auth_problem=None if principal is not None else Anonymous.problem,
             loaders=Loaders(principal),
             json_fragments=True,  # encode_json is orjson
         )
@@ -226,7 +198,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             RequestContextMiddleware,
             max_body_bytes=settings.max_body_bytes,
             max_upload_bytes=settings.max_upload_bytes,
-        )
+        ),
+        Middleware(AuthenticationMiddleware, backend=BearerTokenBackend(settings), on_error=authentication_error),
     ]
     if settings.cors_origins:
         middleware.append(

@@ -42,6 +42,7 @@ import asyncio
 import datetime as dt
 import os
 import tempfile
+from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable
 
 import anyio
@@ -55,18 +56,18 @@ from starlette.routing import Route
 from payroll.money import MoneyFormatError, parse_rate
 from payroll.periods import Period, PeriodFormatError
 
-from api.http.app import authenticate
-from api.auth import Principal
-from api.db.threads import run_db
-from api.errors import BadRequest, Forbidden, UserErrors
+from api.access.authentication import Anonymous, principal_of
+from api.access.masking import sees_personal_data
+from api.access.principal import Principal
 from api.db.database import is_postgres
-from api.db.models import PayrollRun
+from api.db.threads import run_db
+from api.errors import BadRequest, Forbidden, NotFound, UserErrors
 from api.files import run_files
-from api.services.payroll import check_run_scope
-from api.services.scopes import report_scope
-from api.files.xlsx import SheetFull
-from api.settings import Settings
 from api.files.payroll_sheets import XLSX_MEDIA_TYPE
+from api.files.xlsx import SheetFull
+from api.reads import payroll as payroll_reads
+from api.reads.reports import report_scope
+from api.settings import MAX_ID, Settings
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
@@ -89,6 +90,8 @@ async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
         return await run_db(fn, *args)
     except Forbidden as exc:
         raise ExportError(403, "FORBIDDEN", exc.message) from None
+    except NotFound as exc:
+        raise ExportError(404, "NOT_FOUND", exc.message) from None
     except BadRequest as exc:
         raise ExportError(400, "BAD_USER_INPUT", exc.message) from None
     except UserErrors as exc:
@@ -98,26 +101,29 @@ async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 async def _principal(request: Request, settings: Settings) -> Principal:
-    principal, problem = await authenticate(request, settings)
+    principal = principal_of(request)
     if principal is None:
-        raise ExportError(401, "UNAUTHENTICATED", problem or "no token")
+        raise ExportError(401, "UNAUTHENTICATED", Anonymous.problem)
     return principal
 
 
-async def _authorised_run(request: Request, settings: Settings) -> tuple[Principal, PayrollRun]:
+@dataclass(frozen=True)
+class RunRef:
+    """The run an export is of: its id and month."""
+
+    id: int
+    period: str
+
+
+async def _authorised_run(request: Request, settings: Settings) -> tuple[Principal, RunRef]:
+    """The run of the path, if the caller may see it: NOT_FOUND otherwise,
+    the same for a run outside its scope and one that does not exist."""
     principal = await _principal(request, settings)
     run_id = request.path_params["run_id"]
-
-    def load() -> PayrollRun | None:
-        run = PayrollRun.get_or_none(PayrollRun.id == run_id)
-        if run is not None:
-            check_run_scope(principal, run, "exporting a payroll run")
-        return run
-
-    run = await _in_thread(load)
-    if run is None:
-        raise ExportError(404, "NOT_FOUND", f"payroll run {run_id} does not exist")
-    return principal, run
+    found = await _in_thread(payroll_reads.run, principal, run_id) if 0 < run_id <= MAX_ID else None
+    if found is None:
+        raise ExportError(404, "NOT_FOUND", f"发放批次 {run_id} 不存在 / payroll run {run_id} does not exist")
+    return principal, RunRef(found["id"], found["period"])
 
 
 def _attachment(filename: str) -> dict[str, str]:
@@ -296,7 +302,7 @@ def export_routes(settings: Settings) -> list[Route]:
 
     async def bank_csv(request: Request) -> Response:
         principal, run = await _authorised_run(request, settings)
-        masked = not principal.sees_personal_data
+        masked = not sees_personal_data(principal)
         filename = f"bank-{run.period}-run{run.id}{'-masked' if masked else ''}.csv"
         return StreamingResponse(stream_bank_csv(run.id, masked), media_type=CSV_MEDIA_TYPE,
                                  headers=_attachment(filename))
@@ -305,7 +311,7 @@ def export_routes(settings: Settings) -> list[Route]:
         from api.files.payroll_sheets import write_bank_file
 
         principal, run = await _authorised_run(request, settings)
-        masked = not principal.sees_personal_data
+        masked = not sees_personal_data(principal)
         filename = f"bank-{run.period}-run{run.id}{'-masked' if masked else ''}.xlsx"
         return await xlsx_response(lambda path: write_bank_file(run.id, path, masked), filename)
 
@@ -323,8 +329,8 @@ def export_routes(settings: Settings) -> list[Route]:
                                    f"contributions-{run.period}-run{run.id}.xlsx")
 
     async def conversion_xlsx(request: Request) -> Response:
-        from api.services.conversion import conversion
         from api.files.report_sheets import scope_label, write_conversion
+        from api.reads.conversion import conversion
 
         principal = await _principal(request, settings)
         text = _required(request, "period", "2026-11")
@@ -335,7 +341,7 @@ def export_routes(settings: Settings) -> list[Route]:
         street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
 
         def write(path: str) -> None:
-            scope = report_scope(principal, street, community, "the conversion report")
+            scope = report_scope(principal, street, community)
             result = conversion(principal, scope, period)
             titles = {key: post.title for key, post in result.version.posts.items()}
             write_conversion(result, path, scope_label(street, community), titles)
@@ -343,8 +349,8 @@ def export_routes(settings: Settings) -> list[Route]:
         return await xlsx_response(write, f"conversion-{period}.xlsx")
 
     async def budget_xlsx(request: Request) -> Response:
-        from api.services import reports
         from api.files.report_sheets import scope_label, write_budget
+        from api.reads import reports
 
         principal = await _principal(request, settings)
         year = _year(request)
@@ -358,15 +364,15 @@ def export_routes(settings: Settings) -> list[Route]:
         street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
 
         def write(path: str) -> None:
-            scope = report_scope(principal, street, community, "budget")
+            scope = report_scope(principal, street, community)
             communities, rows = reports.budget(principal, scope, year, growth)
             write_budget(communities, rows, path, year, growth, scope_label(street, community))
 
         return await xlsx_response(write, f"budget-{year}.xlsx")
 
     async def staffing_xlsx(request: Request) -> Response:
-        from api.services import reports
         from api.files.report_sheets import scope_label, write_staffing
+        from api.reads import reports
 
         principal = await _principal(request, settings)
         text = _required(request, "date", "2026-11-01")
@@ -377,7 +383,7 @@ def export_routes(settings: Settings) -> list[Route]:
         street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
 
         def write(path: str) -> None:
-            scope = report_scope(principal, street, community, "staffing")
+            scope = report_scope(principal, street, community)
             communities, rows, version = reports.staffing(principal, scope, day)
             write_staffing(communities, rows, path, day, version.effective_from, scope_label(street, community))
 

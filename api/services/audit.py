@@ -9,7 +9,7 @@ from typing import Any
 
 import peewee as pw
 
-from api.auth import Principal
+from api.access.principal import Principal
 from api.db.models import AuditEntry
 
 #: The id of the HTTP request being served (set by the app's middleware).

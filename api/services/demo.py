@@ -24,7 +24,7 @@ from payroll import codes
 from payroll.periods import NO_END_DAY, Period, date_of, day_number
 from payroll.synthetic import synthetic_arrays
 
-from api.auth import SYSTEM, Principal
+from api.access.principal import SYSTEM, Principal
 from api.db.bulk import bulk_insert
 from api.db.database import database
 from api.db.models import Assessment, AuditEntry, Community, PayrollRun, Position, Street, Worker, utcnow
@@ -82,7 +82,7 @@ def load_demo(
     if Street.select().exists():
         raise ValueError("the database already has streets; the demo loads only into an empty database")
     record = store_policy(principal, _example_policy_text(), activate=True)
-    from api.services.policies import policy_from_record
+    from api.reads.policies import policy_from_record
 
     policy = policy_from_record(record)
     year = today.year

@@ -32,18 +32,19 @@ import peewee as pw
 from payroll import codes
 from payroll.csvfast import IntColumn, TextColumn, encode_rows
 from payroll.engine import MonthResult, YearState, compute_month
-from payroll.explain import Explanation, explain_result
 from payroll.periods import NO_END_DAY, Period, date_of
-from payroll.workers import Population, WorkerInput
+from payroll.workers import Population
 
-from api.auth import Principal, Role
-from api.errors import ErrorCode, Forbidden, UserErrors
+from api.access import scopes
+from api.access.permissions import Permission, require
+from api.access.principal import Principal
 from api.db.database import database, is_postgres
 from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker, utcnow
-from api.db.models import Policy as PolicyRecord
+from api.errors import ErrorCode, Forbidden, UserErrors
+from api.reads.policies import require_active_policy
+from api.reads.population import Scope, in_service, load_workers, workers_query, year_to_date
 from api.services import audit
-from api.services.policies import policy_from_record, require_active_policy
-from api.services.population import Scope, in_service, load_workers, workers_query, year_to_date
+from api.services.lookups import visible
 
 logger = logging.getLogger(__name__)
 
@@ -62,22 +63,16 @@ _SQLITE_BATCH = 400  # rows per INSERT: 60 columns × 400 stays under SQLite's 3
 def resolve_scope(principal: Principal, street_id: int | None, community_id: int | None, action: str) -> tuple[Scope, str]:
     """The scope of an operation and its label, checked against the principal."""
     if street_id is not None and community_id is not None:
-        raise UserErrors.one("scope", ErrorCode.INVALID, "give a street or a community, not both")
+        raise UserErrors.one("scope", ErrorCode.INVALID, "只能给出街道或社区之一 / give a street or a community, not both")
     if community_id is not None:
-        community = Community.get_or_none(Community.id == community_id)
-        if community is None:
-            raise UserErrors.one("communityId", ErrorCode.NOT_FOUND, f"community {community_id} does not exist")
-        principal.require_community(community.id, community.street_id, action)
+        community = visible(Community, community_id, principal, "communityId")
         return Scope("COMMUNITY", community.street_id, community.id), f"{community.name} ({community.code})"
     if street_id is not None:
-        street = Street.get_or_none(Street.id == street_id)
-        if street is None:
-            raise UserErrors.one("streetId", ErrorCode.NOT_FOUND, f"street {street_id} does not exist")
-        if not principal.allows_street(street.id):
-            raise Forbidden(f"{action}: the street is outside this token's scope")
+        street = visible(Street, street_id, principal, "streetId", scopes.whole_streets(principal))
         return Scope("STREET", street.id), f"{street.name} ({street.code})"
-    if principal.scoped:
-        raise Forbidden(f"{action}: a city-wide scope needs an unscoped token; give a street or community")
+    if principal.restricted:
+        raise Forbidden(f"{action}：全市范围须用不限范围的令牌，请指定街道或社区 / {action}: a city-wide scope needs a token "
+                        "without a scope; give a street or a community")
     return Scope("CITY"), "全市 (city)"
 
 
@@ -127,7 +122,7 @@ def compute_scope_month(scope: Scope, period: Period, policy, check_order: bool 
 
 
 def create_run(principal: Principal, period: Period, street_id: int | None, community_id: int | None) -> PayrollRun:
-    principal.require(Role.ADMIN, Role.HR, action="creating a payroll run")
+    require(principal, Permission.PREPARE_PAYROLL)
     with database.atomic():
         scope, label = resolve_scope(principal, street_id, community_id, "creating a payroll run")
         existing = PayrollRun.get_or_none((PayrollRun.period == str(period)) & (PayrollRun.scope_key == scope.key))
@@ -352,9 +347,7 @@ def _copy_postgres(columns: dict[str, np.ndarray | list]) -> None:
 
 def _transition(principal: Principal, run_id: int, version_status: str, new_status: str, operation: str) -> PayrollRun:
     with database.atomic():
-        run = PayrollRun.get_or_none(PayrollRun.id == run_id)
-        if run is None:
-            raise UserErrors.one("id", ErrorCode.NOT_FOUND, f"payroll run {run_id} does not exist")
+        run = visible(PayrollRun, run_id, principal, "id")
         if run.status != version_status:
             raise UserErrors.one(
                 "id", ErrorCode.INVALID_STATE,
@@ -377,23 +370,20 @@ def _transition(principal: Principal, run_id: int, version_status: str, new_stat
 
 
 def approve_run(principal: Principal, run_id: int) -> PayrollRun:
-    principal.require(Role.ADMIN, Role.FINANCE, action="approving a payroll run")
+    require(principal, Permission.APPROVE_PAYROLL)
     return _transition(principal, run_id, "DRAFT", "APPROVED", "approvePayrollRun")
 
 
 def mark_run_paid(principal: Principal, run_id: int) -> PayrollRun:
-    principal.require(Role.ADMIN, Role.FINANCE, action="marking a payroll run paid")
+    require(principal, Permission.APPROVE_PAYROLL)
     return _transition(principal, run_id, "APPROVED", "PAID", "markPayrollRunPaid")
 
 
 def delete_draft_run(principal: Principal, run_id: int) -> PayrollRun:
     """Delete a DRAFT run and its payslips (to recompute after fixing records)."""
-    principal.require(Role.ADMIN, Role.HR, action="deleting a payroll run")
+    require(principal, Permission.PREPARE_PAYROLL)
     with database.atomic():
-        run = PayrollRun.get_or_none(PayrollRun.id == run_id)
-        if run is None:
-            raise UserErrors.one("id", ErrorCode.NOT_FOUND, f"payroll run {run_id} does not exist")
-        check_run_scope(principal, run, "deleting a payroll run")
+        run = visible(PayrollRun, run_id, principal, "id")
         if run.status != "DRAFT":
             raise UserErrors.one(
                 "id", ErrorCode.INVALID_STATE,
@@ -414,68 +404,3 @@ def delete_draft_run(principal: Principal, run_id: int) -> PayrollRun:
         run.delete_instance()
         audit.record(principal, "deletePayrollRun", "PayrollRun", run_id, before, None)
     return run
-
-
-def check_run_scope(principal: Principal, run: PayrollRun, action: str) -> None:
-    if not principal.scoped:
-        return
-    if run.scope_type == "CITY":
-        raise Forbidden(f"{action}: the run covers the whole city, outside this token's scope")
-    if run.scope_type == "STREET" and not principal.allows_street(run.street_id):
-        raise Forbidden(f"{action}: the run's street is outside this token's scope")
-    if run.scope_type == "COMMUNITY":
-        community = Community.get_by_id(run.community_id)
-        principal.require_community(community.id, community.street_id, action)
-
-
-# --- explanations of stored payslips ----------------------------------------------------------
-
-
-def worker_input_of(payslip: Payslip, worker_code: str) -> WorkerInput:
-    """The worker exactly as the payslip was computed."""
-    return WorkerInput(
-        worker_id=worker_code,
-        post=payslip.post,
-        service_start=payslip.service_start,
-        service_end=payslip.service_end,
-        prior_service_years=payslip.prior_service_years,
-        education=payslip.education,
-        certificate=payslip.certificate,
-        certificate_date=payslip.certificate_date,
-        incompetent_years=payslip.incompetent_years,
-        assessment=payslip.assessment,
-        special_deduction_monthly=payslip.special_deduction_monthly,
-        previous_monthly_pay=payslip.previous_monthly_pay,
-    )
-
-
-def explain_payslips(payslips: list[Payslip]) -> dict[int, Explanation]:
-    """Explanations of stored payslips, recomputed from their own inputs."""
-    if not payslips:
-        return {}
-    runs = {r.id: r for r in PayrollRun.select().where(PayrollRun.id.in_({p.run_id for p in payslips}))}
-    policies = {
-        record.id: policy_from_record(record)
-        for record in PolicyRecord.select().where(PolicyRecord.id.in_({r.policy_id for r in runs.values()}))
-    }
-    worker_codes = {w.id: w.code for w in Worker.select(Worker.id, Worker.code).where(Worker.id.in_({p.worker_id for p in payslips}))}
-    out: dict[int, Explanation] = {}
-    for payslip in payslips:
-        policy = policies[runs[payslip.run_id].policy_id]
-        worker = worker_input_of(payslip, worker_codes[payslip.worker_id])
-        population = Population.from_workers([worker], policy.post_keys)
-        state = YearState(
-            tax_months=np.array([payslip.prior_tax_months], dtype=np.int64),
-            income=np.array([payslip.prior_income], dtype=np.int64),
-            deductions=np.array([payslip.prior_deductions], dtype=np.int64),
-            tax=np.array([payslip.prior_tax], dtype=np.int64),
-            reserve=np.array([payslip.prior_reserve], dtype=np.int64),
-        )
-        period = Period.parse(payslip.period)
-        result, _ = compute_month(policy.version_for(period), population, period, state)
-        explanation = explain_result(policy, result, 0, worker)
-        if explanation is not None:
-            out[payslip.id] = explanation
-    return out
-
-

@@ -10,65 +10,20 @@ quotes, staffing and budgets use.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import json
-import threading
-from typing import Any
 
 import yaml
 
 from payroll.policy import Policy, PolicyError, parse_policy
 
-from api.auth import Principal, Role
-from api.errors import ErrorCode, UserError, UserErrors
+from api.access.permissions import Permission, require
+from api.access.principal import Principal
 from api.db.database import database
 from api.db.models import Policy as PolicyRecord
 from api.db.models import PolicyVersion as PolicyVersionRecord
 from api.db.models import utcnow
+from api.errors import ErrorCode, UserError, UserErrors
+from api.reads.policies import document_json, policy_from_record
 from api.services import audit
-
-# Keyed by the document too: ids and versions repeat across databases (a test
-# database after another, a restored backup), the document does not.
-_cache: dict[tuple[int, int, str], Policy] = {}
-_cache_lock = threading.Lock()
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def document_json(document: Any) -> str:
-    return json.dumps(document, ensure_ascii=False, default=_json_default, sort_keys=False)
-
-
-def policy_from_record(record: PolicyRecord) -> Policy:
-    """The parsed policy of a stored record (cached by id, version and document)."""
-    key = (record.id, record.version, record.document)
-    with _cache_lock:
-        cached = _cache.get(key)
-    if cached is None:
-        cached = parse_policy(json.loads(record.document))
-        with _cache_lock:
-            _cache[key] = cached
-    return cached
-
-
-def active_record() -> PolicyRecord | None:
-    return PolicyRecord.select().where(PolicyRecord.active == True).first()  # noqa: E712
-
-
-def active_policy() -> Policy | None:
-    record = active_record()
-    return None if record is None else policy_from_record(record)
-
-
-def require_active_policy() -> tuple[PolicyRecord, Policy]:
-    record = active_record()
-    if record is None:
-        raise UserErrors.one(None, ErrorCode.INVALID_STATE, "no policy is active; import a policy document and activate it first")
-    return record, policy_from_record(record)
 
 
 def parse_document(text: str) -> dict:
@@ -88,7 +43,7 @@ def parse_document(text: str) -> dict:
 
 def store_policy(principal: Principal, text: str, activate: bool = False) -> PolicyRecord:
     """Import a policy document, or publish new versions of a stored one."""
-    principal.require(Role.ADMIN, action="importing a policy")
+    require(principal, Permission.MANAGE_POLICIES)
     data = parse_document(text)
     policy = parse_policy(data)
     with database.atomic():
@@ -136,7 +91,7 @@ def _check_published_unchanged(old: Policy, new: Policy) -> None:
 
 
 def activate_policy(principal: Principal, policy_id: int) -> PolicyRecord:
-    principal.require(Role.ADMIN, action="activating a policy")
+    require(principal, Permission.MANAGE_POLICIES)
     with database.atomic():
         record = PolicyRecord.get_or_none(PolicyRecord.id == policy_id)
         if record is None:

@@ -19,43 +19,37 @@ from payroll import codes
 from payroll.money import format_fen
 from payroll.workers import WORKER_FIELDS, InputError, worker_from_fields
 
-from api.auth import Principal, Role
-from api.errors import ErrorCode, Forbidden, UserError, UserErrors
+from api.access import scopes
+from api.access.permissions import Permission, require
+from api.access.principal import Principal
 from api.db.database import database
 from api.db.models import Assessment, Community, Position, Street, Worker, utcnow
+from api.errors import ErrorCode, UserError, UserErrors, camel
+from api.reads.policies import active_policy
 from api.services import audit
 from api.services.identity import IdNumberError, parse_id_number
-from api.services.policies import active_policy
-
-WRITERS = (Role.ADMIN, Role.HR)
+from api.services.lookups import RECORD_NAMES, visible
 
 
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _not_found(field: str, what: str, key: Any) -> UserErrors:
-    return UserErrors.one(field, ErrorCode.NOT_FOUND, f"{what} {key} does not exist")
-
-
-def _conflict(what: str, current: int, sent: int) -> UserErrors:
+def _conflict(model: type[pw.Model], key: str, current: int, sent: int) -> UserErrors:
+    zh, en = RECORD_NAMES[model]
     return UserErrors.one(
         "version",
         ErrorCode.CONFLICT,
-        f"{what} was changed by someone else (now version {current}, you sent {sent}); reload it and try again",
+        f"{zh} {key} 已被他人修改（现为第 {current} 版，提交的是第 {sent} 版），请重新读取后再改 / {en} {key} was changed "
+        f"by someone else (now version {current}, you sent {sent}); reload it and try again",
     )
 
 
-def _update_versioned(model: type[pw.Model], record: pw.Model, version: int, changes: dict[str, Any], what: str) -> pw.Model:
+def _update_versioned(model: type[pw.Model], record: pw.Model, version: int, changes: dict[str, Any], key: str) -> pw.Model:
     """UPDATE … WHERE id = ? AND version = ?: a stale version changes nothing."""
     if record.version != version:
-        raise _conflict(what, record.version, version)
+        raise _conflict(model, key, record.version, version)
     changes = {**changes, "version": version + 1, "updated_at": utcnow()}
     updated = model.update(**changes).where((model.id == record.id) & (model.version == version)).execute()
     if updated != 1:
         current = model.get_by_id(record.id)
-        raise _conflict(what, current.version, version)
+        raise _conflict(model, key, current.version, version)
     return model.get_by_id(record.id)
 
 
@@ -64,25 +58,28 @@ def _unique(model: type[pw.Model], field: pw.Field, value: Any, exclude_id: int 
     if exclude_id is not None:
         query = query.where(model.id != exclude_id)
     if query.exists():
-        raise UserErrors.one(input_field, ErrorCode.DUPLICATE, f"{what} {value!r} already exists")
+        raise UserErrors.one(input_field, ErrorCode.DUPLICATE, f"{input_field}：{value!r} 已存在 / {input_field}: {what} "
+                                                               f"{value!r} already exists")
 
 
 def _text(values: Mapping[str, Any], key: str, errors: list[UserError], required: bool, max_length: int) -> str | None:
     value = values.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            errors.append(UserError(camel(key), ErrorCode.REQUIRED, f"{camel(key)} is required"))
+            errors.append(UserError(camel(key), ErrorCode.REQUIRED, f"{camel(key)}：必填 / {camel(key)} is required"))
         return None
     value = str(value).strip()
     if len(value) > max_length:
-        errors.append(UserError(camel(key), ErrorCode.INVALID, f"{camel(key)} is longer than {max_length} characters"))
+        errors.append(UserError(camel(key), ErrorCode.INVALID,
+                                f"{camel(key)}：最长 {max_length} 字 / {camel(key)} is longer than {max_length} characters"))
     return value
 
 
 def _count(values: Mapping[str, Any], key: str, errors: list[UserError]) -> int:
     value = values.get(key, 0)
     if value is None or value < 0 or value > 100_000_000:
-        errors.append(UserError(camel(key), ErrorCode.INVALID, f"{camel(key)} must be a whole number from 0 to 100000000"))
+        errors.append(UserError(camel(key), ErrorCode.INVALID, f"{camel(key)}：应为 0 至 100000000 的整数 / {camel(key)} "
+                                                               "must be a whole number from 0 to 100000000"))
         return 0
     return value
 
@@ -91,7 +88,7 @@ def _count(values: Mapping[str, Any], key: str, errors: list[UserError]) -> int:
 
 
 def create_street(principal: Principal, values: Mapping[str, Any]) -> Street:
-    principal.require(Role.ADMIN, action="creating a street")
+    require(principal, Permission.CREATE_STREETS)
     errors: list[UserError] = []
     code = _text(values, "code", errors, True, 32)
     name = _text(values, "name", errors, True, 100)
@@ -105,13 +102,9 @@ def create_street(principal: Principal, values: Mapping[str, Any]) -> Street:
 
 
 def update_street(principal: Principal, street_id: int, version: int, values: Mapping[str, Any]) -> Street:
-    principal.require(*WRITERS, action="updating a street")
+    require(principal, Permission.EDIT_RECORDS)
     with database.atomic():
-        street = Street.get_or_none(Street.id == street_id)
-        if street is None:
-            raise _not_found("id", "street", street_id)
-        if not principal.allows_street(street.id):
-            raise Forbidden("updating a street: the street is outside this token's scope")
+        street = visible(Street, street_id, principal, "id", scopes.whole_streets(principal))
         errors: list[UserError] = []
         changes: dict[str, Any] = {}
         if "code" in values:
@@ -123,7 +116,7 @@ def update_street(principal: Principal, street_id: int, version: int, values: Ma
         if "code" in changes:
             _unique(Street, Street.code, changes["code"], street.id, "code", "street")
         before = audit.snapshot(street)
-        street = _update_versioned(Street, street, version, changes, f"street {street.code}")
+        street = _update_versioned(Street, street, version, changes, street.code)
         audit.record(principal, "updateStreet", "Street", street.id, before, audit.snapshot(street))
     return street
 
@@ -132,7 +125,7 @@ def update_street(principal: Principal, street_id: int, version: int, values: Ma
 
 
 def create_community(principal: Principal, values: Mapping[str, Any]) -> Community:
-    principal.require(*WRITERS, action="creating a community")
+    require(principal, Permission.EDIT_RECORDS)
     errors: list[UserError] = []
     code = _text(values, "code", errors, True, 32)
     name = _text(values, "name", errors, True, 100)
@@ -141,11 +134,7 @@ def create_community(principal: Principal, values: Mapping[str, Any]) -> Communi
     if errors:
         raise UserErrors(errors)
     with database.atomic():
-        street = Street.get_or_none(Street.id == values.get("street_id"))
-        if street is None:
-            raise _not_found("streetId", "street", values.get("street_id"))
-        if not principal.allows_street(street.id):
-            raise Forbidden("creating a community: the street is outside this token's scope")
+        street = visible(Street, values.get("street_id"), principal, "streetId", scopes.whole_streets(principal))
         _unique(Community, Community.code, code, None, "code", "community")
         community = Community.create(code=code, name=name, street=street, households=households, population=population)
         audit.record(principal, "createCommunity", "Community", community.id, None, audit.snapshot(community))
@@ -166,28 +155,20 @@ def community_columns(values: Mapping[str, Any], errors: list[UserError]) -> dic
 
 
 def update_community(principal: Principal, community_id: int, version: int, values: Mapping[str, Any]) -> Community:
-    principal.require(*WRITERS, action="updating a community")
+    require(principal, Permission.EDIT_RECORDS)
     with database.atomic():
-        community = Community.get_or_none(Community.id == community_id)
-        if community is None:
-            raise _not_found("id", "community", community_id)
-        principal.require_community(community.id, community.street_id, "updating a community")
+        community = visible(Community, community_id, principal, "id")
         errors: list[UserError] = []
         changes = community_columns(values, errors)
         if "street_id" in values:
-            street = Street.get_or_none(Street.id == values["street_id"])
-            if street is None:
-                errors.append(UserError("streetId", ErrorCode.NOT_FOUND, f"street {values['street_id']} does not exist"))
-            elif not principal.allows_street(street.id):
-                raise Forbidden("moving a community: the new street is outside this token's scope")
-            else:
-                changes["street"] = street.id
+            changes["street"] = visible(Street, values["street_id"], principal, "streetId",
+                                        scopes.whole_streets(principal)).id
         if errors:
             raise UserErrors(errors)
         if "code" in changes:
             _unique(Community, Community.code, changes["code"], community.id, "code", "community")
         before = audit.snapshot(community)
-        community = _update_versioned(Community, community, version, changes, f"community {community.code}")
+        community = _update_versioned(Community, community, version, changes, community.code)
         audit.record(principal, "updateCommunity", "Community", community.id, before, audit.snapshot(community))
     return community
 
@@ -295,23 +276,15 @@ def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequenc
     return columns
 
 
-def _community_for_write(principal: Principal, community_id: Any, action: str) -> Community:
-    community = Community.get_or_none(Community.id == community_id)
-    if community is None:
-        raise _not_found("communityId", "community", community_id)
-    principal.require_community(community.id, community.street_id, action)
-    return community
-
-
 def create_worker(principal: Principal, values: Mapping[str, Any]) -> Worker:
-    principal.require(*WRITERS, action="creating a worker")
+    require(principal, Permission.EDIT_RECORDS)
     errors: list[UserError] = []
     code = _text(values, "code", errors, True, 64)
     if errors:
         raise UserErrors(errors)
     columns = validate_worker(values, code)
     with database.atomic():
-        community = _community_for_write(principal, values.get("community_id"), "creating a worker")
+        community = visible(Community, values.get("community_id"), principal, "communityId")
         _unique(Worker, Worker.code, code, None, "code", "worker")
         if columns["id_number"]:
             _unique(Worker, Worker.id_number, columns["id_number"], None, "idNumber", "a worker with identity number")
@@ -327,13 +300,9 @@ def worker_values(worker: Worker) -> dict[str, Any]:
 
 
 def update_worker(principal: Principal, worker_id: int, version: int, values: Mapping[str, Any]) -> Worker:
-    principal.require(*WRITERS, action="updating a worker")
+    require(principal, Permission.EDIT_RECORDS)
     with database.atomic():
-        worker = Worker.get_or_none(Worker.id == worker_id)
-        if worker is None:
-            raise _not_found("id", "worker", worker_id)
-        current = Community.get_by_id(worker.community_id)
-        principal.require_community(current.id, current.street_id, "updating a worker")
+        worker = visible(Worker, worker_id, principal, "id")
         merged = {**worker_values(worker), **{k: v for k, v in values.items() if k not in ("community_id", "code")}}
         code = worker.code
         changes = {}
@@ -346,11 +315,11 @@ def update_worker(principal: Principal, worker_id: int, version: int, values: Ma
             changes["code"] = code
         changes.update(validate_worker(merged, code))
         if "community_id" in values:
-            changes["community"] = _community_for_write(principal, values["community_id"], "moving a worker").id
+            changes["community"] = visible(Community, values["community_id"], principal, "communityId").id
         if changes.get("id_number") and changes["id_number"] != worker.id_number:
             _unique(Worker, Worker.id_number, changes["id_number"], worker.id, "idNumber", "a worker with identity number")
         before = audit.snapshot(worker)
-        worker = _update_versioned(Worker, worker, version, changes, f"worker {worker.code}")
+        worker = _update_versioned(Worker, worker, version, changes, worker.code)
         audit.record(principal, "updateWorker", "Worker", worker.id, before, audit.snapshot(worker))
     return worker
 
@@ -411,7 +380,7 @@ def _position_values(values: Mapping[str, Any], errors: list[UserError]) -> dict
 
 
 def create_position(principal: Principal, values: Mapping[str, Any]) -> Position:
-    principal.require(*WRITERS, action="creating a position")
+    require(principal, Permission.EDIT_RECORDS)
     errors: list[UserError] = []
     columns = _position_values({"post": values.get("post"), "title": values.get("title"), **values}, errors)
     if columns.get("start_date") and columns.get("end_date") and columns["end_date"] < columns["start_date"]:
@@ -419,14 +388,13 @@ def create_position(principal: Principal, values: Mapping[str, Any]) -> Position
     if errors:
         raise UserErrors(errors)
     with database.atomic():
-        community = _community_for_write(principal, values.get("community_id"), "creating a position")
+        community = visible(Community, values.get("community_id"), principal, "communityId")
         worker_id = values.get("worker_id")
         if worker_id is not None:
-            worker = Worker.get_or_none(Worker.id == worker_id)
-            if worker is None:
-                raise _not_found("workerId", "worker", worker_id)
+            worker = visible(Worker, worker_id, principal, "workerId")
             if worker.community_id != community.id:
-                raise UserErrors.one("workerId", ErrorCode.INVALID, f"worker {worker.code} belongs to another community")
+                raise UserErrors.one("workerId", ErrorCode.INVALID, f"workerId：工作者 {worker.code} 属于其他社区 / workerId: "
+                                                                    f"worker {worker.code} belongs to another community")
         position = Position.create(community=community, worker=worker_id, **columns)
         audit.record(principal, "createPosition", "Position", position.id, None, audit.snapshot(position))
         _refresh_paid_post(principal, worker_id)
@@ -434,23 +402,20 @@ def create_position(principal: Principal, values: Mapping[str, Any]) -> Position
 
 
 def update_position(principal: Principal, position_id: int, version: int, values: Mapping[str, Any]) -> Position:
-    principal.require(*WRITERS, action="updating a position")
+    require(principal, Permission.EDIT_RECORDS)
     with database.atomic():
-        position = Position.get_or_none(Position.id == position_id)
-        if position is None:
-            raise _not_found("id", "position", position_id)
+        position = visible(Position, position_id, principal, "id")
         community = Community.get_by_id(position.community_id)
-        principal.require_community(community.id, community.street_id, "updating a position")
         errors: list[UserError] = []
         changes = _position_values(values, errors)
         if "worker_id" in values:
             worker_id = values["worker_id"]
             if worker_id is not None:
-                worker = Worker.get_or_none(Worker.id == worker_id)
-                if worker is None:
-                    errors.append(UserError("workerId", ErrorCode.NOT_FOUND, f"worker {worker_id} does not exist"))
-                elif worker.community_id != community.id:
-                    errors.append(UserError("workerId", ErrorCode.INVALID, f"worker {worker.code} belongs to another community"))
+                worker = visible(Worker, worker_id, principal, "workerId")
+                if worker.community_id != community.id:
+                    errors.append(UserError("workerId", ErrorCode.INVALID, f"workerId：工作者 {worker.code} 属于其他社区 / "
+                                                                           f"workerId: worker {worker.code} belongs to "
+                                                                           "another community"))
             changes["worker"] = worker_id
         start = changes.get("start_date", position.start_date)
         end = changes.get("end_date", position.end_date)
@@ -460,7 +425,7 @@ def update_position(principal: Principal, position_id: int, version: int, values
             raise UserErrors(errors)
         before = audit.snapshot(position)
         previous_worker = position.worker_id
-        position = _update_versioned(Position, position, version, changes, f"position {position.title}")
+        position = _update_versioned(Position, position, version, changes, position.title)
         audit.record(principal, "updatePosition", "Position", position.id, before, audit.snapshot(position))
         _refresh_paid_post(principal, position.worker_id)
         if previous_worker != position.worker_id:
@@ -473,7 +438,7 @@ def update_position(principal: Principal, position_id: int, version: int, values
 
 def record_assessments(principal: Principal, year: int, entries: list[tuple[int, str]]) -> list[Assessment]:
     """Record (or replace) the year's assessment of several workers at once."""
-    principal.require(*WRITERS, action="recording assessments")
+    require(principal, Permission.EDIT_RECORDS)
     errors: list[UserError] = []
     if not 1990 <= year <= 2100:
         errors.append(UserError("year", ErrorCode.INVALID, f"year {year} is out of range"))
@@ -487,15 +452,14 @@ def record_assessments(principal: Principal, year: int, entries: list[tuple[int,
     if len(set(ids)) != len(ids):
         raise UserErrors.one("entries", ErrorCode.DUPLICATE, "a worker appears twice in the entries")
     with database.atomic():
-        workers = {
-            w.id: w
-            for w in Worker.select(Worker, Community).join(Community).where(Worker.id.in_(ids))
-        }
-        missing = [f"entries[{i}].workerId" for i, worker_id in enumerate(ids) if worker_id not in workers]
+        found = Worker.select(Worker.id).where(Worker.id.in_(ids))
+        scope = scopes.workers(principal)
+        workers = {w.id for w in (found.where(scope) if scope is not None else found)}
+        missing = [(i, worker_id) for i, worker_id in enumerate(ids) if worker_id not in workers]
         if missing:
-            raise UserErrors([UserError(m, ErrorCode.NOT_FOUND, f"{m}: no such worker") for m in missing])
-        for worker in workers.values():
-            principal.require_community(worker.community.id, worker.community.street_id, "recording assessments")
+            raise UserErrors([UserError(f"entries[{i}].workerId", ErrorCode.NOT_FOUND,
+                                        f"entries[{i}].workerId：工作者 {worker_id} 不存在 / entries[{i}].workerId: worker "
+                                        f"{worker_id} does not exist") for i, worker_id in missing])
         existing = {
             a.worker_id: a
             for a in Assessment.select().where((Assessment.worker.in_(ids)) & (Assessment.year == year))

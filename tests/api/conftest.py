@@ -15,13 +15,15 @@ from dataclasses import dataclass
 import pytest
 from starlette.testclient import TestClient
 
-from api.http.app import create_app
-from api.auth import Role, create_token
+from payroll.money import parse_fen
+
+from api.access.principal import Role
 from api.db.database import configure, connection
 from api.db.migrate import migrate, reset_for_tests
+from api.http.app import create_app
 from api.services.demo import load_demo
+from api.services.tokens import create_token
 from api.settings import Settings
-from payroll.money import parse_fen
 
 from ..conftest import EXAMPLE_POLICY, EXAMPLES
 

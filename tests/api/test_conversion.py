@@ -32,10 +32,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-import pytest
 from openpyxl import load_workbook
-
-from api.services import policies
 
 from ..conftest import EXAMPLE_POLICY
 from .conftest import City, GraphQLClient, Tokens
@@ -80,14 +77,6 @@ FIELDS = ("post", "grade", "countedYears", "previousMonthlyPay", "gradePay", "ed
           "newMonthlyPay", "outcome")
 
 
-@pytest.fixture(autouse=True)
-def fresh_policy_cache():
-    """Parsed policies are cached by record id and version, which repeat from one
-    test database to the next; tests here publish versions, so start and end
-    with an empty cache (see the report: the cache key should name the document)."""
-    policies._cache.clear()
-    yield
-    policies._cache.clear()
 
 
 def set_previous_pay(gql: GraphQLClient, city: City, code: str, amount: str) -> None:
@@ -205,7 +194,7 @@ def test_without_protection_the_loss_stays(gql, city: City):
 def test_conversion_respects_the_token_scope(gql, city: City, tokens: Tokens):
     other = gql.as_(tokens.hr_other)
     body = other.post(CONVERSION, {"period": "2026-08", "order": "WORKER", "scope": {"streetId": city.streets["S1"]}})
-    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     # Without a scope an HR token sees its own communities: 韩城街道 has nobody.
     assert conversion(other)["totals"]["workers"] == 0
     assert conversion(gql.as_(tokens.hr))["totals"]["workers"] == 6
@@ -247,5 +236,5 @@ def test_conversion_spreadsheet(client, gql, city: City, tokens: Tokens):
     assert [yuan(v) for v in summary[-1][4:9]] == [Decimal("28570.48"), Decimal("21494.69"), Decimal("-7075.79"),
                                                    Decimal("7247.42"), Decimal("39880.62")]
     # Outside the token's scope: refused.
-    assert get(client, report["xlsx"], tokens.hr_other).status_code == 403
+    assert get(client, report["xlsx"], tokens.hr_other).status_code == 404
     assert get(client, "/exports/conversion.xlsx", tokens.hr).status_code == 400

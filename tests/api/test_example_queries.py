@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from graphql import build_schema, parse, validate
 
-from api.auth import Role, create_token
+from api.access.principal import Role
 from api.db.database import connection
 from api.http.graphiql import example_tabs
 from api.services.demo import load_demo
+from api.services.tokens import create_token
 
 from .conftest import GraphQLClient
 

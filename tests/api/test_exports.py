@@ -275,15 +275,17 @@ def test_hr_tokens_get_only_runs_inside_their_scope(client, gql, city: City, tok
     assert street_run == "PayrollRun:1"
     for suffix in ALL_RUN_FILES:
         outside = get(client, f"/exports/payroll-runs/1{suffix}", tokens.hr_other)
-        assert outside.status_code == 403, suffix
-        assert outside.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-        assert "outside this token's scope" in outside.json()["errors"][0]["message"]
+        # Outside the token's scope is answered exactly as a run that does not exist.
+        missing = get(client, f"/exports/payroll-runs/99{suffix}", tokens.hr_other)
+        assert outside.status_code == missing.status_code == 404, suffix
+        assert outside.json() == missing.json() | {"errors": [missing.json()["errors"][0] | {
+            "message": "发放批次 1 不存在 / payroll run 1 does not exist"}]}
         assert get(client, f"/exports/payroll-runs/1{suffix}", tokens.hr).status_code == 200, suffix
     # A city-wide run is outside every HR token's scope.
     gql.mutate("""mutation { approvePayrollRun(input: {id: "PayrollRun:1"}) { errors { message } } }""")
     create_run(gql, "2026-01", communityId=city.communities["C03"])
     assert get(client, "/exports/payroll-runs/2.csv", tokens.hr_other).status_code == 200
-    assert get(client, "/exports/payroll-runs/2.csv", tokens.hr).status_code == 403
+    assert get(client, "/exports/payroll-runs/2.csv", tokens.hr).status_code == 404
 
 
 def test_exports_need_a_token_and_an_existing_run(client, gql, city: City, tokens: Tokens):
@@ -294,7 +296,7 @@ def test_exports_need_a_token_and_an_existing_run(client, gql, city: City, token
     assert get(client, "/exports/payroll-runs/1/bank.csv", "cp_not-a-token").status_code == 401
     missing = get(client, "/exports/payroll-runs/99/payslips.xlsx", tokens.admin)
     assert missing.status_code == 404
-    assert missing.json()["errors"][0]["message"] == "payroll run 99 does not exist"
+    assert missing.json()["errors"][0]["message"] == "发放批次 99 不存在 / payroll run 99 does not exist"
 
 
 def test_the_run_lists_its_files(gql, city: City):
@@ -313,9 +315,10 @@ def test_payslips_csv_quotes_text_and_signs_amounts_like_the_csv_module(client, 
     """Both ways of writing the file (PostgreSQL's COPY, the numpy encoder on
     SQLite) against Python's csv module, with a code that needs quoting and a
     negative amount (a draft run may be edited in the database)."""
+    from payroll.money import format_fen
+
     from api.db.database import connection
     from api.db.models import PAYSLIP_MONEY, Payslip, Worker
-    from payroll.money import format_fen
 
     create_run(gql, "2026-01")
     with connection():

@@ -1,4 +1,4 @@
-"""The list fast path (api/graphql/core/fastpath.py) answers exactly what
+"""The list fast path (api/fastpath/completion.py) answers exactly what
 graphql-core's ordinary completion answers, and is actually taken.
 
 Every query runs twice through HTTP: once as served, once with the fast path
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from api.graphql.core import fastpath, sqlrender
+from api.fastpath import completion as fastpath
+from api.fastpath import render as sqlrender
 
 
 @pytest.fixture(autouse=True)
 def objects_built_in_python(monkeypatch):
-    """Pages rendered by the database (api/graphql/core/sqlrender.py) skip the
+    """Pages rendered by the database (api/fastpath/render.py) skip the
     fast path altogether; these tests are about the lists built in Python."""
     monkeypatch.setattr(sqlrender, "ENABLED", False)
 
@@ -74,16 +75,16 @@ def test_a_null_in_a_non_null_field_falls_back_to_the_ordinary_error(demo_gql, m
     # the log) and nulls the data up to the nullable root.
     from api.graphql.payroll.types import Payslip
 
-    original = Payslip.from_tuple
+    original = Payslip.from_values
 
-    def broken(row):
-        payslip = original(row)
+    def broken(values):
+        payslip = original(values)
         object.__setattr__(payslip, "period", None)
         return payslip
 
-    monkeypatch.setattr(Payslip, "from_tuple", staticmethod(broken))
+    monkeypatch.setattr(Payslip, "from_values", staticmethod(broken))
     body = demo_gql.post('{ payslips(period: "2026-03", first: 3) { nodes { net period } } }')
     assert body["data"] is None
-    assert body["errors"][0]["message"].startswith("Unexpected error (request id ")
+    assert body["errors"][0]["message"].startswith("服务器内部错误（请求编号 ")
     assert body["errors"][0]["path"] == ["payslips", "nodes", 0, "period"]
     assert "Cannot return null for non-nullable field Payslip.period." in caplog.text

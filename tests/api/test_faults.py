@@ -19,13 +19,15 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from api.auth import SYSTEM, Role, create_token
-from api.errors import UserErrors
+from payroll.periods import Period
+
+from api.access.principal import SYSTEM, Role
 from api.db.database import connection
 from api.db.models import PayrollRun, Payslip
+from api.errors import UserErrors
 from api.services import payroll as payroll_service
 from api.services.demo import load_demo
-from payroll.periods import Period
+from api.services.tokens import create_token
 
 from .test_payroll_runs import CREATE_RUN
 
@@ -82,7 +84,7 @@ def test_concurrent_creations_in_threads_give_one_run(app, city):
 
 _CREATE_SCRIPT = """
 import sys
-from api.auth import SYSTEM
+from api.access.principal import SYSTEM
 from api.errors import UserErrors
 from api.db.database import configure, connection
 from api.services.payroll import create_run

@@ -7,7 +7,16 @@ import datetime as dt
 import pytest
 
 from api.services.imports.machinery import normalise_heading
-from api.services.imports.sheets import CellError, FileFormatError, date_text, digits, money_text, period_text, read_sheet, whole
+from api.services.imports.sheets import (
+    CellError,
+    FileFormatError,
+    date_text,
+    digits,
+    money_text,
+    period_text,
+    read_sheet,
+    whole,
+)
 
 
 @pytest.mark.parametrize("heading,expected", [

@@ -8,13 +8,13 @@ import io
 
 import pytest
 
-from api.auth import SYSTEM
+from api.access.principal import SYSTEM
+from api.cli import main
 from api.db.database import configure, connection
 from api.db.migrate import migrate
 from api.db.models import Assessment, Street, Worker
 from api.services.imports import importers as imports
 from api.services.policies import store_policy
-from api.cli import main
 
 from ..conftest import EXAMPLE_POLICY, EXAMPLES
 from .uploads import IMPORTS

@@ -80,7 +80,7 @@ def test_a_community_in_an_unknown_street_is_refused_and_no_street_is_created(gq
     assert problem["message"] == ("街道“颖川街道”不存在，请先新建街道 / street '颖川街道' does not exist (imports do not "
                                   "create streets; create it first with createStreet). Known: 韩城街道（S2）、颍川街道（S1）")
     # A blank code is refused by the API's own validation.
-    assert report["problems"][1] == {"row": 4, "column": "社区代码", "code": "REQUIRED", "message": "code is required"}
+    assert report["problems"][1] == {"row": 4, "column": "社区代码", "code": "REQUIRED", "message": "code：必填 / code is required"}
     # The other row moves C01 to another street: an update naming the changed column.
     assert report["rows"][1] == {"row": 3, "key": "C01", "action": "UPDATED", "changedColumns": ["街道"]}
     assert result["errors"] == []  # rows were written, so the mutation did not fail

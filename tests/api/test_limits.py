@@ -42,7 +42,7 @@ def test_cost_limit(gql, city):
 
 def test_page_size_limit(gql, city):
     body = gql.post('{ payslips(period: "2026-01", first: 1000) { nodes { net } } }')
-    assert first_message(body) == "first: 1000 is outside the page size limit of 1 to 100"
+    assert first_message(body) == "first：1000 超出每页 1–100 条 / first: 1000 is outside the page size limit of 1 to 100"
 
 
 def test_body_size_limit(client, tokens):
@@ -65,14 +65,15 @@ def test_unexpected_errors_are_masked_and_logged_with_the_request_id(gql, city, 
     def broken(*args, **kwargs):
         raise RuntimeError("SELECT secret FROM internals")
 
-    monkeypatch.setattr("api.services.reports.scoped_communities", broken)
+    monkeypatch.setattr("api.reads.reports.scoped_communities", broken)
     with caplog.at_level(logging.ERROR, logger="community_payroll"):
         response = gql.http.post("/graphql", json={"query": '{ staffing(date: "2026-11-01") { totals { gap } } }'},
                                  headers={"Authorization": f"Bearer {gql.token}"})
     body = response.json()
     error = body["errors"][0]
     request_id = response.headers["x-request-id"]
-    assert error["message"] == f"Unexpected error (request id {request_id}); the details are in the server log."
+    assert error["message"] == (f"服务器内部错误（请求编号 {request_id}），详情见服务器日志 / Unexpected error (request id "
+                                f"{request_id}); the details are in the server log.")
     assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
     assert "SELECT" not in response.text and "Traceback" not in response.text
     logged = [r for r in caplog.records if request_id in r.getMessage()]

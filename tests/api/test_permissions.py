@@ -1,9 +1,11 @@
 """Who may see and change what: every query and mutation under every role, and
 an HR token scoped to another street (interfaces.md §3).
 
-Outcomes: ``ok`` (answered, no error), ``forbidden`` (GraphQL error FORBIDDEN
-and nothing changed), and the checks of what each role sees (scope filters and
-masked personal data)."""
+Outcomes: ``ok`` (answered, no error), ``forbidden`` (GraphQL error FORBIDDEN:
+the role may not do it, and nothing changed), ``missing`` (outside the token's
+scope: a lookup answers null or NOT_FOUND exactly as for a record that does not
+exist, and nothing changed), and the checks of what each role sees (scope
+filters and masked personal data)."""
 
 from __future__ import annotations
 
@@ -38,9 +40,17 @@ def as_role(gql: GraphQLClient, tokens: Tokens, role: str) -> GraphQLClient:
 def outcome(body: dict) -> str:
     errors = body.get("errors") or []
     if not errors:
+        data = body.get("data") or {}
+        value = next(iter(data.values()), None) if data else None
+        if value is None and data:
+            return "missing"
+        if isinstance(value, dict) and any(e.get("code") == "NOT_FOUND" for e in value.get("errors") or ()):
+            return "missing"
         return "ok"
     codes = {e.get("extensions", {}).get("code") for e in errors}
-    return "forbidden" if codes == {"FORBIDDEN"} else f"error: {errors}"
+    if codes == {"FORBIDDEN"}:
+        return "forbidden"
+    return "missing" if codes == {"NOT_FOUND"} else f"error: {errors}"
 
 
 def audit_count() -> int:
@@ -55,26 +65,26 @@ QUERIES = [
     ("workers", "{ workers { nodes { code } } }", None, "ok ok ok ok ok"),
     ("positions", "{ positions { nodes { title } } }", None, "ok ok ok ok ok"),
     ("worker in S1", "query($id: ID) { worker(id: $id) { code } }", lambda c: {"id": c.workers["W001"]},
-     "ok ok forbidden ok ok"),
+     "ok ok missing ok ok"),
     ("worker in S2", "query($id: ID) { worker(id: $id) { code } }", lambda c: {"id": c.workers["W900"]},
-     "ok forbidden ok ok ok"),
+     "ok missing ok ok ok"),
     ("community in S2", "query($id: ID) { community(id: $id) { code } }", lambda c: {"id": c.communities["C03"]},
-     "ok forbidden ok ok ok"),
+     "ok missing ok ok ok"),
     ("street S2", "query($id: ID) { street(id: $id) { code } }", lambda c: {"id": c.streets["S2"]},
-     "ok forbidden ok ok ok"),
+     "ok missing ok ok ok"),
     ("policies", "{ policies { code } policy { code } }", None, "ok ok ok ok ok"),
     ("gradeTable", '{ gradeTable(period: "2026-11") { effectiveFrom } }', None, "ok ok ok ok ok"),
     ("payrollRuns", "{ payrollRuns { nodes { period } } }", None, "ok ok ok ok ok"),
-    ("city run", '{ payrollRun(id: "PayrollRun:1") { period } }', None, "ok forbidden forbidden ok ok"),
+    ("city run", '{ payrollRun(id: "PayrollRun:1") { period } }', None, "ok missing missing ok ok"),
     ("payslips", '{ payslips(period: "2026-01") { nodes { net } } }', None, "ok ok ok ok ok"),
     ("payrollTotals", '{ payrollTotals(period: "2026-01") { net } }', None, "ok ok ok ok ok"),
     ("quote hypothetical", '{ salaryQuote(input: {period: "2026-11", post: "STAFF"}) { net } }', None,
      "ok ok ok ok ok"),
     ("quote S1 worker", 'query($w: ID) { salaryQuote(input: {period: "2026-11", workerId: $w}) { net } }',
-     lambda c: {"w": c.workers["W001"]}, "ok ok forbidden ok ok"),
+     lambda c: {"w": c.workers["W001"]}, "ok ok missing ok ok"),
     ("staffing", '{ staffing(date: "2026-11-01") { rows { gap } } }', None, "ok ok ok ok ok"),
     ("staffing of S1", 'query($s: ID) { staffing(date: "2026-11-01", scope: {streetId: $s}) { rows { gap } } }',
-     lambda c: {"s": c.streets["S1"]}, "ok ok forbidden ok ok"),
+     lambda c: {"s": c.streets["S1"]}, "ok ok missing ok ok"),
     ("budget", "{ budget(year: 2027) { totals { total } } }", None, "ok ok ok ok ok"),
     ("auditLog", "{ auditLog(first: 5) { nodes { operation } } }", None, "ok forbidden forbidden forbidden forbidden"),
     ("me", "{ me { role streetCodes } }", None, "ok ok ok ok ok"),
@@ -84,21 +94,21 @@ MUTATIONS = [
     ("createStreet", 'mutation { createStreet(input: {code: "S7", name: "七"}) { errors { code } } }', None,
      "ok forbidden forbidden forbidden forbidden"),
     ("updateStreet S1", 'mutation($id: ID!) { updateStreet(input: {id: $id, version: 1, name: "颍川"}) { errors { code } } }',
-     lambda c: {"id": c.streets["S1"]}, "ok ok forbidden forbidden forbidden"),
+     lambda c: {"id": c.streets["S1"]}, "ok ok missing forbidden forbidden"),
     ("createCommunity in S2", 'mutation($s: ID!) { createCommunity(input: {code: "C77", name: "七七", streetId: $s}) { errors { code } } }',
-     lambda c: {"s": c.streets["S2"]}, "ok forbidden ok forbidden forbidden"),
+     lambda c: {"s": c.streets["S2"]}, "ok missing ok forbidden forbidden"),
     ("updateCommunity C01", 'mutation($id: ID!) { updateCommunity(input: {id: $id, version: 1, households: 2700}) { errors { code } } }',
-     lambda c: {"id": c.communities["C01"]}, "ok ok forbidden forbidden forbidden"),
+     lambda c: {"id": c.communities["C01"]}, "ok ok missing forbidden forbidden"),
     ("createWorker in C01", 'mutation($c: ID!) { createWorker(input: {code: "X1", name: "甲", communityId: $c, post: "STAFF", serviceStart: "2026-01-01"}) { errors { code } } }',
-     lambda c: {"c": c.communities["C01"]}, "ok ok forbidden forbidden forbidden"),
+     lambda c: {"c": c.communities["C01"]}, "ok ok missing forbidden forbidden"),
     ("updateWorker W900", 'mutation($id: ID!) { updateWorker(input: {id: $id, version: 1, name: "乙"}) { errors { code } } }',
-     lambda c: {"id": c.workers["W900"]}, "ok forbidden ok forbidden forbidden"),
+     lambda c: {"id": c.workers["W900"]}, "ok missing ok forbidden forbidden"),
     ("endWorkerService W001", 'mutation($id: ID!) { endWorkerService(input: {id: $id, version: 1, serviceEnd: "2026-12-31"}) { errors { code } } }',
-     lambda c: {"id": c.workers["W001"]}, "ok ok forbidden forbidden forbidden"),
+     lambda c: {"id": c.workers["W001"]}, "ok ok missing forbidden forbidden"),
     ("recordAssessments W900", 'mutation($w: ID!) { recordAssessments(input: {year: 2026, entries: [{workerId: $w, result: BASIC}]}) { errors { code } } }',
-     lambda c: {"w": c.workers["W900"]}, "ok forbidden ok forbidden forbidden"),
+     lambda c: {"w": c.workers["W900"]}, "ok missing ok forbidden forbidden"),
     ("createPosition C03", 'mutation($c: ID!) { createPosition(input: {communityId: $c, post: "STAFF", title: "网格员"}) { errors { code } } }',
-     lambda c: {"c": c.communities["C03"]}, "ok forbidden ok forbidden forbidden"),
+     lambda c: {"c": c.communities["C03"]}, "ok missing ok forbidden forbidden"),
     ("activatePolicy", 'mutation { activatePolicy(input: {id: "Policy:1"}) { errors { code } } }', None,
      "ok forbidden forbidden forbidden forbidden"),
     ("importPolicy", 'mutation { importPolicy(input: {document: "id: x"}) { errors { code } } }', None,
@@ -106,13 +116,13 @@ MUTATIONS = [
     ("createPayrollRun city", 'mutation { createPayrollRun(input: {period: "2026-02"}) { errors { code } } }', None,
      "ok forbidden forbidden forbidden forbidden"),
     ("createPayrollRun S2", 'mutation($s: ID) { createPayrollRun(input: {period: "2026-02", streetId: $s}) { errors { code } } }',
-     lambda c: {"s": c.streets["S2"]}, "ok forbidden ok forbidden forbidden"),
+     lambda c: {"s": c.streets["S2"]}, "ok missing ok forbidden forbidden"),
     ("approvePayrollRun", 'mutation { approvePayrollRun(input: {id: "PayrollRun:1"}) { errors { code } } }', None,
      "ok forbidden forbidden ok forbidden"),
     ("markPayrollRunPaid", 'mutation { markPayrollRunPaid(input: {id: "PayrollRun:1"}) { errors { code } } }', None,
      "ok forbidden forbidden ok forbidden"),
     ("deletePayrollRun", 'mutation { deletePayrollRun(input: {id: "PayrollRun:1"}) { errors { code } } }', None,
-     "ok forbidden forbidden forbidden forbidden"),
+     "ok missing missing forbidden forbidden"),
 ]
 
 
@@ -130,8 +140,8 @@ def run_matrix(gql, tokens, city, table) -> list[str]:
             got = outcome(body)
             if got != want:
                 mismatches.append(f"{name} as {role}: expected {want}, got {got}")
-            elif want == "forbidden" and audit_count() != before:
-                mismatches.append(f"{name} as {role}: forbidden but something was written")
+            elif want in ("forbidden", "missing") and audit_count() != before:
+                mismatches.append(f"{name} as {role}: {want} but something was written")
     return mismatches
 
 
@@ -172,15 +182,17 @@ def test_hr_street_run_is_visible_to_it_only(gql, tokens, scoped_city):
     assert payload["payrollRun"]["payslipCount"] == 1
     assert other.post("{ payrollRuns { totalCount } }")["data"]["payrollRuns"]["totalCount"] == 1
     hr = as_role(gql, tokens, "hr")
-    assert outcome(hr.post("query($id: ID!) { payrollRun(id: $id) { period } }", {"id": run_id})) == "forbidden"
+    assert outcome(hr.post("query($id: ID!) { payrollRun(id: $id) { period } }", {"id": run_id})) == "missing"
     assert outcome(as_role(gql, tokens, "finance").post(APPROVE, {"id": run_id})) == "ok"
 
 
 def test_personal_data_is_masked_for_viewers(gql, tokens, scoped_city):
-    query = '{ worker(code: "W900") { idNumber phone bankAccount birthDate } }'
+    query = '{ worker(code: "W900") { idNumber phone bankAccount birthDate sex } }'
+    # Nothing derived from the identity number: no birth date, no sex, no
+    # birth-date digits, sex digit or check character in the masked number.
     assert as_role(gql, tokens, "viewer").post(query)["data"]["worker"] == {
-        "idNumber": "1101**********002X", "phone": "139****5678", "bankAccount": "6228***********0018",
-        "birthDate": "1949-12-31",
+        "idNumber": "1101**************", "phone": "139****5678", "bankAccount": "***************0018",
+        "birthDate": None, "sex": None,
     }
     for role in ("admin", "hr_other", "finance"):
         assert as_role(gql, tokens, role).post(query)["data"]["worker"]["idNumber"] == "11010519491231002X"
@@ -189,8 +201,11 @@ def test_personal_data_is_masked_for_viewers(gql, tokens, scoped_city):
     assert search["data"]["workers"]["totalCount"] == 0
 
 
-def test_forbidden_message_names_the_role(gql, tokens, scoped_city):
+def test_forbidden_message_names_the_role_and_outside_the_scope_is_missing(gql, tokens, scoped_city):
     body = as_role(gql, tokens, "viewer").post('mutation { createStreet(input: {code: "S7", name: "七"}) { errors { code } } }')
-    assert body["errors"][0]["message"] == "creating a street needs the role ADMIN; this token has VIEWER"
-    body = as_role(gql, tokens, "hr").post('query($id: ID) { worker(id: $id) { code } }', {"id": scoped_city.workers["W900"]})
-    assert body["errors"][0]["message"] == "worker: outside this token's scope"
+    assert body["errors"][0]["message"] == ("无权新建街道：需要管理员角色，本令牌为只读 / not allowed to create streets: needs "
+                                            "the role ADMIN; this token has VIEWER")
+    hr = as_role(gql, tokens, "hr")
+    outside = hr.post('query($id: ID) { worker(id: $id) { code } }', {"id": scoped_city.workers["W900"]})
+    missing = hr.post('query($id: ID) { worker(id: $id) { code } }', {"id": "Worker:999999"})
+    assert outside == missing == {"data": {"worker": None}}

@@ -9,10 +9,10 @@ import io
 import pytest
 import yaml
 
+from api.cli import main
 from api.db.database import configure, connection
 from api.db.migrate import migrate
 from api.db.models import AuditEntry, Policy, PolicyVersion
-from api.cli import main
 
 from ..conftest import EXAMPLE_POLICY
 

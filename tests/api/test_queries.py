@@ -13,9 +13,10 @@ from typing import Iterator
 
 import httpx2
 import orjson
-from api.auth import SYSTEM
+
+from api.access.principal import SYSTEM
 from api.db.database import connection
-from api.services import quotes
+from api.reads import quotes
 from api.services.demo import load_demo
 
 from ..conftest import EXAMPLES
@@ -48,7 +49,7 @@ def test_worker_connection_pages_with_cursors_and_filters(gql: GraphQLClient, ci
 
 def test_page_size_limit_and_bad_cursor(gql, city):
     body = gql.post("{ workers(first: 101) { nodes { code } } }")
-    assert body["errors"][0]["message"] == "first: 101 is outside the page size limit of 1 to 100"
+    assert body["errors"][0]["message"] == "first：101 超出每页 1–100 条 / first: 101 is outside the page size limit of 1 to 100"
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     body = gql.post('{ workers(first: 5, after: "nonsense") { nodes { code } } }')
     assert "is not a cursor of this list" in body["errors"][0]["message"]
@@ -87,7 +88,8 @@ def test_salary_quote_uses_stored_year_to_date(gql, city):
 def test_salary_quote_errors(gql, city):
     body = gql.post("""query($w: ID) { salaryQuote(input: {period: "2026-02", workerId: $w}) { net } }""",
                     {"w": city.workers["W003"]})
-    assert body["errors"][0]["message"] == "worker W003 is not in service in 2026-02 (no payslip that month)"
+    assert body["errors"][0]["message"] == ("工作者 W003 在 2026-02 不在职（当月无工资条）/ worker W003 is not in service in 2026-02 (no "
+                                              "payslip that month)")
     body = gql.post('{ salaryQuote(input: {period: "2026-02", post: "BOSS"}) { net } }')
     assert "post: 'BOSS' is not a post of the policy" in body["errors"][0]["message"]
 
@@ -218,7 +220,7 @@ def test_unauthenticated_requests_are_refused(client, tokens):
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert "no token" in body["errors"][0]["message"]
     body = client.post("/graphql", json={"query": "{ me { name } }"}, headers={"Authorization": "Bearer cp_wrong"}).json()
-    assert body["errors"][0]["message"] == "the token is unknown, expired or revoked"
+    assert body["errors"][0]["message"] == "令牌无效、已过期或已吊销 / the token is unknown, expired or revoked"
     assert client.get("/healthz").json()["status"] == "ok"
 
 
@@ -234,8 +236,8 @@ def test_a_request_leaves_no_cyclic_garbage(app, demo_gql):
     # runs under load paused every request for 50–70 ms every two seconds.
     import gc
 
+    from api.fastpath.completion import FastListExecutionContext
     from api.graphql.core.context import Context
-    from api.graphql.core.fastpath import FastListExecutionContext
 
     query = '{ payslips(period: "2026-03", first: 100) { nodes { net worker { name } } pageInfo { endCursor } } }'
     body = orjson.dumps({"query": query})

@@ -73,9 +73,10 @@ def test_end_before_start_and_other_field_errors_are_all_listed(gql, city):
 def test_unknown_community_and_wrong_id_type(gql, city):
     payload = gql.data(CREATE_WORKER, {"input": base_worker("Community:999")})
     assert payload["createWorker"]["errors"] == [{"field": "communityId", "code": "NOT_FOUND",
-                                                  "message": "community 999 does not exist"}]
+                                                  "message": "communityId：社区 999 不存在 / communityId: community 999 does not exist"}]
     payload = gql.data(CREATE_WORKER, {"input": base_worker(city.streets["S1"])})
     assert payload["createWorker"]["errors"] == [{"field": "communityId", "code": "INVALID", "message":
+                                                  "communityId：'Street:1' 不是Community的编号（应为 Community:<数字>）/ "
                                                   "communityId: 'Street:1' is not the id of a Community "
                                                   "(expected Community:<number>)"}]
 
@@ -83,7 +84,7 @@ def test_unknown_community_and_wrong_id_type(gql, city):
 def test_duplicate_code_and_identity_number(gql, city):
     gql.mutate(CREATE_WORKER, {"input": base_worker(city.communities["C01"], idNumber=VALID_ID)})
     again = gql.data(CREATE_WORKER, {"input": base_worker(city.communities["C01"])})["createWorker"]
-    assert again["errors"] == [{"field": "code", "code": "DUPLICATE", "message": "worker 'N001' already exists"}]
+    assert again["errors"] == [{"field": "code", "code": "DUPLICATE", "message": "code：'N001' 已存在 / code: worker 'N001' already exists"}]
     other = gql.data(CREATE_WORKER, {"input": base_worker(city.communities["C01"], code="N002", idNumber=VALID_ID)})
     assert other["createWorker"]["errors"][0]["code"] == "DUPLICATE"
 
@@ -107,7 +108,7 @@ def test_stale_version_is_a_conflict_and_changes_nothing(gql, city):
     stale = gql.data(UPDATE_WORKER, {"input": {"id": city.workers["W003"], "version": 1, "name": "乙"}})["updateWorker"]
     assert stale["worker"] is None
     assert stale["errors"] == [{"field": "version", "code": "CONFLICT", "message":
-                                "worker W003 was changed by someone else (now version 2, you sent 1); "
+                                "工作者 W003 已被他人修改（现为第 2 版，提交的是第 1 版），请重新读取后再改 / worker W003 was changed by someone else (now version 2, you sent 1); "
                                 "reload it and try again"}]
     assert gql.data('{ worker(code: "W003") { name version } }')["worker"] == {"name": "甲", "version": 2}
 
@@ -149,7 +150,7 @@ def test_streets_communities_and_positions(gql, city):
     bad = gql.data(CREATE_COMMUNITY, {"input": {"code": "C10", "name": "x", "streetId": street["id"],
                                                 "households": -5}})["createCommunity"]
     assert bad["errors"] == [{"field": "households", "code": "INVALID",
-                              "message": "households must be a whole number from 0 to 100000000"}]
+                              "message": "households：应为 0 至 100000000 的整数 / households must be a whole number from 0 to 100000000"}]
     # Positions: a deputy appointed chief as well is paid for the higher post (一肩挑).
     position = gql.mutate("""mutation($input: CreatePositionInput!) { createPosition(input: $input) {
         position { id post title worker { code post } } errors { field code message } } }""",
@@ -164,7 +165,7 @@ def test_streets_communities_and_positions(gql, city):
         position { id } errors { field code message } } }""",
                      {"input": {"communityId": city.communities["C03"], "post": "STAFF", "title": "网格员",
                                 "workerId": city.workers["W002"]}})["createPosition"]
-    assert wrong["errors"] == [{"field": "workerId", "code": "INVALID", "message": "worker W002 belongs to another community"}]
+    assert wrong["errors"] == [{"field": "workerId", "code": "INVALID", "message": "workerId：工作者 W002 属于其他社区 / workerId: worker W002 belongs to another community"}]
 
 
 def test_record_assessments_errors(gql, city):
@@ -172,7 +173,7 @@ def test_record_assessments_errors(gql, city):
         {workerId: "Worker:1", result: EXCELLENT}, {workerId: "Worker:999", result: BASIC}]}) {
         recorded errors { field code message } } }""")["recordAssessments"]
     assert payload == {"recorded": 0, "errors": [{"field": "entries[1].workerId", "code": "NOT_FOUND",
-                                                  "message": "entries[1].workerId: no such worker"}]}
+                                                  "message": "entries[1].workerId：工作者 999 不存在 / entries[1].workerId: worker 999 does not exist"}]}
     ok = gql.mutate("""mutation { recordAssessments(input: {year: 2027, entries: [{workerId: "Worker:1", result: BASIC}]}) {
         recorded errors { field code message } } }""")
     assert ok["recorded"] == 1

@@ -1,4 +1,4 @@
-"""Pages rendered by the database (api/graphql/core/sqlrender.py) answer
+"""Pages rendered by the database (api/fastpath/render.py) answer
 exactly what the objects built in Python answer, and are actually taken.
 
 Every query runs through HTTP twice, rendered and with rendering switched off,
@@ -10,11 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.auth import Role, create_token
+from payroll.money import format_fen
+
+from api.access.principal import Role
 from api.db.database import connection
 from api.db.fetch import is_sqlite
-from api.graphql.core import sqlrender
-from payroll.money import format_fen
+from api.fastpath import render as sqlrender
+from api.services.tokens import create_token
 
 from .test_queries import counting_statements
 
@@ -151,7 +153,7 @@ def test_money_is_formatted_in_sql_as_format_fen(database_url, fen):
     with connection() as db:
         sqlite = is_sqlite(db)
         value = "?" if sqlite else "%s::bigint"
-        expression = sqlrender._money('"v"."x"', sqlite)
+        expression = sqlrender.money_sql('"v"."x"', sqlite)
         (text,) = db.execute_sql(f'SELECT {expression} FROM (SELECT {value} AS x) AS "v"', (fen,)).fetchone()
     assert text == format_fen(fen)
 
@@ -161,7 +163,7 @@ def test_callers_outside_http_get_the_objects(demo_gql):
     # fragments); a caller executing the schema itself gets plain objects.
     import asyncio
 
-    from api.auth import DEV_ADMIN
+    from api.access.principal import DEV_ADMIN
     from api.graphql.core.context import Context
     from api.graphql.core.loaders import Loaders
     from api.schema import schema

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from api.http.app import create_app
 from api.db.database import connection
 from api.db.models import ApiToken, utcnow
+from api.http.app import create_app
 from api.settings import Settings
 
 CLI = str(Path(sys.executable).with_name("community-payroll"))
@@ -72,7 +72,7 @@ def test_expired_tokens_are_refused(sqlite_url):
         assert me(client, token)["data"]["me"]["role"] == "VIEWER"
         with connection():
             ApiToken.update(expires_at=utcnow()).where(ApiToken.name == "old").execute()
-        assert me(client, token)["errors"][0]["message"] == "the token is unknown, expired or revoked"
+        assert me(client, token)["errors"][0]["message"] == "令牌无效、已过期或已吊销 / the token is unknown, expired or revoked"
 
 
 def test_development_mode_only_when_switched_on(sqlite_url, caplog):
@@ -94,5 +94,5 @@ def test_a_revoked_token_stops_working_within_the_cache_time(sqlite_url, monkeyp
             ApiToken.update(revoked_at=utcnow()).where(ApiToken.name == "cached").execute()
         assert me(client, token)["data"]["me"]["role"] == "VIEWER"  # still trusted for up to 5 s
         clock = __import__("time").monotonic() + 6
-        monkeypatch.setattr("api.http.app.time.monotonic", lambda: clock)
+        monkeypatch.setattr("api.access.authentication.time.monotonic", lambda: clock)
         assert me(client, token)["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from api.auth import Principal
+from api.access.principal import Principal
 from api.errors import Unauthenticated
 
 

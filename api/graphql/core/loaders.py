@@ -1,79 +1,76 @@
-"""Per-request data loaders: nested objects are fetched one query per list
-level (``WHERE id IN (…)``), never one per row.
+"""Per-request data loaders: the records behind nested fields, one statement
+per list level (``WHERE id IN (…)``), never one per row — and, like every read,
+limited to the caller's scope.
 
-Domains register a loader factory by name; :class:`Loaders` builds each on
-first use in a request.  The batch functions run their query — and the
-conversion of rows to GraphQL objects — in a worker thread.
+A loader is made on first use in a request for a *batch function* of the read
+layer — ``fn(principal, keys) -> [result per key]`` — so there is no registry
+of names: a field asks for the function it needs.  To-one relations use the
+related view's :meth:`~api.fastpath.views.View.fetch_by_ids` through
+:func:`related`, which first looks for a record prefetched with the page.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, Callable, Hashable, Sequence
 
-import peewee as pw
 from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+from strawberry.types.base import get_object_definition
 
-from api.auth import Principal
+from api.access.principal import Principal
 from api.db.threads import run_db
-from api.db.fetch import fetch_models
+from api.fastpath.prefetch import attached
+from api.fastpath.views import View, node_of, node_type
 
-T = TypeVar("T")
-_factories: dict[str, Callable[[Principal], DataLoader]] = {}
-
-
-def register_loader(name: str) -> Callable[[Callable[[Principal], DataLoader]], Callable[[Principal], DataLoader]]:
-    def decorate(factory: Callable[[Principal], DataLoader]) -> Callable[[Principal], DataLoader]:
-        _factories[name] = factory
-        return factory
-
-    return decorate
+Batch = Callable[[Principal, Sequence[Hashable]], Sequence[Any]]
 
 
 class Loaders:
     def __init__(self, principal: Principal | None):
         self._principal = principal
-        self._made: dict[str, DataLoader] = {}
+        self._made: dict[Any, DataLoader] = {}
 
-    def __getattr__(self, name: str) -> DataLoader:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        loader = self._made.get(name)
+    def of(self, batch: Batch) -> DataLoader:
+        """The request's loader of ``batch`` (made on first use)."""
+        loader = self._made.get(batch)
         if loader is None:
-            loader = self._made[name] = _factories[name](self._principal)
+            principal = self._principal
+
+            async def load(keys: list[Hashable]) -> Sequence[Any]:
+                return await run_db(batch, principal, list(keys))
+
+            loader = self._made[batch] = DataLoader(load_fn=load)
+        return loader
+
+    def by_id(self, view: View) -> DataLoader:
+        """The request's loader of ``view``'s GraphQL objects by id (None outside the scope)."""
+        loader = self._made.get(view)
+        if loader is None:
+            principal = self._principal
+            declared = node_of(view)
+
+            def fetch(keys: list[int]) -> list[Any]:
+                found = view.fetch_by_ids(principal, keys)
+                return [declared.build(found[key]) if key in found else None for key in keys]
+
+            async def load(keys: list[int]) -> list[Any]:
+                return await run_db(fetch, list(keys))
+
+            loader = self._made[view] = DataLoader(load_fn=load)
         return loader
 
 
-def by_id(model: type[pw.Model], to_node: Callable[[pw.Model], T], query: Callable[[], pw.ModelSelect] | None = None) -> DataLoader[int, T | None]:
-    """Objects by primary key, in one ``IN`` query per batch."""
-
-    def fetch(keys: list[int]) -> list[T | None]:
-        base = query() if query else model.select()
-        found = {row.id: to_node(row) for row in fetch_models(base.where(model.id.in_(keys)))}
-        return [found.get(key) for key in keys]
-
-    async def load(keys: list[int]) -> list[T | None]:
-        return await run_db(fetch, list(keys))
-
-    return DataLoader(load_fn=load)
-
-
-def many_by(
-    model: type[pw.Model], field: pw.Field, to_node: Callable[[pw.Model], T], order: tuple[Any, ...] = (),
-    extra: Callable[[pw.ModelSelect], pw.ModelSelect] | None = None,
-) -> DataLoader[Hashable, list[T]]:
-    """Lists of objects grouped by a foreign key, in one query per batch."""
-
-    def fetch(keys: list[Hashable]) -> list[list[T]]:
-        query = model.select().where(field.in_(keys)).order_by(*order)
-        if extra:
-            query = extra(query)
-        grouped: dict[Hashable, list[T]] = defaultdict(list)
-        for row in fetch_models(query):
-            grouped[row.__data__[field.name]].append(to_node(row))
-        return [grouped.get(key, []) for key in keys]
-
-    async def load(keys: list[Hashable]) -> list[list[T]]:
-        return await run_db(fetch, list(keys))
-
-    return DataLoader(load_fn=load)
+def related(node: Any, info: Info) -> Any:
+    """The record of the to-one relation field being resolved on ``node``: the
+    one prefetched with the page, or a load by id (an awaitable) — None when
+    outside the caller's scope."""
+    name = info.field_name
+    found, value = attached(node, name)
+    if found:
+        return value
+    declared = node_type(get_object_definition(type(node), strict=True).name)
+    relation = declared.relation(name)
+    pk = getattr(node, relation.key)
+    if pk is None:
+        return None
+    return info.context.loaders.by_id(relation.target).load(pk)

@@ -15,8 +15,8 @@ from decimal import InvalidOperation
 from typing import NewType
 
 import strawberry
-from strawberry.scalars import JSON
 from strawberry.file_uploads import Upload
+from strawberry.scalars import JSON
 from strawberry.schema.types.scalar import DEFAULT_SCALAR_REGISTRY
 from strawberry.types.scalar import ScalarDefinition
 

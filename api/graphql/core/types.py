@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -70,3 +70,19 @@ def build(cls: type[T], values: dict[str, Any]) -> T:
     instance = object.__new__(cls)
     instance.__dict__.update(values)
     return instance
+
+
+def ordering(order_by: Any) -> list[tuple[str, bool]]:
+    """An ``orderBy`` list as the read layer takes it: (field, descending)."""
+    return [(item.field.value, item.direction is OrderDirection.DESC) for item in order_by or ()]
+
+
+#: The arguments many fields share, described once.
+Where = Annotated[T | None, strawberry.argument(description="筛选条件 / Filters; all given conditions must hold.")]
+OrderBy = Annotated[list[T] | None, strawberry.argument(
+    description="排序（可多个字段，最后按编号）/ Sort order: one or more fields; ties are broken by id.")]
+Input = Annotated[T, strawberry.argument(description="输入 / The mutation's input.")]
+Id = Annotated[strawberry.ID, strawberry.argument(description="编号（全局 id，如 Worker:12）/ Global id, e.g. `Worker:12`.")]
+OptionalId = Annotated[strawberry.ID | None, strawberry.argument(
+    description="编号（全局 id，如 Worker:12）/ Global id, e.g. `Worker:12`.")]
+Code = Annotated[str | None, strawberry.argument(description="代码 / The record's code.")]

@@ -1,1 +1,2 @@
-"""工资 Payroll: runs, payslips, the salary calculator."""
+"""Payroll in GraphQL: runs, payslips, explanations, the salary calculator and
+a month's totals — types, inputs, queries and mutations."""

@@ -1,45 +1,36 @@
-"""Payroll mutations: create, approve, mark paid and delete runs."""
+"""Payroll mutations: create a draft run, approve it, mark it paid, delete a draft."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from playhouse.shortcuts import model_to_dict
 from strawberry.types import Info
 
-from api.services import payroll as service
+from api.access.permissions import Permission
 from api.graphql.core.ids import input_global_id
 from api.graphql.core.mutations import run_mutation
-from api.graphql.core.scalars import Period
-from api.graphql.core.types import UserError
-from api.graphql.payroll.types import PayrollRun
+from api.graphql.core.permissions import needs
+from api.graphql.core.types import Input
+from api.graphql.payroll.inputs import CreatePayrollRunInput, PayrollRunInput
+from api.graphql.payroll.types import PayrollRun, PayrollRunPayload
+from api.reads import payroll as reads
+from api.services import payroll as service
+
+PREPARE = [needs(Permission.PREPARE_PAYROLL)]
+APPROVE = [needs(Permission.APPROVE_PAYROLL)]
 
 
-@strawberry.input(description="新建发放批次 / Compute a DRAFT payroll run for a month over the city (no street or "
-                              "community), a street or a community.")
-class CreatePayrollRunInput:
-    period: Period = strawberry.field(description="月份 / The month.")
-    street_id: strawberry.ID | None = strawberry.field(default=None, description="街道范围 / Over a street.")
-    community_id: strawberry.ID | None = strawberry.field(default=None, description="社区范围 / Over a community.")
-
-
-@strawberry.input(description="指定发放批次 / A payroll run.")
-class PayrollRunInput:
-    id: strawberry.ID = strawberry.field(description="发放批次 / Global id of the run, e.g. `PayrollRun:4`.")
-
-
-@strawberry.type(description="发放批次变更结果 / Result of a payroll run mutation.")
-class PayrollRunPayload:
-    payroll_run: PayrollRun | None = strawberry.field(description="处理后的批次（删除时为删除前的批次）；有错误时为空 / The "
-                                                                  "run afterwards (for a delete, as it was); null when "
-                                                                  "there are errors.")
-    errors: list[UserError] = strawberry.field(description="输入错误；为空即成功 / Mistakes in the input; empty on "
-                                                           "success, otherwise nothing was written.")
+def _read_back(principal: Any):
+    return lambda row: PayrollRun.from_values(reads.run(principal, row.id))
 
 
 @strawberry.type
 class PayrollMutations:
     @strawberry.mutation(description="计算并生成草稿批次（人事，在范围内）/ Compute a month's DRAFT run over a scope (ADMIN, "
-                                     "HR in scope). Atomic: on any error nothing is written.")
-    async def create_payroll_run(self, info: Info, input: CreatePayrollRunInput) -> PayrollRunPayload:
+                                     "HR in scope). Atomic: on any error nothing is written.", permission_classes=PREPARE)
+    async def create_payroll_run(self, info: Info, input: Input[CreatePayrollRunInput]) -> PayrollRunPayload:
         principal = info.context.principal
 
         def create():
@@ -47,30 +38,32 @@ class PayrollMutations:
             community = input_global_id(input.community_id, "Community", "communityId")
             return service.create_run(principal, input.period, street, community)
 
-        row, errors = await run_mutation(create)
-        return PayrollRunPayload(payroll_run=PayrollRun.from_row(row) if row else None, errors=errors)
+        run, errors = await run_mutation(create, _read_back(principal))
+        return PayrollRunPayload(payroll_run=run, errors=errors)
 
     @strawberry.mutation(description="审核批次（财务）：此后不再变更 / Approve a DRAFT run (ADMIN, FINANCE); it never "
-                                     "changes afterwards.")
-    async def approve_payroll_run(self, info: Info, input: PayrollRunInput) -> PayrollRunPayload:
+                                     "changes afterwards.", permission_classes=APPROVE)
+    async def approve_payroll_run(self, info: Info, input: Input[PayrollRunInput]) -> PayrollRunPayload:
         principal = info.context.principal
-        row, errors = await run_mutation(
-            lambda: service.approve_run(principal, input_global_id(input.id, "PayrollRun", "id"))
-        )
-        return PayrollRunPayload(payroll_run=PayrollRun.from_row(row) if row else None, errors=errors)
+        run, errors = await run_mutation(
+            lambda: service.approve_run(principal, input_global_id(input.id, "PayrollRun", "id")), _read_back(principal))
+        return PayrollRunPayload(payroll_run=run, errors=errors)
 
-    @strawberry.mutation(description="确认已发放（财务）/ Mark an APPROVED run paid (ADMIN, FINANCE).")
-    async def mark_payroll_run_paid(self, info: Info, input: PayrollRunInput) -> PayrollRunPayload:
+    @strawberry.mutation(description="确认已发放（财务）/ Mark an APPROVED run paid (ADMIN, FINANCE).",
+                         permission_classes=APPROVE)
+    async def mark_payroll_run_paid(self, info: Info, input: Input[PayrollRunInput]) -> PayrollRunPayload:
         principal = info.context.principal
-        row, errors = await run_mutation(
-            lambda: service.mark_run_paid(principal, input_global_id(input.id, "PayrollRun", "id"))
-        )
-        return PayrollRunPayload(payroll_run=PayrollRun.from_row(row) if row else None, errors=errors)
+        run, errors = await run_mutation(
+            lambda: service.mark_run_paid(principal, input_global_id(input.id, "PayrollRun", "id")),
+            _read_back(principal))
+        return PayrollRunPayload(payroll_run=run, errors=errors)
 
-    @strawberry.mutation(description="删除草稿批次以便重算 / Delete a DRAFT run (to recompute after fixing records).")
-    async def delete_payroll_run(self, info: Info, input: PayrollRunInput) -> PayrollRunPayload:
+    @strawberry.mutation(description="删除草稿批次以便重算 / Delete a DRAFT run (to recompute after fixing records).",
+                         permission_classes=PREPARE)
+    async def delete_payroll_run(self, info: Info, input: Input[PayrollRunInput]) -> PayrollRunPayload:
         principal = info.context.principal
-        row, errors = await run_mutation(
-            lambda: service.delete_draft_run(principal, input_global_id(input.id, "PayrollRun", "id"))
-        )
-        return PayrollRunPayload(payroll_run=PayrollRun.from_row(row) if row else None, errors=errors)
+        # The run is gone afterwards: it is shown as it was, from the deleted record.
+        run, errors = await run_mutation(
+            lambda: service.delete_draft_run(principal, input_global_id(input.id, "PayrollRun", "id")),
+            lambda row: PayrollRun.from_values(model_to_dict(row, recurse=False)))
+        return PayrollRunPayload(payroll_run=run, errors=errors)

@@ -38,9 +38,12 @@ from typing import Any, Callable
 from payroll import codes
 from payroll.money import MoneyFormatError, parse_fen
 
-from api.auth import Principal, Role
-from api.errors import UserErrors
+from api.access import scopes
+from api.access.permissions import Permission, require
+from api.access.principal import Principal
 from api.db.models import Assessment, Community, Street, Worker, utcnow
+from api.errors import UserErrors
+from api.reads.policies import active_policy
 from api.services import audit, records
 from api.services.imports.machinery import (
     Action,
@@ -59,7 +62,6 @@ from api.services.imports.machinery import (
     select_in,
     snapshots_in,
 )
-from api.services.policies import active_policy
 from api.services.imports.sheets import CellError, Progress, date_text, digits, money_text, period_text, text, whole
 
 __all__ = [
@@ -270,7 +272,25 @@ def _progress(progress: Progress | None, stage: str, done: int, total: int) -> N
 
 
 def _require_writer(principal: Principal, action: str) -> None:
-    principal.require(Role.ADMIN, Role.HR, action=action)
+    require(principal, Permission.EDIT_RECORDS)
+
+
+class ImportScope:
+    """What an import may touch, read once with the scope conditions of
+    :mod:`api.access.scopes` (the rows of a file are checked against sets)."""
+
+    def __init__(self, principal: Principal):
+        restricted = principal.restricted
+        self.communities = (None if not restricted
+                            else {c for (c,) in Community.select(Community.id).where(scopes.communities(principal)).tuples()})
+        self.streets = (None if not restricted
+                        else {s for (s,) in Street.select(Street.id).where(scopes.whole_streets(principal)).tuples()})
+
+    def community(self, community_id: int) -> bool:
+        return self.communities is None or community_id in self.communities
+
+    def street(self, street_id: int) -> bool:
+        return self.streets is None or street_id in self.streets
 
 
 def _year_out_of_range(kind: str, file_name: str, dry_run: bool, error_policy: ErrorPolicy, year: int) -> ImportReport:
@@ -290,6 +310,7 @@ class CommunityImporter(_Headed):
 
     def __init__(self, principal: Principal):
         self.principal = principal
+        self.scope = ImportScope(principal)
 
     def options(self) -> dict[str, Any]:
         return {}
@@ -343,12 +364,11 @@ class CommunityImporter(_Headed):
                                    f"do not create streets; create it first with createStreet). Known: {known or '—'}"))
         elif community is None:
             errors.append((self.heading("street"), "REQUIRED", "新社区需要街道 / a new community needs its 街道 (street)"))
-        principal = self.principal
-        if community is not None and not principal.allows_community(community.id, community.street_id):
+        if community is not None and not self.scope.community(community.id):
             errors.append((self.heading("code"), "FORBIDDEN",
                            f"社区 {code} 不在本令牌范围内 / community {code} is outside this token's scope"))
         elif street is not None and (community is None or street.id != community.street_id) \
-                and not principal.allows_street(street.id):
+                and not self.scope.street(street.id):
             errors.append((self.heading("street"), "FORBIDDEN",
                            f"街道 {street.name} 不在本令牌范围内 / street {street.name} is outside this token's scope"))
         fields = {k: v for k, v in values.items() if k in ("code", "name", "households", "population")}
@@ -420,6 +440,7 @@ class WorkerImporter(_Headed):
 
     def __init__(self, principal: Principal, assessment_year: int):
         self.principal = principal
+        self.scope = ImportScope(principal)
         self.assessment_year = assessment_year
 
     def options(self) -> dict[str, Any]:
@@ -543,10 +564,10 @@ class WorkerImporter(_Headed):
             errors.append((h("community"), "REQUIRED", "新工作者需要社区代码 / a new worker needs 社区代码 (community_id)"))
         if worker is not None:
             current = self.community_by_id[worker.community_id]
-            if not self.principal.allows_community(current.id, current.street_id):
+            if not self.scope.community(current.id):
                 errors.append((h("code"), "FORBIDDEN", f"工作者 {worker.code} 不在本令牌范围内 / worker {worker.code} "
                                                        "is outside this token's scope"))
-        if community is not None and not self.principal.allows_community(community.id, community.street_id):
+        if community is not None and not self.scope.community(community.id):
             errors.append((h("community"), "FORBIDDEN", f"社区 {community.code} 不在本令牌范围内 / community "
                                                         f"{community.code} is outside this token's scope"))
 
@@ -665,6 +686,7 @@ class AssessmentImporter(_Headed):
 
     def __init__(self, principal: Principal, year: int):
         self.principal = principal
+        self.scope = ImportScope(principal)
         self.year = year
 
     def options(self) -> dict[str, Any]:
@@ -710,7 +732,7 @@ class AssessmentImporter(_Headed):
                     errors.append((h("code"), "REQUIRED", "工号和身份证号都为空 / both 工号 and 身份证号 are blank"))
             else:
                 community = communities[worker.community_id]
-                if not self.principal.allows_community(community.id, community.street_id):
+                if not self.scope.community(community.id):
                     errors.append((h("code"), "FORBIDDEN", f"工作者 {worker.code} 不在本令牌范围内 / worker "
                                                            f"{worker.code} is outside this token's scope"))
                 name = values.get("name")

@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 
 import peewee as pw
 
-from api.auth import Principal
+from api.access.principal import Principal
 from api.db.database import database, is_postgres
 from api.db.models import AuditEntry, utcnow
 from api.services import audit

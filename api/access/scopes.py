@@ -1,0 +1,130 @@
+"""Which rows a principal may see: one SQL condition per kind of record.
+
+Every read goes through :mod:`api.reads`, which adds these conditions to its
+statements — lists, single objects, the objects behind nested fields, totals
+and files alike — so a row outside the scope never leaves the database.  The
+services look up what they are asked to change through the same conditions:
+outside the scope is "not found", exactly like a missing row.
+
+For a principal limited to streets S and communities C:
+
+| record | visible when |
+|---|---|
+| street | in S, or holding a community of C |
+| community | its street is in S, or it is in C |
+| worker, position | its community (today's) is visible |
+| assessment | its worker is visible |
+| payslip | the street or community it was paid for (stored with it) is in S or C |
+| payroll run | a street or community run of a street in S, or a community run of C (a city-wide run is not) |
+
+A payslip keeps the street and community it was paid for, so a street's old
+payslips stay with that street after a worker or a community moves; the
+worker and community they point to are shown only while they are visible
+themselves.  ``None`` means "no restriction".
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import peewee as pw
+
+from api.access.principal import Principal
+from api.db.models import Assessment, Community, PayrollRun, Payslip, Position, Street, Worker
+
+Condition = pw.Expression | None
+
+
+def _any_of(*terms: pw.Expression | None) -> pw.Expression:
+    condition: pw.Expression = pw.Value(False)
+    for term in terms:
+        if term is not None:
+            condition = condition | term
+    return condition
+
+
+def _ids(values: frozenset[int]) -> list[int]:
+    return sorted(values)
+
+
+def community_ids(principal: Principal) -> pw.ModelSelect | None:
+    """The ids of the communities visible to ``principal``, as a sub-select."""
+    condition = communities(principal)
+    return None if condition is None else Community.select(Community.id).where(condition)
+
+
+def streets(principal: Principal) -> Condition:
+    if not principal.restricted:
+        return None
+    holding = (Street.id.in_(Community.select(Community.street).where(Community.id.in_(_ids(principal.community_ids))))
+               if principal.community_ids else None)
+    return _any_of(Street.id.in_(_ids(principal.street_ids)) if principal.street_ids else None, holding)
+
+
+def whole_streets(principal: Principal) -> Condition:
+    """Streets the principal holds entirely (to change the street itself, add
+    communities to it or run its payroll)."""
+    if not principal.restricted:
+        return None
+    return Street.id.in_(_ids(principal.street_ids)) if principal.street_ids else pw.Value(False)
+
+
+def communities(principal: Principal) -> Condition:
+    if not principal.restricted:
+        return None
+    return _any_of(
+        Community.street.in_(_ids(principal.street_ids)) if principal.street_ids else None,
+        Community.id.in_(_ids(principal.community_ids)) if principal.community_ids else None,
+    )
+
+
+def workers(principal: Principal) -> Condition:
+    visible = community_ids(principal)
+    return None if visible is None else Worker.community.in_(visible)
+
+
+def positions(principal: Principal) -> Condition:
+    visible = community_ids(principal)
+    return None if visible is None else Position.community.in_(visible)
+
+
+def assessments(principal: Principal) -> Condition:
+    visible = workers(principal)
+    return None if visible is None else Assessment.worker.in_(Worker.select(Worker.id).where(visible))
+
+
+def payslips(principal: Principal) -> Condition:
+    if not principal.restricted:
+        return None
+    return _any_of(
+        Payslip.street.in_(_ids(principal.street_ids)) if principal.street_ids else None,
+        Payslip.community.in_(_ids(principal.community_ids)) if principal.community_ids else None,
+    )
+
+
+def runs(principal: Principal) -> Condition:
+    if not principal.restricted:
+        return None
+    return _any_of(
+        (PayrollRun.scope_type.in_(["STREET", "COMMUNITY"]) & PayrollRun.street.in_(_ids(principal.street_ids)))
+        if principal.street_ids else None,
+        PayrollRun.community.in_(_ids(principal.community_ids)) if principal.community_ids else None,
+    )
+
+
+#: The condition of each model's rows (the read layer finds a table's condition here).
+BY_MODEL: dict[type[pw.Model], Callable[[Principal], Condition]] = {
+    Street: streets,
+    Community: communities,
+    Worker: workers,
+    Position: positions,
+    Assessment: assessments,
+    Payslip: payslips,
+    PayrollRun: runs,
+}
+
+
+def restrict(query: pw.ModelSelect, model: type[pw.Model], principal: Principal) -> pw.ModelSelect:
+    """``query`` (over ``model``'s table) limited to the rows ``principal`` may see."""
+    condition = BY_MODEL[model](principal)
+    return query if condition is None else query.where(condition)

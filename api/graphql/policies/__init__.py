@@ -1,0 +1,1 @@
+"""Policies in GraphQL: documents, versions, the grade table; import and activate."""

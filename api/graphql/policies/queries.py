@@ -1,0 +1,57 @@
+"""Policy queries: the stored documents, one policy, the grade table."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from api.access.permissions import Permission
+from api.db.threads import run_db
+from api.errors import BadRequest
+from api.graphql.core.ids import from_global_id
+from api.graphql.core.permissions import needs
+from api.graphql.core.scalars import Period
+from api.graphql.core.types import Code, OptionalId
+from api.graphql.policies.types import GradeTable, Policy, grade_table
+from api.reads import policies as reads
+
+READ = [needs(Permission.READ)]
+
+
+@strawberry.type
+class PolicyQueries:
+    @strawberry.field(description="政策文件列表 / Stored policy documents.", permission_classes=READ)
+    async def policies(self, info: Info) -> list[Policy]:
+        return [Policy.of(stored) for stored in await run_db(reads.policies, info.context.principal)]
+
+    @strawberry.field(description="按编号或代码取政策；都不给时为当前政策 / One policy by id or code; the active one "
+                                  "when neither is given.", permission_classes=READ)
+    async def policy(self, info: Info, id: OptionalId = None, code: Code = None) -> Policy | None:
+        pk = from_global_id(id, "Policy") if id is not None else None
+        stored = await run_db(reads.policy, info.context.principal, pk=pk, code=code)
+        return Policy.of(stored) if stored else None
+
+    @strawberry.field(description="岗位等级工资表 / The post × grade pay table of a month (default policy: the active one).",
+                      permission_classes=READ)
+    async def grade_table(
+        self,
+        info: Info,
+        period: Annotated[Period, strawberry.argument(description="月份，决定所用政策版本 / The month; picks the policy "
+                                                                  "version in force.")],
+        policy_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="政策编号；不填为当前政策 / Global id of a policy; the active one when omitted."),
+        ] = None,
+    ) -> GradeTable:
+        pk = from_global_id(policy_id, "Policy", "policyId") if policy_id is not None else None
+        stored = await run_db(reads.policy, info.context.principal, pk=pk)
+        if stored is None:
+            raise BadRequest("政策不存在 / no such policy" if pk is not None
+                             else "没有启用的政策 / no policy is active")
+        try:
+            version = stored.policy.version_for(period)
+        except LookupError as exc:
+            raise BadRequest(str(exc)) from None
+        return grade_table(version, period)

@@ -1,0 +1,80 @@
+"""Queries of the records: lists and single records.  A record outside the
+caller's scope is not found, exactly like one that does not exist (null)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.access.permissions import Permission
+from api.db.threads import run_db
+from api.graphql.core.connection import After, Before, Connection, First, Last
+from api.graphql.core.ids import from_global_id
+from api.graphql.core.permissions import needs
+from api.graphql.core.types import Code, Id, OptionalId, OrderBy, Where
+from api.graphql.records import lists
+from api.graphql.records.inputs import (
+    CommunityOrder,
+    CommunityWhere,
+    PositionWhere,
+    StreetOrder,
+    StreetWhere,
+    WorkerOrder,
+    WorkerWhere,
+)
+from api.graphql.records.types import Community, Position, Street, Worker
+from api.reads import records as reads
+
+READ = [needs(Permission.READ)]
+
+
+@strawberry.type
+class RecordQueries:
+    @strawberry.field(description="街道列表（人事令牌只见本范围）/ Streets (HR tokens see their own).",
+                      permission_classes=READ)
+    async def streets(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                      before: Before = None, where: Where[StreetWhere] = None,
+                      order_by: OrderBy[StreetOrder] = None) -> Connection[Street]:
+        return await lists.streets(info, first, after, last, before, where, order_by)
+
+    @strawberry.field(description="按编号或代码取街道 / One street by id or code.", permission_classes=READ)
+    async def street(self, info: Info, id: OptionalId = None, code: Code = None) -> Street | None:
+        pk = from_global_id(id, "Street") if id is not None else None
+        found = await run_db(reads.street, info.context.principal, pk=pk, code=code)
+        return Street.from_values(found) if found else None
+
+    @strawberry.field(description="社区列表（人事令牌只见本范围）/ Communities (HR tokens see their own).",
+                      permission_classes=READ)
+    async def communities(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                          before: Before = None, where: Where[CommunityWhere] = None,
+                          order_by: OrderBy[CommunityOrder] = None) -> Connection[Community]:
+        return await lists.communities(info, first, after, last, before, where, order_by)
+
+    @strawberry.field(description="按编号或代码取社区 / One community by id or code.", permission_classes=READ)
+    async def community(self, info: Info, id: OptionalId = None, code: Code = None) -> Community | None:
+        pk = from_global_id(id, "Community") if id is not None else None
+        found = await run_db(reads.community, info.context.principal, pk=pk, code=code)
+        return Community.from_values(found) if found else None
+
+    @strawberry.field(description="工作者列表（人事令牌只见本范围）/ Workers (HR tokens see their own streets and "
+                                  "communities).", permission_classes=READ)
+    async def workers(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                      before: Before = None, where: Where[WorkerWhere] = None,
+                      order_by: OrderBy[WorkerOrder] = None) -> Connection[Worker]:
+        return await lists.workers(info, first, after, last, before, where, order_by)
+
+    @strawberry.field(description="按编号或工号取工作者 / One worker by id or code.", permission_classes=READ)
+    async def worker(self, info: Info, id: OptionalId = None, code: Code = None) -> Worker | None:
+        pk = from_global_id(id, "Worker") if id is not None else None
+        found = await run_db(reads.worker, info.context.principal, pk=pk, code=code)
+        return Worker.from_values(found) if found else None
+
+    @strawberry.field(description="岗位列表 / Positions.", permission_classes=READ)
+    async def positions(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                        before: Before = None, where: Where[PositionWhere] = None) -> Connection[Position]:
+        return await lists.positions(info, first, after, last, before, where)
+
+    @strawberry.field(description="按编号取岗位 / One position by id.", permission_classes=READ)
+    async def position(self, info: Info, id: Id) -> Position | None:
+        found = await run_db(reads.position, info.context.principal, from_global_id(id, "Position"))
+        return Position.from_values(found) if found else None

@@ -1,0 +1,247 @@
+"""Report queries: staffing, budget, the conversion and policy comparison.
+
+A report covers a street or community the caller may see, or — without one —
+everything it may see (:func:`api.reads.reports.report_scope`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as DecimalValue
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from payroll.money import MoneyFormatError, parse_rate
+
+from api.access.permissions import Permission
+from api.db.threads import run_db
+from api.errors import BadRequest, UserErrors
+from api.files.urls import conversion_xlsx_path
+from api.graphql.core.ids import from_global_id, optional_global_id
+from api.graphql.core.permissions import needs
+from api.graphql.core.scalars import Decimal, Period
+from api.graphql.policies.types import Policy, PolicyVersion
+from api.graphql.reports.inputs import ScopeInput
+from api.graphql.reports.types import (
+    BudgetReport,
+    BudgetRow,
+    BudgetStreetTotal,
+    BudgetTotals,
+    ConversionReport,
+    ConversionTotals,
+    PolicyChange,
+    PolicyComparison,
+    StaffingReport,
+    StaffingRow,
+    StaffingTotals,
+    Vacancies,
+    conversion_group,
+)
+from api.reads import conversion, policies, policy_comparison, reports
+from api.reads.reports import report_scope
+
+READ = [needs(Permission.READ)]
+_SCOPE_ARGUMENT = ("范围：街道或社区；不填为全市（限定范围的令牌为其范围）/ A street or a community; the city when omitted "
+                   "(for tokens with a scope: their scope).")
+
+
+def _scope_ids(scope: ScopeInput | None) -> tuple[int | None, int | None]:
+    if scope is None:
+        return None, None
+    return (optional_global_id(scope.street_id, "Street", "scope.streetId"),
+            optional_global_id(scope.community_id, "Community", "scope.communityId"))
+
+
+@strawberry.type
+class ReportQueries:
+    @strawberry.field(permission_classes=READ, description="职数测算 / Staffing: required and actual workers per community on a date.")
+    async def staffing(
+        self,
+        info: Info,
+        date: Annotated[dt.date, strawberry.argument(description="测算日期，如 2026-11-01 / The date, e.g. 2026-11-01.")],
+        scope: Annotated[ScopeInput | None, strawberry.argument(description=_SCOPE_ARGUMENT)] = None,
+    ) -> StaffingReport:
+        principal = info.context.principal
+        street, community = _scope_ids(scope)
+
+        def compute() -> StaffingReport:
+            target = report_scope(principal, street, community)
+            try:
+                communities, rows, version = reports.staffing(principal, target, date)
+            except UserErrors as exc:
+                raise BadRequest(str(exc)) from None
+            out = [
+                StaffingRow(
+                    required=r.required, chief_required=r.chief_required, deputy_required=r.deputy_required,
+                    staff_required=r.staff_required, chief_actual=r.chief_actual, deputy_actual=r.deputy_actual,
+                    staff_actual=r.staff_actual, gap=r.gap, grids=r.grids,
+                    residents_per_worker=r.residents_per_worker or None, community_pk=c.id,
+                )
+                for c, r in zip(communities, rows)
+            ]
+            return StaffingReport(
+                date=date,
+                policy_effective_from=version.effective_from,
+                rows=out,
+                totals=StaffingTotals(
+                    required=sum(r.required for r in rows),
+                    actual=sum(r.active for r in rows),
+                    gap=sum(r.gap for r in rows),
+                    shortage=sum(max(r.gap, 0) for r in rows),
+                    communities_short=sum(1 for r in rows if r.gap > 0),
+                ),
+            )
+
+        return await run_db(compute)
+
+    @strawberry.field(permission_classes=READ, description="年度预算（可设基数增长情景）/ The year's budget: workers, vacancies and funds, with an "
+                                  "optional growth scenario for the base income (e.g. \"0.05\").")
+    async def budget(
+        self,
+        info: Info,
+        year: Annotated[int, strawberry.argument(description="预算年度（1990–2100）/ The year (1990–2100).")],
+        scope: Annotated[ScopeInput | None, strawberry.argument(description=_SCOPE_ARGUMENT)] = None,
+        base_income_growth: Annotated[
+            Decimal | None,
+            strawberry.argument(description="基数增长率情景，如 \"0.05\"（大于 -1，至多 10；不填为 0）/ Scenario growth of "
+                                            "the base income, e.g. \"0.05\" for 5% (above -1, at most 10; 0 when omitted)."),
+        ] = None,
+    ) -> BudgetReport:
+        principal = info.context.principal
+        street, community = _scope_ids(scope)
+        growth_text = str(base_income_growth) if base_income_growth is not None else "0"
+        try:
+            growth = parse_rate(growth_text)
+        except MoneyFormatError as exc:
+            raise BadRequest(f"baseIncomeGrowth: {exc}") from None
+        if growth <= -1_000_000 or growth > 10_000_000:
+            raise BadRequest("baseIncomeGrowth: must be above -1 and at most 10")
+        if not 1990 <= year <= 2100:
+            raise BadRequest(f"year: {year} is out of range")
+
+        def compute() -> BudgetReport:
+            target = report_scope(principal, street, community)
+            try:
+                communities, rows = reports.budget(principal, target, year, growth)
+            except UserErrors as exc:
+                raise BadRequest(str(exc)) from None
+            out = [
+                BudgetRow(
+                    year=year, workers_cost=r.workers_cost, vacancy_cost=r.vacancy_cost, funds=r.funds, total=r.total,
+                    vacancies=Vacancies(chief=r.vacancies[0], deputy=r.vacancies[1], staff=r.vacancies[2]),
+                    community_pk=c.id,
+                )
+                for c, r in zip(communities, rows)
+            ]
+            by_street: dict[int, list] = {}
+            for c, r in zip(communities, rows):
+                by_street.setdefault(c.street_id, []).append(r)
+            return BudgetReport(
+                year=year,
+                base_income_growth=DecimalValue(growth_text),
+                rows=out,
+                streets=[
+                    BudgetStreetTotal(
+                        workers_cost=sum(r.workers_cost for r in group),
+                        vacancy_cost=sum(r.vacancy_cost for r in group),
+                        funds=sum(r.funds for r in group),
+                        total=sum(r.total for r in group),
+                        street_pk=street_id,
+                    )
+                    for street_id, group in by_street.items()
+                ],
+                totals=BudgetTotals(
+                    workers_cost=sum(r.workers_cost for r in rows),
+                    vacancy_cost=sum(r.vacancy_cost for r in rows),
+                    funds=sum(r.funds for r in rows),
+                    total=sum(r.total for r in rows),
+                ),
+            )
+
+        return await run_db(compute)
+
+    @strawberry.field(permission_classes=READ, description="工资套改测算：范围内每名工作者的套改前工资、新岗位等级、新标准工资、差额和保留补差 / The "
+                                  "conversion of a scope for a month: each worker's previous pay, new post and grade, "
+                                  "new standard pay, difference and protection allowance; totals by community and "
+                                  "street; who gains and who loses. Writes nothing.")
+    async def conversion(
+        self,
+        info: Info,
+        period: Annotated[Period, strawberry.argument(description="套改月份 / The month of the conversion.")],
+        scope: Annotated[ScopeInput | None, strawberry.argument(
+            description="范围（不填为全市或令牌所辖街道）/ The scope; the city (or the token's streets) when omitted.")] = None,
+    ) -> ConversionReport:
+        principal = info.context.principal
+        street, community = _scope_ids(scope)
+
+        def compute() -> ConversionReport:
+            target = report_scope(principal, street, community)
+            try:
+                result = conversion.conversion(principal, target, period)
+            except UserErrors as exc:
+                raise BadRequest(str(exc)) from None
+            return ConversionReport(
+                period=period,
+                policy_effective_from=result.version.effective_from,
+                protects_previous_pay=result.protects_previous_pay,
+                totals=ConversionTotals.of(result.total),
+                streets=[conversion_group(g) for g in result.streets],
+                communities=[conversion_group(g) for g in result.communities],
+                xlsx=conversion_xlsx_path(str(period), scope.street_id if scope else None,
+                                          scope.community_id if scope else None),
+                result=result,
+                post_titles={key: post.title for key, post in result.version.posts.items()},
+            )
+
+        return await run_db(compute)
+
+    @strawberry.field(permission_classes=READ, description="比较两个政策版本：变化的数据和年度成本 / Compare the versions of a policy in force on two "
+                                  "dates: which figures changed (path, old and new value) and what the change costs "
+                                  "over a scope for a year (default: the year of `to`).")
+    async def policy_comparison(
+        self,
+        info: Info,
+        from_: Annotated[dt.date, strawberry.argument(name="from", description="原版本有效的日期 / A date the old "
+                                                                               "version is in force.")],
+        to: Annotated[dt.date, strawberry.argument(description="新版本有效的日期 / A date the new version is in force.")],
+        policy_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="政策（不填为现行政策）/ The policy; the active policy when omitted.")] = None,
+        scope: Annotated[ScopeInput | None, strawberry.argument(
+            description="成本测算范围（不填为全市）/ The scope of the cost; the city when omitted.")] = None,
+        year: Annotated[int | None, strawberry.argument(
+            description="成本测算年度（不填为 `to` 所在年度）/ The year costed; the year of `to` when omitted.")] = None,
+    ) -> PolicyComparison:
+        principal = info.context.principal
+        pk = from_global_id(policy_id, "Policy", "policyId") if policy_id is not None else None
+        street, community = _scope_ids(scope)
+        year = year if year is not None else to.year
+        if not 1990 <= year <= 2100:
+            raise BadRequest(f"year: {year} is out of range")
+
+        def compare() -> PolicyComparison:
+            stored = policies.policy(principal, pk=pk)
+            if stored is None:
+                raise BadRequest(f"policyId：政策 {policy_id} 不存在 / policyId: policy {policy_id} does not exist"
+                                 if pk is not None else "没有启用的政策 / no policy is active")
+            policy = stored.policy
+            report_scope(principal, street, community)  # refuse early
+            try:
+                old = policy_comparison.version_at(policy, from_, "from")
+                new = policy_comparison.version_at(policy, to, "to")
+            except UserErrors as exc:
+                raise BadRequest(str(exc)) from None
+            return PolicyComparison(
+                policy=Policy.of(stored),
+                from_version=PolicyVersion.of(stored.id, old),
+                to_version=PolicyVersion.of(stored.id, new),
+                changes=[PolicyChange(path=c.path, from_value=c.old, to_value=c.new)
+                         for c in policy_comparison.version_changes(policy, old, new)],
+                policy_pk=stored.id,
+                year=year,
+                street_pk=street,
+                community_pk=community,
+            )
+
+        return await run_db(compare)

@@ -1,0 +1,124 @@
+"""The GraphQL schema: every domain's queries and mutations, and the limits
+that protect the server.
+
+``strawberry export-schema api.schema:schema`` prints it; ``schema.graphql``
+at the repository root is that output, checked in (a test keeps them equal).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+
+from api.access.masking import sees_personal_data
+from api.access.permissions import Permission
+from api.db.threads import run_db
+from api.fastpath.completion import FastListExecutionContext
+from api.graphql.audit.queries import AuditQueries
+from api.graphql.core.limits import create_rule as cost_rule
+from api.graphql.core.operations import PreparedOperations
+from api.graphql.core.permissions import needs
+from api.graphql.core.scalars import SCALAR_MAP
+from api.graphql.core.text import NoNulCharacters
+from api.graphql.imports.mutations import ImportMutations
+from api.graphql.payroll.mutations import PayrollMutations
+from api.graphql.payroll.queries import PayrollQueries
+from api.graphql.policies.mutations import PolicyMutations
+from api.graphql.policies.queries import PolicyQueries
+from api.graphql.records.mutations import RecordMutations
+from api.graphql.records.queries import RecordQueries
+from api.graphql.reports.queries import ReportQueries
+from api.reads.records import scope_codes
+from api.services.audit import request_id
+from api.settings import Settings
+
+logger = logging.getLogger("community_payroll")
+
+
+@strawberry.type(description="当前令牌 / Who the current token is.")
+class Viewer:
+    name: str = strawberry.field(description="令牌名称 / The token's name.")
+    role: str = strawberry.field(description="角色：ADMIN、HR、FINANCE、VIEWER / Role.")
+    street_codes: list[str] = strawberry.field(description="限定的街道 / Streets the token is limited to.")
+    community_codes: list[str] = strawberry.field(description="限定的社区 / Communities the token is limited to.")
+    sees_personal_data: bool = strawberry.field(description="可见个人信息 / Whether personal data is shown unmasked.")
+
+
+@strawberry.type(description="查询 / Queries.")
+class Query(RecordQueries, PayrollQueries, PolicyQueries, ReportQueries, AuditQueries):
+    @strawberry.field(description="当前令牌的身份与范围 / The current token: name, role and scope.",
+                      permission_classes=[needs(Permission.READ)])
+    async def me(self, info: Info) -> Viewer:
+        principal = info.context.principal
+        streets, communities = await run_db(scope_codes, principal)
+        return Viewer(name=principal.name, role=principal.role.value, street_codes=streets,
+                      community_codes=communities, sees_personal_data=sees_personal_data(principal))
+
+
+@strawberry.type(description="变更 / Mutations: each takes one `input` and returns the object and `errors`; nothing is "
+                             "written when errors are returned.")
+class Mutation(RecordMutations, PayrollMutations, PolicyMutations, ImportMutations):
+    pass
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Errors we raise on purpose (with a code) and GraphQL's own validation
+    and input-coercion errors (no path: they happen before any resolver runs,
+    e.g. a Money literal that is not an amount) pass; any other exception in a
+    resolver is masked and logged."""
+    original = error.original_error
+    return error.path is not None and original is not None and not isinstance(original, GraphQLError)
+
+
+class MaskAndLogErrors(MaskErrors):
+    """Unexpected exceptions: no stack trace or SQL in the response, the full
+    error in the log, tied together by the request id."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        rid = request_id.get() or "-"
+        logger.error(
+            "unexpected error in %s (request %s)",
+            ".".join(str(p) for p in error.path or ()) or "operation",
+            rid,
+            exc_info=error.original_error,
+        )
+        return GraphQLError(
+            message=f"服务器内部错误（请求编号 {rid}），详情见服务器日志 / Unexpected error (request id {rid}); the details "
+                    "are in the server log.",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": rid},
+        )
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings.from_env()
+    limit_rules = [
+        depth_rule(settings.max_depth, None, None),
+        alias_rule(settings.max_aliases),
+        cost_rule(settings.max_cost),
+        NoNulCharacters,
+    ]
+    # The limits' validation rules are created once, so that validated
+    # documents can be cached: clients repeat the same few queries.
+    operations = PreparedOperations(limit_rules, max_tokens=settings.max_tokens)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            operations.extension,
+            lambda: MaskAndLogErrors(should_mask_error=_should_mask),
+        ],
+        config=StrawberryConfig(batching_config={"max_operations": settings.max_batch}, scalar_map=SCALAR_MAP),
+        execution_context_class=FastListExecutionContext,
+    )

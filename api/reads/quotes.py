@@ -1,0 +1,150 @@
+"""The salary calculator (``salaryQuote``): one real or hypothetical worker and
+month, with the explanation of every line.  Writes nothing.
+
+For a real worker the year so far comes from the stored payslips (the latest
+of the year before the month), continued with the engine over any months not
+yet run; for a hypothetical worker, or a real one without payslips this
+year, the engine computes the year from January (or the opening month).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
+
+import numpy as np
+
+from payroll.engine import MonthResult, YearState, compute_month, compute_year_state
+from payroll.explain import Explanation, explain_result
+from payroll.money import format_fen
+from payroll.periods import Period
+from payroll.workers import InputError, Population, WorkerInput, worker_from_fields
+
+from api.access import scopes
+from api.access.principal import Principal
+from api.db.models import Assessment, Payslip, Worker
+from api.errors import BadRequest, NotFound, UserErrors, camel
+from api.reads.policies import require_active_policy
+
+
+@dataclass
+class Quote:
+    worker_pk: int | None
+    worker: WorkerInput
+    result: MonthResult
+    explanation: Explanation
+    post_keys: tuple[str, ...]
+
+
+def _worker_input(worker: Worker, year: int) -> WorkerInput:
+    assessments = {a.year: a.result for a in Assessment.select().where(Assessment.worker == worker.id)}
+    incompetent = worker.incompetent_years_before + sum(1 for y, r in assessments.items() if y < year and r == "INCOMPETENT")
+    fields = {
+        "worker_id": worker.code,
+        "post": worker.post,
+        "service_start": worker.service_start,
+        "service_end": worker.service_end,
+        "prior_service_years": worker.prior_service_years,
+        "education": worker.education,
+        "certificate": worker.certificate,
+        "certificate_date": worker.certificate_date,
+        "incompetent_years": incompetent,
+        "assessment": assessments.get(year),
+        "special_deduction_monthly": format_fen(worker.special_deduction_monthly),
+        "previous_monthly_pay": None if worker.previous_monthly_pay is None else format_fen(worker.previous_monthly_pay),
+        "opening_through": worker.opening_through,
+        "opening_months": worker.opening_months if worker.opening_through else None,
+        "opening_income": format_fen(worker.opening_income) if worker.opening_through else None,
+        "opening_deductions": format_fen(worker.opening_deductions) if worker.opening_through else None,
+        "opening_tax": format_fen(worker.opening_tax) if worker.opening_through else None,
+        "opening_reserve": format_fen(worker.opening_reserve) if worker.opening_through else None,
+    }
+    return worker_from_fields(fields)
+
+
+def _apply_overrides(worker: WorkerInput, overrides: Mapping[str, Any], post_keys) -> WorkerInput:
+    if not overrides:
+        return worker
+    fields = {
+        "worker_id": worker.worker_id,
+        "post": worker.post,
+        "service_start": worker.service_start,
+        "service_end": worker.service_end,
+        "prior_service_years": worker.prior_service_years,
+        "education": worker.education,
+        "certificate": worker.certificate,
+        "certificate_date": worker.certificate_date,
+        "incompetent_years": worker.incompetent_years,
+        "assessment": worker.assessment,
+        "special_deduction_monthly": format_fen(worker.special_deduction_monthly),
+        "previous_monthly_pay": None if worker.previous_monthly_pay is None else format_fen(worker.previous_monthly_pay),
+    }
+    for key, value in overrides.items():
+        fields[key] = format_fen(value) if key in ("special_deduction_monthly", "previous_monthly_pay") and value is not None else value
+    try:
+        updated = worker_from_fields(fields, post_keys=post_keys)
+    except InputError as exc:
+        raise BadRequest("input: " + "; ".join(f"{camel(p.field)}: {p.message}" for p in exc.problems)) from None
+    return replace(updated, opening=worker.opening)
+
+
+def quote(principal: Principal, period: Period, worker_pk: int | None, overrides: Mapping[str, Any]) -> Quote:
+    """Compute one month for a real (``worker_pk``, visible to the principal)
+    or hypothetical worker."""
+    try:
+        _, policy = require_active_policy()
+    except UserErrors as exc:
+        raise BadRequest(str(exc)) from None
+    if worker_pk is not None:
+        query = Worker.select().where(Worker.id == worker_pk)
+        scope = scopes.workers(principal)
+        row = (query.where(scope) if scope is not None else query).first()
+        if row is None:
+            raise NotFound(f"input.workerId：工作者 {worker_pk} 不存在 / input.workerId: worker {worker_pk} does not "
+                             "exist")
+        worker = _apply_overrides(_worker_input(row, period.year), overrides, policy.post_keys)
+    else:
+        fields = {"worker_id": "(hypothetical)", **{k: v for k, v in overrides.items()}}
+        for key in ("special_deduction_monthly", "previous_monthly_pay"):
+            if fields.get(key) is not None:
+                fields[key] = format_fen(fields[key])
+        if "service_start" not in fields:
+            fields["service_start"] = period.first
+        try:
+            worker = worker_from_fields(fields, post_keys=policy.post_keys)
+        except InputError as exc:
+            raise BadRequest("input: " + "; ".join(f"{camel(p.field)}: {p.message}" for p in exc.problems)) from None
+    population = Population.from_workers([worker], policy.post_keys)
+    state = _state_before(policy, population, period, worker_pk)
+    try:
+        version = policy.version_for(period)
+    except LookupError as exc:
+        raise BadRequest(str(exc)) from None
+    result, _ = compute_month(version, population, period, state)
+    explanation = explain_result(policy, result, 0, worker)
+    if explanation is None:
+        raise BadRequest(f"工作者 {worker.worker_id} 在 {period} 不在职（当月无工资条）/ worker {worker.worker_id} is not in "
+                         f"service in {period} (no payslip that month)")
+    return Quote(worker_pk, worker, result, explanation, policy.post_keys)
+
+
+def _state_before(policy, population: Population, period: Period, worker_pk: int | None) -> YearState:
+    if worker_pk is not None:
+        last = (
+            Payslip.select()
+            .where((Payslip.worker == worker_pk) & (Payslip.period >= f"{period.year:04d}-01") & (Payslip.period < str(period)))
+            .order_by(Payslip.period.desc())
+            .first()
+        )
+        if last is not None:
+            state = YearState(
+                *(np.array([getattr(last, f"ytd_{name}")], dtype=np.int64)
+                  for name in ("tax_months", "income", "deductions", "tax", "reserve"))
+            )
+            # Continue with the engine over months not yet run.
+            for index in range(Period.parse(last.period).index + 1, period.index):
+                month = Period.from_index(index)
+                _, state = compute_month(policy.version_for(month), population, month, state)
+            return state
+    return compute_year_state(policy, population, period)
+

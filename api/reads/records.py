@@ -1,0 +1,207 @@
+"""Reading the records: streets, communities, positions, workers and their
+assessments — each through its view, limited to the caller's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Sequence
+
+from api.access import scopes
+from api.access.masking import present_worker, sees_personal_data
+from api.access.principal import Principal
+from api.db.models import Assessment, Community, Position, Street, Worker
+from api.fastpath.pages import Listing, OrderKey
+from api.fastpath.views import GLOBAL_ID, MONEY, Column, Relation, View
+from api.reads.common import Ordering, filter_text, grouped, one, order_keys
+
+STREET = View("Street", Street, scopes.streets, columns={
+    "id": Column(Street.id, GLOBAL_ID),
+    "code": Street.code,
+    "name": Street.name,
+    "version": Street.version,
+})
+
+COMMUNITY = View("Community", Community, scopes.communities, columns={
+    "id": Column(Community.id, GLOBAL_ID),
+    "code": Community.code,
+    "name": Community.name,
+    "households": Community.households,
+    "population": Community.population,
+    "version": Community.version,
+}, relations={"street": Relation(Community.street, STREET)})
+
+# Identity number, phone and bank account (masked by role), dates and enums
+# are shown through Python: a selection with them is not rendered by SQL.
+WORKER = View("Worker", Worker, scopes.workers, columns={
+    "id": Column(Worker.id, GLOBAL_ID),
+    "code": Worker.code,
+    "name": Worker.name,
+    "bank_name": Worker.bank_name,
+    "post": Worker.post,
+    "prior_service_years": Worker.prior_service_years,
+    "incompetent_years_before": Worker.incompetent_years_before,
+    "special_deduction_monthly": Column(Worker.special_deduction_monthly, MONEY),
+    "previous_monthly_pay": Column(Worker.previous_monthly_pay, MONEY),
+    "opening_months": Worker.opening_months,
+    "opening_income": Column(Worker.opening_income, MONEY),
+    "opening_deductions": Column(Worker.opening_deductions, MONEY),
+    "opening_tax": Column(Worker.opening_tax, MONEY),
+    "opening_reserve": Column(Worker.opening_reserve, MONEY),
+    "version": Worker.version,
+}, relations={"community": Relation(Worker.community, COMMUNITY)}, present=present_worker)
+
+POSITION = View("Position", Position, scopes.positions, columns={
+    "id": Column(Position.id, GLOBAL_ID),
+    "post": Position.post,
+    "title": Position.title,
+    "version": Position.version,
+}, relations={"community": Relation(Position.community, COMMUNITY), "worker": Relation(Position.worker, WORKER)})
+
+ASSESSMENT = View("Assessment", Assessment, scopes.assessments)
+
+
+# --- streets ----------------------------------------------------------------------------------
+
+STREET_ORDER = {"code": Street.code, "name": Street.name}
+
+
+def streets(principal: Principal, *, code: str | None = None, name_contains: str | None = None,
+            order: Ordering = ()) -> Listing:
+    conditions = [c for c in (scopes.streets(principal),) if c is not None]
+    code = filter_text(code, "where.code")
+    name_contains = filter_text(name_contains, "where.nameContains")
+    if code is not None:
+        conditions.append(Street.code == code)
+    if name_contains:
+        conditions.append(Street.name.contains(name_contains))
+    return Listing(principal, STREET, conditions, order_keys(order, STREET_ORDER, [OrderKey(Street.code)], Street.id))
+
+
+def street(principal: Principal, *, pk: int | None = None, code: str | None = None) -> dict[str, Any] | None:
+    return one(STREET, principal, Street.id == pk if pk is not None else Street.code == filter_text(code, "code"))
+
+
+# --- communities ------------------------------------------------------------------------------
+
+COMMUNITY_ORDER = {"code": Community.code, "name": Community.name, "households": Community.households,
+                   "population": Community.population}
+
+
+def communities(principal: Principal, *, code: str | None = None, name_contains: str | None = None,
+                street_pk: int | None = None, within_street: int | None = None, order: Ordering = ()) -> Listing:
+    """Communities (``within_street``: of the street whose list this is)."""
+    conditions = [c for c in (scopes.communities(principal),) if c is not None]
+    code = filter_text(code, "where.code")
+    name_contains = filter_text(name_contains, "where.nameContains")
+    if code is not None:
+        conditions.append(Community.code == code)
+    if name_contains:
+        conditions.append(Community.name.contains(name_contains))
+    for street_id in (street_pk, within_street):
+        if street_id is not None:
+            conditions.append(Community.street == street_id)
+    keys = order_keys(order, COMMUNITY_ORDER, [OrderKey(Community.code)], Community.id)
+    return Listing(principal, COMMUNITY, conditions, keys)
+
+
+def community(principal: Principal, *, pk: int | None = None, code: str | None = None) -> dict[str, Any] | None:
+    return one(COMMUNITY, principal,
+               Community.id == pk if pk is not None else Community.code == filter_text(code, "code"))
+
+
+# --- workers ----------------------------------------------------------------------------------
+
+WORKER_ORDER = {"code": Worker.code, "name": Worker.name, "service_start": Worker.service_start,
+                "updated_at": Worker.updated_at}
+
+
+def workers(
+    principal: Principal,
+    *,
+    code: str | None = None,
+    search: str | None = None,
+    community_pk: int | None = None,
+    street_pk: int | None = None,
+    post: str | None = None,
+    education: str | None = None,
+    certificate: str | None = None,
+    active_on: dt.date | None = None,
+    order: Ordering = (),
+    within_community: int | None = None,
+) -> Listing:
+    """Workers (``within_community``: of the community whose list this is)."""
+    conditions = [c for c in (scopes.workers(principal),) if c is not None]
+    code = filter_text(code, "where.code")
+    search = filter_text(search, "where.search")
+    if code is not None:
+        conditions.append(Worker.code == code)
+    if search:
+        matches = Worker.code.contains(search) | Worker.name.contains(search)
+        if sees_personal_data(principal):
+            # Not for masked callers: a search that finds a guessed number would confirm it.
+            matches = matches | Worker.id_number.contains(search)
+        conditions.append(matches)
+    for community_id in (community_pk, within_community):
+        if community_id is not None:
+            conditions.append(Worker.community == community_id)
+    if street_pk is not None:
+        conditions.append(Worker.community.in_(Community.select(Community.id).where(Community.street == street_pk)))
+    if post:
+        conditions.append(Worker.post == filter_text(post, "where.post").upper())
+    if education:
+        conditions.append(Worker.education == education)
+    if certificate:
+        conditions.append(Worker.certificate == certificate)
+    if active_on is not None:
+        conditions.append((Worker.service_start <= active_on)
+                          & (Worker.service_end.is_null() | (Worker.service_end >= active_on)))
+    return Listing(principal, WORKER, conditions, order_keys(order, WORKER_ORDER, [OrderKey(Worker.code)], Worker.id))
+
+
+def worker(principal: Principal, *, pk: int | None = None, code: str | None = None) -> dict[str, Any] | None:
+    return one(WORKER, principal, Worker.id == pk if pk is not None else Worker.code == filter_text(code, "code"))
+
+
+def assessments_of_workers(principal: Principal, worker_ids: Sequence[int]) -> list[list[dict[str, Any]]]:
+    """Each worker's assessments by year (a batch for the nested field)."""
+    rows = ASSESSMENT.fetch_where(principal, Assessment.worker.in_(list(worker_ids)), (Assessment.year,))
+    return grouped(rows, "worker", worker_ids)
+
+
+# --- positions --------------------------------------------------------------------------------
+
+
+def positions(principal: Principal, *, community_pk: int | None = None, street_pk: int | None = None,
+              post: str | None = None, vacant: bool | None = None) -> Listing:
+    conditions = [c for c in (scopes.positions(principal),) if c is not None]
+    if community_pk is not None:
+        conditions.append(Position.community == community_pk)
+    if street_pk is not None:
+        conditions.append(Position.community.in_(Community.select(Community.id).where(Community.street == street_pk)))
+    if post:
+        conditions.append(Position.post == filter_text(post, "where.post").upper())
+    if vacant is not None:
+        conditions.append(Position.worker.is_null(vacant))
+    return Listing(principal, POSITION, conditions, [OrderKey(Position.id)])
+
+
+def position(principal: Principal, pk: int) -> dict[str, Any] | None:
+    return one(POSITION, principal, Position.id == pk)
+
+
+def positions_of_communities(principal: Principal, community_ids: Sequence[int]) -> list[list[dict[str, Any]]]:
+    rows = POSITION.fetch_where(principal, Position.community.in_(list(community_ids)))
+    return grouped(rows, "community", community_ids)
+
+
+def positions_of_workers(principal: Principal, worker_ids: Sequence[int]) -> list[list[dict[str, Any]]]:
+    rows = POSITION.fetch_where(principal, Position.worker.in_(list(worker_ids)))
+    return grouped(rows, "worker", worker_ids)
+
+
+def scope_codes(principal: Principal) -> tuple[list[str], list[str]]:
+    """The codes of the streets and communities a principal is limited to."""
+    streets = sorted(s.code for s in Street.select(Street.code).where(Street.id.in_(sorted(principal.street_ids))))
+    communities = sorted(c.code for c in Community.select(Community.code)
+                         .where(Community.id.in_(sorted(principal.community_ids))))
+    return streets, communities

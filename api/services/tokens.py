@@ -1,0 +1,69 @@
+"""Creating, listing and revoking API tokens (the command line's ``token``).
+
+A token is 32 random bytes shown once (``cp_…``); only its SHA-256 is stored
+(:func:`api.access.authentication.hash_token`).  HR tokens are scoped to
+streets or communities; the other roles read the whole city.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from dataclasses import dataclass
+
+from api.access.authentication import TOKEN_PREFIX, hash_token
+from api.access.principal import Role
+from api.db.models import ApiToken, Community, Street, utcnow
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: str
+    record: ApiToken
+
+
+def create_token(
+    name: str,
+    role: Role,
+    street_codes: list[str] = (),
+    community_codes: list[str] = (),
+    expires_in: dt.timedelta | None = None,
+) -> NewToken:
+    """Store a new token (its hash) and return the token text, shown once."""
+    street_codes, community_codes = list(street_codes), list(community_codes)
+    if role is Role.HR and not (street_codes or community_codes):
+        raise ValueError("人事令牌须限定 --street 或 --community / an HR token needs at least one --street or --community")
+    if role is not Role.HR and (street_codes or community_codes):
+        raise ValueError("只有人事令牌可限定街道或社区 / only HR tokens are scoped to streets or communities")
+    known_streets = {s.code for s in Street.select(Street.code).where(Street.code.in_(street_codes))}
+    known_communities = {c.code for c in Community.select(Community.code).where(Community.code.in_(community_codes))}
+    unknown = [c for c in street_codes if c not in known_streets] + [c for c in community_codes if c not in known_communities]
+    if unknown:
+        raise ValueError(f"街道或社区代码不存在：{', '.join(unknown)} / unknown street or community code: {', '.join(unknown)}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken.create(
+        name=name,
+        role=role.value,
+        token_hash=hash_token(token),
+        prefix=token[:10],
+        streets=json.dumps(sorted(street_codes)),
+        communities=json.dumps(sorted(community_codes)),
+        expires_at=utcnow() + expires_in if expires_in else None,
+    )
+    return NewToken(token, record)
+
+
+def revoke_token(token_id: int) -> bool:
+    """Revoke an active token; False when there is none with that id."""
+    return bool(ApiToken.update(revoked_at=utcnow())
+                .where((ApiToken.id == token_id) & ApiToken.revoked_at.is_null()).execute())
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """``90d``, ``12h``, ``30m`` → a timedelta."""
+    text = text.strip().lower()
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit() or len(text) > 8:
+        raise ValueError(f"{text!r} 不是有效期，应如 90d、12h、30m / {text!r} is not a duration such as 90d, 12h or 30m")
+    return dt.timedelta(**{units[text[-1]]: int(text[:-1])})
