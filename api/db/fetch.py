@@ -37,30 +37,3 @@ def fetch_all(database: pw.Database, sql: str, params: Sequence[Any], columns: S
     wrapped = f'SELECT json_group_array(json_array({items})) FROM ({sql}) AS "inner"'
     (text,) = database.execute_sql(wrapped, params).fetchone()
     return orjson.loads(text)
-
-
-def fetch_models(query: pw.ModelSelect) -> list[pw.Model]:
-    """``list(query)`` for a query selecting plain columns of its own model
-    (what list pages select), read with :func:`fetch_all` on SQLite."""
-    database = query.model._meta.database
-    fields = query._returning
-    plain = (
-        is_sqlite(database)
-        and query._row_type is None  # model instances, not .tuples() or .dicts()
-        and all(isinstance(f, pw.Field) and f.model is query.model for f in fields)
-        and len({f.column_name for f in fields}) == len(fields)
-    )
-    if not plain:
-        return list(query)
-    sql, params = query.sql()
-    model = query.model
-    names = [f.name for f in fields]
-    converters = [f.python_value for f in fields]
-    out = []
-    for row in fetch_all(database, sql, params, [f.column_name for f in fields]):
-        instance = model(__no_default__=1)
-        instance.__data__ = {name: None if value is None else convert(value)
-                             for name, convert, value in zip(names, converters, row)}
-        instance._dirty.clear()
-        out.append(instance)
-    return out
