@@ -14,9 +14,7 @@ import itertools
 import logging
 import secrets
 import time
-from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -24,15 +22,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from cross_web import HTTPException
-from strawberry.asgi import GraphQL
 
 from api.auth import DEV_ADMIN, Principal, hash_token, principal_for_token
 from api.db.threads import run_db, set_thread_capacity
 from api.db.database import configure, connection, is_postgres
 from api.db.migrate import migrate
-from api.graphql.core.context import Context
-from api.graphql.core.loaders import Loaders
+from api.http.graphiql import graphiql_page
+from api.http.graphql_view import EXCEPTION_HANDLERS, DevOriginGuard, GraphQLApp
 from api.services.audit import request_id
 from api.settings import Settings
 
@@ -76,43 +72,6 @@ def _cached_principal(token: str, seconds: float) -> Principal | None:
         _token_cache.pop(key, None)
         return None
     return entry[1]
-
-
-class GraphQLApp(GraphQL):
-    def __init__(self, schema: Any, settings: Settings):
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False, multipart_uploads_enabled=True)
-        self.settings = settings
-
-    def encode_json(self, data: object) -> bytes:
-        # orjson: several times faster than json for a page of payslips.
-        return orjson.dumps(data)
-
-    def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
-
-    async def get_context(self, request: Request, response: Any) -> Context:
-        principal, problem = await authenticate(request, self.settings)
-        return Context(
-            request=request,
-            response=response,
-            principal_or_none=principal,
-            auth_problem=problem,
-            loaders=Loaders(principal),
-            json_fragments=True,  # encode_json is orjson
-        )
-
-    def _validate_batch_request(self, request_data: list, protocol: Any) -> None:
-        limit = self.settings.max_batch
-        if len(request_data) > limit:
-            raise HTTPException(
-                400, f"batch limit: {len(request_data)} operations in one request is above the limit of {limit}"
-            )
-        super()._validate_batch_request(request_data, protocol)
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        from api.http.graphiql import render_graphiql
-
-        return render_graphiql(self.graphql_ide_html, self.settings)
 
 
 #: Request ids: a random prefix per process and a counter (cheaper than a UUID
@@ -209,9 +168,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     set_thread_capacity(settings.db_pool or (20 if is_postgres(db) else 16))
     if settings.migrate_on_start:
         migrate()
-    graphql_app = GraphQLApp(build_schema(settings), settings)
+    graphiql = graphiql_page()
+    graphql_app = GraphQLApp(build_schema(settings), settings, authenticate, graphiql)
     routes = [
-        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route("/graphql", graphql_app),  # every method: the view answers 405 itself, as JSON
+        *graphiql.routes(),
         Route("/healthz", healthz, methods=["GET"]),
         *export_routes(settings),
     ]
@@ -240,11 +201,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         )
     if settings.dev_admin:
+        middleware.append(Middleware(DevOriginGuard, allowed_origins=settings.cors_origins))
+    if settings.dev_admin:
         logger.warning(
-            "DEVELOPMENT MODE: requests without a token act as ADMIN (PAYROLL_DEV_ADMIN=1). "
-            "Never use this on a network."
+            "开发模式：无令牌的请求视为管理员 / DEVELOPMENT MODE: requests without a token act as ADMIN "
+            "(PAYROLL_DEV_ADMIN=1). Never use this on a network."
         )
-    app = Starlette(routes=routes, middleware=middleware)
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
     app.state.settings = settings
     _tune_garbage_collector()
     return app
