@@ -270,7 +270,10 @@ class GraphQLApp(GraphQL):
         except StrawberryHTTPException as exc:
             # Raised inside strawberry (e.g. a multipart body it cannot read).
             response = HTTPProblem(exc.status_code, exc.reason).response(media_type)
-        await response(scope, receive, send)
+        try:
+            await response(scope, receive, send)
+        finally:
+            await request.close()  # an uploaded file's temporary file, also when the request was refused
 
     def encode_json(self, data: object) -> bytes:
         # orjson: several times faster than json for a page of payslips.
