@@ -177,11 +177,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *export_routes(settings),
     ]
     try:
-        from api.http.dashboard import dashboard_routes
+        from api.http.dashboard import FILES, dashboard_routes, read_file
     except ImportError:  # pragma: no cover - the dashboard ships with the package
         pass
     else:
         routes += dashboard_routes()
+        for name in FILES:  # read now: served from memory even if the installed package is replaced
+            read_file(name)
     middleware = [
         Middleware(
             RequestContextMiddleware,
