@@ -24,12 +24,15 @@ from tests.test_dashboard_browser import Service, community_payroll, free_port
 
 
 @contextmanager
-def running_service(folder: Path, *, demo: bool = False, dev_admin: bool = False, command: Sequence[str] = (),
-                    env: dict[str, str] | None = None, cwd: Path | None = None) -> Iterator[Service]:
+def running_service(folder: Path, *, demo: bool = False, dev_admin: bool = False, serve_demo: bool = False,
+                    command: Sequence[str] = (), env: dict[str, str] | None = None,
+                    cwd: Path | None = None) -> Iterator[Service]:
     """Start ``community-payroll serve`` and wait for ``/healthz``; stop it afterwards.
 
-    ``demo`` loads the demo city first (``community-payroll demo``); ``command``
-    replaces the ``community-payroll`` program (e.g. another interpreter)."""
+    ``demo`` loads the demo city first (``community-payroll demo``);
+    ``serve_demo`` runs ``serve --demo`` instead (the Quick start); ``command``
+    replaces the ``community-payroll`` program (e.g. another interpreter).  The
+    service's output is in ``folder/serve.log``."""
     port = free_port()
     environment = dict(os.environ, DATABASE_URL=f"sqlite:///{folder}/service.db", **(env or {}))
     environment.pop("PAYROLL_DEV_ADMIN", None)
@@ -40,7 +43,8 @@ def running_service(folder: Path, *, demo: bool = False, dev_admin: bool = False
         subprocess.run([*program, "demo"], env=environment, check=True, capture_output=True, timeout=120, cwd=cwd)
     log_path = folder / "serve.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen([*program, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        process = subprocess.Popen([*program, "serve", *(["--demo"] if serve_demo else []), "--host", "127.0.0.1",
+                                    "--port", str(port)],
                                    env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=cwd or folder)
     service = Service(f"http://127.0.0.1:{port}", environment)
     try:
