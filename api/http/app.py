@@ -3,8 +3,10 @@
 
 :func:`create_app` configures the database from the settings, migrates it on
 start, and wraps the routes in small middlewares: a request id for every
-response and log line, a request body size limit, and CORS for the origins
-configured (none by default).
+response and log line, a request body size limit, CORS for the origins
+configured (none by default) and, in development mode, a guard against
+requests from other origins.  The GraphQL view, its JSON errors and the guard
+are in :mod:`api.http.graphql_view`, GraphiQL's page in :mod:`api.http.graphiql`.
 """
 
 from __future__ import annotations
