@@ -162,7 +162,8 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         message = f"找不到该地址 / not found: {request.url.path}"
     elif exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
+        # Starlette keeps a route's methods in a set: sorted, the message is the same every run.
+        allowed = ", ".join(sorted(m.strip() for m in (exc.headers or {}).get("Allow", "").split(",") if m.strip()))
         message = f"该地址不支持 {request.method} 请求 / method not allowed: {request.method} {request.url.path}" + (
             f" (allowed: {allowed})" if allowed else "")
     else:
@@ -173,9 +174,10 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:
     """An unexpected exception outside GraphQL: a JSON 500 (the traceback goes to the log)."""
-    rid = request_id.get() or "-"
-    return HTTPProblem(500, f"服务器内部错误（请求编号 {rid}）/ Unexpected error (request id {rid}); the details are "
-                            "in the server log.").response(response_media_type(request.headers.get("accept")))
+    rid = request_id.get()  # usually None: the request-id middleware runs inside this handler and has reset it
+    message = (f"服务器内部错误（请求编号 {rid}）/ Unexpected error (request id {rid}); the details are in the server log."
+               if rid else "服务器内部错误 / Unexpected error; the details are in the server log.")
+    return HTTPProblem(500, message).response(response_media_type(request.headers.get("accept")))
 
 
 #: For ``Starlette(exception_handlers=…)``.

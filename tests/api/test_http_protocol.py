@@ -209,7 +209,7 @@ def test_http_errors_are_json(client):
     assert missing.json() == {"errors": [{"message": "找不到该地址 / not found: /nowhere",
                                           "extensions": {"code": "NOT_FOUND"}}]}
     wrong = client.post("/healthz")
-    assert wrong.status_code == 405 and wrong.headers["allow"] == "GET, HEAD"
+    assert wrong.status_code == 405 and set(wrong.headers["allow"].split(", ")) == {"GET", "HEAD"}
     assert wrong.json()["errors"][0] == {
         "message": "该地址不支持 POST 请求 / method not allowed: POST /healthz (allowed: GET, HEAD)",
         "extensions": {"code": "METHOD_NOT_ALLOWED"}}
@@ -375,3 +375,20 @@ def test_without_development_mode_a_cross_origin_request_just_needs_a_token(clie
     assert response.status_code == 200
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert streets() == 0
+
+
+def test_an_unexpected_exception_outside_graphql_is_a_json_500(tmp_path, monkeypatch):
+    from api.http.graphiql import GraphiQLPage
+
+    async def broken(self, request):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(GraphiQLPage, "serve_asset", broken)
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/broken.db"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/static/graphiql/graphiql.min.js")
+    assert response.status_code == 500 and response.headers["content-type"] == "application/json"
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert error["message"] == "服务器内部错误 / Unexpected error; the details are in the server log."
+    assert "disk on fire" not in response.text
