@@ -49,25 +49,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
+    """Start uvicorn; with --demo, load the demo city into an empty database and
+    say what the database holds and which addresses to open.
+
+    The development-mode warning is not printed here: the application logs it
+    when it is created (also under gunicorn or uvicorn with PAYROLL_DEV_ADMIN=1),
+    and printing it here as well showed it twice."""
     import uvicorn
 
     if args.demo:
         os.environ["PAYROLL_DEV_ADMIN"] = "1"
-        from api.db.database import connection
-        from api.services.demo import database_is_empty, load_demo
+        from api.db.database import connection, database_url
+        from api.db.models import Community, PayrollRun, Street, Worker
+        from api.services.demo import DemoSummary, database_is_empty, load_demo
 
         _configure()
         with connection():
             if database_is_empty():
                 print("载入演示城市 / loading the demo city …", file=sys.stderr)
-                load_demo()
-        print(
-            "开发模式：无令牌的请求视为管理员 / DEVELOPMENT MODE (--demo): requests without a token act as ADMIN. "
-            "Never expose this server on a network.",
-            file=sys.stderr,
-        )
-    print(f"GraphiQL: http://{args.host}:{args.port}/graphql   dashboard: http://{args.host}:{args.port}/dashboard/",
-          file=sys.stderr)
+                summary = load_demo()
+                done = "演示城市已载入 / demo city loaded into"
+            else:
+                summary = DemoSummary(streets=Street.select().count(), communities=Community.select().count(),
+                                      workers=Worker.select().count(), runs=PayrollRun.select().count())
+                done = "数据库已有数据，未重新载入 / the database already holds data, not loaded again:"
+        print(f"{done} {database_url()}: {summary.streets} streets, {summary.communities} communities, "
+              f"{summary.workers} workers, {summary.runs} payroll runs", file=sys.stderr)
+    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    base = f"http://{'[' + shown_host + ']' if ':' in shown_host else shown_host}:{args.port}"
+    print(f"打开 / open:\n  GraphiQL           {base}/graphql\n  看板 / dashboard   {base}/dashboard/", file=sys.stderr)
     uvicorn.run(
         "api.http.asgi:app",
         host=args.host,

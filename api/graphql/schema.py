@@ -107,11 +107,11 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         depth_rule(settings.max_depth, None, None),
         alias_rule(settings.max_aliases),
         cost_rule(settings.max_cost),
-        NoNulCharacters,
     ]
     # The limits' validation rules are created once, so that validated
-    # documents can be cached: clients repeat the same few queries.
-    operations = PreparedOperations(limit_rules, max_tokens=settings.max_tokens)
+    # documents can be cached: clients repeat the same few queries.  Their
+    # errors are LIMIT_EXCEEDED; NoNulCharacters' GRAPHQL_VALIDATION_FAILED.
+    operations = PreparedOperations([NoNulCharacters], max_tokens=settings.max_tokens, limit_rules=limit_rules)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -3,8 +3,11 @@
 
 :func:`create_app` configures the database from the settings, migrates it on
 start, and wraps the routes in small middlewares: a request id for every
-response and log line, a request body size limit, and CORS for the origins
-configured (none by default).
+response and log line, a request body size limit, authentication
+(:mod:`api.access.authentication`), CORS for the origins configured (none by
+default) and, in development mode, a guard against requests from other
+origins.  The GraphQL view, its JSON errors and the guard are in
+:mod:`api.http.graphql_view`, GraphiQL's page in :mod:`api.http.graphiql`.
 """
 
 from __future__ import annotations
@@ -13,10 +16,7 @@ import gc
 import itertools
 import logging
 import secrets
-from typing import Any
 
-import orjson
-from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
@@ -25,66 +25,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry import UNSET
-from strawberry.asgi import GraphQL
 
-from api.access.authentication import Anonymous, BearerTokenBackend, authentication_error, principal_of
+from api.access.authentication import BearerTokenBackend, authentication_error
 from api.db.database import configure, connection, is_postgres
 from api.db.migrate import migrate
 from api.db.threads import run_db, set_thread_capacity
-from api.graphql.core.context import Context
-from api.graphql.core.loaders import Loaders
+from api.http.graphiql import graphiql_page
+from api.http.graphql_view import EXCEPTION_HANDLERS, DevOriginGuard, GraphQLApp
 from api.services.audit import request_id
 from api.settings import Settings
 
 logger = logging.getLogger("community_payroll")
-
-
-class GraphQLApp(GraphQL):
-    def __init__(self, schema: Any, settings: Settings):
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False, multipart_uploads_enabled=True)
-        self.settings = settings
-
-    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
-        # Uploaded files are spooled to temporary files; close them whatever
-        # happened to the request (a mutation refused by its permission never
-        # reads its upload).
-        try:
-            return await super().run(request, context, root_value)
-        finally:
-            if isinstance(request, Request):
-                await request.close()
-
-    def encode_json(self, data: object) -> bytes:
-        # orjson: several times faster than json for a page of payslips.
-        return orjson.dumps(data)
-
-    def decode_json(self, data: str | bytes) -> object:
-        return orjson.loads(data)
-
-    async def get_context(self, request: Request, response: Any) -> Context:
-        principal = principal_of(request)
-        return Context(
-            request=request,
-            response=response,
-            principal_or_none=principal,
-            auth_problem=None if principal is not None else Anonymous.problem,
-            loaders=Loaders(principal),
-            json_fragments=True,  # encode_json is orjson
-        )
-
-    def _validate_batch_request(self, request_data: list, protocol: Any) -> None:
-        limit = self.settings.max_batch
-        if len(request_data) > limit:
-            raise HTTPException(
-                400, f"batch limit: {len(request_data)} operations in one request is above the limit of {limit}"
-            )
-        super()._validate_batch_request(request_data, protocol)
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        from api.http.graphiql import render_graphiql
-
-        return render_graphiql(self.graphql_ide_html, self.settings)
 
 
 #: Request ids: a random prefix per process and a counter (cheaper than a UUID
@@ -181,18 +132,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
     set_thread_capacity(settings.db_pool or (20 if is_postgres(db) else 16))
     if settings.migrate_on_start:
         migrate()
-    graphql_app = GraphQLApp(build_schema(settings), settings)
+    graphiql = graphiql_page()
+    graphql_app = GraphQLApp(build_schema(settings), settings, graphiql)
     routes = [
-        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route("/graphql", graphql_app),  # every method: the view answers 405 itself, as JSON
+        *graphiql.routes(),
         Route("/healthz", healthz, methods=["GET"]),
         *export_routes(settings),
     ]
     try:
-        from api.http.dashboard import dashboard_routes
+        from api.http.dashboard import FILES, dashboard_routes, read_file
     except ImportError:  # pragma: no cover - the dashboard ships with the package
         pass
     else:
         routes += dashboard_routes()
+        for name in FILES:  # read now: served from memory even if the installed package is replaced
+            read_file(name)
     middleware = [
         Middleware(
             RequestContextMiddleware,
@@ -213,11 +168,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         )
     if settings.dev_admin:
+        middleware.append(Middleware(DevOriginGuard, allowed_origins=settings.cors_origins))
         logger.warning(
-            "DEVELOPMENT MODE: requests without a token act as ADMIN (PAYROLL_DEV_ADMIN=1). "
-            "Never use this on a network."
+            "开发模式：无令牌的请求视为管理员 / DEVELOPMENT MODE: requests without a token act as ADMIN "
+            "(PAYROLL_DEV_ADMIN=1). Never use this on a network."
         )
-    app = Starlette(routes=routes, middleware=middleware)
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
     app.state.settings = settings
     _tune_garbage_collector()
     return app

@@ -15,6 +15,12 @@ hundred requests a second:
 
 It also refuses NUL characters in the variables (see :mod:`.text`); in string
 literals the validation rule :class:`~.text.NoNulCharacters` does it.
+
+Every error it reports carries ``extensions.code``, so that clients can branch
+on it and the HTTP view can pick the status: ``GRAPHQL_PARSE_FAILED``,
+``GRAPHQL_VALIDATION_FAILED``, ``LIMIT_EXCEEDED`` (tokens, and every error of
+the limit rules: depth, aliases, cost) and ``BAD_USER_INPUT`` (variables that
+do not fit their types).  A code an error already has is kept.
 """
 
 from __future__ import annotations
@@ -24,19 +30,36 @@ import threading
 from collections import OrderedDict
 from typing import Any, Iterator, Sequence
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, parse
+from graphql import ASTValidationRule, DocumentNode, ExecutionResult, GraphQLError, parse, validate
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from api.graphql.core.text import MESSAGE as NUL_MESSAGE
 from api.graphql.core.text import nul_in_variables
 
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+
+
+def with_code(error: GraphQLError, code: str) -> GraphQLError:
+    """The error with ``extensions.code`` set, unless it already has one."""
+    if error.extensions and "code" in error.extensions:
+        return error
+    return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path, error.original_error,
+                        {**(error.extensions or {}), "code": code})
+
 
 class _ValidationResults:
-    """Validation errors by document identity, least recently used dropped."""
+    """Validation errors by document identity, least recently used dropped.
 
-    def __init__(self, maxsize: int):
+    The limit rules run apart from the others so that their errors can be
+    told apart: ``LIMIT_EXCEEDED``, the others ``GRAPHQL_VALIDATION_FAILED``."""
+
+    def __init__(self, maxsize: int, limit_rules: tuple[type[ASTValidationRule], ...] = ()):
         self.maxsize = maxsize
+        self.limit_rules = limit_rules
         self._entries: OrderedDict[int, tuple[DocumentNode, list[GraphQLError]]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -47,7 +70,9 @@ class _ValidationResults:
             if entry is not None and entry[0] is document:
                 self._entries.move_to_end(key)
                 return entry[1]
-        errors = validate_document(schema, document, rules)
+        errors = [with_code(e, VALIDATION_FAILED) for e in validate_document(schema, document, rules)]
+        if self.limit_rules:
+            errors += [with_code(e, LIMIT_EXCEEDED) for e in validate(schema, document, self.limit_rules)]
         with self._lock:
             # The document is kept with its errors, so its id is not reused meanwhile.
             self._entries[key] = (document, errors)
@@ -57,13 +82,17 @@ class _ValidationResults:
 
 
 class PreparedOperations:
-    """The caches and limits shared by every request of a schema."""
+    """The caches and limits shared by every request of a schema.
 
-    def __init__(self, rules: Sequence[type[ASTValidationRule]], max_tokens: int, maxsize: int = 256):
+    ``rules`` are validation rules added to GraphQL's own; the errors of
+    ``limit_rules`` are reported as ``LIMIT_EXCEEDED``."""
+
+    def __init__(self, rules: Sequence[type[ASTValidationRule]], max_tokens: int, maxsize: int = 256,
+                 limit_rules: Sequence[type[ASTValidationRule]] = ()):
         self.rules = tuple(rules)
         self.max_tokens = max_tokens
         self.parse = functools.lru_cache(maxsize=maxsize)(parse)
-        self.validation = _ValidationResults(maxsize)
+        self.validation = _ValidationResults(maxsize, tuple(limit_rules))
 
     def extension(self) -> SchemaExtension:
         """The per-request extension (pass ``operations.extension`` to the schema)."""
@@ -82,7 +111,12 @@ class PrepareOperation(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        context.graphql_document = self.operations.parse(context.query, **context.parse_options)
+        try:
+            context.graphql_document = self.operations.parse(context.query, **context.parse_options)
+        except GraphQLError as error:
+            # graphql-core reports the token limit as a syntax error.
+            too_long = f"Document contains more than {self.operations.max_tokens} tokens" in error.message
+            raise with_code(error, LIMIT_EXCEEDED if too_long else PARSE_FAILED) from None
         yield
 
     def on_validate(self) -> Iterator[None]:
@@ -91,7 +125,16 @@ class PrepareOperation(SchemaExtension):
                                                 context.validation_rules)
         found = nul_in_variables(context.variables or {})
         if found is not None:
-            error = GraphQLError(f"variables: {found}: {NUL_MESSAGE}", extensions={"code": "BAD_USER_INPUT"})
+            error = GraphQLError(f"variables: {found}: {NUL_MESSAGE}", extensions={"code": BAD_USER_INPUT})
             errors = [*errors, error]  # a new list: the cached one is shared
         context.pre_execution_errors = errors
         yield
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        # Variables that do not fit their types: graphql-core reports them
+        # before running any field, with no data and no path.
+        result = self.execution_context.result
+        if isinstance(result, ExecutionResult) and result.data is None and result.errors:
+            if all(e.path is None for e in result.errors):
+                result.errors[:] = [with_code(e, BAD_USER_INPUT) for e in result.errors]
