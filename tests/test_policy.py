@@ -79,8 +79,9 @@ def test_every_problem_is_listed_at_once():
         "versions[0].base_income_annual: is missing",
         "versions[0].performance.payout_months: [6] must include 12, so that no reserve crosses a year end",
         "versions[1].unexpected: is not a known key (expected one of: accident_insurance_annual, allowances, "
-        "base_income_annual, community_funds, conversion, effective_from, grades, housing_fund, income_tax, "
-        "notes, performance, posts, promotion, social_insurance, source, staffing)",
+        "base_income_annual, certificate_counts_from, community_funds, conversion, effective_from, grades, "
+        "housing_fund, income_tax, notes, performance, posts, probation, promotion, social_insurance, source, "
+        "staffing)",
         "versions[1].grades.coefficients[3]: 'abc' is not a decimal number with at most 6 decimal places",
         "versions[1].allowances.education.PHD: is not a known code (expected one of: SECONDARY, JUNIOR_COLLEGE, "
         "BACHELOR, MASTER, DOCTOR)",
@@ -108,7 +109,7 @@ def test_every_problem_is_listed_at_once():
         ("performance.factors", {"EXCELLENT": "1.2"}, "versions[1].performance.factors: has no factor for COMPETENT, "
          "BASIC, INCOMPETENT"),
         ("performance.tax_method", "ANNUAL", "versions[1].performance.tax_method: 'ANNUAL' is not one of SEPARATE, "
-         "CUMULATIVE"),
+         "COMBINED, CUMULATIVE"),
         ("promotion.years_per_grade", 0, "versions[1].promotion.years_per_grade: 0 must not be below 1"),
         ("promotion.bonus_combine", "MIN", "versions[1].promotion.bonus_combine: 'MIN' is not one of SUM, MAX"),
         ("posts.CHIEF.min_grade", 0, "versions[1].posts.CHIEF.min_grade: 0 must not be below 1"),
