@@ -17,14 +17,22 @@ import io
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable, Iterable, Sequence, TypeVar
+from typing import IO, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
 from .csvfast import Column, IntColumn, MoneyColumn, TextColumn, encode_rows
 from .engine import MONEY_COLUMNS, PAYSLIP_COLUMNS, MonthResult
 from .staffing import community_from_fields
-from .workers import WORKER_FIELDS, FieldProblem, InputError, Population, population_from_columns, worker_from_fields
+from .workers import (
+    HEADING_ALIASES,
+    WORKER_FIELDS,
+    FieldProblem,
+    InputError,
+    Population,
+    population_from_columns,
+    worker_from_fields,
+)
 
 COMMUNITY_FIELDS = ("community_id", "name", "street", "households", "population")
 PAYSLIP_CSV_COLUMNS = ("worker_id", "period", *PAYSLIP_COLUMNS)
@@ -62,7 +70,11 @@ class _Table:
     lines: list[int]
 
 
-def _read_table(source: str | Path | IO[str], known: Sequence[str], required: Sequence[str]) -> _Table:
+def _read_table(
+    source: str | Path | IO[str], known: Sequence[str], required: Sequence[str], aliases: Mapping[str, str] | None = None
+) -> _Table:
+    """Read a CSV file's header and rows; ``aliases`` maps other headings
+    (Chinese ones) to the column names in ``known``."""
     handle, name, owned = _open_text(source)
     try:
         reader = csv.reader(handle)
@@ -73,6 +85,8 @@ def _read_table(source: str | Path | IO[str], known: Sequence[str], required: Se
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InputError(name, [FieldProblem("header", f"cannot be read as UTF-8 CSV ({exc})")]) from None
         header = [h.strip().lstrip("\ufeff") for h in header]
+        if aliases:
+            header = [aliases.get(h, h) for h in header]
         unknown = [h for h in header if h and h not in known]
         if unknown:
             raise InputError(
@@ -116,10 +130,11 @@ def _read_rows(
     known: Sequence[str],
     required: Sequence[str],
     key: str,
+    aliases: Mapping[str, str] | None,
     parse: Callable[[dict, str], T],
     skip_bad_rows: bool,
 ) -> ReadResult:
-    table = _read_table(source, known, required)
+    table = _read_table(source, known, required, aliases)
     result = ReadResult()
     seen: dict[str, int] = {}
     for i, values in enumerate(table.rows):
@@ -154,6 +169,7 @@ def read_workers(
         WORKER_FIELDS,
         WORKERS_REQUIRED,
         "worker_id",
+        HEADING_ALIASES,
         lambda row, where: worker_from_fields(row, where, post_keys),
         skip_bad_rows,
     )
@@ -175,7 +191,7 @@ def read_population(
     messages, several times faster on large files (see
     :func:`payroll.workers.population_from_columns`).
     """
-    table = _read_table(source, WORKER_FIELDS, WORKERS_REQUIRED)
+    table = _read_table(source, WORKER_FIELDS, WORKERS_REQUIRED, HEADING_ALIASES)
     long_rows = [(i, e) for i in range(len(table.rows)) if (e := _too_long(table, i))]
     if long_rows:
         dropped = {i for i, _ in long_rows}
@@ -209,6 +225,7 @@ def read_communities(source: str | Path | IO[str], skip_bad_rows: bool = False) 
         COMMUNITY_FIELDS,
         ("community_id", "households", "population"),
         "community_id",
+        None,
         community_from_fields,
         skip_bad_rows,
     )
