@@ -457,7 +457,7 @@ def explain_result(policy: Policy, result: MonthResult, i: int, worker: WorkerIn
     else:
         if perf_pay == 0:
             why = "no performance pay this month"
-        elif perf.tax_method != "SEPARATE":
+        elif not perf.separate_by_default:
             why = "performance.tax_method is CUMULATIVE: the payout is taxed with the month's income"
         elif v.single_payout_month is None:
             why = "performance is paid more than once a year: the payout is taxed with the month's income"

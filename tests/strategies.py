@@ -81,7 +81,7 @@ def version(draw, effective_from: str, posts: tuple[str, ...]):
             "payout_months": payout,
             "factors": draw(code_map(ASSESSMENT, rate(0, 2_000_000), optional=False)),
             "default_assessment": draw(st.sampled_from(ASSESSMENT)),
-            "tax_method": draw(st.sampled_from(["SEPARATE", "CUMULATIVE"])),
+            "tax_method": draw(st.sampled_from(["SEPARATE", "COMBINED", "CUMULATIVE"])),
         },
         "conversion": {"protect_previous_pay": draw(st.booleans())},
         "social_insurance": {
