@@ -150,6 +150,7 @@ def compute_corrections(
     paid: PaidPayslips,
     first: Period,
     held_bases: HeldBaseCache | None = None,
+    window_start: Period | None = None,
 ) -> Corrections:
     """The back pay of month ``first`` and the totals to compute it from (§13).
 
@@ -159,15 +160,18 @@ def compute_corrections(
     the population or two payslips of one worker in one month raise
     :class:`~payroll.engine.EngineError` naming the worker and month.  Paid
     payslips of months covered by a worker's opening balances are ignored.
+
+    The window of months corrected starts at the earliest paid month over all
+    workers; a caller computing a population in blocks passes that month as
+    ``window_start`` (see :func:`paid_window_start`) so that a block whose own
+    workers have no paid payslips still corrects the same months.
     """
     held_bases = held_bases or HeldBaseCache()
-    paid = _checked(paid, population, first)
+    paid = checked_paid(paid, population, first)
     n = len(population)
-    if len(paid):
-        window_start = Period.from_index(int(paid.period.min()))
-        first_year = window_start.year
-    else:
-        window_start, first_year = None, first.year
+    if window_start is None:
+        window_start = paid_window_start(paid)
+    first_year = first.year if window_start is None else min(window_start.year, first.year)
     back_pay = np.zeros(n, dtype=np.int64)
     details: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]] = []
     order = np.argsort(paid.period, kind="stable")
@@ -209,8 +213,16 @@ def compute_corrections(
     )
 
 
-def _checked(paid: PaidPayslips, population: Population, first: Period) -> PaidPayslips:
-    """Refuse impossible rows; drop those of months covered by opening balances."""
+def paid_window_start(paid: PaidPayslips) -> Period | None:
+    """The first month of §13's window: the earliest month of checked paid
+    payslips (:func:`checked_paid`) over all workers; None when nothing was paid."""
+    return Period.from_index(int(paid.period.min())) if len(paid) else None
+
+
+def checked_paid(paid: PaidPayslips, population: Population, first: Period) -> PaidPayslips:
+    """The paid payslips §13 uses: impossible rows refused (a worker position
+    outside the population, a month at or after ``first``, two payslips of one
+    worker in one month), rows of months covered by opening balances dropped."""
     n = len(population)
     outside = (paid.worker < 0) | (paid.worker >= n)
     if outside.any():

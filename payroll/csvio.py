@@ -15,14 +15,18 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
+from .corrections import PaidPayslips
 from .csvfast import Column, IntColumn, MoneyColumn, TextColumn, encode_rows
 from .engine import MONEY_COLUMNS, PAYSLIP_COLUMNS, MonthResult
+from .money import MoneyFormatError, parse_fen
+from .periods import Period, PeriodFormatError
 from .staffing import community_from_fields
 from .workers import (
     HEADING_ALIASES,
@@ -217,6 +221,76 @@ def read_population(
     if errors and not skip_bad_rows:
         raise errors[0][1]
     return PopulationRead(read.population, read.community_ids, [e for _, e in errors])
+
+
+#: Columns a paid-payslips file must have for §13 (the others are read as 0 or ignored).
+PAID_REQUIRED = (
+    "worker_id", "period", "gross", "performance_pay", "income_tax", "bonus_tax",
+    "employee_pension", "employee_medical", "employee_unemployment", "housing_fund_employee",
+)
+_CONTRIBUTION_COLUMNS = ("employee_pension", "employee_medical", "employee_unemployment", "housing_fund_employee")
+_FEN_COLUMN = re.compile(r"(?:-?\d{1,12}\.\d\d\n)*-?\d{1,12}\.\d\d")
+
+
+def read_paid_payslips(source: str | Path | IO[str], worker_ids: Sequence[str]) -> PaidPayslips:
+    """A payslips CSV (interfaces.md §1) of what was paid, as the arrays of
+    :class:`~payroll.corrections.PaidPayslips` for the workers ``worker_ids``
+    (their order gives the positions).  Files written before revision 2,
+    without ``fixed_allowances`` and ``back_pay``, read those as 0.  A row
+    whose worker is not among ``worker_ids`` is refused, naming the worker."""
+    table = _read_table(source, PAYSLIP_CSV_COLUMNS, PAID_REQUIRED)
+    rows = table.rows
+    for i in range(len(rows)):
+        too_long = _too_long(table, i)
+        if too_long:
+            raise too_long
+    columns = dict(zip(table.header, itertools.zip_longest(*rows, fillvalue=""))) if rows else {}
+    position = {worker_id: i for i, worker_id in enumerate(worker_ids)}
+
+    def where(i: int, worker_id: str | None = None) -> str:
+        return f"{table.name} line {table.lines[i]}" + (f" (worker {worker_id})" if worker_id else "")
+
+    ids = columns.get("worker_id", ())
+    worker = np.empty(len(rows), dtype=np.int64)
+    for i, worker_id in enumerate(ids):
+        worker_id = worker_id.strip()
+        if worker_id not in position:
+            raise InputError(where(i, worker_id or None), [FieldProblem(
+                "worker_id", f"{worker_id!r} is not among the workers; a paid payslip needs its worker in the workers file",
+            )])
+        worker[i] = position[worker_id]
+    period = np.empty(len(rows), dtype=np.int64)
+    for i, text in enumerate(columns.get("period", ())):
+        try:
+            period[i] = Period.parse(text).index
+        except PeriodFormatError as exc:
+            raise InputError(where(i, ids[i]), [FieldProblem("period", str(exc))]) from None
+
+    def money(name: str) -> np.ndarray:
+        values = columns.get(name)
+        if values is None:
+            return np.zeros(len(rows), dtype=np.int64)
+        joined = "\n".join(values)
+        if _FEN_COLUMN.fullmatch(joined):  # the common case: yuan with two decimals, as written
+            return np.fromiter(map(int, joined.replace(".", "").split("\n")), dtype=np.int64, count=len(rows))
+        out = np.empty(len(rows), dtype=np.int64)
+        for i, text in enumerate(values):
+            try:
+                out[i] = parse_fen(text.strip() or "0")
+            except MoneyFormatError as exc:
+                raise InputError(where(i, ids[i]), [FieldProblem(name, str(exc))]) from None
+        return out
+
+    return PaidPayslips(
+        worker=worker,
+        period=period,
+        gross=money("gross"),
+        back_pay=money("back_pay"),
+        performance_pay=money("performance_pay"),
+        bonus_tax=money("bonus_tax"),
+        income_tax=money("income_tax"),
+        employee_contributions=sum(money(name) for name in _CONTRIBUTION_COLUMNS),
+    )
 
 
 def read_communities(source: str | Path | IO[str], skip_bad_rows: bool = False) -> ReadResult:

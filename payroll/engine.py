@@ -725,24 +725,35 @@ def compute_periods(
         raise EngineError(f"the period {end} is before {start}")
     n = len(population)
     size = n if not chunk_size or chunk_size >= n else chunk_size
+    window_start = None
+    if paid is not None:
+        # Imported here: payroll.corrections computes its months with this module.
+        from .corrections import checked_paid, paid_window_start
+
+        paid = checked_paid(paid, population, start)
+        window_start = paid_window_start(paid)
     for offset in range(0, max(n, 1), max(size, 1)):
         block = population if size == n else population.slice(offset, offset + size)
         block_paid = None if paid is None else paid.for_workers(offset, offset + len(block))
-        for result in _compute_block_periods(policy, block, start, end, block_paid):
+        for result in _compute_block_periods(policy, block, start, end, block_paid, window_start):
             result.offset = offset
             yield result
 
 
 def _compute_block_periods(
-    policy: Policy, population: Population, start: Period, end: Period, paid: PaidPayslips | None
+    policy: Policy,
+    population: Population,
+    start: Period,
+    end: Period,
+    paid: PaidPayslips | None,
+    window_start: Period | None,
 ) -> Iterator[MonthResult]:
     held_bases = HeldBaseCache()
     corrections = None
     if paid is not None:
-        # Imported here: payroll.corrections computes its months with this module.
         from .corrections import compute_corrections
 
-        corrections = compute_corrections(policy, population, paid, start, held_bases)
+        corrections = compute_corrections(policy, population, paid, start, held_bases, window_start)
     for year in range(start.year, end.year + 1):
         state = YearState.start_of_year(population, year)
         first_month = 1

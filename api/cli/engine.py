@@ -10,7 +10,14 @@ from pathlib import Path
 import payroll
 
 from payroll.budget import BUDGET_COLUMNS, compute_budget
-from payroll.csvio import payslips_csv_bytes, read_communities, read_population, read_workers, rows_csv
+from payroll.csvio import (
+    payslips_csv_bytes,
+    read_communities,
+    read_paid_payslips,
+    read_population,
+    read_workers,
+    rows_csv,
+)
 from payroll.engine import compute_periods
 from payroll.explain import explain_month, explanation_text
 from payroll.policy import Policy, example_policy_path, load_policy
@@ -64,7 +71,8 @@ def cmd_quote(args: argparse.Namespace) -> None:
     for problem in read.skipped:
         print(f"{PROG}: skipped {one_line(problem)}", file=sys.stderr)
     population = read.population
-    months = compute_periods(policy, population, args.from_, args.to, chunk_size=QUOTE_CHUNK_SIZE)
+    paid = read_paid_payslips(args.paid, population.ids.tolist()) if args.paid else None
+    months = compute_periods(policy, population, args.from_, args.to, chunk_size=QUOTE_CHUNK_SIZE, paid=paid)
     write_output(args.output, payslips_csv_bytes(months, population.ids, policy.post_keys))
 
 
@@ -127,6 +135,12 @@ def add_engine_commands(sub: argparse._SubParsersAction) -> None:
     _common(quote)
     quote.add_argument("--from", dest="from_", type=period_argument, required=True, metavar="YYYY-MM", help="起始月份 / first month")
     quote.add_argument("--to", type=period_argument, required=True, metavar="YYYY-MM", help="截止月份 / last month")
+    quote.add_argument(
+        "--paid",
+        metavar="PAID.csv",
+        help="已发放的工资条 CSV：--from 月份补发（扣）按现行政策和更正后的档案重算的差额（规则 §13） / payslips "
+        "already paid (a payslips CSV): the first month computed carries the back pay of salary-model §13",
+    )
     quote.set_defaults(handler=cmd_quote)
 
     staffing = sub.add_parser(
