@@ -164,7 +164,7 @@ def test_explain_prints_every_line(capsys):
     assert "§4.1 岗位等级工资 Grade pay (grade_pay) = 5532.18" in out
     assert "40234.00 × 1.65 / 12 = 5532.175 → 5532.18" in out
     assert "versions[1].grades.coefficients[10] = 1.65" in out
-    assert "bonus bracket 1 (up to 3000.00); 15932.74 × 0.03 − 0.00 = 477.9822 → 477.98" in out
+    assert "bonus bracket 1 (≤ 3000.00); 15932.74 × 0.03 − 0.00 = 477.9822 → 477.98" in out
 
 
 def test_explain_a_month_without_payslip(capsys):

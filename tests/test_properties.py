@@ -34,7 +34,7 @@ def _build(document, rows):
     return policy, workers
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(scenarios())
 def test_engine_matches_scalar_reference(scenario):
     policy, workers = _build(*scenario)
@@ -143,7 +143,7 @@ def _paid_history(old_policy, old_workers, ids, window_start, first, changes):
     return PaidPayslips(**columns), dicts
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(correction_scenarios(), st.sampled_from([None, 2]))
 def test_back_pay_matches_scalar_reference(scenario, chunk_size):
     document, rows, old_document, old_rows, window_start, first, changes = scenario
