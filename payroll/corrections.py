@@ -182,22 +182,25 @@ def compute_corrections(
         if period.month == 1:
             state = YearState.start_of_year(population, period.year)
         version = version_for_year_to_date(policy, population, period, first)
+        in_window = window_start is not None and period >= window_start
         if version is None:
-            continue
-        result, rules_state = compute_month(version, population, period, state, held_bases=held_bases)
-        if window_start is None or period < window_start:
+            # No version in force and nobody in service: the rules give no payslip.
+            serving, new, rules_state = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64), state
+        else:
+            result, rules_state = compute_month(version, population, period, state, held_bases=held_bases)
+            serving, new = result.paid, np.where(result.paid, result.gross, 0)
+        if not in_window:
             state = rules_state
             continue
         lo, hi = np.searchsorted(paid.period, [index, index + 1])
         month_paid = paid.take(np.arange(lo, hi))
-        new = np.where(result.paid, result.gross, 0)
         old = np.zeros(n, dtype=np.int64)
         old[month_paid.worker] = month_paid.gross - month_paid.back_pay
         changed = np.flatnonzero(new != old)
         back_pay += new - old
         details.append((changed, index, old[changed], new[changed]))
         if period.year == first.year:
-            state = _paid_month_state(state, rules_state, month_paid, result.paid, population)
+            state = _paid_month_state(state, rules_state, month_paid, serving, population)
         else:
             state = rules_state
     if first.month == 1:
