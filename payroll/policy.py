@@ -602,18 +602,25 @@ class _Reader:
                 self.problem(_join(path, str(key)), f"is not a known key (expected one of: {', '.join(sorted(allowed))})")
         return dict(node)
 
-    def money(self, node: Any, path: str, minimum: int = 0, maximum: int = _MAX_POLICY_FEN) -> int | None:
+    def money(
+        self, node: Any, path: str, minimum: int = 0, maximum: int = _MAX_POLICY_FEN, bilingual: bool = False
+    ) -> int | None:
+        """An amount of yuan in fen.  ``bilingual`` messages (for the
+        revision-2 keys) are Chinese first; revision 1's stay as they were."""
         try:
             value = parse_fen(node)
         except MoneyFormatError as exc:
-            self.problem(path, str(exc))
+            self.problem(path, _bilingual("须为最多两位小数的元金额，如 \"600.00\"", str(exc)) if bilingual else str(exc))
             return None
-        if value < minimum:
-            self.problem(path, f"{format_fen(value)} must not be below {format_fen(minimum)}")
-            return None
-        if value > maximum:
-            self.problem(path, f"{format_fen(value)} must not be above {format_fen(maximum)}")
-            return None
+        for wrong, zh, en, bound in (
+            (value < minimum, "不能小于", "must not be below", minimum),
+            (value > maximum, "不能大于", "must not be above", maximum),
+        ):
+            if wrong:
+                en_text = f"{format_fen(value)} {en} {format_fen(bound)}"
+                zh_text = f"金额 {format_fen(value)} {zh} {format_fen(bound)}"
+                self.problem(path, _bilingual(zh_text, en_text) if bilingual else en_text)
+                return None
         return value
 
     def rate(self, node: Any, path: str, minimum: int = 0, maximum: int | None = None) -> int | None:
@@ -651,10 +658,11 @@ class _Reader:
             return None
         return node
 
-    def choice(self, node: Any, path: str, choices: Iterable[str]) -> str | None:
+    def choice(self, node: Any, path: str, choices: Iterable[str], bilingual: bool = False) -> str | None:
         choices = tuple(choices)
         if node not in choices:
-            self.problem(path, f"{node!r} is not one of {', '.join(choices)}")
+            en = f"{node!r} is not one of {', '.join(choices)}"
+            self.problem(path, _bilingual(f"{node!r} 不是 {'、'.join(choices)} 之一", en) if bilingual else en)
             return None
         return node
 
@@ -755,7 +763,8 @@ class _Reader:
         counts_from = "REGISTRATION_MONTH"
         if "certificate_counts_from" in node:
             counts_from = self.choice(
-                node["certificate_counts_from"], f"{path}.certificate_counts_from", ("REGISTRATION_MONTH", "NEXT_MONTH")
+                node["certificate_counts_from"], f"{path}.certificate_counts_from", ("REGISTRATION_MONTH", "NEXT_MONTH"),
+                bilingual=True,
             )
         protect = None
         if "conversion" in node:
@@ -829,7 +838,7 @@ class _Reader:
             self.problem(lpath, f"has {len(entries)} grades; at most 100 are supported")
             return None
         if amounts:
-            values = [self.money(a, f"{lpath}[{i}]", minimum=1) for i, a in enumerate(entries)]
+            values = [self.money(a, f"{lpath}[{i}]", minimum=1, bilingual=True) for i, a in enumerate(entries)]
             show = format_fen
         else:
             values = [self.rate(c, f"{lpath}[{i}]", minimum=1, maximum=_MAX_COEFFICIENT) for i, c in enumerate(entries)]
@@ -880,7 +889,7 @@ class _Reader:
                 ok = False
             lo = self.integer(node.get("min_grade"), f"{ppath}.min_grade", minimum=1) if "min_grade" in node else None
             hi = self.integer(node.get("max_grade"), f"{ppath}.max_grade", minimum=1) if "max_grade" in node else None
-            post_pay = self.money(node["post_pay"], f"{ppath}.post_pay") if "post_pay" in node else 0
+            post_pay = self.money(node["post_pay"], f"{ppath}.post_pay", bilingual=True) if "post_pay" in node else 0
             if lo is None or hi is None or post_pay is None:
                 ok = False
                 continue
@@ -908,7 +917,10 @@ class _Reader:
         ebonus = self.code_map(node.get("education_grade_bonus"), f"{path}.education_grade_bonus", codes.EDUCATION, years)
         cbonus = self.code_map(node.get("certificate_grade_bonus"), f"{path}.certificate_grade_bonus", codes.CERTIFICATE, years)
         combine = self.choice(node.get("bonus_combine"), f"{path}.bonus_combine", ("SUM", "MAX")) if "bonus_combine" in node else None
-        counting = self.choice(node["counting"], f"{path}.counting", ("ANNIVERSARY", "JANUARY")) if "counting" in node else "ANNIVERSARY"
+        counting = (
+            self.choice(node["counting"], f"{path}.counting", ("ANNIVERSARY", "JANUARY"), bilingual=True)
+            if "counting" in node else "ANNIVERSARY"
+        )
         if None in (ypg, credit, ebonus, cbonus, combine, counting):
             return None
         return Promotion(ypg, credit, ebonus, cbonus, combine, counting)
@@ -962,7 +974,7 @@ class _Reader:
             elif code is not None:
                 first_with_code[code] = i
             title = self.text(node["title"], f"{epath}.title") if "title" in node else None
-            amount = self.money(node["amount"], f"{epath}.amount") if "amount" in node else None
+            amount = self.money(node["amount"], f"{epath}.amount", bilingual=True) if "amount" in node else None
             posts = None
             if "posts" in node:
                 raw_posts = node["posts"]
@@ -1075,7 +1087,7 @@ class _Reader:
         if isinstance(raw, Mapping):
             out: dict[str, int] = {}
             for key, value in raw.items():
-                amount = self.money(value, _join(path, str(key)))
+                amount = self.money(value, _join(path, str(key)), bilingual=True)
                 if amount is None:
                     return None
                 out[str(key)] = amount
@@ -1086,7 +1098,7 @@ class _Reader:
                 f"must be a monthly amount or a map of post keys to amounts, not {_describe(raw)}",
             ))
             return None
-        return self.money(raw, path)
+        return self.money(raw, path, bilingual=True)
 
     def _base(self, node: dict, path: str) -> tuple[int | None, int | None]:
         floor = self.money(node.get("base_floor"), f"{path}.base_floor") if "base_floor" in node else None
@@ -1146,7 +1158,7 @@ class _Reader:
                     return None
                 parts.append(ContributionPart(rate=rate))
             else:
-                amount = self.money(item["amount"], f"{ppath}.amount")
+                amount = self.money(item["amount"], f"{ppath}.amount", bilingual=True)
                 if amount is None:
                     return None
                 parts.append(ContributionPart(amount=amount))
