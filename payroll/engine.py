@@ -186,11 +186,12 @@ def standard_month(version: PolicyVersion, population: Population, period: Perio
     # target month being its last day) is period.index < service_month0 + months.
     if version.probation is not None:
         probation = (pop.prior_service_years == 0) & (period.index < pop.service_month0 + version.probation.months)
+        pay_index = t.pay_index(probation, pop.post, grade)
     else:
         probation = np.zeros(len(pop), dtype=bool)
+        pay_index = t.pay_index(None, pop.post, grade)
 
     # §4 full-month amounts: table look-ups (the tables hold R(...) already).
-    pay_index = t.pay_index(probation, pop.post, grade)
     pay_base = t.pay_base[pay_index]
     reserve = t.reserve[pay_index]
     basic = t.basic[pay_index]
@@ -198,9 +199,13 @@ def standard_month(version: PolicyVersion, population: Population, period: Perio
     certificate_allowance = t.certificate_allowance[certificate]
     allowances = version.allowances
     tenure = allowances.tenure_per_year * np.minimum(counted, allowances.tenure_cap_years)
-    fixed_allowances = t.fixed_allowances[pop.post]
     # basic + reserve = pay_base + the fixed reserve held (§4.9).
-    wage = basic + reserve + education + certificate_allowance + tenure + fixed_allowances
+    wage = basic + reserve + education + certificate_allowance + tenure
+    if t.fixed_allowances.any():
+        fixed_allowances = t.fixed_allowances[pop.post]
+        wage += fixed_allowances
+    else:
+        fixed_allowances = np.zeros_like(wage)
     if version.protect_previous_pay:
         # previous_pay is 0 when not given, which gives max(0, 0 − wage) = 0.
         difference = np.maximum(pop.previous_pay - wage, 0)
@@ -349,8 +354,9 @@ class HeldBaseCache:
     again every month.  Only valid for the population it was first used with.
     """
 
-    #: Base months kept: a multi-year run needs the current and the last one.
-    KEEP = 4
+    #: Wages kept, in multiples of the population's size: the base months of
+    #: this year and the last, and the small groups of workers who started since.
+    KEEP = 3
 
     def __init__(self) -> None:
         self._wages: dict[tuple, np.ndarray] = {}
@@ -363,9 +369,11 @@ class HeldBaseCache:
 
     def wage(self, key: tuple, compute) -> np.ndarray:
         if key not in self._wages:
-            if len(self._wages) >= self.KEEP:
-                self._wages.pop(next(iter(self._wages)))
-            self._wages[key] = compute()
+            wage = compute()
+            budget = self.KEEP * len(self._start_month) if self._start_month is not None else 0
+            while self._wages and sum(map(len, self._wages.values())) + len(wage) > budget:
+                self._wages.pop(next(iter(self._wages)))  # the oldest first
+            self._wages[key] = wage
         return self._wages[key]
 
 
@@ -386,7 +394,7 @@ def _held_base_wage(
     document's earliest when none was).  ``needed`` marks the workers whose
     base is used (those with a payslip)."""
     if base_month is None:
-        return this_month, np.full(len(population), period.index, dtype=np.int64)
+        return this_month, np.broadcast_to(np.int64(period.index), (len(population),))
     common = period.year * 12 + base_month - 1
     if base_month > period.month:
         common -= 12
@@ -429,10 +437,12 @@ def _base_month_wage(
 def _contribution(base: np.ndarray, rule: ContributionRule, rounding: str, has_payslip: np.ndarray) -> np.ndarray:
     """A contribution item of §8.3: each rate part rounded on its own (§8.4),
     plus the fixed amounts, for workers with a payslip."""
+    rates = [rate for rate in rule.rates if rate]
+    if len(rates) == 1 and not rule.fixed:  # a plain rate: the common case
+        return np_mul_rate_rounded(base, rates[0], rounding)
     amount = np.zeros_like(base)
-    for rate in rule.rates:
-        if rate:
-            amount += np_mul_rate_rounded(base, rate, rounding)
+    for rate in rates:
+        amount += np_mul_rate_rounded(base, rate, rounding)
     if rule.fixed:
         amount += np.where(has_payslip, rule.fixed, 0)
     return amount
@@ -510,8 +520,8 @@ def compute_month(
     education_allowance = prorate(std.education_allowance)
     certificate_allowance = prorate(std.certificate_allowance)
     tenure_allowance = prorate(std.tenure_allowance)
-    fixed_allowances = prorate(std.fixed_allowances)
-    difference_allowance = prorate(std.difference_allowance)
+    fixed_allowances = prorate(std.fixed_allowances) if version.allowances.fixed else std.fixed_allowances
+    difference_allowance = prorate(std.difference_allowance) if version.protect_previous_pay else std.difference_allowance
 
     # §6 performance pay: reserves accrue; a payout month (or the month a
     # worker leaves) pays them out with the factor of the year's assessment.
@@ -531,7 +541,8 @@ def compute_month(
     gross += fixed_allowances
     gross += difference_allowance
     gross += performance_pay
-    gross += back_pay
+    if correction_only.any() or back_pay.any():
+        gross += back_pay
 
     # §8 contributions on the standard (unprorated) wage, or the wage of the
     # base month, full-month whenever there is service.

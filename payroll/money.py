@@ -182,14 +182,13 @@ def np_mul_rate_rounded(base: np.ndarray, scaled_rate: int, mode: str) -> np.nda
     ``mode`` (salary-model §8.4): ``FEN`` half up to the fen, ``YUAN`` half up
     to the whole yuan, ``YUAN_UP`` up to the next whole yuan when any fraction
     remains.  Non-negative bases and rates."""
-    product = base * scaled_rate
-    if mode == "FEN":
-        return (2 * product + RATE_SCALE) // (2 * RATE_SCALE)
     yuan_scale = 100 * RATE_SCALE
+    if mode == "FEN":
+        return (base * (2 * scaled_rate) + RATE_SCALE) // (2 * RATE_SCALE)
     if mode == "YUAN":
-        return (2 * product + yuan_scale) // (2 * yuan_scale) * 100
+        return (base * (2 * scaled_rate) + yuan_scale) // (2 * yuan_scale) * 100
     if mode == "YUAN_UP":
-        return (product + yuan_scale - 1) // yuan_scale * 100
+        return (base * scaled_rate + (yuan_scale - 1)) // yuan_scale * 100
     raise ValueError(f"unknown rounding mode {mode!r}")
 
 

@@ -419,8 +419,11 @@ class VersionTables:
     bonus_quick: np.ndarray
     accident_insurance: int  # fen a month
 
-    def pay_index(self, probation: np.ndarray, post: np.ndarray, grade: np.ndarray) -> np.ndarray:
-        """Positions in the pay tables of workers' (probation, post, grade)."""
+    def pay_index(self, probation: np.ndarray | None, post: np.ndarray, grade: np.ndarray) -> np.ndarray:
+        """Positions in the pay tables of workers' (probation, post, grade);
+        ``probation`` None when nobody can be on probation."""
+        if probation is None:
+            return post * self.grade_stride + grade
         return (probation * len(self.post_known) + post) * self.grade_stride + grade
 
     @classmethod
