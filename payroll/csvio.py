@@ -39,7 +39,14 @@ from .workers import (
 )
 
 COMMUNITY_FIELDS = ("community_id", "name", "street", "households", "population")
-PAYSLIP_CSV_COLUMNS = ("worker_id", "period", *PAYSLIP_COLUMNS)
+#: The payslips CSV of interfaces.md §1 (salary model revision 2).
+PAYSLIP_FILE_COLUMNS = ("worker_id", "period", *PAYSLIP_COLUMNS)
+#: Revision 1's payslip columns (without fixed_allowances and back_pay): the
+#: service's stored payslips and its export still have these, and it imports
+#: them under this name.  Kept until the service writes the revision-2 file
+#: (issue 15, service half); new code uses PAYSLIP_FILE_COLUMNS.
+REVISION_2_COLUMNS = ("fixed_allowances", "back_pay")
+PAYSLIP_CSV_COLUMNS = tuple(c for c in PAYSLIP_FILE_COLUMNS if c not in REVISION_2_COLUMNS)
 WORKERS_REQUIRED = ("worker_id", "post", "service_start")
 
 T = TypeVar("T")
@@ -292,7 +299,7 @@ def read_paid_payslips(source: str | Path | IO[str], worker_ids: Sequence[str]) 
     (their order gives the positions).  Files written before revision 2,
     without ``fixed_allowances`` and ``back_pay``, read those as 0.  A row
     whose worker is not among ``worker_ids`` is refused, naming the worker."""
-    table = _read_columns(source, PAYSLIP_CSV_COLUMNS, PAID_REQUIRED, _PAID_COLUMNS)
+    table = _read_columns(source, PAYSLIP_FILE_COLUMNS, PAID_REQUIRED, _PAID_COLUMNS)
     columns = table.columns
     count = len(table.lines)
 
@@ -388,7 +395,7 @@ def payslips_csv_bytes(results: Iterable[MonthResult], ids: np.ndarray, post_key
     encoded, so memory stays bounded by the block size.
     """
     wanted = ("paid", *PAYSLIP_COLUMNS)
-    parts = [(",".join(PAYSLIP_CSV_COLUMNS) + "\n").encode()]
+    parts = [(",".join(PAYSLIP_FILE_COLUMNS) + "\n").encode()]
     block: list[dict[str, np.ndarray]] = []
     block_offset = 0
 
