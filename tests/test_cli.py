@@ -225,3 +225,11 @@ def test_paid_amount_that_is_not_money_is_refused(tmp_path, capsys):
     code, _, err = quote_paid(capsys, "\n".join(lines) + "\n", tmp_path)
     assert code == 2
     assert err.startswith("community-payroll: error: paid.csv line 3 (worker W001): gross: '4939.5x' is not an amount")
+
+
+def test_explain_with_paid_shows_the_back_pay_month_by_month(capsys):
+    code, out, _ = run(capsys, "explain", "--workers", str(CORRECTIONS / "workers-corrected.csv"), "--worker", "W007",
+                       "--period", "2026-04", "--paid", str(CORRECTIONS / "paid-2026-01-to-03.csv"))
+    assert code == 0
+    assert "§13 补发（补扣） Back pay (back_pay) = 5564.52" in out
+    assert "2026-02: 应发 0.00 → 2,782.26, 差额 +2,782.26；2026-03: 应发 0.00 → 2,782.26, 差额 +2,782.26" in out

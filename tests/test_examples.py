@@ -12,7 +12,7 @@ import pytest
 from payroll.budget import compute_budget
 from payroll.corrections import compute_corrections
 from payroll.csvio import payslips_csv, read_communities, read_paid_payslips, read_population, read_workers
-from payroll.engine import compute_periods
+from payroll.engine import compute_month, compute_periods
 from payroll.periods import Period
 from payroll.policy import load_policy
 from payroll.staffing import compute_staffing
@@ -182,3 +182,16 @@ def test_paid_file_without_the_revision_2_columns_reads_them_as_zero(tmp_path, e
               "--paid", str(old))
     assert run.returncode == 0, run.stderr
     assert run.stdout == (CORRECTIONS / "payslips-2026-04-to-12.csv").read_text(encoding="utf-8")
+
+
+def test_one_month_at_a_time_as_the_service_computes_it(example_policy):
+    """compute_corrections then compute_month: April of the corrections example."""
+    population = read_population(str(CORRECTIONS / "workers-corrected.csv"), example_policy.post_keys).population
+    paid = read_paid_payslips(str(CORRECTIONS / "paid-2026-01-to-03.csv"), population.ids.tolist())
+    april = Period(2026, 4)
+    corrections = compute_corrections(example_policy, population, paid, april)
+    result, _ = compute_month(example_policy.version_for(april), population, april, corrections.state,
+                              back_pay=corrections.back_pay)
+    lines = payslips_csv([result], population.ids, example_policy.post_keys).splitlines()
+    expected = (CORRECTIONS / "payslips-2026-04-to-12.csv").read_text(encoding="utf-8").splitlines()
+    assert lines == [expected[0]] + [line for line in expected[1:] if line.split(",")[1] == "2026-04"]
