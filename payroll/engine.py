@@ -544,74 +544,25 @@ def compute_month(
     if correction_only.any() or back_pay.any():
         gross += back_pay
 
-    # §8 contributions on the standard (unprorated) wage, or the wage of the
-    # base month, full-month whenever there is service.
-    si, hf = version.social_insurance, version.housing_fund
-    this_wage = std.contribution_wage
-    si_wage, si_month = _held_base_wage(version, pop, period, si.base_month, this_wage, serving, held_bases)
-    if hf.base_month == si.base_month:
-        hf_wage, hf_month = si_wage, si_month
-    else:
-        hf_wage, hf_month = _held_base_wage(version, pop, period, hf.base_month, this_wage, serving, held_bases)
-    si_base = np.where(serving, np.clip(si_wage, si.base_floor, si.base_ceiling), 0)
-    employee_pension, employee_medical, employee_unemployment = (
-        _contribution(si_base, rule, si.rounding, serving) for rule in t.si_employee_rules
-    )
-    employer_pension, employer_medical, employer_unemployment, employer_work_injury = (
-        _contribution(si_base, rule, si.rounding, serving) for rule in t.si_employer_rules
-    )
-    hf_base = np.where(serving, np.clip(hf_wage, hf.base_floor, hf.base_ceiling), 0)
-    housing_fund_employee = np_mul_rate_rounded(hf_base, hf.employee, hf.rounding)
-    housing_fund_employer = np_mul_rate_rounded(hf_base, hf.employer, hf.rounding)
-    accident = np.where(serving, t.accident_insurance, 0)
-
-    # §9 income tax, cumulative withholding; the once-a-year bonus may be
-    # taxed on its own, by the worker's choice or the policy's.  A leaver's
-    # payout is always taxed cumulatively, and so is back pay.
-    if version.single_payout_month == period.month:
-        chooses_separate = np.where(
-            pop.bonus_tax_method == codes.DEFAULT_BONUS_TAX_METHOD,
-            perf.separate_by_default,
-            pop.bonus_tax_method == codes.BONUS_TAX_METHOD_INDEX["SEPARATE"],
-        )
-        separate = payout & ~leaves & chooses_separate
-    else:
-        separate = np.zeros(len(pop), dtype=bool)
-    employee_contributions = employee_pension + employee_medical + employee_unemployment
-    employee_contributions += housing_fund_employee
-    tax_months = state.tax_months + paid
-    basic_months = _basic_deduction_months(pop.tax_basic_deduction, tax_months, period)
-    cum_income = state.income + np.where(separate, gross - performance_pay, gross)
-    cum_deductions = state.deductions + employee_contributions + np.where(paid, pop.special_deduction, 0)
-    cum_deduction = cum_deductions + version.income_tax.monthly_basic_deduction * basic_months
-    cum_taxable = np.maximum(cum_income - cum_deduction, 0)
-    bracket = np.searchsorted(t.bracket_upto, cum_taxable, side="left")
-    cum_tax = _round_signed(cum_taxable * t.bracket_rate[bracket] - t.bracket_quick[bracket] * RATE_SCALE)
-    income_tax = np.where(paid, np.maximum(cum_tax - state.tax, 0), 0)
-
-    if separate.any():
-        # First row whose upto ≥ bonus / 12, i.e. upto × 12 ≥ bonus (exact).
-        bonus_bracket = np.searchsorted(t.bonus_upto_times_12, performance_pay, side="left")
-        raw_bonus_tax = _round_signed(
-            performance_pay * t.bonus_rate[bonus_bracket] - t.bonus_quick[bonus_bracket] * RATE_SCALE
-        )
-        bonus_tax = np.where(separate, np.maximum(raw_bonus_tax, 0), 0)
-    else:
-        bonus_bracket = np.zeros(len(pop), dtype=np.int64)
-        bonus_tax = np.zeros(len(pop), dtype=np.int64)
+    c = _contributions(version, pop, period, std, serving, held_bases)
+    employee_contributions = c["employee_pension"] + c["employee_medical"] + c["employee_unemployment"]
+    employee_contributions += c["housing_fund_employee"]
+    tax = _income_tax(version, pop, period, state, paid, gross, performance_pay, payout & ~leaves,
+                      employee_contributions)
+    cum_deductions = tax.pop("cum_deductions")  # the state's, not a MonthResult field
 
     # §10 net pay and employer cost.
-    net = gross - employee_contributions - income_tax - bonus_tax
-    employer_cost = gross + employer_pension + employer_medical + employer_unemployment
-    employer_cost += employer_work_injury
-    employer_cost += housing_fund_employer
-    employer_cost += accident
+    net = gross - employee_contributions - tax["income_tax"] - tax["bonus_tax"]
+    employer_cost = gross + c["employer_pension"] + c["employer_medical"] + c["employer_unemployment"]
+    employer_cost += c["employer_work_injury"]
+    employer_cost += c["housing_fund_employer"]
+    employer_cost += c["accident_insurance"]
 
     new_state = YearState(
-        tax_months=tax_months,
-        income=cum_income,
+        tax_months=tax["tax_months"],
+        income=tax["cum_income"],
         deductions=cum_deductions,
-        tax=state.tax + income_tax,
+        tax=state.tax + tax["income_tax"],
         reserve=reserve_after,
     )
     result = MonthResult(
@@ -656,39 +607,116 @@ def compute_month(
         back_pay=back_pay,
         correction_only=correction_only,
         gross=gross,
-        si_base_wage=si_wage,
-        si_base_month=si_month,
-        hf_base_wage=hf_wage,
-        hf_base_month=hf_month,
-        si_base=si_base,
-        employee_pension=employee_pension,
-        employee_medical=employee_medical,
-        employee_unemployment=employee_unemployment,
-        hf_base=hf_base,
-        housing_fund_employee=housing_fund_employee,
-        employer_pension=employer_pension,
-        employer_medical=employer_medical,
-        employer_unemployment=employer_unemployment,
-        employer_work_injury=employer_work_injury,
-        housing_fund_employer=housing_fund_employer,
-        accident_insurance=accident,
-        separate_bonus=separate,
-        tax_months=tax_months,
-        basic_deduction_months=basic_months,
-        cum_income=cum_income,
-        cum_deduction=cum_deduction,
-        cum_taxable=cum_taxable,
-        tax_bracket=bracket,
-        cum_tax=cum_tax,
-        tax_withheld_before=state.tax,
-        income_tax=income_tax,
-        bonus_bracket=bonus_bracket,
-        bonus_tax=bonus_tax,
+        **c,
+        **tax,
         employee_contributions=employee_contributions,
         net=net,
         employer_cost=employer_cost,
     )
     return result, new_state
+
+
+def _contributions(
+    version: PolicyVersion,
+    pop: Population,
+    period: Period,
+    std: StandardMonth,
+    serving: np.ndarray,
+    held_bases: HeldBaseCache,
+) -> dict[str, np.ndarray]:
+    """§8 contributions on the standard (unprorated) wage, or the wage of the
+    base month, full-month whenever there is service; the MonthResult fields."""
+    t = version.tables
+    si, hf = version.social_insurance, version.housing_fund
+    this_wage = std.contribution_wage
+    si_wage, si_month = _held_base_wage(version, pop, period, si.base_month, this_wage, serving, held_bases)
+    if hf.base_month == si.base_month:
+        hf_wage, hf_month = si_wage, si_month
+    else:
+        hf_wage, hf_month = _held_base_wage(version, pop, period, hf.base_month, this_wage, serving, held_bases)
+    si_base = np.where(serving, np.clip(si_wage, si.base_floor, si.base_ceiling), 0)
+    hf_base = np.where(serving, np.clip(hf_wage, hf.base_floor, hf.base_ceiling), 0)
+    employee = {
+        f"employee_{item}": _contribution(si_base, rule, si.rounding, serving)
+        for item, rule in zip(codes.SI_EMPLOYEE_ITEMS, t.si_employee_rules)
+    }
+    employer = {
+        f"employer_{item}": _contribution(si_base, rule, si.rounding, serving)
+        for item, rule in zip(codes.SI_EMPLOYER_ITEMS, t.si_employer_rules)
+    }
+    return {
+        "si_base_wage": si_wage,
+        "si_base_month": si_month,
+        "hf_base_wage": hf_wage,
+        "hf_base_month": hf_month,
+        "si_base": si_base,
+        "hf_base": hf_base,
+        **employee,
+        **employer,
+        "housing_fund_employee": np_mul_rate_rounded(hf_base, hf.employee, hf.rounding),
+        "housing_fund_employer": np_mul_rate_rounded(hf_base, hf.employer, hf.rounding),
+        "accident_insurance": np.where(serving, t.accident_insurance, 0),
+    }
+
+
+def _income_tax(
+    version: PolicyVersion,
+    pop: Population,
+    period: Period,
+    state: YearState,
+    paid: np.ndarray,
+    gross: np.ndarray,
+    performance_pay: np.ndarray,
+    payout_staying: np.ndarray,
+    employee_contributions: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """§9 income tax, cumulative withholding; the once-a-year payout may be
+    taxed on its own, by the worker's choice or the policy's.  A leaver's
+    payout (not in ``payout_staying``) is always taxed cumulatively, and so is
+    back pay.  The MonthResult fields, plus ``cum_deductions`` for the state."""
+    t = version.tables
+    if version.single_payout_month == period.month:
+        chooses_separate = np.where(
+            pop.bonus_tax_method == codes.DEFAULT_BONUS_TAX_METHOD,
+            version.performance.separate_by_default,
+            pop.bonus_tax_method == codes.BONUS_TAX_METHOD_INDEX["SEPARATE"],
+        )
+        separate = payout_staying & chooses_separate
+    else:
+        separate = np.zeros(len(pop), dtype=bool)
+    tax_months = state.tax_months + paid
+    basic_months = _basic_deduction_months(pop.tax_basic_deduction, tax_months, period)
+    cum_income = state.income + np.where(separate, gross - performance_pay, gross)
+    cum_deductions = state.deductions + employee_contributions + np.where(paid, pop.special_deduction, 0)
+    cum_deduction = cum_deductions + version.income_tax.monthly_basic_deduction * basic_months
+    cum_taxable = np.maximum(cum_income - cum_deduction, 0)
+    bracket = np.searchsorted(t.bracket_upto, cum_taxable, side="left")
+    cum_tax = _round_signed(cum_taxable * t.bracket_rate[bracket] - t.bracket_quick[bracket] * RATE_SCALE)
+    if separate.any():
+        # First row whose upto ≥ bonus / 12, i.e. upto × 12 ≥ bonus (exact).
+        bonus_bracket = np.searchsorted(t.bonus_upto_times_12, performance_pay, side="left")
+        raw_bonus_tax = _round_signed(
+            performance_pay * t.bonus_rate[bonus_bracket] - t.bonus_quick[bonus_bracket] * RATE_SCALE
+        )
+        bonus_tax = np.where(separate, np.maximum(raw_bonus_tax, 0), 0)
+    else:
+        bonus_bracket = np.zeros(len(pop), dtype=np.int64)
+        bonus_tax = np.zeros(len(pop), dtype=np.int64)
+    return {
+        "separate_bonus": separate,
+        "tax_months": tax_months,
+        "basic_deduction_months": basic_months,
+        "cum_income": cum_income,
+        "cum_deductions": cum_deductions,
+        "cum_deduction": cum_deduction,
+        "cum_taxable": cum_taxable,
+        "tax_bracket": bracket,
+        "cum_tax": cum_tax,
+        "tax_withheld_before": state.tax,
+        "income_tax": np.where(paid, np.maximum(cum_tax - state.tax, 0), 0),
+        "bonus_bracket": bonus_bracket,
+        "bonus_tax": bonus_tax,
+    }
 
 
 def _basic_deduction_months(rule: np.ndarray, tax_months: np.ndarray, period: Period) -> np.ndarray:
