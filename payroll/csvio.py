@@ -15,19 +15,38 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable, Iterable, Sequence, TypeVar
+from typing import IO, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
+from .corrections import PaidPayslips
 from .csvfast import Column, IntColumn, MoneyColumn, TextColumn, encode_rows
 from .engine import MONEY_COLUMNS, PAYSLIP_COLUMNS, MonthResult
+from .money import MoneyFormatError, parse_fen
+from .periods import Period, PeriodFormatError
 from .staffing import community_from_fields
-from .workers import WORKER_FIELDS, FieldProblem, InputError, Population, population_from_columns, worker_from_fields
+from .workers import (
+    HEADING_ALIASES,
+    WORKER_FIELDS,
+    FieldProblem,
+    InputError,
+    Population,
+    population_from_columns,
+    worker_from_fields,
+)
 
 COMMUNITY_FIELDS = ("community_id", "name", "street", "households", "population")
-PAYSLIP_CSV_COLUMNS = ("worker_id", "period", *PAYSLIP_COLUMNS)
+#: The payslips CSV of interfaces.md §1 (salary model revision 2).
+PAYSLIP_FILE_COLUMNS = ("worker_id", "period", *PAYSLIP_COLUMNS)
+#: Revision 1's payslip columns (without fixed_allowances and back_pay): the
+#: service's stored payslips and its export still have these, and it imports
+#: them under this name.  Kept until the service writes the revision-2 file
+#: (issue 15, service half); new code uses PAYSLIP_FILE_COLUMNS.
+REVISION_2_COLUMNS = ("fixed_allowances", "back_pay")
+PAYSLIP_CSV_COLUMNS = tuple(c for c in PAYSLIP_FILE_COLUMNS if c not in REVISION_2_COLUMNS)
 WORKERS_REQUIRED = ("worker_id", "post", "service_start")
 
 T = TypeVar("T")
@@ -62,7 +81,11 @@ class _Table:
     lines: list[int]
 
 
-def _read_table(source: str | Path | IO[str], known: Sequence[str], required: Sequence[str]) -> _Table:
+def _read_table(
+    source: str | Path | IO[str], known: Sequence[str], required: Sequence[str], aliases: Mapping[str, str] | None = None
+) -> _Table:
+    """Read a CSV file's header and rows; ``aliases`` maps other headings
+    (Chinese ones) to the column names in ``known``."""
     handle, name, owned = _open_text(source)
     try:
         reader = csv.reader(handle)
@@ -72,20 +95,7 @@ def _read_table(source: str | Path | IO[str], known: Sequence[str], required: Se
             raise InputError(name, [FieldProblem("header", "the file is empty; a header row is required")]) from None
         except (csv.Error, UnicodeDecodeError) as exc:
             raise InputError(name, [FieldProblem("header", f"cannot be read as UTF-8 CSV ({exc})")]) from None
-        header = [h.strip().lstrip("\ufeff") for h in header]
-        unknown = [h for h in header if h and h not in known]
-        if unknown:
-            raise InputError(
-                f"{name} line 1",
-                [FieldProblem(h, f"is not a known column (known: {', '.join(known)})") for h in unknown],
-            )
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise InputError(f"{name} line 1", [FieldProblem(c, "column is missing") for c in missing])
-        seen_twice = sorted({h for h in header if h and header.count(h) > 1})
-        if seen_twice:
-            raise InputError(f"{name} line 1", [FieldProblem(h, "column appears twice") for h in seen_twice])
-        table = _Table(name, header, [], [])
+        table = _Table(name, _checked_header(name, header, known, required, aliases), [], [])
         line = 1
         try:
             for values in reader:
@@ -99,6 +109,74 @@ def _read_table(source: str | Path | IO[str], known: Sequence[str], required: Se
     finally:
         if owned:
             handle.close()
+
+
+def _checked_header(
+    name: str, header: list[str], known: Sequence[str], required: Sequence[str], aliases: Mapping[str, str] | None
+) -> list[str]:
+    """The header's column names; unknown, missing and repeated columns refused."""
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    if aliases:
+        header = [aliases.get(h, h) for h in header]
+    unknown = [h for h in header if h and h not in known]
+    if unknown:
+        raise InputError(
+            f"{name} line 1",
+            [FieldProblem(h, f"is not a known column (known: {', '.join(known)})") for h in unknown],
+        )
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f"{name} line 1", [FieldProblem(c, "column is missing") for c in missing])
+    seen_twice = sorted({h for h in header if h and header.count(h) > 1})
+    if seen_twice:
+        raise InputError(f"{name} line 1", [FieldProblem(h, "column appears twice") for h in seen_twice])
+    return header
+
+
+@dataclass
+class _Columns:
+    """Columns of a CSV file by name, with the line number of each row."""
+
+    name: str
+    columns: dict[str, list[str]]
+    lines: list[int]
+
+
+def _read_columns(
+    source: str | Path | IO[str], known: Sequence[str], required: Sequence[str], wanted: set[str]
+) -> _Columns:
+    """The ``wanted`` columns of a CSV file.  A file without quotes and
+    carriage returns whose rows all have the header's width — as this program
+    writes them — is split on commas in one go, several times faster than the
+    csv module; other files are read by it, blank cells filled in."""
+    handle, name, owned = _open_text(source)
+    try:
+        text = handle.read()
+    except UnicodeDecodeError as exc:
+        raise InputError(name, [FieldProblem("file", f"cannot be read as UTF-8 CSV ({exc})")]) from None
+    finally:
+        if owned:
+            handle.close()
+    first_line, _, body = text.partition("\n")
+    body = body.rstrip("\n")
+    count = body.count("\n") + 1 if body else 0
+    width = first_line.count(",") + 1
+    if '"' in text or "\r" in text or "\n\n" in body or body.count(",") != (width - 1) * count:
+        buffer = io.StringIO(text)
+        buffer.name = name
+        table = _read_table(buffer, known, required)
+        for i, values in enumerate(table.rows):
+            if len(values) > len(table.header):
+                raise _too_long(table, i)
+            table.rows[i] = values + [""] * (len(table.header) - len(values))
+        return _Columns(name, {h: [r[j] for r in table.rows] for j, h in enumerate(table.header) if h in wanted},
+                        table.lines)
+    if not first_line.strip():
+        raise InputError(name, [FieldProblem("header", "the file is empty; a header row is required")])
+    header = _checked_header(name, first_line.split(","), known, required, None)
+    cells = body.replace("\n", ",").split(",") if count else []
+    columns = {h: cells[j::width] for j, h in enumerate(header) if h in wanted}
+    return _Columns(name, columns, list(range(2, count + 2)))
 
 
 def _too_long(table: _Table, i: int) -> InputError | None:
@@ -116,10 +194,11 @@ def _read_rows(
     known: Sequence[str],
     required: Sequence[str],
     key: str,
+    aliases: Mapping[str, str] | None,
     parse: Callable[[dict, str], T],
     skip_bad_rows: bool,
 ) -> ReadResult:
-    table = _read_table(source, known, required)
+    table = _read_table(source, known, required, aliases)
     result = ReadResult()
     seen: dict[str, int] = {}
     for i, values in enumerate(table.rows):
@@ -154,6 +233,7 @@ def read_workers(
         WORKER_FIELDS,
         WORKERS_REQUIRED,
         "worker_id",
+        HEADING_ALIASES,
         lambda row, where: worker_from_fields(row, where, post_keys),
         skip_bad_rows,
     )
@@ -175,7 +255,7 @@ def read_population(
     messages, several times faster on large files (see
     :func:`payroll.workers.population_from_columns`).
     """
-    table = _read_table(source, WORKER_FIELDS, WORKERS_REQUIRED)
+    table = _read_table(source, WORKER_FIELDS, WORKERS_REQUIRED, HEADING_ALIASES)
     long_rows = [(i, e) for i in range(len(table.rows)) if (e := _too_long(table, i))]
     if long_rows:
         dropped = {i for i, _ in long_rows}
@@ -203,12 +283,81 @@ def read_population(
     return PopulationRead(read.population, read.community_ids, [e for _, e in errors])
 
 
+#: Columns a paid-payslips file must have for §13 (the others are read as 0 or ignored).
+PAID_REQUIRED = (
+    "worker_id", "period", "gross", "performance_pay", "income_tax", "bonus_tax",
+    "employee_pension", "employee_medical", "employee_unemployment", "housing_fund_employee",
+)
+_CONTRIBUTION_COLUMNS = ("employee_pension", "employee_medical", "employee_unemployment", "housing_fund_employee")
+_PAID_COLUMNS = {*PAID_REQUIRED, "back_pay"}
+_FEN_COLUMN = re.compile(r"(?:-?\d{1,12}\.\d\d\n)*-?\d{1,12}\.\d\d")
+
+
+def read_paid_payslips(source: str | Path | IO[str], worker_ids: Sequence[str]) -> PaidPayslips:
+    """A payslips CSV (interfaces.md §1) of what was paid, as the arrays of
+    :class:`~payroll.corrections.PaidPayslips` for the workers ``worker_ids``
+    (their order gives the positions).  Files written before revision 2,
+    without ``fixed_allowances`` and ``back_pay``, read those as 0.  A row
+    whose worker is not among ``worker_ids`` is refused, naming the worker."""
+    table = _read_columns(source, PAYSLIP_FILE_COLUMNS, PAID_REQUIRED, _PAID_COLUMNS)
+    columns = table.columns
+    count = len(table.lines)
+
+    def where(i: int, worker_id: str | None = None) -> str:
+        return f"{table.name} line {table.lines[i]}" + (f" (worker {worker_id})" if worker_id else "")
+
+    ids = [worker_id.strip() for worker_id in columns.get("worker_id", ())]
+    position = {worker_id: i for i, worker_id in enumerate(worker_ids)}
+    found = list(map(position.get, ids))
+    if None in found:
+        i = found.index(None)
+        raise InputError(where(i, ids[i] or None), [FieldProblem(
+            "worker_id", f"{ids[i]!r} is not among the workers; a paid payslip needs its worker in the workers file",
+        )])
+    worker = np.array(found, dtype=np.int64)
+    months: dict[str, int] = {}
+    for i, text in enumerate(columns.get("period", ())):
+        if text not in months:
+            try:
+                months[text] = Period.parse(text).index
+            except PeriodFormatError as exc:
+                raise InputError(where(i, ids[i]), [FieldProblem("period", str(exc))]) from None
+    period = np.array([months[text] for text in columns.get("period", ())], dtype=np.int64)
+
+    def money(name: str) -> np.ndarray:
+        values = columns.get(name)
+        if values is None:
+            return np.zeros(count, dtype=np.int64)
+        joined = "\n".join(values)
+        if _FEN_COLUMN.fullmatch(joined):  # the common case: yuan with two decimals, as written
+            return np.fromiter(map(int, joined.replace(".", "").split("\n")), dtype=np.int64, count=count)
+        out = np.empty(count, dtype=np.int64)
+        for i, text in enumerate(values):
+            try:
+                out[i] = parse_fen(text.strip() or "0")
+            except MoneyFormatError as exc:
+                raise InputError(where(i, ids[i]), [FieldProblem(name, str(exc))]) from None
+        return out
+
+    return PaidPayslips(
+        worker=worker,
+        period=period,
+        gross=money("gross"),
+        back_pay=money("back_pay"),
+        performance_pay=money("performance_pay"),
+        bonus_tax=money("bonus_tax"),
+        income_tax=money("income_tax"),
+        employee_contributions=sum(money(name) for name in _CONTRIBUTION_COLUMNS),
+    )
+
+
 def read_communities(source: str | Path | IO[str], skip_bad_rows: bool = False) -> ReadResult:
     return _read_rows(
         source,
         COMMUNITY_FIELDS,
         ("community_id", "households", "population"),
         "community_id",
+        None,
         community_from_fields,
         skip_bad_rows,
     )
@@ -246,7 +395,7 @@ def payslips_csv_bytes(results: Iterable[MonthResult], ids: np.ndarray, post_key
     encoded, so memory stays bounded by the block size.
     """
     wanted = ("paid", *PAYSLIP_COLUMNS)
-    parts = [(",".join(PAYSLIP_CSV_COLUMNS) + "\n").encode()]
+    parts = [(",".join(PAYSLIP_FILE_COLUMNS) + "\n").encode()]
     block: list[dict[str, np.ndarray]] = []
     block_offset = 0
 

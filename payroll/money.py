@@ -177,6 +177,21 @@ def np_mul_rate_nonneg(fen: np.ndarray, scaled_rate: int | np.ndarray) -> np.nda
     return (2 * fen * scaled_rate + RATE_SCALE) // (2 * RATE_SCALE)
 
 
+def np_mul_rate_rounded(base: np.ndarray, scaled_rate: int, mode: str) -> np.ndarray:
+    """A contribution ``base × rate`` rounded straight from the exact product by
+    ``mode`` (salary-model §8.4): ``FEN`` half up to the fen, ``YUAN`` half up
+    to the whole yuan, ``YUAN_UP`` up to the next whole yuan when any fraction
+    remains.  Non-negative bases and rates."""
+    yuan_scale = 100 * RATE_SCALE
+    if mode == "FEN":
+        return (base * (2 * scaled_rate) + RATE_SCALE) // (2 * RATE_SCALE)
+    if mode == "YUAN":
+        return (base * (2 * scaled_rate) + yuan_scale) // (2 * yuan_scale) * 100
+    if mode == "YUAN_UP":
+        return (base * scaled_rate + (yuan_scale - 1)) // yuan_scale * 100
+    raise ValueError(f"unknown rounding mode {mode!r}")
+
+
 def np_prorate(fen: np.ndarray, days: np.ndarray, days_in_month: int) -> np.ndarray:
     """``R(amount × days / D)`` for non-negative amounts and 0 ≤ days ≤ D."""
     return (2 * fen * days + days_in_month) // (2 * days_in_month)

@@ -37,6 +37,7 @@ from .money import (
     format_fen,
     format_rate,
     mul_rate,
+    np_mul_rate_nonneg,
     parse_fen,
     parse_rate,
 )
@@ -71,16 +72,23 @@ class Post:
     title: str
     min_grade: int
     max_grade: int
+    #: 岗位工资: a fixed monthly amount for the post, in fen (§4.2).
+    post_pay: int = 0
 
 
 @dataclass(frozen=True)
 class Grades:
-    #: Coefficient of grade 1, 2, … scaled by 10^6.
+    """The grade table: coefficients of the base income, or fixed monthly
+    amounts (§4.1); exactly one of the two is given."""
+
+    #: Coefficient of grade 1, 2, … scaled by 10^6; empty when ``amounts`` are given.
     coefficients: tuple[int, ...]
+    #: Monthly grade pay of grade 1, 2, … in fen, or None when coefficients are given.
+    amounts: tuple[int, ...] | None = None
 
     @property
     def count(self) -> int:
-        return len(self.coefficients)
+        return len(self.amounts) if self.amounts is not None else len(self.coefficients)
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,22 @@ class Promotion:
     education_grade_bonus: Mapping[str, int]
     certificate_grade_bonus: Mapping[str, int]
     bonus_combine: str  # "SUM" or "MAX"
+    #: When service years are counted (§2.1): at each anniversary, or each January.
+    counting: str = "ANNIVERSARY"  # or "JANUARY"
+
+
+@dataclass(frozen=True)
+class FixedAllowance:
+    """A flat monthly allowance (§4.8): 生活补贴, 交通补贴, 职务补贴 …"""
+
+    code: str
+    title: str
+    amount: int  # fen
+    #: The posts it is paid to; None for every post.
+    posts: tuple[str, ...] | None = None
+
+    def applies_to(self, post: str) -> bool:
+        return self.posts is None or post in self.posts
 
 
 @dataclass(frozen=True)
@@ -98,6 +122,16 @@ class Allowances:
     certificate: Mapping[str, int]  # fen
     tenure_per_year: int  # fen
     tenure_cap_years: int
+    fixed: tuple[FixedAllowance, ...] = ()
+
+    def fixed_for(self, post: str) -> tuple[FixedAllowance, ...]:
+        """The flat allowances paid to a post, in document order."""
+        return tuple(a for a in self.fixed if a.applies_to(post))
+
+
+#: The ways a year-end payout may be taxed (§6, §9).  CUMULATIVE is revision
+#: 1's name for COMBINED and means the same.
+TAX_METHODS = ("SEPARATE", "COMBINED", "CUMULATIVE")
 
 
 @dataclass(frozen=True)
@@ -106,15 +140,60 @@ class Performance:
     payout_months: tuple[int, ...]
     factors: Mapping[str, int]  # scaled
     default_assessment: str
-    tax_method: str  # "SEPARATE" or "CUMULATIVE"
+    tax_method: str  # one of TAX_METHODS
+    #: 奖励绩效 held on top of pay (§4.4), in fen: one amount for every post
+    #: (an int), a map by post (a post not in it holds none), or None.
+    withheld_monthly: int | Mapping[str, int] | None = None
+
+    def fixed_reserve(self, post: str) -> int:
+        """The fixed reserve a post holds a month, in fen."""
+        if self.withheld_monthly is None:
+            return 0
+        if isinstance(self.withheld_monthly, int):
+            return self.withheld_monthly
+        return self.withheld_monthly.get(post, 0)
+
+    @property
+    def separate_by_default(self) -> bool:
+        return self.tax_method == "SEPARATE"
+
+
+@dataclass(frozen=True)
+class Probation:
+    """试用期 (§4.3): pay reduced to ``pay_share`` for ``months`` calendar months."""
+
+    months: int
+    pay_share: int  # scaled, in (0, 1]
+    #: Whether the performance reserve is still held during probation.
+    reserve: bool = False
+
+
+#: Rounding of contributions computed from a rate (§8.4).
+ROUNDING_MODES = ("FEN", "YUAN", "YUAN_UP")
+
+
+@dataclass(frozen=True)
+class ContributionPart:
+    """One part of a contribution item (§8.3): a rate of the base, or a fixed
+    monthly amount; exactly one of the two is set."""
+
+    rate: int | None = None  # scaled
+    amount: int | None = None  # fen
 
 
 @dataclass(frozen=True)
 class SocialInsurance:
     base_floor: int
     base_ceiling: int
-    employee: Mapping[str, int]  # item -> scaled rate (0 when absent)
+    #: item -> scaled rate, for the items given as a plain rate (revision 1's form).
+    employee: Mapping[str, int]
     employer: Mapping[str, int]
+    #: item -> its parts, for every item given (a plain rate is one rate part).
+    employee_parts: Mapping[str, tuple[ContributionPart, ...]] = field(default_factory=dict)
+    employer_parts: Mapping[str, tuple[ContributionPart, ...]] = field(default_factory=dict)
+    rounding: str = "FEN"
+    #: Month (1–12) whose wage the base is held from (§8.2), or None.
+    base_month: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +202,8 @@ class HousingFund:
     base_ceiling: int
     employee: int  # scaled
     employer: int
+    rounding: str = "FEN"
+    base_month: int | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +267,12 @@ class PolicyVersion:
     #: Key order of the posts of the whole document, shared by every version so
     #: that a worker's post index means the same post in every version.
     post_keys: tuple[str, ...] = field(compare=False)
+    #: Whether a certificate counts from its registration month or the month after (§3.3).
+    certificate_counts_from: str = "REGISTRATION_MONTH"  # or "NEXT_MONTH"
+    probation: Probation | None = None
+    #: Every version of the document, ascending (set when the policy is built),
+    #: so that a held contribution base can find the version of its month (§8.2).
+    document_versions: tuple["PolicyVersion", ...] = field(default=(), compare=False, repr=False)
 
     @property
     def path(self) -> str:
@@ -204,6 +291,16 @@ class PolicyVersion:
         months = self.performance.payout_months
         return months[0] if len(months) == 1 else None
 
+    def version_in_force_or_earliest(self, period: Period) -> PolicyVersion:
+        """The document's version in force for ``period``, or its earliest
+        version when none was (the held base of §8.2)."""
+        versions = self.document_versions or (self,)
+        chosen = versions[0]
+        for version in versions:
+            if version.effective_from <= period.first:
+                chosen = version
+        return chosen
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -212,6 +309,10 @@ class Policy:
     versions: tuple[PolicyVersion, ...]  # ascending effective_from
     #: The document as loaded (plain YAML data), kept for storage and export.
     document: Mapping[str, Any] = field(compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for version in self.versions:
+            object.__setattr__(version, "document_versions", self.versions)
 
     @property
     def post_keys(self) -> tuple[str, ...]:
@@ -261,23 +362,55 @@ _OPEN_UPTO = np.int64(2**62)
 
 
 @dataclass(frozen=True)
+class ContributionRule:
+    """A contribution item compiled: rounded rate parts plus fixed amounts (§8.3)."""
+
+    rates: tuple[int, ...]  # scaled; each part rounded on its own
+    fixed: int  # fen, Σ of the amount parts
+
+    @classmethod
+    def of(cls, parts: tuple[ContributionPart, ...]) -> ContributionRule:
+        return cls(
+            tuple(p.rate for p in parts if p.rate is not None),
+            sum(p.amount for p in parts if p.amount is not None),
+        )
+
+
+@dataclass(frozen=True)
 class VersionTables:
-    """A version's figures as int64 arrays indexed by code, post and grade."""
+    """A version's figures as int64 arrays indexed by code, post and grade.
+
+    The pay tables (``pay_base``, ``reserve``, ``basic``) are flat arrays over
+    (probation, post, grade): entry ``(probation × posts + post) × stride +
+    grade`` with ``stride = grades + 1`` (grade 0 unused), so the engine finds
+    a worker's §4.2–§4.4 amounts with one look-up each.
+    """
 
     post_known: np.ndarray  # bool[post]
     post_min_grade: np.ndarray  # int64[post]
     post_max_grade: np.ndarray
     grade_pay: np.ndarray  # fen[grade], index 0 unused (grades start at 1)
+    #: Revision 1's per-grade reserve and basic pay (no post pay, no probation),
+    #: kept for grade tables that print them.
     performance_reserve: np.ndarray
     basic_pay: np.ndarray
+    grade_stride: int
+    pay_base: np.ndarray  # fen[(probation, post, grade)], §4.2–4.3
+    reserve: np.ndarray  # fen: R(pay_base × withheld_share) + fixed reserve held, §4.4
+    basic: np.ndarray  # fen: pay_base − R(pay_base × withheld_share), §4.4
+    post_pay: np.ndarray  # fen[post]
+    fixed_reserve: np.ndarray  # fen[post]
+    fixed_allowances: np.ndarray  # fen[post], §4.8
     education_credit_years: np.ndarray  # [education]
     education_grade_bonus: np.ndarray
     certificate_grade_bonus: np.ndarray  # [certificate]
     education_allowance: np.ndarray  # fen[education]
     certificate_allowance: np.ndarray  # fen[certificate]
     factors: np.ndarray  # scaled[assessment]; the last entry is the default
-    si_employee: np.ndarray  # scaled[item]
+    si_employee: np.ndarray  # scaled[item], plain-rate items only (revision 1)
     si_employer: np.ndarray
+    si_employee_rules: tuple[ContributionRule, ...]  # in codes.SI_EMPLOYEE_ITEMS order
+    si_employer_rules: tuple[ContributionRule, ...]
     bracket_upto: np.ndarray  # fen, last = open
     bracket_rate: np.ndarray
     bracket_quick: np.ndarray  # fen
@@ -285,6 +418,13 @@ class VersionTables:
     bonus_rate: np.ndarray
     bonus_quick: np.ndarray
     accident_insurance: int  # fen a month
+
+    def pay_index(self, probation: np.ndarray | None, post: np.ndarray, grade: np.ndarray) -> np.ndarray:
+        """Positions in the pay tables of workers' (probation, post, grade);
+        ``probation`` None when nobody can be on probation."""
+        if probation is None:
+            return post * self.grade_stride + grade
+        return (probation * len(self.post_known) + post) * self.grade_stride + grade
 
     @classmethod
     def build(cls, v: PolicyVersion) -> VersionTables:
@@ -298,12 +438,22 @@ class VersionTables:
                 post_known[i] = True
                 post_min[i] = post.min_grade
                 post_max[i] = post.max_grade
-        grade_pay = [0] + [
-            _div12(v.base_income_annual * c) for c in v.grades.coefficients
-        ]
-        reserve = [mul_rate(g, v.performance.withheld_share) for g in grade_pay]
+        if v.grades.amounts is not None:
+            grade_pay = [0, *v.grades.amounts]
+        else:
+            grade_pay = [0] + [_div12(v.base_income_annual * c) for c in v.grades.coefficients]
+        share = v.performance.withheld_share
+        reserve = [mul_rate(g, share) for g in grade_pay]
         gp = np.array(grade_pay, dtype=np.int64)
         res = np.array(reserve, dtype=np.int64)
+
+        def post_table(value) -> np.ndarray:
+            return np.array([value(key) if key in v.posts else 0 for key in v.post_keys], dtype=np.int64)
+
+        post_pay = post_table(lambda key: v.posts[key].post_pay)
+        fixed_reserve = post_table(v.performance.fixed_reserve)
+        fixed_allowances = post_table(lambda key: sum(a.amount for a in v.allowances.fixed_for(key)))
+        pay_base, reserve_table, basic = _pay_tables(gp, post_pay, fixed_reserve, share, v.probation)
 
         def code_table(values: Mapping[str, int], code_list: Iterable[str]) -> np.ndarray:
             return np.array([values.get(c, 0) for c in code_list], dtype=np.int64)
@@ -321,6 +471,10 @@ class VersionTables:
                 np.array([b.quick_deduction for b in rows], dtype=np.int64),
             )
 
+        def rules(parts: Mapping[str, tuple[ContributionPart, ...]], items: tuple[str, ...]) -> tuple[ContributionRule, ...]:
+            return tuple(ContributionRule.of(parts.get(item, ())) for item in items)
+
+        si = v.social_insurance
         b_upto, b_rate, b_quick = brackets(v.income_tax.brackets, 1)
         bb_upto, bb_rate, bb_quick = brackets(v.income_tax.bonus_brackets, 12)
         return cls(
@@ -330,14 +484,23 @@ class VersionTables:
             grade_pay=gp,
             performance_reserve=res,
             basic_pay=gp - res,
+            grade_stride=len(gp),
+            pay_base=pay_base,
+            reserve=reserve_table,
+            basic=basic,
+            post_pay=post_pay,
+            fixed_reserve=fixed_reserve,
+            fixed_allowances=fixed_allowances,
             education_credit_years=code_table(v.promotion.education_credit_years, codes.EDUCATION),
             education_grade_bonus=code_table(v.promotion.education_grade_bonus, codes.EDUCATION),
             certificate_grade_bonus=code_table(v.promotion.certificate_grade_bonus, codes.CERTIFICATE),
             education_allowance=code_table(v.allowances.education, codes.EDUCATION),
             certificate_allowance=code_table(v.allowances.certificate, codes.CERTIFICATE),
             factors=np.array(factors, dtype=np.int64),
-            si_employee=code_table(v.social_insurance.employee, codes.SI_EMPLOYEE_ITEMS),
-            si_employer=code_table(v.social_insurance.employer, codes.SI_EMPLOYER_ITEMS),
+            si_employee=code_table(si.employee, codes.SI_EMPLOYEE_ITEMS),
+            si_employer=code_table(si.employer, codes.SI_EMPLOYER_ITEMS),
+            si_employee_rules=rules(si.employee_parts, codes.SI_EMPLOYEE_ITEMS),
+            si_employer_rules=rules(si.employer_parts, codes.SI_EMPLOYER_ITEMS),
             bracket_upto=b_upto,
             bracket_rate=b_rate,
             bracket_quick=b_quick,
@@ -346,6 +509,23 @@ class VersionTables:
             bonus_quick=bb_quick,
             accident_insurance=_div12(v.accident_insurance_annual * RATE_SCALE),
         )
+
+
+def _pay_tables(
+    grade_pay: np.ndarray, post_pay: np.ndarray, fixed_reserve: np.ndarray, share: int, probation: Probation | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """§4.2–4.4 over (probation, post, grade), flattened: pay_base, the reserve
+    held (share part + fixed reserve) and basic pay."""
+    full = grade_pay[None, :] + post_pay[:, None]
+    reduced = np_mul_rate_nonneg(full, probation.pay_share) if probation else full
+    layers = []
+    for on_probation, base in ((False, full), (True, reduced)):
+        share_part = np_mul_rate_nonneg(base, share)
+        if on_probation and probation is not None and not probation.reserve:
+            layers.append((base, np.zeros_like(base), base))
+        else:
+            layers.append((base, share_part + fixed_reserve[:, None], base - share_part))
+    return tuple(np.stack([layer[k] for layer in layers]).ravel() for k in range(3))
 
 
 def _div12(amount_times_scale: int) -> int:
@@ -425,18 +605,25 @@ class _Reader:
                 self.problem(_join(path, str(key)), f"is not a known key (expected one of: {', '.join(sorted(allowed))})")
         return dict(node)
 
-    def money(self, node: Any, path: str, minimum: int = 0, maximum: int = _MAX_POLICY_FEN) -> int | None:
+    def money(
+        self, node: Any, path: str, minimum: int = 0, maximum: int = _MAX_POLICY_FEN, bilingual: bool = False
+    ) -> int | None:
+        """An amount of yuan in fen.  ``bilingual`` messages (for the
+        revision-2 keys) are Chinese first; revision 1's stay as they were."""
         try:
             value = parse_fen(node)
         except MoneyFormatError as exc:
-            self.problem(path, str(exc))
+            self.problem(path, _bilingual("须为最多两位小数的元金额，如 \"600.00\"", str(exc)) if bilingual else str(exc))
             return None
-        if value < minimum:
-            self.problem(path, f"{format_fen(value)} must not be below {format_fen(minimum)}")
-            return None
-        if value > maximum:
-            self.problem(path, f"{format_fen(value)} must not be above {format_fen(maximum)}")
-            return None
+        for wrong, zh, en, bound in (
+            (value < minimum, "不能小于", "must not be below", minimum),
+            (value > maximum, "不能大于", "must not be above", maximum),
+        ):
+            if wrong:
+                en_text = f"{format_fen(value)} {en} {format_fen(bound)}"
+                zh_text = f"金额 {format_fen(value)} {zh} {format_fen(bound)}"
+                self.problem(path, _bilingual(zh_text, en_text) if bilingual else en_text)
+                return None
         return value
 
     def rate(self, node: Any, path: str, minimum: int = 0, maximum: int | None = None) -> int | None:
@@ -474,10 +661,11 @@ class _Reader:
             return None
         return node
 
-    def choice(self, node: Any, path: str, choices: Iterable[str]) -> str | None:
+    def choice(self, node: Any, path: str, choices: Iterable[str], bilingual: bool = False) -> str | None:
         choices = tuple(choices)
         if node not in choices:
-            self.problem(path, f"{node!r} is not one of {', '.join(choices)}")
+            en = f"{node!r} is not one of {', '.join(choices)}"
+            self.problem(path, _bilingual(f"{node!r} 不是 {'、'.join(choices)} 之一", en) if bilingual else en)
             return None
         return node
 
@@ -558,7 +746,7 @@ class _Reader:
             "performance", "conversion", "social_insurance", "housing_fund",
             "accident_insurance_annual", "income_tax", "staffing", "community_funds",
         ]
-        node = self.mapping(raw, path, keys, ["source", "notes"])
+        node = self.mapping(raw, path, keys, ["source", "notes", "probation", "certificate_counts_from"])
         if node is None:
             return None
         before = len(self.problems)
@@ -572,6 +760,15 @@ class _Reader:
         promotion = self.promotion(node.get("promotion"), f"{path}.promotion") if "promotion" in node else None
         allowances = self.allowances(node.get("allowances"), f"{path}.allowances") if "allowances" in node else None
         performance = self.performance(node.get("performance"), f"{path}.performance") if "performance" in node else None
+        if posts is not None:
+            self.check_post_references(posts, allowances, performance, path)
+        probation = self.probation(node["probation"], f"{path}.probation") if node.get("probation") is not None else None
+        counts_from = "REGISTRATION_MONTH"
+        if "certificate_counts_from" in node:
+            counts_from = self.choice(
+                node["certificate_counts_from"], f"{path}.certificate_counts_from", ("REGISTRATION_MONTH", "NEXT_MONTH"),
+                bilingual=True,
+            )
         protect = None
         if "conversion" in node:
             conv = self.mapping(node["conversion"], f"{path}.conversion", ["protect_previous_pay"])
@@ -612,41 +809,65 @@ class _Reader:
             staffing=staffing,
             community_funds=funds,
             post_keys=post_keys,
+            certificate_counts_from=counts_from,
+            probation=probation,
         )
 
     def grades(self, raw: Any, path: str) -> Grades | None:
-        node = self.mapping(raw, path, ["coefficients"], ["count"])
-        if node is None or "coefficients" not in node:
+        node = self.mapping(raw, path, [], ["coefficients", "amounts", "count"])
+        if node is None:
             return None
-        coefficients = node["coefficients"]
-        if not isinstance(coefficients, list) or not coefficients:
-            self.problem(f"{path}.coefficients", "must be a non-empty list, one coefficient per grade from grade 1 up")
+        if ("coefficients" in node) == ("amounts" in node):
+            self.problem(path, _bilingual(
+                "只能给出 coefficients 或 amounts 之一",
+                "give exactly one of grades.coefficients and grades.amounts",
+            ))
             return None
-        if len(coefficients) > 100:
-            self.problem(f"{path}.coefficients", f"has {len(coefficients)} grades; at most 100 are supported")
+        if "amounts" in node:
+            return self.grade_list(node, path, "amounts")
+        return self.grade_list(node, path, "coefficients")
+
+    def grade_list(self, node: dict, path: str, key: str) -> Grades | None:
+        """``grades.coefficients`` or ``grades.amounts``: one entry per grade
+        from grade 1 up, never decreasing."""
+        entries = node[key]
+        lpath = f"{path}.{key}"
+        amounts = key == "amounts"
+        if not isinstance(entries, list) or not entries:
+            what = "amount" if amounts else "coefficient"
+            self.problem(lpath, f"must be a non-empty list, one {what} per grade from grade 1 up")
             return None
-        values = [
-            self.rate(c, f"{path}.coefficients[{i}]", minimum=1, maximum=_MAX_COEFFICIENT)
-            for i, c in enumerate(coefficients)
-        ]
+        if len(entries) > 100:
+            self.problem(lpath, f"has {len(entries)} grades; at most 100 are supported")
+            return None
+        if amounts:
+            values = [self.money(a, f"{lpath}[{i}]", minimum=1, bilingual=True) for i, a in enumerate(entries)]
+            show = format_fen
+        else:
+            values = [self.rate(c, f"{lpath}[{i}]", minimum=1, maximum=_MAX_COEFFICIENT) for i, c in enumerate(entries)]
+            show = _rate_text
         if "count" in node:
             count = self.integer(node["count"], f"{path}.count", minimum=1, maximum=100)
-            if count is not None and count != len(coefficients):
-                self.problem(
-                    f"{path}.coefficients",
-                    f"has {len(coefficients)} coefficients for a {count}-grade table (count: {count})",
-                )
+            if count is not None and count != len(entries):
+                self.problem(lpath, f"has {len(entries)} {key} for a {count}-grade table (count: {count})")
                 return None
         if any(v is None for v in values):
             return None
         for i in range(1, len(values)):
             if values[i] < values[i - 1]:
-                self.problem(
-                    f"{path}.coefficients[{i}]",
-                    f"{_rate_text(values[i])} for grade {i + 1} is below {_rate_text(values[i - 1])} for grade {i}; "
-                    "coefficients must not decrease",
-                )
+                if amounts:
+                    message = _bilingual(
+                        f"第 {i + 1} 级 {show(values[i])} 低于第 {i} 级 {show(values[i - 1])}，各级金额不得递减",
+                        f"{show(values[i])} for grade {i + 1} is below {show(values[i - 1])} for grade {i}; "
+                        "amounts must not decrease",
+                    )
+                else:
+                    message = (f"{show(values[i])} for grade {i + 1} is below {show(values[i - 1])} for grade {i}; "
+                               "coefficients must not decrease")
+                self.problem(f"{lpath}[{i}]", message)
                 return None
+        if amounts:
+            return Grades(coefficients=(), amounts=tuple(values))
         return Grades(tuple(values))
 
     def posts(self, raw: Any, path: str, grades: Grades | None) -> dict[str, Post] | None:
@@ -661,7 +882,7 @@ class _Reader:
                 self.problem(ppath, "a post key must be upper-case letters, digits and '_' (e.g. CHIEF)")
                 ok = False
                 continue
-            node = self.mapping(value, ppath, ["min_grade", "max_grade"], ["title"])
+            node = self.mapping(value, ppath, ["min_grade", "max_grade"], ["title", "post_pay"])
             if node is None:
                 ok = False
                 continue
@@ -671,7 +892,8 @@ class _Reader:
                 ok = False
             lo = self.integer(node.get("min_grade"), f"{ppath}.min_grade", minimum=1) if "min_grade" in node else None
             hi = self.integer(node.get("max_grade"), f"{ppath}.max_grade", minimum=1) if "max_grade" in node else None
-            if lo is None or hi is None:
+            post_pay = self.money(node["post_pay"], f"{ppath}.post_pay", bilingual=True) if "post_pay" in node else 0
+            if lo is None or hi is None or post_pay is None:
                 ok = False
                 continue
             if grades is not None:
@@ -683,12 +905,12 @@ class _Reader:
                 self.problem(f"{ppath}.min_grade", f"{lo} is above max_grade {hi}")
                 ok = False
             if ok:
-                posts[key] = Post(key=key, title=title, min_grade=lo, max_grade=hi)
+                posts[key] = Post(key=key, title=title, min_grade=lo, max_grade=hi, post_pay=post_pay)
         return posts if ok else None
 
     def promotion(self, raw: Any, path: str) -> Promotion | None:
         keys = ["years_per_grade", "bonus_combine"]
-        optional = ["education_credit_years", "education_grade_bonus", "certificate_grade_bonus"]
+        optional = ["education_credit_years", "education_grade_bonus", "certificate_grade_bonus", "counting"]
         node = self.mapping(raw, path, keys, optional)
         if node is None:
             return None
@@ -698,12 +920,16 @@ class _Reader:
         ebonus = self.code_map(node.get("education_grade_bonus"), f"{path}.education_grade_bonus", codes.EDUCATION, years)
         cbonus = self.code_map(node.get("certificate_grade_bonus"), f"{path}.certificate_grade_bonus", codes.CERTIFICATE, years)
         combine = self.choice(node.get("bonus_combine"), f"{path}.bonus_combine", ("SUM", "MAX")) if "bonus_combine" in node else None
-        if None in (ypg, credit, ebonus, cbonus, combine):
+        counting = (
+            self.choice(node["counting"], f"{path}.counting", ("ANNIVERSARY", "JANUARY"), bilingual=True)
+            if "counting" in node else "ANNIVERSARY"
+        )
+        if None in (ypg, credit, ebonus, cbonus, combine, counting):
             return None
-        return Promotion(ypg, credit, ebonus, cbonus, combine)
+        return Promotion(ypg, credit, ebonus, cbonus, combine, counting)
 
     def allowances(self, raw: Any, path: str) -> Allowances | None:
-        node = self.mapping(raw, path, ["tenure_per_year", "tenure_cap_years"], ["education", "certificate"])
+        node = self.mapping(raw, path, ["tenure_per_year", "tenure_cap_years"], ["education", "certificate", "fixed"])
         if node is None:
             return None
         money = lambda v, p: self.money(v, p)  # noqa: E731
@@ -715,16 +941,120 @@ class _Reader:
             cert = None
         per_year = self.money(node.get("tenure_per_year"), f"{path}.tenure_per_year") if "tenure_per_year" in node else None
         cap = self.integer(node.get("tenure_cap_years"), f"{path}.tenure_cap_years", maximum=100) if "tenure_cap_years" in node else None
-        if None in (edu, cert, per_year, cap):
+        fixed = self.fixed_allowances(node["fixed"], f"{path}.fixed") if node.get("fixed") is not None else ()
+        if None in (edu, cert, per_year, cap, fixed):
             return None
-        return Allowances(edu, cert, per_year, cap)
+        return Allowances(edu, cert, per_year, cap, fixed)
+
+    def fixed_allowances(self, raw: Any, path: str) -> tuple[FixedAllowance, ...] | None:
+        if not isinstance(raw, list):
+            self.problem(path, _bilingual(
+                "须为固定津贴补贴列表，每项含 code、title、amount（可选 posts）",
+                f"must be a list of entries with code, title, amount and optional posts, not {_describe(raw)}",
+            ))
+            return None
+        before = len(self.problems)
+        entries: list[FixedAllowance] = []
+        first_with_code: dict[str, int] = {}
+        for i, item in enumerate(raw):
+            epath = f"{path}[{i}]"
+            node = self.mapping(item, epath, ["code", "title", "amount"], ["posts"])
+            if node is None:
+                continue
+            code = self.text(node["code"], f"{epath}.code") if "code" in node else None
+            if code is not None and not _POST_KEY_RE.match(code):
+                self.problem(f"{epath}.code", _bilingual(
+                    f"代码 {code!r} 须由大写字母、数字和 _ 组成",
+                    f"{code!r} must be upper-case letters, digits and '_' (e.g. LIVING)",
+                ))
+                code = None
+            if code is not None and code in first_with_code:
+                self.problem(f"{epath}.code", _bilingual(
+                    f"代码 {code} 与 fixed[{first_with_code[code]}] 重复，请改用不同的代码",
+                    f"{code} is also the code of fixed[{first_with_code[code]}]; give each entry its own code",
+                ))
+                code = None
+            elif code is not None:
+                first_with_code[code] = i
+            title = self.text(node["title"], f"{epath}.title") if "title" in node else None
+            amount = self.money(node["amount"], f"{epath}.amount", bilingual=True) if "amount" in node else None
+            posts = None
+            if "posts" in node:
+                raw_posts = node["posts"]
+                if not isinstance(raw_posts, list) or not raw_posts or not all(isinstance(p, str) for p in raw_posts):
+                    self.problem(f"{epath}.posts", _bilingual(
+                        "须为岗位代码列表，省略则适用于所有岗位",
+                        "must be a non-empty list of post keys (leave it out for every post)",
+                    ))
+                else:
+                    posts = tuple(raw_posts)
+            if None not in (code, title, amount):
+                entries.append(FixedAllowance(code, title, amount, posts))
+        return tuple(entries) if len(self.problems) == before else None
+
+    def check_post_references(self, posts: Mapping[str, Post], allowances, performance, path: str) -> None:
+        """Posts named by ``allowances.fixed[i].posts`` and a map of
+        ``performance.withheld_monthly`` must be posts of the version."""
+        known = ", ".join(posts)
+
+        def unknown(where: str, post: str) -> None:
+            self.problem(where, _bilingual(
+                f"{post} 不是本版本 posts 中的岗位",
+                f"{post} is not a post of this version (posts: {known}); use one of them or add the post",
+            ))
+
+        if allowances is not None:
+            for i, entry in enumerate(allowances.fixed):
+                for j, post in enumerate(entry.posts or ()):
+                    if post not in posts:
+                        unknown(f"{path}.allowances.fixed[{i}].posts[{j}]", post)
+        if performance is not None and isinstance(performance.withheld_monthly, Mapping):
+            for post in performance.withheld_monthly:
+                if post not in posts:
+                    unknown(f"{path}.performance.withheld_monthly.{post}", post)
+
+    def probation(self, raw: Any, path: str) -> Probation | None:
+        node = self.mapping(raw, path, ["months", "pay_share"], ["reserve"])
+        if node is None:
+            return None
+        months = None
+        if "months" in node:
+            months = self.integer(node["months"], f"{path}.months", minimum=-_MAX_INT, maximum=120)
+            if months is not None and months < 1:
+                self.problem(f"{path}.months", _bilingual(
+                    f"试用期月数 {months} 须至少为 1（没有试用期则删去 probation）",
+                    f"{months} must be at least 1 month (leave probation out for none)",
+                ))
+                months = None
+        share = None
+        if "pay_share" in node:
+            share = self.rate(node["pay_share"], f"{path}.pay_share", minimum=-RATE_SCALE * 1000)
+            if share is not None and not 0 < share <= RATE_SCALE:
+                self.problem(f"{path}.pay_share", _bilingual(
+                    f"试用期工资比例 {_rate_text(share)} 须大于 0 且不超过 1",
+                    f"{_rate_text(share)} must be above 0 and at most 1 (e.g. 0.8 for 80%)",
+                ))
+                share = None
+        reserve = node.get("reserve", False)
+        if not isinstance(reserve, bool):
+            self.problem(f"{path}.reserve", f"must be true or false, not {_describe(reserve)}")
+            reserve = None
+        if None in (months, share, reserve):
+            return None
+        return Probation(months, share, reserve)
 
     def performance(self, raw: Any, path: str) -> Performance | None:
-        keys = ["withheld_share", "payout_months", "factors", "default_assessment", "tax_method"]
-        node = self.mapping(raw, path, keys)
+        keys = ["payout_months", "factors", "default_assessment", "tax_method"]
+        required = keys if isinstance(raw, Mapping) and "withheld_monthly" in raw else ["withheld_share", *keys]
+        node = self.mapping(raw, path, required, ["withheld_share", "withheld_monthly"])
         if node is None:
             return None
         share = self.rate(node.get("withheld_share"), f"{path}.withheld_share", maximum=RATE_SCALE) if "withheld_share" in node else None
+        monthly = None
+        if "withheld_monthly" in node:
+            monthly = self.withheld_monthly(node["withheld_monthly"], f"{path}.withheld_monthly")
+            if "withheld_share" not in node:
+                share = 0  # a fixed 奖励绩效 alone: no share of pay is held (§4.4)
         months = None
         if "payout_months" in node:
             raw_months = node["payout_months"]
@@ -751,10 +1081,27 @@ class _Reader:
                     self.problem(fpath, f"has no factor for {', '.join(missing)}")
                     factors = None
         default = self.choice(node.get("default_assessment"), f"{path}.default_assessment", codes.ASSESSMENT) if "default_assessment" in node else None
-        method = self.choice(node.get("tax_method"), f"{path}.tax_method", ("SEPARATE", "CUMULATIVE")) if "tax_method" in node else None
-        if None in (share, months, factors, default, method):
+        method = self.choice(node.get("tax_method"), f"{path}.tax_method", TAX_METHODS) if "tax_method" in node else None
+        if None in (share, months, factors, default, method) or ("withheld_monthly" in node and monthly is None):
             return None
-        return Performance(share, months, factors, default, method)
+        return Performance(share, months, factors, default, method, monthly)
+
+    def withheld_monthly(self, raw: Any, path: str) -> int | dict[str, int] | None:
+        if isinstance(raw, Mapping):
+            out: dict[str, int] = {}
+            for key, value in raw.items():
+                amount = self.money(value, _join(path, str(key)), bilingual=True)
+                if amount is None:
+                    return None
+                out[str(key)] = amount
+            return out
+        if raw is None or isinstance(raw, (list, bool)):
+            self.problem(path, _bilingual(
+                "须为每月金额，或按岗位给出的金额表",
+                f"must be a monthly amount or a map of post keys to amounts, not {_describe(raw)}",
+            ))
+            return None
+        return self.money(raw, path, bilingual=True)
 
     def _base(self, node: dict, path: str) -> tuple[int | None, int | None]:
         floor = self.money(node.get("base_floor"), f"{path}.base_floor") if "base_floor" in node else None
@@ -764,28 +1111,89 @@ class _Reader:
             return None, None
         return floor, ceiling
 
+    def _held_base_options(self, node: dict, path: str) -> tuple[str | None, int | None, bool]:
+        """``rounding`` and ``base_month`` of a contribution block (§8.2, §8.4);
+        the flag says whether both were valid."""
+        rounding = "FEN"
+        if "rounding" in node:
+            rounding = node["rounding"]
+            if rounding not in ROUNDING_MODES:
+                self.problem(f"{path}.rounding", _bilingual(
+                    f"{rounding!r} 不是 FEN（到分）、YUAN（四舍五入到元）、YUAN_UP（见角进元）之一",
+                    f"{rounding!r} is not one of FEN, YUAN, YUAN_UP",
+                ))
+                return None, None, False
+        base_month = None
+        if node.get("base_month") is not None:
+            value = node["base_month"]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
+                self.problem(f"{path}.base_month", _bilingual(
+                    f"{value!r} 不是 1–12 的月份（缴费基数按该月工资核定一年）",
+                    f"{value!r} is not a month 1–12 (the month whose wage fixes the base for a year)",
+                ))
+                return None, None, False
+            base_month = value
+        return rounding, base_month, True
+
+    def contribution_item(self, raw: Any, path: str) -> tuple[ContributionPart, ...] | None:
+        """An item: a plain rate, or a list of parts ``{rate}`` / ``{amount}`` (§8.3)."""
+        if not isinstance(raw, list):
+            rate = self.rate(raw, path, maximum=RATE_SCALE)
+            return None if rate is None else (ContributionPart(rate=rate),)
+        if not raw:
+            self.problem(path, _bilingual(
+                "须为费率，或非空的组成部分列表",
+                "must be a rate or a non-empty list of parts ({rate: …} or {amount: …})",
+            ))
+            return None
+        parts = []
+        for i, item in enumerate(raw):
+            ppath = f"{path}[{i}]"
+            if not isinstance(item, Mapping) or len(item) != 1 or next(iter(item)) not in ("rate", "amount"):
+                self.problem(ppath, _bilingual(
+                    "每一部分只能给出 rate 或 amount 之一",
+                    "give exactly one of rate and amount in each part",
+                ))
+                return None
+            if "rate" in item:
+                rate = self.rate(item["rate"], f"{ppath}.rate", maximum=RATE_SCALE)
+                if rate is None:
+                    return None
+                parts.append(ContributionPart(rate=rate))
+            else:
+                amount = self.money(item["amount"], f"{ppath}.amount", bilingual=True)
+                if amount is None:
+                    return None
+                parts.append(ContributionPart(amount=amount))
+        return tuple(parts)
+
     def social_insurance(self, raw: Any, path: str) -> SocialInsurance | None:
-        node = self.mapping(raw, path, ["base_floor", "base_ceiling", "employee", "employer"])
+        node = self.mapping(raw, path, ["base_floor", "base_ceiling", "employee", "employer"], ["rounding", "base_month"])
         if node is None:
             return None
         floor, ceiling = self._base(node, path)
-        rate = lambda v, p: self.rate(v, p, maximum=RATE_SCALE)  # noqa: E731
-        employee = self.code_map(node.get("employee"), f"{path}.employee", codes.SI_EMPLOYEE_ITEMS, rate)
-        employer = self.code_map(node.get("employer"), f"{path}.employer", codes.SI_EMPLOYER_ITEMS, rate)
-        if None in (floor, ceiling, employee, employer):
+        rounding, base_month, options_ok = self._held_base_options(node, path)
+        employee = self.code_map(node.get("employee"), f"{path}.employee", codes.SI_EMPLOYEE_ITEMS, self.contribution_item)
+        employer = self.code_map(node.get("employer"), f"{path}.employer", codes.SI_EMPLOYER_ITEMS, self.contribution_item)
+        if None in (floor, ceiling, employee, employer) or not options_ok:
             return None
-        return SocialInsurance(floor, ceiling, employee, employer)
+
+        def plain(items: Mapping[str, tuple[ContributionPart, ...]]) -> dict[str, int]:
+            return {k: p[0].rate for k, p in items.items() if len(p) == 1 and p[0].rate is not None}
+
+        return SocialInsurance(floor, ceiling, plain(employee), plain(employer), employee, employer, rounding, base_month)
 
     def housing_fund(self, raw: Any, path: str) -> HousingFund | None:
-        node = self.mapping(raw, path, ["base_floor", "base_ceiling", "employee", "employer"])
+        node = self.mapping(raw, path, ["base_floor", "base_ceiling", "employee", "employer"], ["rounding", "base_month"])
         if node is None:
             return None
         floor, ceiling = self._base(node, path)
+        rounding, base_month, options_ok = self._held_base_options(node, path)
         employee = self.rate(node.get("employee"), f"{path}.employee", maximum=RATE_SCALE) if "employee" in node else None
         employer = self.rate(node.get("employer"), f"{path}.employer", maximum=RATE_SCALE) if "employer" in node else None
-        if None in (floor, ceiling, employee, employer):
+        if None in (floor, ceiling, employee, employer) or not options_ok:
             return None
-        return HousingFund(floor, ceiling, employee, employer)
+        return HousingFund(floor, ceiling, employee, employer, rounding, base_month)
 
     def brackets(self, raw: Any, path: str) -> tuple[Bracket, ...] | None:
         if not isinstance(raw, list) or not raw:
@@ -881,6 +1289,11 @@ class _Reader:
         if len(self.problems) > before or chief is None:
             return None
         return Staffing(chief_positions=chief, deputy_positions=tuple(deputies), **values)
+
+
+def _bilingual(chinese: str, english: str) -> str:
+    """A validation message for HR staff: Chinese first, then English."""
+    return f"{chinese} / {english}"
 
 
 def _join(path: str, key: str) -> str:

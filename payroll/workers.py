@@ -41,8 +41,17 @@ WORKER_FIELDS = (
     "opening_deductions",
     "opening_tax",
     "opening_reserve",
+    "tax_basic_deduction",
+    "bonus_tax_method",
 )
-OPENING_FIELDS = WORKER_FIELDS[-6:]
+OPENING_FIELDS = (
+    "opening_through",
+    "opening_months",
+    "opening_income",
+    "opening_deductions",
+    "opening_tax",
+    "opening_reserve",
+)
 _MAX_YEARS = 100
 
 
@@ -93,6 +102,10 @@ class WorkerInput:
     opening: Opening | None = None
     community_id: str | None = None
     name: str | None = None
+    #: 累计减除费用规则 (§9): MONTHLY, FULL_YEAR or FROM_JANUARY; None is MONTHLY.
+    tax_basic_deduction: str | None = None
+    #: 年终奖计税方式 (§6, §9): SEPARATE or COMBINED; None is the policy's tax_method.
+    bonus_tax_method: str | None = None
 
     def to_fields(self) -> dict[str, str]:
         """The worker as text fields (the columns of the workers CSV)."""
@@ -118,6 +131,8 @@ class WorkerInput:
             "opening_deductions": format_fen(o.deductions) if o else "",
             "opening_tax": format_fen(o.tax) if o else "",
             "opening_reserve": format_fen(o.reserve) if o else "",
+            "tax_basic_deduction": self.tax_basic_deduction or "",
+            "bonus_tax_method": self.bonus_tax_method or "",
         }
 
 
@@ -182,12 +197,17 @@ def _money(value: Any) -> int:
     return fen
 
 
-def _code(choices: Sequence[str]) -> Callable[[Any], str]:
+def _code(field_name: str, choices: Sequence[str]) -> Callable[[Any], str]:
+    """A code of ``choices``, given as the code or its Chinese label (:data:`codes.CODE_LABELS`)."""
+
     def parse(value: Any) -> str:
         code = str(value).upper()
-        if code not in choices:
-            raise _BadValue(f"{value!r} is not one of {', '.join(choices)}")
-        return code
+        if code in choices:
+            return code
+        from_label = codes.code_from_label(field_name, str(value))
+        if from_label is not None:
+            return from_label
+        raise _BadValue(f"{value!r} is not one of {', '.join(choices)}")
 
     return parse
 
@@ -209,11 +229,11 @@ FIELD_SPECS: dict[str, _Spec] = {
     "service_start": _Spec(_date, required=True),
     "service_end": _Spec(_date),
     "prior_service_years": _Spec(_whole(_MAX_YEARS), default=0),
-    "education": _Spec(_code(codes.EDUCATION), default="SECONDARY"),
-    "certificate": _Spec(_code(codes.CERTIFICATE), default="NONE"),
+    "education": _Spec(_code("education", codes.EDUCATION), default="SECONDARY"),
+    "certificate": _Spec(_code("certificate", codes.CERTIFICATE), default="NONE"),
     "certificate_date": _Spec(_date),
     "incompetent_years": _Spec(_whole(_MAX_YEARS), default=0),
-    "assessment": _Spec(_code(codes.ASSESSMENT), default=None),
+    "assessment": _Spec(_code("assessment", codes.ASSESSMENT), default=None),
     "special_deduction_monthly": _Spec(_money, default=0),
     "previous_monthly_pay": _Spec(_money, default=None),
     "opening_through": _Spec(_period),
@@ -222,7 +242,11 @@ FIELD_SPECS: dict[str, _Spec] = {
     "opening_deductions": _Spec(_money, default=0),
     "opening_tax": _Spec(_money, default=0),
     "opening_reserve": _Spec(_money, default=0),
+    "tax_basic_deduction": _Spec(_code("tax_basic_deduction", codes.TAX_BASIC_DEDUCTION), default=None),
+    "bonus_tax_method": _Spec(_code("bonus_tax_method", codes.BONUS_TAX_METHOD), default=None),
 }
+#: Chinese headings accepted for columns of the workers CSV, by field.
+HEADING_ALIASES = {heading: name for name, heading in codes.FIELD_HEADINGS_ZH.items()}
 #: Marks a field whose value was refused (its problem is reported separately).
 _FAILED = object()
 
@@ -346,6 +370,8 @@ def _worker_from_values(values: Mapping[str, Any]) -> WorkerInput:
         ),
         community_id=values["community_id"],
         name=values["name"],
+        tax_basic_deduction=values["tax_basic_deduction"],
+        bonus_tax_method=values["bonus_tax_method"],
     )
 
 
@@ -384,9 +410,29 @@ class Population:
     opening_tax: np.ndarray
     opening_reserve: np.ndarray
     post_keys: tuple[str, ...] = field(default=())
+    #: prior_service_years itself: only a worker without any is on probation (§4.3).
+    prior_service_years: np.ndarray | None = None
+    #: Index in codes.TAX_BASIC_DEDUCTION (0, MONTHLY, when not given).
+    tax_basic_deduction: np.ndarray | None = None
+    #: Index in codes.BONUS_TAX_METHOD, or −1 for the policy's tax_method.
+    bonus_tax_method: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.post)
+        if self.prior_service_years is None:
+            self.prior_service_years = np.zeros(n, dtype=np.int64)
+        if self.tax_basic_deduction is None:
+            self.tax_basic_deduction = np.zeros(n, dtype=np.int64)
+        if self.bonus_tax_method is None:
+            self.bonus_tax_method = np.full(n, codes.DEFAULT_BONUS_TAX_METHOD, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.post)
+
+    @property
+    def start_month(self) -> np.ndarray:
+        """Month index (``year × 12 + month − 1``) of each worker's service_start."""
+        return self.start_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) + 1970 * 12
 
     @classmethod
     def from_arrays(
@@ -406,11 +452,16 @@ class Population:
         special_deduction: np.ndarray,
         previous_pay: np.ndarray,
         opening: Mapping[str, np.ndarray] | None = None,
+        tax_basic_deduction: np.ndarray | None = None,
+        bonus_tax_method: np.ndarray | None = None,
     ) -> Population:
         """A population from field arrays (dates as day numbers), without a
         Python loop over workers.  ``opening`` maps ``through`` (month index,
         −1 for none), ``months``, ``income``, ``deductions``, ``tax`` and
-        ``reserve`` to arrays; absent means no opening balances."""
+        ``reserve`` to arrays; absent means no opening balances.
+        ``tax_basic_deduction`` holds indexes of :data:`codes.TAX_BASIC_DEDUCTION`
+        (absent: all MONTHLY) and ``bonus_tax_method`` indexes of
+        :data:`codes.BONUS_TAX_METHOD` or −1 (absent: the policy's for all)."""
         n = len(post)
         starts = start_day.astype("datetime64[D]")
         month_start = starts.astype("datetime64[M]")
@@ -438,6 +489,9 @@ class Population:
             opening_tax=opening.get("tax", zeros),
             opening_reserve=opening.get("reserve", zeros),
             post_keys=tuple(post_keys),
+            prior_service_years=prior,
+            tax_basic_deduction=tax_basic_deduction,
+            bonus_tax_method=bonus_tax_method,
         )
 
     @classmethod
@@ -481,6 +535,12 @@ class Population:
             opening_tax=arr(w.opening.tax if w.opening else 0 for w in workers),
             opening_reserve=arr(w.opening.reserve if w.opening else 0 for w in workers),
             post_keys=tuple(post_keys),
+            prior_service_years=arr(w.prior_service_years for w in workers),
+            tax_basic_deduction=arr(codes.TAX_BASIC_DEDUCTION_INDEX[w.tax_basic_deduction or "MONTHLY"] for w in workers),
+            bonus_tax_method=arr(
+                codes.BONUS_TAX_METHOD_INDEX[w.bonus_tax_method] if w.bonus_tax_method else codes.DEFAULT_BONUS_TAX_METHOD
+                for w in workers
+            ),
         )
 
     def slice(self, start: int, stop: int) -> Population:
@@ -597,6 +657,10 @@ def population_from_columns(
         "assessment": array("assessment", lambda c: codes.ASSESSMENT_INDEX[c] if c else codes.DEFAULT_ASSESSMENT),
         "special_deduction": array("special_deduction_monthly", lambda v: v or 0),
         "previous_pay": array("previous_monthly_pay", lambda v: v or 0),
+        "tax_basic_deduction": array("tax_basic_deduction", lambda c: codes.TAX_BASIC_DEDUCTION_INDEX[c or "MONTHLY"]),
+        "bonus_tax_method": array(
+            "bonus_tax_method", lambda c: codes.BONUS_TAX_METHOD_INDEX[c] if c else codes.DEFAULT_BONUS_TAX_METHOD
+        ),
     }
     opening = {
         "through": np.full(n, -1, dtype=np.int64),
@@ -621,6 +685,7 @@ def population_from_columns(
             ("post", "post"), ("start_day", "start_day"), ("end_day", "end_day"), ("education", "education"),
             ("certificate", "certificate"), ("certificate_day", "certificate_day"), ("assessment", "assessment"),
             ("special_deduction", "special_deduction"), ("previous_pay", "previous_pay"),
+            ("tax_basic_deduction", "tax_basic_deduction"), ("bonus_tax_method", "bonus_tax_method"),
         ):
             arrays[key][i] = getattr(single, attribute)[0]
         arrays["prior"][i], arrays["incompetent"][i] = worker.prior_service_years, worker.incompetent_years

@@ -43,25 +43,82 @@ def brackets(draw, bonus: bool = False):
     return rows
 
 
+def contribution_item(lo: int = 0, hi: int = 200_000):
+    """A plain rate, or (revision 2) a list of rate and amount parts."""
+    part = st.one_of(rate(lo, hi).map(lambda r: {"rate": r}), money(0, 50_00).map(lambda a: {"amount": a}))
+    return st.one_of(rate(lo, hi), st.lists(part, min_size=1, max_size=3))
+
+
+def contribution_options(draw) -> dict:
+    """rounding and base_month (revision 2), each present or not."""
+    out = {}
+    if draw(st.booleans()):
+        out["rounding"] = draw(st.sampled_from(["FEN", "YUAN", "YUAN_UP"]))
+    if draw(st.booleans()):
+        out["base_month"] = draw(st.integers(1, 12))
+    return out
+
+
 @st.composite
 def version(draw, effective_from: str, posts: tuple[str, ...]):
     grades = draw(st.integers(2, 24))
     increments = draw(st.lists(st.integers(0, 300_000), min_size=grades - 1, max_size=grades - 1))
-    coefficients = [800_000 + draw(st.integers(0, 500_000))]
-    for inc in increments:
-        coefficients.append(coefficients[-1] + inc)
+    if draw(st.booleans()):
+        first = draw(st.integers(1, 3_000_00))
+        amounts = [first]
+        for inc in increments:
+            amounts.append(amounts[-1] + inc // 100)
+        grade_block = {"amounts": [format_fen(a) for a in amounts]}
+    else:
+        coefficients = [800_000 + draw(st.integers(0, 500_000))]
+        for inc in increments:
+            coefficients.append(coefficients[-1] + inc)
+        grade_block = {"coefficients": [rate_text(c) for c in coefficients]}
     post_block = {}
     for key in posts:
         lo = draw(st.integers(1, grades))
         hi = draw(st.integers(lo, grades))
         post_block[key] = {"title": key.title(), "min_grade": lo, "max_grade": hi}
+        if draw(st.booleans()):
+            post_block[key]["post_pay"] = draw(money(0, 5_000_00))
     payout = sorted(set(draw(st.lists(st.integers(1, 11), max_size=3))) | {12})
     floor = draw(st.integers(0, 8_000_00))
     hf_floor = draw(st.integers(0, 5_000_00))
+    performance = {
+        "withheld_share": draw(rate(0, 1_000_000)),
+        "payout_months": payout,
+        "factors": draw(code_map(ASSESSMENT, rate(0, 2_000_000), optional=False)),
+        "default_assessment": draw(st.sampled_from(ASSESSMENT)),
+        "tax_method": draw(st.sampled_from(["SEPARATE", "COMBINED", "CUMULATIVE"])),
+    }
+    held = draw(st.sampled_from(["none", "amount", "map"]))
+    if held == "amount":
+        performance["withheld_monthly"] = draw(money(0, 2_000_00))
+    elif held == "map":
+        performance["withheld_monthly"] = draw(code_map(posts, money(0, 2_000_00)))
+    if held != "none" and draw(st.booleans()):
+        del performance["withheld_share"]  # defaults to 0
+    fixed = []
+    for i in range(draw(st.integers(0, 3))):
+        entry = {"code": f"A{i}", "title": f"补贴{i}", "amount": draw(money(0, 1_000_00))}
+        if draw(st.booleans()):
+            entry["posts"] = draw(st.lists(st.sampled_from(posts), min_size=1, max_size=len(posts), unique=True))
+        fixed.append(entry)
+    promotion_counting = draw(st.sampled_from([None, "ANNIVERSARY", "JANUARY"]))
+    extra = {}
+    if draw(st.booleans()):
+        extra["probation"] = {
+            "months": draw(st.integers(1, 12)),
+            "pay_share": draw(rate(1, 1_000_000)),
+            "reserve": draw(st.booleans()),
+        }
+    if draw(st.booleans()):
+        extra["certificate_counts_from"] = draw(st.sampled_from(["REGISTRATION_MONTH", "NEXT_MONTH"]))
     return {
         "effective_from": effective_from,
+        **extra,
         "base_income_annual": draw(money(10_000_00, 300_000_00)),
-        "grades": {"coefficients": [rate_text(c) for c in coefficients]},
+        "grades": grade_block,
         "posts": post_block,
         "promotion": {
             "years_per_grade": draw(st.integers(1, 5)),
@@ -69,32 +126,30 @@ def version(draw, effective_from: str, posts: tuple[str, ...]):
             "education_grade_bonus": draw(code_map(EDUCATION, st.integers(0, 3))),
             "certificate_grade_bonus": draw(code_map(CERTIFICATE, st.integers(0, 3))),
             "bonus_combine": draw(st.sampled_from(["SUM", "MAX"])),
+            **({"counting": promotion_counting} if promotion_counting else {}),
         },
         "allowances": {
             "education": draw(code_map(EDUCATION, money(0, 1_000_00))),
             "certificate": draw(code_map(CERTIFICATE[1:], money(0, 1_000_00))),
             "tenure_per_year": draw(money(0, 50_00)),
             "tenure_cap_years": draw(st.integers(0, 40)),
+            **({"fixed": fixed} if fixed else {}),
         },
-        "performance": {
-            "withheld_share": draw(rate(0, 1_000_000)),
-            "payout_months": payout,
-            "factors": draw(code_map(ASSESSMENT, rate(0, 2_000_000), optional=False)),
-            "default_assessment": draw(st.sampled_from(ASSESSMENT)),
-            "tax_method": draw(st.sampled_from(["SEPARATE", "CUMULATIVE"])),
-        },
+        "performance": performance,
         "conversion": {"protect_previous_pay": draw(st.booleans())},
         "social_insurance": {
             "base_floor": format_fen(floor),
             "base_ceiling": format_fen(floor + draw(st.integers(0, 30_000_00))),
-            "employee": draw(code_map(("pension", "medical", "unemployment"), rate(0, 200_000))),
-            "employer": draw(code_map(("pension", "medical", "unemployment", "work_injury"), rate(0, 200_000))),
+            "employee": draw(code_map(("pension", "medical", "unemployment"), contribution_item())),
+            "employer": draw(code_map(("pension", "medical", "unemployment", "work_injury"), contribution_item())),
+            **contribution_options(draw),
         },
         "housing_fund": {
             "base_floor": format_fen(hf_floor),
             "base_ceiling": format_fen(hf_floor + draw(st.integers(0, 30_000_00))),
             "employee": draw(rate(0, 120_000)),
             "employer": draw(rate(0, 120_000)),
+            **contribution_options(draw),
         },
         "accident_insurance_annual": draw(money(0, 1_000_00)),
         "income_tax": {
@@ -120,8 +175,9 @@ def dates(lo: dt.date, hi: dt.date):
 
 
 @st.composite
-def policy_documents(draw):
-    posts = tuple(draw(st.lists(st.sampled_from(POSTS), min_size=1, max_size=4, unique=True)))
+def policy_documents(draw, posts: tuple[str, ...] | None = None):
+    if posts is None:
+        posts = tuple(draw(st.lists(st.sampled_from(POSTS), min_size=1, max_size=4, unique=True)))
     later = sorted(set(draw(st.lists(dates(dt.date(2024, 2, 1), dt.date(2026, 12, 31)), max_size=2))))
     effective = [dt.date(2020, 1, 1), *later]
     return {
@@ -135,7 +191,9 @@ def policy_documents(draw):
 def worker_rows(draw, posts: tuple[str, ...], count: int):
     rows = []
     for i in range(count):
-        start = draw(dates(dt.date(1975, 1, 1), dt.date(2026, 12, 31)))
+        # Half of the workers start recently, where probation, held bases,
+        # anniversaries and late entries happen.
+        start = draw(dates(dt.date(1975, 1, 1), dt.date(2026, 12, 31)) | dates(dt.date(2024, 6, 1), dt.date(2026, 12, 31)))
         end = draw(st.none() | dates(start, dt.date(2027, 6, 30)))
         certificate = draw(st.sampled_from(CERTIFICATE))
         row = {
@@ -143,7 +201,7 @@ def worker_rows(draw, posts: tuple[str, ...], count: int):
             "post": draw(st.sampled_from(posts)),
             "service_start": start.isoformat(),
             "service_end": end.isoformat() if end else "",
-            "prior_service_years": str(draw(st.integers(0, 10))),
+            "prior_service_years": str(draw(st.just(0) | st.integers(0, 10))),
             "education": draw(st.sampled_from(("",) + EDUCATION)),
             "certificate": certificate,
             "certificate_date": draw(dates(dt.date(2000, 1, 1), dt.date(2027, 12, 31))).isoformat()
@@ -152,6 +210,8 @@ def worker_rows(draw, posts: tuple[str, ...], count: int):
             "assessment": draw(st.sampled_from(("",) + ASSESSMENT)),
             "special_deduction_monthly": draw(money(0, 5_000_00)),
             "previous_monthly_pay": draw(st.just("") | money(0, 40_000_00)),
+            "tax_basic_deduction": draw(st.sampled_from(("", "MONTHLY", "FULL_YEAR", "FROM_JANUARY"))),
+            "bonus_tax_method": draw(st.sampled_from(("", "SEPARATE", "COMBINED"))),
         }
         if draw(st.booleans()) and draw(st.booleans()):
             year = draw(st.sampled_from([2025, 2026]))

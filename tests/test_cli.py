@@ -164,9 +164,72 @@ def test_explain_prints_every_line(capsys):
     assert "§4.1 岗位等级工资 Grade pay (grade_pay) = 5532.18" in out
     assert "40234.00 × 1.65 / 12 = 5532.175 → 5532.18" in out
     assert "versions[1].grades.coefficients[10] = 1.65" in out
-    assert "bonus bracket 1 (up to 3000.00); 15932.74 × 0.03 − 0.00 = 477.9822 → 477.98" in out
+    assert "bonus bracket 1 (≤ 3000.00); 15932.74 × 0.03 − 0.00 = 477.9822 → 477.98" in out
 
 
 def test_explain_a_month_without_payslip(capsys):
     code, _, err = run(capsys, "explain", "--worker", "W003", "--period", "2026-02")
     assert code == 2 and "worker W003 has no payslip in 2026-02" in err
+
+
+# --- quote --paid (§13) ---------------------------------------------------------------------
+
+CORRECTIONS = EXAMPLES / "corrections"
+
+
+def quote_paid(capsys, paid_text: str, tmp_path, start: str = "2026-04"):
+    paid = tmp_path / "paid.csv"
+    paid.write_text(paid_text, encoding="utf-8")
+    return run(capsys, "quote", "--workers", str(CORRECTIONS / "workers-corrected.csv"), "--from", start,
+               "--to", "2026-12", "--paid", str(paid))
+
+
+def paid_lines() -> list[str]:
+    return (CORRECTIONS / "paid-2026-01-to-03.csv").read_text(encoding="utf-8").splitlines()
+
+
+def test_paid_row_of_an_unknown_worker_is_refused_naming_it(tmp_path, capsys):
+    lines = paid_lines()
+    code, out, err = quote_paid(capsys, "\n".join([*lines, lines[1].replace("W001", "W099")]) + "\n", tmp_path)
+    assert code == 2 and out == ""
+    assert err == ("community-payroll: error: paid.csv line 15 (worker W099): worker_id: 'W099' is not among the "
+                   "workers; a paid payslip needs its worker in the workers file\n")
+
+
+def test_paid_month_at_or_after_from_is_refused_naming_worker_and_month(tmp_path, capsys):
+    code, out, err = quote_paid(capsys, "\n".join(paid_lines()) + "\n", tmp_path, start="2026-03")
+    assert code == 2 and out == ""
+    assert err == ("community-payroll: error: worker W001: a payslip paid for 2026-03 is at or after 2026-03, the "
+                   "first month computed; quote from the month after the last one paid\n")
+
+
+def test_paid_rows_of_months_under_opening_balances_are_ignored(tmp_path, capsys):
+    # W006's opening balances cover January–March: paid rows for them change nothing.
+    lines = paid_lines()
+    w006 = [lines[1].replace("W001", "W006").replace("2026-01", f"2026-0{m}") for m in (1, 2, 3)]
+    code, out, _ = quote_paid(capsys, "\n".join([*lines, *w006]) + "\n", tmp_path)
+    assert code == 0
+    assert out == (CORRECTIONS / "payslips-2026-04-to-12.csv").read_text(encoding="utf-8")
+
+
+def test_paid_file_with_quotes_and_crlf_reads_the_same(tmp_path, capsys):
+    lines = [line.replace("W002,", '"W002",') for line in paid_lines()]
+    code, out, _ = quote_paid(capsys, "\r\n".join(lines) + "\r\n", tmp_path)
+    assert code == 0
+    assert out == (CORRECTIONS / "payslips-2026-04-to-12.csv").read_text(encoding="utf-8")
+
+
+def test_paid_amount_that_is_not_money_is_refused(tmp_path, capsys):
+    lines = paid_lines()
+    lines[2] = lines[2].replace("4939.00", "4939.5x", 1)
+    code, _, err = quote_paid(capsys, "\n".join(lines) + "\n", tmp_path)
+    assert code == 2
+    assert err.startswith("community-payroll: error: paid.csv line 3 (worker W001): gross: '4939.5x' is not an amount")
+
+
+def test_explain_with_paid_shows_the_back_pay_month_by_month(capsys):
+    code, out, _ = run(capsys, "explain", "--workers", str(CORRECTIONS / "workers-corrected.csv"), "--worker", "W007",
+                       "--period", "2026-04", "--paid", str(CORRECTIONS / "paid-2026-01-to-03.csv"))
+    assert code == 0
+    assert "§13 补发（补扣） Back pay (back_pay) = 5564.52" in out
+    assert "2026-02: 应发 0.00 → 2,782.26, 差额 +2,782.26；2026-03: 应发 0.00 → 2,782.26, 差额 +2,782.26" in out

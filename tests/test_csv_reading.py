@@ -20,7 +20,8 @@ from .strategies import worker_rows
 
 POSTS = example_policy().post_keys
 NOISE = st.sampled_from(["", " ", "abc", "-1", "2026-02-30", "13", "1.5", "1,000", "staff", "NONE", "2026-13-01",
-                         "99999999999999", "2020/01/02", "0", "12.345", "SOCIAL_WORKER", "2026-03", "EXCELLENT"])
+                         "99999999999999", "2020/01/02", "0", "12.345", "SOCIAL_WORKER", "2026-03", "EXCELLENT",
+                         "本科", "优秀", "全年一次性扣除", "单独计税", "FULL_YEAR", "COMBINED", "monthly"])
 
 
 @st.composite
@@ -97,3 +98,27 @@ def test_vectorized_encoder_output_is_plain_csv():
         IntColumn(np.array([16, 0, -3])),
     ])
     assert encoded.decode() == 'W1,3520.48,16\n"甲,乙",-0.05,0\n"say ""hi""",0.00,-3\n'
+
+
+def test_chinese_headings_and_values_of_the_revision_2_columns():
+    text = ("worker_id,post,service_start,education,assessment,累计减除费用规则,年终奖计税方式\n"
+            "W1,STAFF,2020-01-01,本科,优秀,全年一次性扣除,单独计税\n"
+            "W2,STAFF,2020-01-01,BACHELOR,EXCELLENT,FROM_JANUARY,combined\n"
+            "W3,STAFF,2020-01-01,,,,\n")
+    workers = read_workers(io.StringIO(text), POSTS).rows
+    assert [(w.education, w.assessment, w.tax_basic_deduction, w.bonus_tax_method) for w in workers] == [
+        ("BACHELOR", "EXCELLENT", "FULL_YEAR", "SEPARATE"),
+        ("BACHELOR", "EXCELLENT", "FROM_JANUARY", "COMBINED"),
+        ("SECONDARY", None, None, None),
+    ]
+    population = read_population(io.StringIO(text), POSTS).population
+    assert population.tax_basic_deduction.tolist() == [1, 2, 0]
+    assert population.bonus_tax_method.tolist() == [0, 1, -1]
+
+
+def test_unknown_tax_rule_is_refused_naming_the_field():
+    text = "worker_id,post,service_start,tax_basic_deduction\nW1,STAFF,2020-01-01,YEARLY\n"
+    with pytest.raises(InputError) as info:
+        read_population(io.StringIO(text), POSTS)
+    assert str(info.value) == ("input line 2 (worker W1): tax_basic_deduction: 'YEARLY' is not one of MONTHLY, "
+                               "FULL_YEAR, FROM_JANUARY")

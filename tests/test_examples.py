@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from payroll.budget import compute_budget
-from payroll.csvio import payslips_csv, read_communities, read_workers
-from payroll.engine import compute_periods
+from payroll.corrections import compute_corrections
+from payroll.csvio import payslips_csv, read_communities, read_paid_payslips, read_population, read_workers
+from payroll.engine import compute_month, compute_periods
 from payroll.periods import Period
+from payroll.policy import load_policy
 from payroll.staffing import compute_staffing
 from payroll.workers import Population
 
@@ -97,3 +99,99 @@ def test_quote_from_mid_year_computes_the_year_from_january(start, end, example_
     full = expected("payslips-2026.csv").splitlines()
     wanted = [full[0]] + [line for line in full[1:] if start <= line.split(",")[1] <= end]
     assert run.stdout.splitlines() == wanted
+
+
+# --- revision 2 ---------------------------------------------------------------------
+
+FIXED_POLICY = str(EXAMPLES / "policy-fixed-amounts.yaml")
+CORRECTIONS = EXAMPLES / "corrections"
+
+
+@pytest.mark.parametrize(
+    "policy,workers,payslips",
+    [
+        (FIXED_POLICY, "workers-fixed-amounts.csv", "payslips-fixed-amounts-2026.csv"),
+        (str(EXAMPLE_POLICY), "workers-tax-rules.csv", "payslips-tax-rules-2026.csv"),
+    ],
+)
+def test_quote_cli_reproduces_the_revision_2_examples(policy, workers, payslips):
+    run = cli("quote", "--policy", policy, "--workers", str(EXAMPLES / workers), "--from", "2026-01", "--to", "2026-12")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == expected(payslips)
+
+
+@pytest.mark.parametrize(
+    "policy,workers,payslips",
+    [
+        (FIXED_POLICY, "workers-fixed-amounts.csv", "payslips-fixed-amounts-2026.csv"),
+        (str(EXAMPLE_POLICY), "workers-tax-rules.csv", "payslips-tax-rules-2026.csv"),
+    ],
+)
+def test_python_api_reproduces_the_revision_2_examples(policy, workers, payslips):
+    loaded = load_policy(policy)
+    population = read_population(str(EXAMPLES / workers), loaded.post_keys).population
+    months = compute_periods(loaded, population, Period(2026, 1), Period(2026, 12), chunk_size=1)
+    assert payslips_csv(months, population.ids, loaded.post_keys) == expected(payslips)
+
+
+def test_quote_cli_with_paid_reproduces_the_corrections_example():
+    run = cli("quote", "--policy", str(EXAMPLE_POLICY), "--workers", str(CORRECTIONS / "workers-corrected.csv"),
+              "--from", "2026-04", "--to", "2026-12", "--paid", str(CORRECTIONS / "paid-2026-01-to-03.csv"))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == (CORRECTIONS / "payslips-2026-04-to-12.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("chunk_size", [None, 2])
+def test_python_api_with_paid_reproduces_the_corrections_example(example_policy, chunk_size):
+    population = read_population(str(CORRECTIONS / "workers-corrected.csv"), example_policy.post_keys).population
+    paid = read_paid_payslips(str(CORRECTIONS / "paid-2026-01-to-03.csv"), population.ids.tolist())
+    months = list(compute_periods(example_policy, population, Period(2026, 4), Period(2026, 12),
+                                  chunk_size=chunk_size, paid=paid))
+    assert payslips_csv(months, population.ids, example_policy.post_keys) == (
+        CORRECTIONS / "payslips-2026-04-to-12.csv").read_text(encoding="utf-8")
+
+
+def test_corrections_example_back_pay_detail(example_policy):
+    """W002's degree was corrected: January–March differ; W007 was entered late:
+    February and March were never paid."""
+    population = read_population(str(CORRECTIONS / "workers-corrected.csv"), example_policy.post_keys).population
+    paid = read_paid_payslips(str(CORRECTIONS / "paid-2026-01-to-03.csv"), population.ids.tolist())
+    corrections = compute_corrections(example_policy, population, paid, Period(2026, 4))
+    assert corrections.window_start == Period(2026, 1)
+    ids = population.ids.tolist()
+    w007 = corrections.detail.months_of(ids.index("W007"))
+    assert [(str(m.period), m.old) for m in w007] == [("2026-02", 0), ("2026-03", 0)]
+    assert sum(m.difference for m in w007) == corrections.back_pay[ids.index("W007")] == 556452
+    w002 = corrections.detail.months_of(ids.index("W002"))
+    assert [str(m.period) for m in w002] == ["2026-01", "2026-02", "2026-03"]
+    assert all(m.old == 342386 for m in w002)
+    assert sum(m.difference for m in w002) == 110832
+    assert not corrections.correction_only.any()
+    # W006's months up to its opening_through (2026-03) are outside the window.
+    assert corrections.detail.months_of(ids.index("W006")) == ()
+    assert int(corrections.state.tax_months[ids.index("W007")]) == 2  # unpaid months with service count in n
+
+
+def test_paid_file_without_the_revision_2_columns_reads_them_as_zero(tmp_path, example_policy):
+    text = (CORRECTIONS / "paid-2026-01-to-03.csv").read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    keep = [i for i, h in enumerate(header) if h not in ("fixed_allowances", "back_pay")]
+    old = tmp_path / "paid-rev1.csv"
+    old.write_text("\n".join(",".join(line.split(",")[i] for i in keep) for line in text) + "\n", encoding="utf-8")
+    run = cli("quote", "--workers", str(CORRECTIONS / "workers-corrected.csv"), "--from", "2026-04", "--to", "2026-12",
+              "--paid", str(old))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == (CORRECTIONS / "payslips-2026-04-to-12.csv").read_text(encoding="utf-8")
+
+
+def test_one_month_at_a_time_as_the_service_computes_it(example_policy):
+    """compute_corrections then compute_month: April of the corrections example."""
+    population = read_population(str(CORRECTIONS / "workers-corrected.csv"), example_policy.post_keys).population
+    paid = read_paid_payslips(str(CORRECTIONS / "paid-2026-01-to-03.csv"), population.ids.tolist())
+    april = Period(2026, 4)
+    corrections = compute_corrections(example_policy, population, paid, april)
+    result, _ = compute_month(example_policy.version_for(april), population, april, corrections.state,
+                              back_pay=corrections.back_pay)
+    lines = payslips_csv([result], population.ids, example_policy.post_keys).splitlines()
+    expected = (CORRECTIONS / "payslips-2026-04-to-12.csv").read_text(encoding="utf-8").splitlines()
+    assert lines == [expected[0]] + [line for line in expected[1:] if line.split(",")[1] == "2026-04"]

@@ -12,7 +12,7 @@ from payroll.periods import Period
 from payroll.policy import NoVersionInForce, PolicyError, parse_policy, parse_policy_text
 from payroll.policy import example_policy as shipped_example_policy
 
-from .conftest import example_document
+from .conftest import EXAMPLES, example_document
 
 
 def problems_of(doc) -> list[str]:
@@ -79,8 +79,9 @@ def test_every_problem_is_listed_at_once():
         "versions[0].base_income_annual: is missing",
         "versions[0].performance.payout_months: [6] must include 12, so that no reserve crosses a year end",
         "versions[1].unexpected: is not a known key (expected one of: accident_insurance_annual, allowances, "
-        "base_income_annual, community_funds, conversion, effective_from, grades, housing_fund, income_tax, "
-        "notes, performance, posts, promotion, social_insurance, source, staffing)",
+        "base_income_annual, certificate_counts_from, community_funds, conversion, effective_from, grades, "
+        "housing_fund, income_tax, notes, performance, posts, probation, promotion, social_insurance, source, "
+        "staffing)",
         "versions[1].grades.coefficients[3]: 'abc' is not a decimal number with at most 6 decimal places",
         "versions[1].allowances.education.PHD: is not a known code (expected one of: SECONDARY, JUNIOR_COLLEGE, "
         "BACHELOR, MASTER, DOCTOR)",
@@ -108,7 +109,7 @@ def test_every_problem_is_listed_at_once():
         ("performance.factors", {"EXCELLENT": "1.2"}, "versions[1].performance.factors: has no factor for COMPETENT, "
          "BASIC, INCOMPETENT"),
         ("performance.tax_method", "ANNUAL", "versions[1].performance.tax_method: 'ANNUAL' is not one of SEPARATE, "
-         "CUMULATIVE"),
+         "COMBINED, CUMULATIVE"),
         ("promotion.years_per_grade", 0, "versions[1].promotion.years_per_grade: 0 must not be below 1"),
         ("promotion.bonus_combine", "MIN", "versions[1].promotion.bonus_combine: 'MIN' is not one of SUM, MAX"),
         ("posts.CHIEF.min_grade", 0, "versions[1].posts.CHIEF.min_grade: 0 must not be below 1"),
@@ -195,3 +196,119 @@ def test_posts_come_from_the_document_in_order():
     policy = parse_policy(doc)
     assert policy.post_keys == ("CHIEF", "DEPUTY", "STAFF", "ASSISTANT")
     assert "ASSISTANT" not in policy.versions[0].posts
+
+
+# --- revision 2 keys ---------------------------------------------------------------------
+
+FIXED_AMOUNTS = EXAMPLES / "policy-fixed-amounts.yaml"
+
+
+def fixed_amounts_document() -> dict:
+    return yaml.safe_load(FIXED_AMOUNTS.read_text(encoding="utf-8"))
+
+
+def test_fixed_amounts_policy_loads_every_new_key():
+    v = parse_policy(fixed_amounts_document()).versions[0]
+    assert v.grades.amounts[:2] == (60_000, 66_000) and v.grades.coefficients == () and v.grades.count == 12
+    assert v.posts["CHIEF"].post_pay == 280_000
+    assert (v.probation.months, v.probation.pay_share, v.probation.reserve) == (3, 800_000, False)
+    assert v.performance.withheld_share == 100_000
+    assert v.performance.fixed_reserve("STAFF") == 61_300
+    assert [a.code for a in v.allowances.fixed_for("CHIEF")] == ["LIVING", "ROLE_CHIEF"]
+    assert [a.code for a in v.allowances.fixed_for("STAFF")] == ["LIVING"]
+    assert (v.promotion.counting, v.certificate_counts_from) == ("JANUARY", "NEXT_MONTH")
+    assert [(p.rate, p.amount) for p in v.social_insurance.employee_parts["medical"]] == [(20_000, None), (None, 300)]
+    assert (v.social_insurance.base_month, v.housing_fund.base_month, v.housing_fund.rounding) == (7, 7, "YUAN")
+
+
+def test_withheld_share_defaults_to_zero_with_withheld_monthly():
+    doc = fixed_amounts_document()
+    del doc["versions"][0]["performance"]["withheld_share"]
+    doc["versions"][0]["performance"]["withheld_monthly"] = "500.00"
+    v = parse_policy(doc).versions[0]
+    assert v.performance.withheld_share == 0
+    assert v.performance.fixed_reserve("DEPUTY") == 50_000
+
+
+def test_withheld_share_is_still_required_without_withheld_monthly():
+    doc = example_document()
+    del doc["versions"][1]["performance"]["withheld_share"]
+    assert problems_of(doc) == ["versions[1].performance.withheld_share: is missing"]
+
+
+@pytest.mark.parametrize(
+    "path,value,problem",
+    [
+        ("grades.coefficients", ["1.0"] * 12,
+         "versions[0].grades: 只能给出 coefficients 或 amounts 之一 / give exactly one of grades.coefficients and "
+         "grades.amounts"),
+        ("grades.amounts", ["600.00", "590.00"] + ["700.00"] * 10,
+         "versions[0].grades.amounts[1]: 第 2 级 590.00 低于第 1 级 600.00，各级金额不得递减 / 590.00 for grade 2 is "
+         "below 600.00 for grade 1; amounts must not decrease"),
+        ("grades.count", 13, "versions[0].grades.amounts: has 12 amounts for a 13-grade table (count: 13)"),
+        ("posts.CHIEF.post_pay", "-1.00",
+         "versions[0].posts.CHIEF.post_pay: 金额 -1.00 不能小于 0.00 / -1.00 must not be below 0.00"),
+        ("grades.amounts", ["600"] * 11 + ["1.234"],
+         "versions[0].grades.amounts[11]: 须为最多两位小数的元金额，如 \"600.00\" / '1.234' is not an amount of yuan "
+         "with at most two decimals (e.g. 3520.48)"),
+        ("social_insurance.rounding", "CENT",
+         "versions[0].social_insurance.rounding: 'CENT' 不是 FEN（到分）、YUAN（四舍五入到元）、YUAN_UP（见角进元）之一 / "
+         "'CENT' is not one of FEN, YUAN, YUAN_UP"),
+        ("housing_fund.rounding", "yuan",
+         "versions[0].housing_fund.rounding: 'yuan' 不是 FEN（到分）、YUAN（四舍五入到元）、YUAN_UP（见角进元）之一 / "
+         "'yuan' is not one of FEN, YUAN, YUAN_UP"),
+        ("social_insurance.employee.medical", [{"rate": "0.02", "amount": "3.00"}],
+         "versions[0].social_insurance.employee.medical[0]: 每一部分只能给出 rate 或 amount 之一 / give exactly one "
+         "of rate and amount in each part"),
+        ("social_insurance.employer.work_injury", [{}],
+         "versions[0].social_insurance.employer.work_injury[0]: 每一部分只能给出 rate 或 amount 之一 / give exactly "
+         "one of rate and amount in each part"),
+        ("social_insurance.employee.medical", [],
+         "versions[0].social_insurance.employee.medical: 须为费率，或非空的组成部分列表 / must be a rate or a non-empty "
+         "list of parts ({rate: …} or {amount: …})"),
+        ("social_insurance.base_month", 13,
+         "versions[0].social_insurance.base_month: 13 不是 1–12 的月份（缴费基数按该月工资核定一年） / 13 is not a "
+         "month 1–12 (the month whose wage fixes the base for a year)"),
+        ("housing_fund.base_month", 0,
+         "versions[0].housing_fund.base_month: 0 不是 1–12 的月份（缴费基数按该月工资核定一年） / 0 is not a month "
+         "1–12 (the month whose wage fixes the base for a year)"),
+        ("probation.months", 0,
+         "versions[0].probation.months: 试用期月数 0 须至少为 1（没有试用期则删去 probation） / 0 must be at least 1 "
+         "month (leave probation out for none)"),
+        ("probation.pay_share", "0",
+         "versions[0].probation.pay_share: 试用期工资比例 0 须大于 0 且不超过 1 / 0 must be above 0 and at most 1 "
+         "(e.g. 0.8 for 80%)"),
+        ("probation.pay_share", "1.2",
+         "versions[0].probation.pay_share: 试用期工资比例 1.2 须大于 0 且不超过 1 / 1.2 must be above 0 and at most 1 "
+         "(e.g. 0.8 for 80%)"),
+        ("performance.withheld_monthly", {"CHIEF": "700.00", "BOSS": "100.00"},
+         "versions[0].performance.withheld_monthly.BOSS: BOSS 不是本版本 posts 中的岗位 / BOSS is not a post of this "
+         "version (posts: CHIEF, DEPUTY, STAFF); use one of them or add the post"),
+        ("allowances.fixed", [{"code": "LIVING", "title": "生活补贴", "amount": "600.00"},
+                              {"code": "LIVING", "title": "交通补贴", "amount": "100.00"}],
+         "versions[0].allowances.fixed[1].code: 代码 LIVING 与 fixed[0] 重复，请改用不同的代码 / LIVING is also the "
+         "code of fixed[0]; give each entry its own code"),
+        ("allowances.fixed", [{"code": "ROLE", "title": "职务补贴", "amount": "300.00", "posts": ["CHIEF", "BOSS"]}],
+         "versions[0].allowances.fixed[0].posts[1]: BOSS 不是本版本 posts 中的岗位 / BOSS is not a post of this "
+         "version (posts: CHIEF, DEPUTY, STAFF); use one of them or add the post"),
+        ("promotion.counting", "MONTHLY", "versions[0].promotion.counting: 'MONTHLY' 不是 ANNIVERSARY、JANUARY 之一 / "
+         "'MONTHLY' is not one of ANNIVERSARY, JANUARY"),
+        ("certificate_counts_from", "LATER", "versions[0].certificate_counts_from: 'LATER' 不是 REGISTRATION_MONTH、"
+         "NEXT_MONTH 之一 / 'LATER' is not one of REGISTRATION_MONTH, NEXT_MONTH"),
+    ],
+)
+def test_revision_2_problems_are_reported_with_path_and_fix(path, value, problem):
+    doc = fixed_amounts_document()
+    node = doc["versions"][0]
+    keys = path.split(".")
+    for key in keys[:-1]:
+        node = node[key]
+    node[keys[-1]] = value
+    assert problems_of(doc) == [problem]
+
+
+def test_grades_with_neither_list_is_reported():
+    doc = fixed_amounts_document()
+    del doc["versions"][0]["grades"]["amounts"]
+    assert problems_of(doc) == ["versions[0].grades: 只能给出 coefficients 或 amounts 之一 / give exactly one of "
+                                "grades.coefficients and grades.amounts"]

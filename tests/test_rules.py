@@ -509,3 +509,195 @@ def test_policy_adopted_mid_year_uses_opening_balances():
     with pytest.raises(NoVersionInForce, match="no version is in force for 2026-01, which the year-to-date income tax "
                                                "of 2026-07 needs"):
         payslips(policy, "2026-07", "2026-12", post="STAFF", service_start="2020-01-01")
+
+
+# --- revision 2 (▲) ------------------------------------------------------------------------------
+# The example's 2026 version (base 40234.00) with the key under test; STAFF
+# started 2023-01-01 is grade 2 in 2026 (grade pay 3520.48, tenure 60.00) and a
+# STAFF started in 2026 is grade 1 (grade pay R(40234 / 12 = 3352.8333…) = 3352.83).
+
+AMOUNTS = [f"{3000 + 100 * g}.00" for g in range(16)]
+
+
+def test_grades_amounts_replace_coefficients():
+    doc = example_document()
+    version = copy.deepcopy(doc["versions"][1])
+    version["effective_from"] = "2020-01-01"
+    version["grades"] = {"amounts": AMOUNTS}
+    doc["versions"] = [version]
+    slip = payslips(parse_policy(doc), "2026-01", "2026-01", post="STAFF", service_start="2023-01-01")["2026-01"]
+    # grade 2: 3100.00; reserve R(3100 × 0.2) = 620.00; basic 2480.00
+    assert (slip["grade"], slip["basic_pay"]) == (2, yuan("2480.00"))
+
+
+def test_post_pay_adds_to_the_pay_base():
+    policy = one_version_policy(posts__STAFF__post_pay="500.00")
+    slip = payslips(policy, "2026-01", "2026-01", post="STAFF", service_start="2023-01-01")["2026-01"]
+    # pay_base 3520.48 + 500.00 = 4020.48; reserve R(804.096) = 804.10; basic 3216.38
+    assert slip["basic_pay"] == yuan("3216.38")
+    # W = 4020.48 + 60.00 = 4080.48 is above the 4000.00 floor: pension R(326.4384) = 326.44
+    assert slip["si_base"] == yuan("4080.48") and slip["employee_pension"] == yuan("326.44")
+
+
+@pytest.mark.parametrize("reserve,basic", [(False, "3017.55"), (True, "2414.04")])
+def test_probation_reduces_the_pay_base_for_whole_months(reserve, basic):
+    policy = one_version_policy(probation={"months": 3, "pay_share": "0.9", "reserve": reserve})
+    # start 2026-01-31 + 3 months = 2026-04-30: January to April are on probation, May is not.
+    slips = payslips(policy, "2026-02", "2026-05", post="STAFF", service_start="2026-01-31")
+    # pay_base R(3352.83 × 0.9 = 3017.547) = 3017.55; with the reserve held: − R(603.51) = 2414.04
+    assert [slips[p]["basic_pay"] for p in ("2026-02", "2026-04")] == [yuan(basic)] * 2
+    # May: 3352.83 − R(670.566) = 2682.26, the reserve held again
+    assert slips["2026-05"]["basic_pay"] == yuan("2682.26")
+    # tenure and other allowances are paid in full; with prior service there is no probation
+    prior = payslips(policy, "2026-02", "2026-02", post="STAFF", service_start="2026-01-31", prior_service_years="1")
+    assert prior["2026-02"]["basic_pay"] == yuan("2682.26")
+
+
+def test_probation_ending_past_the_end_of_a_month_ends_on_its_last_day():
+    policy = one_version_policy(probation={"months": 1, "pay_share": "0.5"})
+    # 2026-01-31 + 1 month = 2026-02-28: February (P1 2026-02-01 < 02-28) is still on probation
+    slips = payslips(policy, "2026-01", "2026-03", post="STAFF", service_start="2026-01-31")
+    # pay_base R(3352.83 × 0.5 = 1676.415) = 1676.42 in full; January has 1 day: R(1676.42 / 31) = 54.08
+    assert slips["2026-01"]["basic_pay"] == yuan("54.08")
+    assert slips["2026-02"]["basic_pay"] == yuan("1676.42")
+    assert slips["2026-03"]["basic_pay"] == yuan("2682.26")
+
+
+def test_withheld_monthly_is_a_fixed_reserve_paid_out_in_december():
+    doc = example_document()
+    version = copy.deepcopy(doc["versions"][1])
+    version["effective_from"] = "2020-01-01"
+    del version["performance"]["withheld_share"]
+    version["performance"]["withheld_monthly"] = {"STAFF": "100.00"}
+    doc["versions"] = [version]
+    slips = payslips(parse_policy(doc), "2026-01", "2026-12", post="STAFF", service_start="2023-01-01")
+    # withheld_share defaults to 0: the whole grade pay is basic pay; 100.00 a month accrues on top
+    assert slips["2026-01"]["basic_pay"] == yuan("3520.48")
+    # W = 3520.48 + 100.00 + 60.00 = 3680.48 (below the floor: 4000.00); December pays 12 × 100.00 × 1.00
+    assert slips["2026-12"]["performance_pay"] == yuan("1200.00")
+    # a post not in the map holds none
+    deputy = payslips(parse_policy(doc), "2026-12", "2026-12", post="DEPUTY", service_start="2023-01-01")
+    assert deputy["2026-12"]["performance_pay"] == 0
+
+
+def test_fixed_allowances_by_post_and_prorated_as_one_amount():
+    policy = one_version_policy(allowances__fixed=[
+        {"code": "LIVING", "title": "生活补贴", "amount": "600.00"},
+        {"code": "TRAFFIC", "title": "交通补贴", "amount": "0.50"},
+        {"code": "ROLE", "title": "职务补贴", "amount": "300.00", "posts": ["CHIEF"]},
+    ])
+    slips = payslips(policy, "2026-01", "2026-02", post="STAFF", service_start="2026-01-17")
+    # January: 15 of 31 days of 600.50 → R(290.5645…) = 290.56 (not 290.32 + 0.24)
+    assert slips["2026-01"]["fixed_allowances"] == yuan("290.56")
+    assert slips["2026-02"]["fixed_allowances"] == yuan("600.50")
+    chief = payslips(policy, "2026-02", "2026-02", post="CHIEF", service_start="2026-01-01")
+    assert chief["2026-02"]["fixed_allowances"] == yuan("900.50")
+
+
+def test_promotion_counted_in_january():
+    start = dict(post="STAFF", service_start="2023-06-01")
+    anniversary = payslips(one_version_policy(), "2026-05", "2026-06", **start)
+    january = payslips(one_version_policy(promotion__counting="JANUARY"), "2026-05", "2026-06", **start)
+    # at the anniversary: 2 years in May, 3 in June; counted each January: 2 years all 2026
+    assert [anniversary[p]["counted_years"] for p in ("2026-05", "2026-06")] == [2, 3]
+    assert [january[p]["counted_years"] for p in ("2026-05", "2026-06")] == [2, 2]
+    assert january["2026-06"]["tenure_allowance"] == yuan("40.00")
+
+
+def test_certificate_counts_from_the_next_month():
+    fields = dict(post="STAFF", service_start="2019-01-01", certificate="SOCIAL_WORKER", certificate_date="2026-05-10")
+    same = payslips(one_version_policy(), "2026-05", "2026-06", **fields)
+    after = payslips(one_version_policy(certificate_counts_from="NEXT_MONTH"), "2026-05", "2026-06", **fields)
+    assert same["2026-05"]["certificate_allowance"] == yuan("200.00")
+    assert after["2026-05"]["certificate_allowance"] == 0 and after["2026-05"]["grade"] == 3
+    assert after["2026-06"]["certificate_allowance"] == yuan("200.00") and after["2026-06"]["grade"] == 4
+
+
+def test_contribution_parts_and_rounding():
+    policy = one_version_policy(
+        social_insurance__employee__medical=[{"rate": "0.02"}, {"amount": "3.00"}],
+        social_insurance__employer__work_injury=[{"rate": "0.002"}, {"rate": "0.0016"}],
+    )
+    slip = payslips(policy, "2026-01", "2026-01", post="STAFF", service_start="2023-01-01")["2026-01"]
+    # si_base 4000.00 (floor): 80.00 + 3.00; 8.00 + R(6.40) = 14.40
+    assert slip["employee_medical"] == yuan("83.00")
+    assert slip["employer_work_injury"] == yuan("14.40")
+
+
+@pytest.mark.parametrize("mode,amount", [("FEN", "179.02"), ("YUAN", "179.00"), ("YUAN_UP", "180.00")])
+def test_housing_fund_rounding(mode, amount):
+    policy = one_version_policy(housing_fund__rounding=mode)
+    slip = payslips(policy, "2026-01", "2026-01", post="STAFF", service_start="2023-01-01")["2026-01"]
+    # hf_base = W = 3520.48 + 60.00 = 3580.48; × 0.05 = 179.024
+    assert slip["housing_fund_employee"] == slip["housing_fund_employer"] == yuan(amount)
+
+
+def test_yuan_rounding_is_half_up_from_the_exact_product():
+    policy = one_version_policy(social_insurance__rounding="YUAN", social_insurance__employee__unemployment="0.003125")
+    slip = payslips(policy, "2026-01", "2026-01", post="STAFF", service_start="2023-01-01")["2026-01"]
+    # 4000.00 × 0.003125 = 12.50 → 13 (half up), never 12
+    assert slip["employee_unemployment"] == yuan("13.00")
+
+
+def test_base_held_from_july_under_the_version_of_july(example_policy):
+    doc = example_document()
+    for version in doc["versions"]:
+        version["housing_fund"]["base_month"] = 7
+    policy = parse_policy(doc)
+    # STAFF from 2023-09-01: July 2025 under the 2025 version: 1 year, grade 1,
+    # R(38900 / 12) = 3241.67 + 20.00 = 3261.67 → R(163.0835) = 163.08 until June 2026;
+    # July 2026: grade 1 under 2026, 3352.83 + 40.00 = 3392.83 → R(169.6415) = 169.64, held
+    # after the grade rises in September (3580.48 would give 179.02).
+    slips = payslips(policy, "2026-01", "2026-12", post="STAFF", service_start="2023-09-01")
+    assert [slips[p]["housing_fund_employee"] for p in ("2026-01", "2026-06", "2026-07", "2026-10")] == [
+        yuan("163.08"), yuan("163.08"), yuan("169.64"), yuan("169.64")]
+    assert slips["2026-10"]["grade"] == 2
+
+
+def test_held_base_of_a_late_starter_is_its_first_month():
+    policy = one_version_policy(social_insurance__base_month=1, social_insurance__base_floor="0.00",
+                                probation={"months": 2, "pay_share": "0.8"})
+    # started 2026-03-10: the base is March's wage, a probation month: R(3352.83 × 0.8) = 2682.26
+    slips = payslips(policy, "2026-03", "2026-06", post="STAFF", service_start="2026-03-10")
+    assert {slips[p]["si_base"] for p in ("2026-03", "2026-06")} == {yuan("2682.26")}
+
+
+def test_held_base_before_the_first_version_uses_the_earliest(example_policy):
+    doc = example_document()
+    doc["versions"][0]["social_insurance"]["base_month"] = 7
+    policy = parse_policy(doc)
+    # January 2025: base month 2024-07, before the first version (2025-01-01): its figures,
+    # STAFF from 2020-01-01: 4 years at 2024-07 → grade 2, R(38900 × 1.05 / 12) = 3403.75 + 80.00
+    slips = payslips(policy, "2025-01", "2025-01", post="STAFF", service_start="2020-01-01")
+    assert slips["2025-01"]["si_base"] == yuan("3800.00")  # 3483.75 is below the 2025 floor 3800.00
+    low = parse_policy({**doc, "versions": [dict(doc["versions"][0], social_insurance={
+        **doc["versions"][0]["social_insurance"], "base_floor": "0.00"})]})
+    assert payslips(low, "2025-01", "2025-01", post="STAFF", service_start="2020-01-01")["2025-01"]["si_base"] == \
+        yuan("3483.75")
+
+
+@pytest.mark.parametrize("rule,january,july_starter", [
+    ("", "67.49", "79.56"), ("MONTHLY", "67.49", "79.56"), ("FULL_YEAR", "0.00", "0.00"), ("FROM_JANUARY", "67.49", "0.00"),
+])
+def test_tax_basic_deduction_rules(example_policy, rule, january, july_starter):
+    fields = dict(post="CHIEF", previous_monthly_pay="10000.00", tax_basic_deduction=rule)
+    # From 2000: 26 years, grade 13: R(40234 × 1.82 / 12) = 6102.16, basic 4881.73, tenure 520.00,
+    # difference 10000.00 − 6622.16 = 3377.84: gross 8779.57; contributions on 10000.00: 1530.00.
+    # January: 8779.57 − 1530.00 − 5000.00 × (1, 12 or 1) = 2249.57 → R(67.4871) = 67.49, or 0.
+    slips = payslips(example_policy, "2026-01", "2026-01", service_start="2000-01-01", **fields)
+    assert slips["2026-01"]["income_tax"] == yuan(january)
+    # Started 2026-07-01, grade 5: gross 3272.37 + 5909.54 = 9181.91; − 1530.00 − 5000.00 × (1, 12 or 7):
+    # 2651.91 → R(79.5573) = 79.56 per month of employment, nothing from January or for the full year.
+    late = payslips(example_policy, "2026-07", "2026-07", service_start="2026-07-01", **fields)
+    assert late["2026-07"]["income_tax"] == yuan(july_starter)
+
+
+def test_bonus_tax_method_of_the_worker_overrides_the_policy(example_policy):
+    # W001 of the example: SEPARATE by policy gives bonus_tax 477.98 in December;
+    # COMBINED joins the payout to income, whose cumulative taxable stays 0.
+    fields = dict(post="CHIEF", service_start="2012-03-01", education="BACHELOR", certificate="SOCIAL_WORKER",
+                  certificate_date="2018-06-20", assessment="EXCELLENT", special_deduction_monthly="2000.00")
+    separate = payslips(example_policy, "2026-12", "2026-12", **fields)["2026-12"]
+    combined = payslips(example_policy, "2026-12", "2026-12", bonus_tax_method="COMBINED", **fields)["2026-12"]
+    assert (separate["bonus_tax"], separate["net"]) == (yuan("477.98"), yuan("19610.04"))
+    assert (combined["bonus_tax"], combined["income_tax"], combined["net"]) == (0, 0, yuan("20088.02"))

@@ -7,13 +7,24 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import payroll
 from payroll.budget import BUDGET_COLUMNS, compute_budget
-from payroll.csvio import payslips_csv_bytes, read_communities, read_population, read_workers, rows_csv
+from payroll.csvio import (
+    payslips_csv_bytes,
+    read_communities,
+    read_paid_payslips,
+    read_population,
+    read_workers,
+    rows_csv,
+)
 from payroll.engine import compute_periods
-from payroll.explain import explain_month, explanation_text
+from payroll.corrections import compute_corrections
+from payroll.explain import explain_month, explain_stored_payslip, explanation_text
 from payroll.policy import Policy, example_policy_path, load_policy
 from payroll.staffing import STAFFING_COLUMNS, compute_staffing
+from payroll.workers import Population
 
 from api.cli.common import PROG, UsageError, date_argument, one_line, period_argument, rate_argument, write_output
 
@@ -63,7 +74,8 @@ def cmd_quote(args: argparse.Namespace) -> None:
     for problem in read.skipped:
         print(f"{PROG}: skipped {one_line(problem)}", file=sys.stderr)
     population = read.population
-    months = compute_periods(policy, population, args.from_, args.to, chunk_size=QUOTE_CHUNK_SIZE)
+    paid = read_paid_payslips(args.paid, population.ids.tolist()) if args.paid else None
+    months = compute_periods(policy, population, args.from_, args.to, chunk_size=QUOTE_CHUNK_SIZE, paid=paid)
     write_output(args.output, payslips_csv_bytes(months, population.ids, policy.post_keys))
 
 
@@ -86,10 +98,20 @@ def cmd_budget(args: argparse.Namespace) -> None:
 def cmd_explain(args: argparse.Namespace) -> None:
     policy = _load_policy(args)
     workers = _read_workers(args, policy)
-    matches = [w for w in workers if w.worker_id == args.worker]
-    if not matches:
+    ids = [w.worker_id for w in workers]
+    if args.worker not in ids:
         raise UsageError(f"--worker {args.worker}: no such worker in the workers file")
-    explanation = explain_month(policy, matches[0], args.period)
+    i = ids.index(args.worker)
+    if args.paid:
+        # §13: the month follows the paid ones; explain it with its back pay.
+        population = Population.from_workers(workers, policy.post_keys)
+        paid = read_paid_payslips(args.paid, ids)
+        corrections = compute_corrections(policy, population, paid, args.period)
+        explanation = explain_stored_payslip(
+            policy, workers[i], args.period, corrections.state.take(np.array([i])), corrections.detail.months_of(i)
+        )
+    else:
+        explanation = explain_month(policy, workers[i], args.period)
     if explanation is None:
         raise UsageError(f"worker {args.worker} has no payslip in {args.period} (not in service that month)")
     write_output(args.output, explanation_text(explanation))
@@ -126,6 +148,12 @@ def add_engine_commands(sub: argparse._SubParsersAction) -> None:
     _common(quote)
     quote.add_argument("--from", dest="from_", type=period_argument, required=True, metavar="YYYY-MM", help="起始月份 / first month")
     quote.add_argument("--to", type=period_argument, required=True, metavar="YYYY-MM", help="截止月份 / last month")
+    quote.add_argument(
+        "--paid",
+        metavar="PAID.csv",
+        help="已发放的工资条 CSV：--from 月份补发（扣）按现行政策和更正后的档案重算的差额（规则 §13） / payslips "
+        "already paid (a payslips CSV): the first month computed carries the back pay of salary-model §13",
+    )
     quote.set_defaults(handler=cmd_quote)
 
     staffing = sub.add_parser(
@@ -161,4 +189,10 @@ def add_engine_commands(sub: argparse._SubParsersAction) -> None:
     _common(explain)
     explain.add_argument("--worker", required=True, help="工作者编号 / worker_id")
     explain.add_argument("--period", type=period_argument, required=True, metavar="YYYY-MM", help="月份 / month")
+    explain.add_argument(
+        "--paid",
+        metavar="PAID.csv",
+        help="已发放的工资条 CSV：该月为其后第一个月，连同补发逐月说明 / payslips already paid: the month is the first "
+        "after them and is explained with its back pay month by month (§13)",
+    )
     explain.set_defaults(handler=cmd_explain)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import EXAMPLE_POLICY, EXAMPLES
+from ..conftest import EXAMPLE_POLICY, EXAMPLES, example_payslip_lines
 from .conftest import IMPORT_POLICY, GraphQLClient
 from .test_payroll_runs import payslip_lines, run_year
 from .uploads import IMPORT_ASSESSMENTS, IMPORT_COMMUNITIES, IMPORT_WORKERS, IMPORTS, csv_bytes, payload
 
-EXPECTED = (EXAMPLES / "payslips-2026.csv").read_text(encoding="utf-8").splitlines()[1:]
+EXPECTED = example_payslip_lines()[1:]
 
 
 @pytest.fixture

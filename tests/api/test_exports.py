@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from ..conftest import EXAMPLES
+from ..conftest import example_payslip_lines
 from .conftest import CREATE_WORKER, City, GraphQLClient, Tokens
 from .test_payroll_runs import CREATE_RUN
 
@@ -95,7 +95,7 @@ def test_payslips_csv_is_the_interface_file(client, gql, city: City, tokens: Tok
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="payroll-2026-01-run1.csv"'
-    expected = (EXAMPLES / "payslips-2026.csv").read_text(encoding="utf-8").splitlines()
+    expected = example_payslip_lines()
     january = [expected[0]] + [line for line in expected[1:] if line.split(",")[1] == "2026-01"]
     # Exactly the quote CLI's columns and rows, in worker order.
     assert response.text.splitlines() == january
