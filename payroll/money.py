@@ -14,8 +14,8 @@ ints and, with the same names prefixed ``np_``, on int64 numpy arrays.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 import numpy as np
 

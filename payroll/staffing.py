@@ -14,8 +14,8 @@ import numpy as np
 
 from .codes import CHIEF_POST, DEPUTY_POST
 from .money import RATE_SCALE
-from .policy import Policy, PolicyVersion
 from .periods import NO_END_DAY, day_number
+from .policy import Policy, PolicyVersion
 from .workers import FieldProblem, InputError, WorkerInput
 
 STAFFING_COLUMNS = (

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import codes
 from .money import format_fen
-from .periods import NO_END_DAY, day_number, date_of
+from .periods import NO_END_DAY, date_of, day_number
 from .workers import Population
 
 POST_SHARES = {"CHIEF": 0.08, "DEPUTY": 0.14, "STAFF": 0.78}

@@ -11,6 +11,7 @@ import numpy as np
 
 import payroll
 from payroll.budget import BUDGET_COLUMNS, compute_budget
+from payroll.corrections import compute_corrections
 from payroll.csvio import (
     payslips_csv_bytes,
     read_communities,
@@ -20,7 +21,6 @@ from payroll.csvio import (
     rows_csv,
 )
 from payroll.engine import compute_periods
-from payroll.corrections import compute_corrections
 from payroll.explain import explain_month, explain_stored_payslip, explanation_text
 from payroll.policy import Policy, example_policy_path, load_policy
 from payroll.staffing import STAFFING_COLUMNS, compute_staffing
