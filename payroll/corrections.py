@@ -28,6 +28,7 @@ or, one month at a time (the service)::
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Callable
 
 import numpy as np
 
@@ -91,6 +92,34 @@ class PaidPayslips:
         return selected
 
 
+@dataclass
+class SettledBackPay:
+    """Back pay already paid for a month (int64 arrays of one length): the
+    corrected month ``period`` (index) of the worker at ``worker`` and the
+    amount paid for it later (fen).
+
+    §13 compares what the rules give for a month with what was paid for it.
+    A correction paid in a later month is paid for that month too: without
+    it, every run after the one that paid a correction would pay it again
+    (old(Q) of §13 is the payslip's gross less its own back pay).  The service
+    stores the detail of every back pay and gives it here; the command line's
+    paid file has no detail, so a paid file holding back pay should start
+    after the months it corrected (docs/salary-model.md, §13).
+    """
+
+    worker: np.ndarray
+    period: np.ndarray
+    amount: np.ndarray
+
+    def __post_init__(self) -> None:
+        for name in ("worker", "period", "amount"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
+
+    @classmethod
+    def empty(cls) -> SettledBackPay:
+        return cls(*(np.zeros(0, dtype=np.int64) for _ in range(3)))
+
+
 @dataclass(frozen=True)
 class BackPayMonth:
     """One corrected month: what was paid (``old``, gross less back pay) and
@@ -151,6 +180,8 @@ def compute_corrections(
     first: Period,
     held_bases: HeldBaseCache | None = None,
     window_start: Period | None = None,
+    year_population: Callable[[int], Population] | None = None,
+    settled: SettledBackPay | None = None,
 ) -> Corrections:
     """The back pay of month ``first`` and the totals to compute it from (§13).
 
@@ -165,6 +196,13 @@ def compute_corrections(
     workers; a caller computing a population in blocks passes that month as
     ``window_start`` (see :func:`paid_window_start`) so that a block whose own
     workers have no paid payslips still corrects the same months.
+
+    ``population`` is the workers as of ``first``'s year.  Where the inputs of
+    a year differ (the service counts 不称职 years and takes the assessment of
+    each year from its records), ``year_population(year)`` gives the same
+    workers, in the same order, as of ``year``; months of an earlier year are
+    then computed with it.  ``settled`` is the back pay already paid for
+    months of the window (see :class:`SettledBackPay`).
     """
     held_bases = held_bases or HeldBaseCache()
     paid = checked_paid(paid, population, first)
@@ -176,18 +214,31 @@ def compute_corrections(
     details: list[tuple[np.ndarray, int, np.ndarray, np.ndarray]] = []
     order = np.argsort(paid.period, kind="stable")
     paid = paid.take(order)
-    state = YearState.start_of_year(population, first_year)
+
+    def population_of(year: int) -> Population:
+        return population if year_population is None or year == first.year else year_population(year)
+
+    # A held-base cache is valid for one population only: one per year's workers.
+    caches = {first.year: held_bases}
+
+    def cache_of(year: int) -> HeldBaseCache:
+        return held_bases if year_population is None else caches.setdefault(year, HeldBaseCache())
+
+    year_workers = population_of(first_year)
+    state = YearState.start_of_year(year_workers, first_year)
     for index in range(first_year * 12, first.index):
         period = Period.from_index(index)
         if period.month == 1:
-            state = YearState.start_of_year(population, period.year)
-        version = version_for_year_to_date(policy, population, period, first)
+            year_workers = population_of(period.year)
+            state = YearState.start_of_year(year_workers, period.year)
+        version = version_for_year_to_date(policy, year_workers, period, first)
         in_window = window_start is not None and period >= window_start
         if version is None:
             # No version in force and nobody in service: the rules give no payslip.
             serving, new, rules_state = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64), state
         else:
-            result, rules_state = compute_month(version, population, period, state, held_bases=held_bases)
+            result, rules_state = compute_month(version, year_workers, period, state,
+                                                held_bases=cache_of(period.year))
             serving, new = result.paid, np.where(result.paid, result.gross, 0)
         if not in_window:
             state = rules_state
@@ -196,6 +247,9 @@ def compute_corrections(
         month_paid = paid.take(np.arange(lo, hi))
         old = np.zeros(n, dtype=np.int64)
         old[month_paid.worker] = month_paid.gross - month_paid.back_pay
+        if settled is not None:
+            here = settled.period == index
+            np.add.at(old, settled.worker[here], settled.amount[here])
         changed = np.flatnonzero(new != old)
         back_pay += new - old
         details.append((changed, index, old[changed], new[changed]))

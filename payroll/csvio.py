@@ -41,12 +41,6 @@ from .workers import (
 COMMUNITY_FIELDS = ("community_id", "name", "street", "households", "population")
 #: The payslips CSV of interfaces.md §1 (salary model revision 2).
 PAYSLIP_FILE_COLUMNS = ("worker_id", "period", *PAYSLIP_COLUMNS)
-#: Revision 1's payslip columns (without fixed_allowances and back_pay): the
-#: service's stored payslips and its export still have these, and it imports
-#: them under this name.  Kept until the service writes the revision-2 file
-#: (issue 15, service half); new code uses PAYSLIP_FILE_COLUMNS.
-REVISION_2_COLUMNS = ("fixed_allowances", "back_pay")
-PAYSLIP_CSV_COLUMNS = tuple(c for c in PAYSLIP_FILE_COLUMNS if c not in REVISION_2_COLUMNS)
 WORKERS_REQUIRED = ("worker_id", "post", "service_start")
 
 T = TypeVar("T")

@@ -9,7 +9,6 @@ import pytest
 import yaml
 from hypothesis import settings
 
-from payroll.csvio import REVISION_2_COLUMNS
 from payroll.policy import Policy, load_policy, parse_policy
 
 DATA = Path(__file__).with_name("data")
@@ -22,19 +21,8 @@ settings.load_profile("project")
 
 
 def example_payslip_lines(name: str = "payslips-2026.csv") -> list[str]:
-    """An example payslips file (header included) without the revision-2
-    columns (fixed_allowances, back_pay), for the service's tests until the
-    service stores them (issue 15, service half); the columns left out must
-    be 0 in every row, so nothing is hidden."""
-    lines = (EXAMPLES / name).read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(",")
-    dropped = [header.index(c) for c in REVISION_2_COLUMNS]
-    out = []
-    for line in lines:
-        cells = line.split(",")
-        assert line is lines[0] or all(cells[i] == "0.00" for i in dropped), line
-        out.append(",".join(c for i, c in enumerate(cells) if i not in dropped))
-    return out
+    """An example payslips file, header included, line by line."""
+    return (EXAMPLES / name).read_text(encoding="utf-8").splitlines()
 
 
 @pytest.fixture(scope="session")

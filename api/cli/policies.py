@@ -67,6 +67,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from api.db.migrate import migrate
     from api.db.models import PolicyVersion
     from api.errors import UserErrors
+    from api.reads.policies import paid_months_to_correct
     from api.services.policies import store_policy
 
     text = _read(args.file)
@@ -85,12 +86,17 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(f"  {error.message}", file=sys.stderr)
             return 2
         versions = list(PolicyVersion.select().where(PolicyVersion.policy == record).order_by(PolicyVersion.effective_from))
+        corrected = paid_months_to_correct(record) if record.active else []
     new = [v.effective_from for v in versions if (record.code, v.effective_from) not in before]
     print(
         f"{record.code}: {len(versions)} version(s), new: {', '.join(map(str, new)) or 'none'}; "
         f"{'active / 已设为当前政策' if record.active else 'not active (activatePolicy or --activate)'}",
         file=sys.stderr,
     )
+    if corrected:
+        print(f"将更正 {len(corrected)} 个已发放月份（{'、'.join(corrected)}），下次生成工资时补发或补扣差额 / corrects "
+              f"{len(corrected)} paid month(s) ({', '.join(corrected)}): the next payroll run pays or takes back the "
+              "differences (§13)", file=sys.stderr)
     return 0
 
 

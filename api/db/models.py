@@ -15,6 +15,8 @@ import datetime as dt
 
 import peewee as pw
 
+from payroll.engine import MONEY_COLUMNS
+
 from api.db.database import database
 
 
@@ -88,6 +90,9 @@ class Worker(VersionedModel):
     opening_deductions = pw.BigIntegerField(default=0)
     opening_tax = pw.BigIntegerField(default=0)
     opening_reserve = pw.BigIntegerField(default=0)
+    #: When the pay inputs (the fields above, assessments, tax choices) last
+    #: changed: months paid before it may need a correction (§13).
+    pay_changed_at = pw.DateTimeField(null=True)
 
     class Meta:
         indexes = ((("community", "post"), False),)
@@ -112,6 +117,19 @@ class Assessment(BaseModel):
     year = pw.IntegerField()
     result = pw.CharField(max_length=20)
     recorded_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("worker", "year"), True),)
+
+
+class WorkerTaxChoice(BaseModel):
+    """A worker's tax choices for one tax year (salary-model.md §1, §9):
+    累计减除费用规则 and 年终奖计税方式."""
+
+    worker = pw.ForeignKeyField(Worker, backref="tax_choices", on_delete="CASCADE")
+    year = pw.IntegerField()
+    tax_basic_deduction = pw.CharField(max_length=20)
+    bonus_tax_method = pw.CharField(max_length=20, null=True)
 
     class Meta:
         indexes = ((("worker", "year"), True),)
@@ -167,18 +185,16 @@ class PayrollRun(BaseModel):
     approved_at = pw.DateTimeField(null=True)
     paid_by = pw.CharField(max_length=100, null=True)
     paid_at = pw.DateTimeField(null=True)
+    #: The policy document (JSON) as it was when the run was computed: its
+    #: explanations are rebuilt from it, never from later versions.
+    policy_document = pw.TextField(null=True)
 
     class Meta:
         indexes = ((("period", "scope_key"), True),)
 
 
-#: Money columns of a payslip, as in the payslips CSV.
-PAYSLIP_MONEY = (
-    "basic_pay", "performance_pay", "education_allowance", "certificate_allowance", "tenure_allowance",
-    "difference_allowance", "gross", "si_base", "employee_pension", "employee_medical", "employee_unemployment",
-    "housing_fund_employee", "income_tax", "bonus_tax", "net", "employer_pension", "employer_medical",
-    "employer_unemployment", "employer_work_injury", "housing_fund_employer", "accident_insurance", "employer_cost",
-)
+#: Money columns of a payslip, as in the payslips CSV (the engine's columns).
+PAYSLIP_MONEY = MONEY_COLUMNS
 
 
 class Payslip(BaseModel):
@@ -202,7 +218,9 @@ class Payslip(BaseModel):
     education_allowance = pw.BigIntegerField()
     certificate_allowance = pw.BigIntegerField()
     tenure_allowance = pw.BigIntegerField()
+    fixed_allowances = pw.BigIntegerField(default=0)
     difference_allowance = pw.BigIntegerField()
+    back_pay = pw.BigIntegerField(default=0)
     gross = pw.BigIntegerField()
     si_base = pw.BigIntegerField()
     employee_pension = pw.BigIntegerField()
@@ -230,6 +248,10 @@ class Payslip(BaseModel):
     assessment = pw.CharField(max_length=20, null=True)
     special_deduction_monthly = pw.BigIntegerField()
     previous_monthly_pay = pw.BigIntegerField(null=True)
+    tax_basic_deduction = pw.CharField(max_length=20, default="MONTHLY")
+    bonus_tax_method = pw.CharField(max_length=20, null=True)
+    #: §13: the months behind ``back_pay``, JSON ``[[period, old, new], …]`` (fen).
+    back_pay_detail = pw.TextField(null=True)
     # Year-to-date totals before this month (what it was computed from) …
     prior_tax_months = pw.IntegerField()
     prior_income = pw.BigIntegerField()
@@ -286,5 +308,6 @@ class ApiToken(BaseModel):
 
 
 ALL_MODELS = (
-    Street, Community, Worker, Position, Assessment, Policy, PolicyVersion, PayrollRun, Payslip, AuditEntry, ApiToken,
+    Street, Community, Worker, Position, Assessment, WorkerTaxChoice, Policy, PolicyVersion, PayrollRun, Payslip,
+    AuditEntry, ApiToken,
 )

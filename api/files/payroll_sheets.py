@@ -46,7 +46,9 @@ MONEY_HEADINGS = {
     "education_allowance": "学历津贴",
     "certificate_allowance": "职业资格津贴",
     "tenure_allowance": "任期补贴",
+    "fixed_allowances": "固定津贴补贴",
     "difference_allowance": "保留补差",
+    "back_pay": "补发（补扣）",
     "gross": "应发工资",
     "si_base": "社保基数",
     "employee_pension": "个人养老",
@@ -73,7 +75,8 @@ SUMMED = tuple(name for name in PAYSLIP_MONEY if name != "si_base")
 #: The money columns of a payslip (工资条): what the worker is paid and has deducted.
 PAYSLIP_MONEY_COLUMNS = (
     "basic_pay", "performance_pay", "education_allowance", "certificate_allowance", "tenure_allowance",
-    "difference_allowance", "gross", "employee_pension", "employee_medical", "employee_unemployment",
+    "fixed_allowances", "difference_allowance", "back_pay", "gross", "employee_pension", "employee_medical",
+    "employee_unemployment",
     "housing_fund_employee", "income_tax", "bonus_tax", "net",
 )
 PAYSLIP_HEADINGS = ("工号", "姓名", "社区", "月份", "岗位", "等级", "计薪天数",

@@ -27,7 +27,7 @@ import numpy as np
 import peewee as pw
 
 from payroll.csvfast import IntColumn, MoneyColumn, TextColumn, encode_rows
-from payroll.csvio import PAYSLIP_CSV_COLUMNS
+from payroll.csvio import PAYSLIP_FILE_COLUMNS
 
 from api.db.database import database, is_postgres
 from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker
@@ -65,7 +65,7 @@ _PAYSLIP_CSV_SELECT = (
     Payslip.id, Worker.code, Payslip.period, Payslip.post, Payslip.grade, Payslip.counted_years, Payslip.days,
     *(getattr(Payslip, name) for name in PAYSLIP_MONEY),
 )
-PAYSLIP_CSV_HEADER = (",".join(PAYSLIP_CSV_COLUMNS) + "\n").encode()
+PAYSLIP_CSV_HEADER = (",".join(PAYSLIP_FILE_COLUMNS) + "\n").encode()
 
 
 def fetch_payslip_block(run_id: int, after_id: int, size: int = BLOCK) -> list[tuple]:

@@ -9,15 +9,17 @@ the run, which is visible only when all of it is.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Sequence
 
 import numpy as np
 import peewee as pw
 
-from payroll.engine import YearState, compute_month
-from payroll.explain import Explanation, explain_result
+from payroll.corrections import BackPayMonth
+from payroll.engine import YearState
+from payroll.explain import Explanation, explain_stored_payslip
 from payroll.periods import Period
-from payroll.workers import Population, WorkerInput
+from payroll.workers import WorkerInput
 
 from api.access import scopes
 from api.access.principal import Principal
@@ -26,7 +28,7 @@ from api.db.models import Policy as PolicyRecord
 from api.fastpath.pages import Listing, OrderKey
 from api.fastpath.views import GLOBAL_ID, MONEY, Column, Relation, View
 from api.reads.common import Ordering, order_keys
-from api.reads.policies import policy_from_record
+from api.reads.policies import policy_from_document, policy_from_record
 from api.reads.records import COMMUNITY, STREET, WORKER
 
 RUN = View("PayrollRun", PayrollRun, scopes.runs, columns={
@@ -188,30 +190,41 @@ def worker_input_of(payslip: Payslip, worker_code: str) -> WorkerInput:
         assessment=payslip.assessment,
         special_deduction_monthly=payslip.special_deduction_monthly,
         previous_monthly_pay=payslip.previous_monthly_pay,
+        tax_basic_deduction=payslip.tax_basic_deduction,
+        bonus_tax_method=payslip.bonus_tax_method,
     )
 
 
+def back_pay_months(payslip: Payslip) -> list[BackPayMonth]:
+    """The §13 months stored with a payslip."""
+    return [BackPayMonth(Period.parse(period), old, new)
+            for period, old, new in (json.loads(payslip.back_pay_detail) if payslip.back_pay_detail else ())]
+
+
 def explain_payslips(payslips: Sequence[Payslip]) -> dict[int, Explanation]:
-    """Explanations of stored payslips, recomputed from their own inputs."""
+    """Explanations of stored payslips, from what was stored with them: the
+    policy document as it was when the run was computed, the worker's inputs,
+    the year-to-date totals before the month and the back-pay detail — never
+    from today's policy or records, so an approved payslip's explanation never
+    changes."""
     if not payslips:
         return {}
-    runs_by_id = {r.id: r for r in PayrollRun.select().where(PayrollRun.id.in_({p.run_id for p in payslips}))}
-    policies = {
-        record.id: policy_from_record(record)
-        for record in PolicyRecord.select().where(PolicyRecord.id.in_({r.policy_id for r in runs_by_id.values()}))
-    }
+    runs_by_id = {r.id: r for r in PayrollRun.select(PayrollRun.id, PayrollRun.policy, PayrollRun.policy_document)
+                  .where(PayrollRun.id.in_({p.run_id for p in payslips}))}
+    stored = {record.id: record for record in PolicyRecord.select().where(
+        PolicyRecord.id.in_({r.policy_id for r in runs_by_id.values() if r.policy_document is None}))}
     worker_codes = {w.id: w.code for w in
                     Worker.select(Worker.id, Worker.code).where(Worker.id.in_({p.worker_id for p in payslips}))}
     out: dict[int, Explanation] = {}
     for payslip in payslips:
-        policy = policies[runs_by_id[payslip.run_id].policy_id]
-        worker = worker_input_of(payslip, worker_codes[payslip.worker_id])
-        population = Population.from_workers([worker], policy.post_keys)
+        run = runs_by_id[payslip.run_id]
+        # Runs computed before the document was kept with them use the stored policy.
+        policy = (policy_from_document(run.policy_document) if run.policy_document is not None
+                  else policy_from_record(stored[run.policy_id]))
         state = YearState(*(np.array([getattr(payslip, f"prior_{name}")], dtype=np.int64)
                             for name in ("tax_months", "income", "deductions", "tax", "reserve")))
-        period = Period.parse(payslip.period)
-        result, _ = compute_month(policy.version_for(period), population, period, state)
-        explanation = explain_result(policy, result, 0, worker)
+        explanation = explain_stored_payslip(policy, worker_input_of(payslip, worker_codes[payslip.worker_id]),
+                                             Period.parse(payslip.period), state, back_pay_months(payslip))
         if explanation is not None:
             out[payslip.id] = explanation
     return out

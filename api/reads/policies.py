@@ -9,15 +9,18 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from payroll.periods import Period
 from payroll.policy import Policy, parse_policy
 
 from api.access.principal import Principal
+from api.db.models import PayrollRun
 from api.db.models import Policy as PolicyRecord
 from api.errors import ErrorCode, UserErrors
 
-# Keyed by the document too: ids and versions repeat across databases (a test
-# database after another, a restored backup), the document does not.
-_cache: dict[tuple[int, int, str], Policy] = {}
+# Parsed policies by their document: ids and versions repeat across databases
+# (a test database after another, a restored backup), the document does not;
+# and runs keep the document they were computed with.
+_documents: dict[str, Policy] = {}
 _cache_lock = threading.Lock()
 
 
@@ -31,16 +34,23 @@ def document_json(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, default=_json_default, sort_keys=False)
 
 
-def policy_from_record(record: PolicyRecord) -> Policy:
-    """The parsed policy of a stored record (cached by id, version and document)."""
-    key = (record.id, record.version, record.document)
+def policy_from_document(document: str) -> Policy:
+    """The parsed policy of a stored document (JSON text), cached by the text:
+    runs keep the document they were computed with."""
     with _cache_lock:
-        cached = _cache.get(key)
+        cached = _documents.get(document)
     if cached is None:
-        cached = parse_policy(json.loads(record.document))
+        cached = parse_policy(json.loads(document))
         with _cache_lock:
-            _cache[key] = cached
+            if len(_documents) > 64:
+                _documents.clear()
+            _documents[document] = cached
     return cached
+
+
+def policy_from_record(record: PolicyRecord) -> Policy:
+    """The parsed policy of a stored record."""
+    return policy_from_document(record.document)
 
 
 def active_record() -> PolicyRecord | None:
@@ -95,3 +105,25 @@ def policy(principal: Principal, *, pk: int | None = None, code: str | None = No
         query = query.where(PolicyRecord.active == True)  # noqa: E712
     record = query.first()
     return None if record is None else stored(record)
+
+
+def paid_months_to_correct(record: PolicyRecord) -> list[str]:
+    """The paid months (approved and paid runs of the latest paid year and the
+    one before) whose version in force under ``record``'s policy is not the
+    one they were paid with: the next payroll run corrects them (§13)."""
+    policy = policy_from_record(record)
+    latest = PayrollRun.select(PayrollRun.period).where(PayrollRun.status.in_(("APPROVED", "PAID"))) \
+        .order_by(PayrollRun.period.desc()).first()
+    if latest is None:
+        return []
+    runs = PayrollRun.select(PayrollRun.period, PayrollRun.policy, PayrollRun.policy_effective_from).where(
+        PayrollRun.status.in_(("APPROVED", "PAID")) & (PayrollRun.period >= f"{int(latest.period[:4]) - 1:04d}-01"))
+    months = set()
+    for run in runs:
+        try:
+            in_force = policy.version_for(Period.parse(run.period)).effective_from
+        except LookupError:
+            in_force = None
+        if run.policy_id != record.id or in_force != run.policy_effective_from:
+            months.add(run.period)
+    return sorted(months)

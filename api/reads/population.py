@@ -20,7 +20,7 @@ from payroll.engine import YearState
 from payroll.periods import NO_END_DAY, Period
 from payroll.workers import Population
 
-from api.db.models import Assessment, Community, Payslip, Worker
+from api.db.models import Assessment, Community, Payslip, Worker, WorkerTaxChoice
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -127,9 +127,19 @@ def load_workers(
     worker_ids = np.array(ids, dtype=np.int64)
     assessments: list[str | None] = [None] * n
     incompetent = np.array(incompetent_before, dtype=np.int64) if n else np.zeros(0, np.int64)
+    tax_basic = np.zeros(n, dtype=np.int64)
+    bonus_method = np.full(n, codes.DEFAULT_BONUS_TAX_METHOD, dtype=np.int64)
     if n:
         position = {worker_id: i for i, worker_id in enumerate(ids)}
         subquery = query.select(Worker.id).order_by()
+        for worker_id, basic, method in _raw_rows(
+            WorkerTaxChoice.select(WorkerTaxChoice.worker, WorkerTaxChoice.tax_basic_deduction,
+                                   WorkerTaxChoice.bonus_tax_method)
+            .where((WorkerTaxChoice.year == year) & WorkerTaxChoice.worker.in_(subquery))
+        ):
+            tax_basic[position[worker_id]] = codes.TAX_BASIC_DEDUCTION_INDEX[basic]
+            if method:
+                bonus_method[position[worker_id]] = codes.BONUS_TAX_METHOD_INDEX[method]
         for worker_id, result in _raw_rows(
             Assessment.select(Assessment.worker, Assessment.result)
             .where((Assessment.year == year) & Assessment.worker.in_(subquery))
@@ -181,6 +191,8 @@ def load_workers(
             "tax": ints(opening_tax),
             "reserve": ints(opening_reserve),
         },
+        tax_basic_deduction=tax_basic,
+        bonus_tax_method=bonus_method,
     )
     return LoadedWorkers(
         population=population,

@@ -22,8 +22,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import json
 import logging
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 import numpy as np
@@ -31,9 +31,8 @@ import peewee as pw
 
 from payroll import codes
 from payroll.csvfast import IntColumn, TextColumn, encode_rows
-from payroll.engine import MonthResult, YearState, compute_month
+from payroll.corrections import BackPayDetail
 from payroll.periods import NO_END_DAY, Period, date_of
-from payroll.workers import Population
 
 from api.access import scopes
 from api.access.permissions import Permission, require
@@ -42,7 +41,8 @@ from api.db.database import database, is_postgres
 from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker, utcnow
 from api.errors import ErrorCode, Forbidden, UserErrors
 from api.reads.policies import require_active_policy
-from api.reads.population import Scope, in_service, load_workers, workers_query, year_to_date
+from api.reads.months import ComputedMonth, compute_scope_month
+from api.reads.population import Scope
 from api.services import audit
 from api.services.lookups import visible
 
@@ -53,7 +53,8 @@ PAYSLIP_COLUMNS = (
     "run_id", "worker_id", "community_id", "street_id", "period", "post", "grade", "counted_years", "days",
     *PAYSLIP_MONEY,
     "service_start", "service_end", "prior_service_years", "incompetent_years", "education", "certificate",
-    "certificate_date", "assessment", "special_deduction_monthly", "previous_monthly_pay",
+    "certificate_date", "assessment", "special_deduction_monthly", "previous_monthly_pay", "tax_basic_deduction",
+    "bonus_tax_method", "back_pay_detail",
     "prior_tax_months", "prior_income", "prior_deductions", "prior_tax", "prior_reserve",
     "ytd_tax_months", "ytd_income", "ytd_deductions", "ytd_tax", "ytd_reserve",
 )
@@ -76,51 +77,6 @@ def resolve_scope(principal: Principal, street_id: int | None, community_id: int
     return Scope("CITY"), "全市 (city)"
 
 
-@dataclass
-class ComputedMonth:
-    loaded: object
-    result: MonthResult
-    state_before: YearState
-    state_after: YearState
-
-
-def _check_order(period: Period, loaded, ytd) -> None:
-    """Months are run in order: a worker in service last month (this year,
-    after any opening balances) must have last month's payslip."""
-    if period.month == 1 or not len(loaded):
-        return
-    previous = Period(period.year, period.month - 1)
-    pop: Population = loaded.population
-    worked_last_month = (
-        (pop.start_day <= previous.last_day)
-        & (pop.end_day >= previous.first_day)
-        & (pop.opening_through < previous.index)
-    )
-    missing = worked_last_month & (ytd.last_period != previous.index)
-    if missing.any():
-        codes_ = [str(pop.ids[i]) for i in np.flatnonzero(missing)[:5]]
-        more = int(missing.sum()) - len(codes_)
-        raise UserErrors.one(
-            "period",
-            ErrorCode.INVALID_STATE,
-            f"{int(missing.sum())} workers in service in {previous} have no payslip for it "
-            f"({', '.join(codes_)}{f' and {more} more' if more > 0 else ''}); create the runs month by month",
-        )
-
-
-def compute_scope_month(scope: Scope, period: Period, policy, check_order: bool = True) -> ComputedMonth:
-    """Load the scope's workers for ``period`` and compute the month (no writes)."""
-    query = workers_query(scope, in_service(period))
-    loaded = load_workers(query, policy.post_keys, period.year)
-    ytd = year_to_date(loaded, period, query.select(Worker.id).order_by())
-    pop = loaded.population
-    if check_order:
-        _check_order(period, loaded, ytd)
-    version = policy.version_for(period)
-    result, after = compute_month(version, pop, period, ytd.state)
-    return ComputedMonth(loaded, result, ytd.state, after)
-
-
 def create_run(principal: Principal, period: Period, street_id: int | None, community_id: int | None) -> PayrollRun:
     require(principal, Permission.PREPARE_PAYROLL)
     with database.atomic():
@@ -137,14 +93,13 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
             version = policy.version_for(period)
         except LookupError as exc:
             raise UserErrors.one("period", ErrorCode.INVALID_STATE, str(exc)) from None
-        computed = compute_scope_month(scope, period, policy)
+        computed = compute_scope_month(scope, period, record, policy)
         result = computed.result
         paid = np.flatnonzero(result.paid)
         if len(paid):
-            scope_workers = workers_query(scope, in_service(period)).select(Worker.id).order_by()
             clashes = list(
                 Payslip.select(Payslip.worker, Payslip.run)
-                .where((Payslip.period == str(period)) & Payslip.worker.in_(scope_workers))
+                .where((Payslip.period == str(period)) & Payslip.worker.in_(computed.workers))
                 .limit(5)
                 .tuples()
             )
@@ -169,6 +124,7 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
                 scope_key=scope.key,
                 policy=record,
                 policy_effective_from=version.effective_from,
+                policy_document=record.document,
                 payslip_count=len(paid),
                 created_by=principal.name,
                 **totals,
@@ -266,6 +222,9 @@ def payslip_columns(run_id: int, period: Period, computed: ComputedMonth, paid: 
         "assessment": [loaded.assessments[i] for i in paid.tolist()],
         "special_deduction_monthly": take(pop.special_deduction),
         "previous_monthly_pay": [None if v == 0 else v for v in take(pop.previous_pay).tolist()],
+        "tax_basic_deduction": [codes.TAX_BASIC_DEDUCTION[t] for t in take(pop.tax_basic_deduction).tolist()],
+        "bonus_tax_method": [None if m < 0 else codes.BONUS_TAX_METHOD[m] for m in take(pop.bonus_tax_method).tolist()],
+        "back_pay_detail": back_pay_detail_texts(computed.back_pay_detail, paid),
         "prior_tax_months": take(before.tax_months),
         "prior_income": take(before.income),
         "prior_deductions": take(before.deductions),
@@ -277,6 +236,22 @@ def payslip_columns(run_id: int, period: Period, computed: ComputedMonth, paid: 
         "ytd_tax": take(after.tax),
         "ytd_reserve": take(after.reserve),
     }
+
+
+def back_pay_detail_texts(detail: BackPayDetail, paid: np.ndarray) -> list[str | None]:
+    """Each paid worker's §13 months as JSON ``[[period, old, new], …]`` (None without back pay)."""
+    texts: list[str | None] = [None] * len(paid)
+    if not len(detail.worker):
+        return texts
+    row = {int(worker): i for i, worker in enumerate(paid.tolist())}
+    months: dict[int, list] = {}
+    for worker, period, old, new in zip(detail.worker.tolist(), detail.period.tolist(), detail.old.tolist(),
+                                        detail.new.tolist()):
+        months.setdefault(worker, []).append([str(Period.from_index(period)), old, new])
+    for worker, entries in months.items():
+        if worker in row:
+            texts[row[worker]] = json.dumps(entries)
+    return texts
 
 
 def insert_payslips(run_id: int, period: Period, computed: ComputedMonth, paid: np.ndarray) -> None:

@@ -184,6 +184,23 @@ PAYROLL_FIELDS = (
 _MONEY = {"special_deduction_monthly", "previous_monthly_pay", "opening_income", "opening_deductions", "opening_tax",
           "opening_reserve"}
 PERSONAL_FIELDS = ("id_number", "phone", "bank_name", "bank_account")
+#: Worker columns whose change may change pay already computed (§13): a run
+#: recomputes the paid months of workers whose pay inputs changed since.
+PAY_INPUTS = (*PAYROLL_FIELDS, "incompetent_years_before")
+
+
+def pay_inputs_changed(stored: Any, columns: Mapping[str, Any]) -> bool:
+    """Whether ``columns`` change a pay input of the ``stored`` worker (None: a new worker)."""
+    if stored is None:
+        return True
+    return any(key in columns and columns[key] != getattr(stored, key) for key in PAY_INPUTS)
+
+
+def mark_pay_changed(worker_ids: Sequence[int]) -> None:
+    """Record that the pay inputs of these workers changed now (assessments,
+    tax choices, the paid post)."""
+    if worker_ids:
+        Worker.update(pay_changed_at=utcnow()).where(Worker.id.in_(list(worker_ids))).execute()
 OPENING_FIGURES = ("opening_months", "opening_income", "opening_deductions", "opening_tax", "opening_reserve")
 #: Engine field names inside messages, shown as the GraphQL input names.
 _FIELD_NAME = re.compile(r"\b(" + "|".join(sorted(WORKER_FIELDS, key=len, reverse=True)) + r")\b")
@@ -288,7 +305,7 @@ def create_worker(principal: Principal, values: Mapping[str, Any]) -> Worker:
         _unique(Worker, Worker.code, code, None, "code", "worker")
         if columns["id_number"]:
             _unique(Worker, Worker.id_number, columns["id_number"], None, "idNumber", "a worker with identity number")
-        worker = Worker.create(code=code, community=community, **columns)
+        worker = Worker.create(code=code, community=community, pay_changed_at=utcnow(), **columns)
         audit.record(principal, "createWorker", "Worker", worker.id, None, audit.snapshot(worker))
     return worker
 
@@ -316,6 +333,8 @@ def update_worker(principal: Principal, worker_id: int, version: int, values: Ma
         changes.update(validate_worker(merged, code))
         if "community_id" in values:
             changes["community"] = visible(Community, values["community_id"], principal, "communityId").id
+        if pay_inputs_changed(worker, changes):
+            changes["pay_changed_at"] = utcnow()
         if changes.get("id_number") and changes["id_number"] != worker.id_number:
             _unique(Worker, Worker.id_number, changes["id_number"], worker.id, "idNumber", "a worker with identity number")
         before = audit.snapshot(worker)
@@ -359,7 +378,8 @@ def _refresh_paid_post(principal: Principal, worker_id: int | None) -> None:
     worker = Worker.get_by_id(worker_id)
     if worker.post != highest:
         before = audit.snapshot(worker)
-        Worker.update(post=highest, version=Worker.version + 1, updated_at=utcnow()).where(Worker.id == worker_id).execute()
+        Worker.update(post=highest, version=Worker.version + 1, updated_at=utcnow(),
+                      pay_changed_at=utcnow()).where(Worker.id == worker_id).execute()
         audit.record(principal, "positionChangedPaidPost", "Worker", worker_id, before, audit.snapshot(Worker.get_by_id(worker_id)))
 
 
@@ -474,4 +494,5 @@ def record_assessments(principal: Principal, year: int, entries: list[tuple[int,
                 assessment = Assessment.create(worker=worker_id, year=year, result=result)
             audit.record(principal, "recordAssessment", "Assessment", assessment.id, before, audit.snapshot(assessment))
             saved.append(assessment)
+        mark_pay_changed(ids)
     return saved

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -200,9 +201,9 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def load_example_city(gql: GraphQLClient, year: int = 2026) -> City:
+def load_example_city(gql: GraphQLClient, year: int = 2026, policy: Path = EXAMPLE_POLICY) -> City:
     """The spec's example communities and workers, created through GraphQL."""
-    gql.mutate(IMPORT_POLICY, {"document": EXAMPLE_POLICY.read_text(encoding="utf-8")})
+    gql.mutate(IMPORT_POLICY, {"document": policy.read_text(encoding="utf-8")})
     streets = {
         s["code"]: s["id"] for s in gql.data("{ streets(first: 10) { nodes { id code name } } }")["streets"]["nodes"]
     }

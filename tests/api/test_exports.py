@@ -15,7 +15,8 @@ from ..conftest import example_payslip_lines
 from .conftest import CREATE_WORKER, City, GraphQLClient, Tokens
 from .test_payroll_runs import CREATE_RUN
 
-MONEY = ("basicPay performancePay educationAllowance certificateAllowance tenureAllowance differenceAllowance gross "
+MONEY = ("basicPay performancePay educationAllowance certificateAllowance tenureAllowance fixedAllowances "
+         "differenceAllowance backPay gross "
          "siBase employeePension employeeMedical employeeUnemployment housingFundEmployee incomeTax bonusTax net "
          "employerPension employerMedical employerUnemployment employerWorkInjury housingFundEmployer "
          "accidentInsurance employerCost").split()
@@ -29,12 +30,12 @@ mutation($input: UpdateWorkerInput!) { updateWorker(input: $input) { worker { id
 # The headings are the contract finance staff work with: written out here, not imported.
 PAYROLL_HEADINGS = [
     "街道", "社区", "工号", "姓名", "月份", "岗位", "等级", "工龄", "计薪天数", "基本报酬", "绩效工资", "学历津贴", "职业资格津贴",
-    "任期补贴", "保留补差", "应发工资", "社保基数", "个人养老", "个人医疗", "个人失业", "个人公积金", "个人所得税", "年终奖个税",
+    "任期补贴", "固定津贴补贴", "保留补差", "补发（补扣）", "应发工资", "社保基数", "个人养老", "个人医疗", "个人失业", "个人公积金", "个人所得税", "年终奖个税",
     "实发工资", "单位养老", "单位医疗", "单位失业", "单位工伤", "单位公积金", "意外伤害保险", "单位成本",
 ]
 PAYSLIP_HEADINGS = [
     "工号", "姓名", "社区", "月份", "岗位", "等级", "计薪天数", "基本报酬", "绩效工资", "学历津贴", "职业资格津贴", "任期补贴",
-    "保留补差", "应发工资", "个人养老", "个人医疗", "个人失业", "个人公积金", "个人所得税", "年终奖个税", "实发工资",
+    "固定津贴补贴", "保留补差", "补发（补扣）", "应发工资", "个人养老", "个人医疗", "个人失业", "个人公积金", "个人所得税", "年终奖个税", "实发工资",
 ]
 POST_TITLES = {"CHIEF": "正职（书记、主任）", "DEPUTY": "副职（副书记、副主任）", "STAFF": "其他社区工作者"}
 ACCOUNTS = {"W001": "6228480012345678901", "W002": "6217000098765432109", "W004": "6222021234567890123",
@@ -128,7 +129,9 @@ def test_payroll_sheet_has_headings_subtotals_and_total(client, gql, tokens: Tok
             assert [yuan(v) for v in row[9:]] == [yuan(p[name]) for name in money_names]
     # The spec's example: W001's January basic pay and net pay.
     w001 = next(r for r in rows if r[2] == "W001")
-    assert yuan(w001[9]) == Decimal("4425.74") and yuan(w001[23]) == Decimal("4138.34")
+    column = {name: 9 + i for i, name in enumerate(money_names)}
+    assert yuan(w001[column["basicPay"]]) == Decimal("4425.74") and yuan(w001[column["net"]]) == Decimal("4138.34")
+    base = money_names.index("siBase")
 
     def sums(codes):
         return [sum(yuan(by_code[c][name]) for c in codes) for name in money_names]
@@ -136,11 +139,11 @@ def test_payroll_sheet_has_headings_subtotals_and_total(client, gql, tokens: Tok
     def subtotal(label):
         row = next(r for r in rows if r[0] == label)
         # si_base (社保基数) is a base, not an amount paid: left empty in subtotals.
-        assert row[16] in ("", None)
-        return [yuan(v) for i, v in enumerate(row[9:]) if i != 7]
+        assert row[column["siBase"]] in ("", None)
+        return [yuan(v) for i, v in enumerate(row[9:]) if i != base]
 
     def without_base(values):
-        return [v for i, v in enumerate(values) if i != 7]
+        return [v for i, v in enumerate(values) if i != base]
 
     assert subtotal("红星社区 小计") == without_base(sums(["W001", "W002", "W004"]))
     assert subtotal("商贸社区 小计") == without_base(sums(["W005"]))
@@ -149,7 +152,9 @@ def test_payroll_sheet_has_headings_subtotals_and_total(client, gql, tokens: Tok
     total = subtotal("总计")
     assert total == without_base(sums(list(by_code)))
     run = gql.data('query($id: ID!) { payrollRun(id: $id) { gross net employerCost } }', {"id": run_id})["payrollRun"]
-    assert total[6] == yuan(run["gross"]) and total[13] == yuan(run["net"]) and total[-1] == yuan(run["employerCost"])
+    summed = [name for name in money_names if name != "siBase"]
+    assert total[summed.index("gross")] == yuan(run["gross"]) and total[summed.index("net")] == yuan(run["net"])
+    assert total[-1] == yuan(run["employerCost"])
 
 
 def test_payslips_for_print_are_one_block_per_worker(client, gql, tokens: Tokens, january):
@@ -163,7 +168,7 @@ def test_payslips_for_print_are_one_block_per_worker(client, gql, tokens: Tokens
     assert len(blocks) == 3 * len(payslips) - 1 or len(blocks) == 3 * len(payslips)
     by_code = {p["worker"]["code"]: p for p in payslips}
     employee_money = ["basicPay", "performancePay", "educationAllowance", "certificateAllowance", "tenureAllowance",
-                      "differenceAllowance", "gross", "employeePension", "employeeMedical", "employeeUnemployment",
+                      "fixedAllowances", "differenceAllowance", "backPay", "gross", "employeePension", "employeeMedical", "employeeUnemployment",
                       "housingFundEmployee", "incomeTax", "bonusTax", "net"]
     seen = []
     for k in range(len(payslips)):

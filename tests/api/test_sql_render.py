@@ -20,7 +20,8 @@ from api.services.tokens import create_token
 
 from .test_queries import counting_statements
 
-MONEY = ("basicPay performancePay educationAllowance certificateAllowance tenureAllowance differenceAllowance gross "
+MONEY = ("basicPay performancePay educationAllowance certificateAllowance tenureAllowance fixedAllowances "
+         "differenceAllowance backPay gross "
          "siBase employeePension employeeMedical employeeUnemployment housingFundEmployee incomeTax bonusTax net "
          "employerPension employerMedical employerUnemployment employerWorkInjury housingFundEmployer "
          "accidentInsurance employerCost")

@@ -12,7 +12,7 @@ from api.graphql.core.permissions import needs
 from api.graphql.core.types import Input
 from api.graphql.policies.inputs import ActivatePolicyInput, ImportPolicyInput
 from api.graphql.policies.types import Policy, PolicyPayload
-from api.reads.policies import stored
+from api.reads.policies import paid_months_to_correct, stored
 from api.services import policies as service
 
 MANAGE = [needs(Permission.MANAGE_POLICIES)]
@@ -24,9 +24,12 @@ class PolicyMutations:
                                      "of the document is listed with its path.", permission_classes=MANAGE)
     async def import_policy(self, info: Info, input: Input[ImportPolicyInput]) -> PolicyPayload:
         principal = info.context.principal
-        policy, errors = await run_mutation(lambda: service.store_policy(principal, input.document, input.activate),
-                                            lambda record: Policy.of(stored(record)))
-        return PolicyPayload(policy=policy, errors=errors)
+        saved, errors = await run_mutation(lambda: service.store_policy(principal, input.document, input.activate),
+                                           lambda record: (Policy.of(stored(record)), paid_months_to_correct(record)))
+        if saved is None:
+            return PolicyPayload(policy=None, errors=errors)
+        policy, months = saved
+        return PolicyPayload(policy=policy, corrects_paid_months=len(months) if policy.active else 0, errors=errors)
 
     @strawberry.mutation(description="设为当前政策（管理员）/ Make a policy the active one (ADMIN).",
                          permission_classes=MANAGE)

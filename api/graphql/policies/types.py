@@ -136,5 +136,9 @@ class Policy:
 class PolicyPayload:
     policy: Policy | None = strawberry.field(description="保存后的政策；有错误时为空 / The policy as saved; null when "
                                                          "there are errors.")
+    corrects_paid_months: int = strawberry.field(
+        default=0, description="将被更正的已发放月份数：其适用的政策版本已变，下次生成工资时补发（补扣）差额（§13）/ How many "
+                               "paid months now fall under another policy version than they were paid with: the next "
+                               "payroll run pays (or takes back) the differences (§13).")
     errors: list[UserError] = strawberry.field(description="错误（政策文件的问题附路径）/ Mistakes; problems in the "
                                                            "document name their path. Nothing was written.")

@@ -610,7 +610,7 @@ class WorkerImporter(_Headed):
         new = [p for p in plans if p.action is Action.CREATED]
         insert_in_batches(Worker, [
             {"code": p.data["code"], "community": p.data["community"], **p.data["columns"], "created_at": now,
-             "updated_at": now}
+             "updated_at": now, "pay_changed_at": now}
             for p in new
         ])
         created = {w["code"]: w for w in snapshots_in(Worker, Worker.code, [p.data["code"] for p in new])}
@@ -623,7 +623,8 @@ class WorkerImporter(_Headed):
         updates = [p for p in plans if p.action is Action.UPDATED and p.data["changes"]]
         for i, plan in enumerate(updates, start=1):
             record = plan.data["record"]
-            count = (Worker.update(**plan.data["changes"], version=record.version + 1, updated_at=now)
+            pay = {"pay_changed_at": now} if records.pay_inputs_changed(record, plan.data["changes"]) else {}
+            count = (Worker.update(**plan.data["changes"], **pay, version=record.version + 1, updated_at=now)
                      .where((Worker.id == record.id) & (Worker.version == record.version)).execute())
             if count != 1:
                 raise ConcurrentChange(f"工作者 {record.code} 在导入期间被修改，未写入任何数据，请重新导入 / worker "
@@ -650,6 +651,7 @@ def write_assessments(year: int, results: list[tuple[int, str, Assessment | None
     insert_in_batches(Assessment, [{"worker": worker_id, "year": year, "result": result, "recorded_at": now}
                                    for worker_id, result, previous in results if previous is None])
     wanted = {worker_id for worker_id, _, _ in results}
+    records.mark_pay_changed(sorted(wanted))
     stored = {a["worker_id"]: a for a in snapshots_in(Assessment, Assessment.worker, wanted) if a["year"] == year}
     for worker_id, _, previous in results:
         after = stored[worker_id]
