@@ -1317,3 +1317,38 @@ def _describe(value: Any) -> str:
 
 def _rate_text(scaled: int) -> str:
     return format_rate(scaled)
+
+
+@dataclass(frozen=True)
+class GradeTableRow:
+    """One line of a version's post × grade pay table (the table HR prints):
+    full-month amounts of §4.1–4.4 without probation, in fen."""
+
+    post: str
+    grade: int
+    #: The grade's coefficient (scaled by 10^6), None for a table of fixed amounts.
+    coefficient: int | None
+    grade_pay: int
+    post_pay: int
+    basic_pay: int
+    performance_reserve: int
+
+
+def grade_table_rows(version: PolicyVersion) -> list[GradeTableRow]:
+    """The version's pay table, post by post (highest first), grade by grade."""
+    tables = version.tables
+    rows = []
+    for key, post in version.posts.items():
+        index = version.post_keys.index(key)
+        for grade in range(post.min_grade, post.max_grade + 1):
+            at = int(tables.pay_index(None, np.array([index]), np.array([grade]))[0])
+            rows.append(GradeTableRow(
+                post=key,
+                grade=grade,
+                coefficient=version.grades.coefficients[grade - 1] if version.grades.amounts is None else None,
+                grade_pay=int(tables.grade_pay[grade]),
+                post_pay=int(tables.post_pay[index]),
+                basic_pay=int(tables.basic[at]),
+                performance_reserve=int(tables.reserve[at]),
+            ))
+    return rows

@@ -13,7 +13,7 @@ For a principal limited to streets S and communities C:
 | street | in S, or holding a community of C |
 | community | its street is in S, or it is in C |
 | worker, position | its community (today's) is visible |
-| assessment | its worker is visible |
+| assessment, tax choice | its worker is visible |
 | payslip | the street or community it was paid for (stored with it) is in S or C |
 | payroll run | a street or community run of a street in S, or a community run of C (a city-wide run is not) |
 
@@ -30,7 +30,7 @@ from typing import Callable
 import peewee as pw
 
 from api.access.principal import Principal
-from api.db.models import Assessment, Community, PayrollRun, Payslip, Position, Street, Worker
+from api.db.models import Assessment, Community, PayrollRun, Payslip, Position, Street, Worker, WorkerTaxChoice
 
 Condition = pw.Expression | None
 
@@ -93,6 +93,11 @@ def assessments(principal: Principal) -> Condition:
     return None if visible is None else Assessment.worker.in_(Worker.select(Worker.id).where(visible))
 
 
+def tax_choices(principal: Principal) -> Condition:
+    visible = workers(principal)
+    return None if visible is None else WorkerTaxChoice.worker.in_(Worker.select(Worker.id).where(visible))
+
+
 def payslips(principal: Principal) -> Condition:
     if not principal.restricted:
         return None
@@ -119,6 +124,7 @@ BY_MODEL: dict[type[pw.Model], Callable[[Principal], Condition]] = {
     Worker: workers,
     Position: positions,
     Assessment: assessments,
+    WorkerTaxChoice: tax_choices,
     Payslip: payslips,
     PayrollRun: runs,
 }

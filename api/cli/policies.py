@@ -117,12 +117,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-GRADE_COLUMNS = ("post", "post_title", "grade", "coefficient", "grade_pay", "basic_pay", "performance_reserve")
+GRADE_COLUMNS = ("post", "post_title", "grade", "coefficient", "grade_pay", "post_pay", "basic_pay", "performance_reserve")
 
 
 def cmd_grades(args: argparse.Namespace) -> int:
     from payroll.money import format_fen, format_rate
-    from payroll.policy import load_policy
+    from payroll.policy import grade_table_rows, load_policy
 
     if args.policy:
         policy = load_policy(args.policy)
@@ -139,16 +139,14 @@ def cmd_grades(args: argparse.Namespace) -> int:
             print(f"{PROG}: error: no policy is active; give --policy FILE or import one", file=sys.stderr)
             return 2
     version = policy.version_for(args.period)
-    tables = version.tables
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(GRADE_COLUMNS)
-    for post in version.posts.values():
-        for grade in range(post.min_grade, post.max_grade + 1):
-            out.writerow((
-                post.key, post.title, grade, format_rate(version.grades.coefficients[grade - 1]),
-                format_fen(int(tables.grade_pay[grade])), format_fen(int(tables.basic_pay[grade])),
-                format_fen(int(tables.performance_reserve[grade])),
-            ))
+    for row in grade_table_rows(version):
+        out.writerow((
+            row.post, version.posts[row.post].title, row.grade,
+            "" if row.coefficient is None else format_rate(row.coefficient), format_fen(row.grade_pay),
+            format_fen(row.post_pay), format_fen(row.basic_pay), format_fen(row.performance_reserve),
+        ))
     print(f"{policy.id}, version {version.effective_from} (in force in {args.period})", file=sys.stderr)
     return 0
 

@@ -92,9 +92,10 @@ class PaidWindow:
 
 
 def compute_scope_month(scope: Scope, period: Period, record: PolicyRecord, policy: Policy,
-                        check_order: bool = True) -> ComputedMonth:
+                        check_order: bool = True, visible: pw.Expression | None = None) -> ComputedMonth:
     """Load the scope's workers for ``period`` — those in service, and those
-    §13 recomputes — and compute the month (no writes)."""
+    §13 recomputes — and compute the month (no writes).  ``visible`` narrows
+    the workers further (a report for a principal with a scope)."""
     window = PaidWindow.before(period, record, policy)
     changed = None
     if window.start is not None:
@@ -102,6 +103,8 @@ def compute_scope_month(scope: Scope, period: Period, record: PolicyRecord, poli
             Worker.service_end.is_null() | (Worker.service_end >= window.start.first))
         changed = overlaps if window.policy_changed else overlaps & (Worker.pay_changed_at > window.computed_since)
     query = workers_query(scope, in_service(period) if changed is None else in_service(period) | changed)
+    if visible is not None:
+        query = query.where(visible)
     loaded = load_workers(query, policy.post_keys, period.year)
     ytd = year_to_date(loaded, period, query.select(Worker.id).order_by())
     recomputed = _positions(loaded, query.where(changed)) if changed is not None else np.zeros(0, np.int64)

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 from api.access import scopes
 from api.access.masking import present_worker, sees_personal_data
 from api.access.principal import Principal
-from api.db.models import Assessment, Community, Position, Street, Worker
+from api.db.models import Assessment, Community, Position, Street, Worker, WorkerTaxChoice
 from api.fastpath.pages import Listing, OrderKey
 from api.fastpath.views import GLOBAL_ID, MONEY, Column, Relation, View
 from api.reads.common import Ordering, filter_text, grouped, one, order_keys
@@ -58,6 +58,7 @@ POSITION = View("Position", Position, scopes.positions, columns={
 }, relations={"community": Relation(Position.community, COMMUNITY), "worker": Relation(Position.worker, WORKER)})
 
 ASSESSMENT = View("Assessment", Assessment, scopes.assessments)
+TAX_CHOICE = View("WorkerTaxChoice", WorkerTaxChoice, scopes.tax_choices)
 
 
 # --- streets ----------------------------------------------------------------------------------
@@ -160,6 +161,15 @@ def workers(
 
 def worker(principal: Principal, *, pk: int | None = None, code: str | None = None) -> dict[str, Any] | None:
     return one(WORKER, principal, Worker.id == pk if pk is not None else Worker.code == filter_text(code, "code"))
+
+
+def tax_choices(principal: Principal, keys: Sequence[tuple[int, int]]) -> list[dict[str, Any] | None]:
+    """The tax choices of (worker id, year), visible workers only (a batch for the nested fields)."""
+    worker_ids = sorted({worker for worker, _ in keys})
+    rows = TAX_CHOICE.fetch_where(principal, WorkerTaxChoice.worker.in_(worker_ids)
+                                  & WorkerTaxChoice.year.in_(sorted({year for _, year in keys})))
+    found = {(row["worker"], row["year"]): row for row in rows}
+    return [found.get(key) for key in keys]
 
 
 def assessments_of_workers(principal: Principal, worker_ids: Sequence[int]) -> list[list[dict[str, Any]]]:

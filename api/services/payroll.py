@@ -30,8 +30,8 @@ import numpy as np
 import peewee as pw
 
 from payroll import codes
-from payroll.csvfast import IntColumn, TextColumn, encode_rows
 from payroll.corrections import BackPayDetail
+from payroll.csvfast import IntColumn, TextColumn, encode_rows
 from payroll.periods import NO_END_DAY, Period, date_of
 
 from api.access import scopes
@@ -40,8 +40,8 @@ from api.access.principal import Principal
 from api.db.database import database, is_postgres
 from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker, utcnow
 from api.errors import ErrorCode, Forbidden, UserErrors
-from api.reads.policies import require_active_policy
 from api.reads.months import ComputedMonth, compute_scope_month
+from api.reads.policies import require_active_policy
 from api.reads.population import Scope
 from api.services import audit
 from api.services.lookups import visible

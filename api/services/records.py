@@ -23,7 +23,7 @@ from api.access import scopes
 from api.access.permissions import Permission, require
 from api.access.principal import Principal
 from api.db.database import database
-from api.db.models import Assessment, Community, Position, Street, Worker, utcnow
+from api.db.models import Assessment, Community, Position, Street, Worker, WorkerTaxChoice, utcnow
 from api.errors import ErrorCode, UserError, UserErrors, camel
 from api.reads.policies import active_policy
 from api.services import audit
@@ -196,6 +196,43 @@ def pay_inputs_changed(stored: Any, columns: Mapping[str, Any]) -> bool:
     return any(key in columns and columns[key] != getattr(stored, key) for key in PAY_INPUTS)
 
 
+#: The worker's tax choices of a year (salary-model.md §1): input names → stored columns.
+TAX_CHOICES = ("tax_basic_deduction", "bonus_tax_method")
+
+
+def tax_choice_values(values: Mapping[str, Any], errors: list[UserError]) -> dict[str, Any]:
+    """The tax choices among ``values``, checked (codes of payroll.codes)."""
+    out = {}
+    for key, allowed in (("tax_basic_deduction", codes.TAX_BASIC_DEDUCTION), ("bonus_tax_method", codes.BONUS_TAX_METHOD)):
+        if key not in values:
+            continue
+        value = values[key]
+        if value is None and key == "bonus_tax_method":
+            out[key] = None  # the policy's method
+        elif value not in allowed:
+            errors.append(UserError(camel(key), ErrorCode.INVALID, f"{camel(key)}：{value!r} 不是 {'、'.join(allowed)} 之一 / "
+                                                                   f"{camel(key)}: {value!r} is not one of {', '.join(allowed)}"))
+        else:
+            out[key] = value
+    return out
+
+
+def save_tax_choices(worker_id: int, year: int, choices: Mapping[str, Any]) -> tuple[dict | None, dict | None]:
+    """Store a worker's tax choices for ``year`` (the ones not given keep their
+    stored or default value); returns the row before and after, for the audit log."""
+    stored = WorkerTaxChoice.get_or_none((WorkerTaxChoice.worker == worker_id) & (WorkerTaxChoice.year == year))
+    before = audit.snapshot(stored)
+    values = {"tax_basic_deduction": stored.tax_basic_deduction if stored else "MONTHLY",
+              "bonus_tax_method": stored.bonus_tax_method if stored else None, **choices}
+    if stored is None:
+        stored = WorkerTaxChoice.create(worker=worker_id, year=year, **values)
+    else:
+        WorkerTaxChoice.update(**values).where(WorkerTaxChoice.id == stored.id).execute()
+        stored = WorkerTaxChoice.get_by_id(stored.id)
+    mark_pay_changed([worker_id])
+    return before, audit.snapshot(stored)
+
+
 def mark_pay_changed(worker_ids: Sequence[int]) -> None:
     """Record that the pay inputs of these workers changed now (assessments,
     tax choices, the paid post)."""
@@ -297,6 +334,7 @@ def create_worker(principal: Principal, values: Mapping[str, Any]) -> Worker:
     require(principal, Permission.EDIT_RECORDS)
     errors: list[UserError] = []
     code = _text(values, "code", errors, True, 64)
+    choices = tax_choice_values(values, errors)
     if errors:
         raise UserErrors(errors)
     columns = validate_worker(values, code)
@@ -307,7 +345,22 @@ def create_worker(principal: Principal, values: Mapping[str, Any]) -> Worker:
             _unique(Worker, Worker.id_number, columns["id_number"], None, "idNumber", "a worker with identity number")
         worker = Worker.create(code=code, community=community, pay_changed_at=utcnow(), **columns)
         audit.record(principal, "createWorker", "Worker", worker.id, None, audit.snapshot(worker))
+        _record_tax_choices(principal, worker.id, values, choices)
     return worker
+
+
+def _tax_year(values: Mapping[str, Any]) -> int:
+    year = values.get("tax_year") or dt.date.today().year
+    if not 1990 <= year <= 2100:
+        raise UserErrors.one("taxYear", ErrorCode.INVALID, f"taxYear：{year} 超出 1990–2100 / taxYear: {year} is out "
+                                                           "of range (1990–2100)")
+    return year
+
+
+def _record_tax_choices(principal: Principal, worker_id: int, values: Mapping[str, Any], choices: dict) -> None:
+    if choices:
+        before, after = save_tax_choices(worker_id, _tax_year(values), choices)
+        audit.record(principal, "setTaxChoices", "WorkerTaxChoice", after["id"], before, after)
 
 
 def worker_values(worker: Worker) -> dict[str, Any]:
@@ -318,8 +371,13 @@ def worker_values(worker: Worker) -> dict[str, Any]:
 
 def update_worker(principal: Principal, worker_id: int, version: int, values: Mapping[str, Any]) -> Worker:
     require(principal, Permission.EDIT_RECORDS)
+    errors: list[UserError] = []
+    choices = tax_choice_values(values, errors)
+    if errors:
+        raise UserErrors(errors)
     with database.atomic():
         worker = visible(Worker, worker_id, principal, "id")
+        _record_tax_choices(principal, worker.id, values, choices)
         merged = {**worker_values(worker), **{k: v for k, v in values.items() if k not in ("community_id", "code")}}
         code = worker.code
         changes = {}

@@ -89,3 +89,67 @@ def test_a_late_index_corrected_records_and_a_late_worker_are_paid_once(gql):
 
 def test_the_columns_compared_include_the_revision_2_lines():
     assert "fixedAllowances" in COLUMNS and "backPay" in COLUMNS
+
+
+TAX = """query($id: ID!) { worker(id: $id) { version basic: taxBasicDeduction(year: 2026) method: bonusTaxMethod(year: 2026)
+  next: taxBasicDeduction(year: 2027) } }"""
+
+
+def test_tax_choices_hold_for_their_year_and_change_the_tax(gql):
+    city = load_example_city(gql)
+    worker = city.workers["W001"]
+    assert gql.data(TAX, {"id": worker})["worker"] == {"version": 1, "basic": "MONTHLY", "method": None,
+                                                       "next": "MONTHLY"}
+    gql.mutate(UPDATE_WORKER, {"input": {"id": worker, "version": 1, "taxBasicDeduction": "FULL_YEAR",
+                                         "bonusTaxMethod": "COMBINED", "taxYear": 2026}})
+    assert gql.data(TAX, {"id": worker})["worker"] == {"version": 2, "basic": "FULL_YEAR", "method": "COMBINED",
+                                                       "next": "MONTHLY"}
+    refused = gql.data(UPDATE_WORKER, {"input": {"id": worker, "version": 2, "taxBasicDeduction": None}})["updateWorker"]
+    assert refused["errors"] == [{"field": "taxBasicDeduction", "code": "REQUIRED", "message":
+                                  "taxBasicDeduction：不能为 null，不填则保持不变 / taxBasicDeduction: cannot be null; leave "
+                                  "it out to keep the current value"}]
+    # The run takes W001's whole year of basic deduction (5,000 × 12) from January.
+    run = gql.mutate(CREATE_RUN, {"input": {"period": "2026-01"}})["payrollRun"]
+    january = gql.data("""{ payslips(period: "2026-01", first: 10, where: {post: "CHIEF"}) {
+        nodes { worker { code } incomeTax explanation { item calculation } } } }""")["payslips"]["nodes"]
+    w001 = next(n for n in january if n["worker"]["code"] == "W001")
+    assert run["payslipCount"] == 4 and w001["incomeTax"] == "0.00"
+    tax = next(line for line in w001["explanation"] if line["item"] == "income_tax")
+    assert "FULL_YEAR" in tax["calculation"] and "cum_deduction = 5000.00 × 12 + 2947.40" in tax["calculation"]
+
+
+PREVIEW = """query($period: Period!) { backPayPreview(period: $period) { period policyEffectiveFrom
+  workers { code backPay months { period paid now difference } community { code } }
+  streets { workers paidBack takenBack total street { code } }
+  communities { workers total community { code } } } }"""
+
+
+def test_hr_sees_the_back_pay_before_creating_the_run_and_a_late_leaver_is_taken_back(gql, tokens):
+    city = load_example_city(gql, policy=CORRECTIONS / "policy-as-of-march.yaml")
+    for month in ("2026-01", "2026-02", "2026-03"):
+        pay_month(gql, month)
+    gql.data(PUBLISH, {"document": EXAMPLE_POLICY.read_text(encoding="utf-8")})
+    # W005 left on 31 January, recorded only now: February and March are taken back.
+    gql.mutate(UPDATE_WORKER, {"input": {"id": city.workers["W005"], "version": 1, "serviceEnd": "2026-01-31"}})
+    preview = gql.data(PREVIEW, {"period": "2026-04"})["backPayPreview"]
+    by_code = {w["code"]: w for w in preview["workers"]}
+    assert preview["policyEffectiveFrom"] == "2026-01-01"
+    w005 = by_code["W005"]
+    assert [m["period"] for m in w005["months"]] == ["2026-01", "2026-02", "2026-03"]
+    assert [m["now"] for m in w005["months"]][1:] == ["0.00", "0.00"]
+    assert w005["backPay"] == f"{sum(int(m['difference'].replace('.', '')) for m in w005['months']) / 100:.2f}"
+    assert w005["backPay"].startswith("-")
+    # The preview is exactly what the run pays; W005 gets a payslip carrying only it.
+    gql.mutate(CREATE_RUN, {"input": {"period": "2026-04"}})
+    april = {n["worker"]["code"]: n for n in gql.data("""{ payslips(period: "2026-04", first: 20) {
+        nodes { worker { code } days backPay gross net siBase employerCost } } }""")["payslips"]["nodes"]}
+    assert {code: april[code]["backPay"] for code in by_code} == {code: w["backPay"] for code, w in by_code.items()}
+    assert april["W005"]["days"] == 0 and april["W005"]["gross"] == w005["backPay"]
+    assert april["W005"]["siBase"] == "0.00"
+    # Totals by street add up; an HR token of 韩城街道 (S2) sees only its own.
+    totals = {s["street"]["code"]: s for s in preview["streets"]}
+    s1 = [w for w in preview["workers"] if w["community"]["code"] in ("C01", "C02")]
+    assert totals["S1"]["workers"] == len(s1)
+    hr_other = gql.as_(tokens.hr_other).data(PREVIEW, {"period": "2026-04"})["backPayPreview"]
+    assert {w["community"]["code"] for w in hr_other["workers"]} <= {"C03"}
+    assert [s["street"]["code"] for s in hr_other["streets"]] in (["S2"], [])

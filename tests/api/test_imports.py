@@ -321,3 +321,20 @@ def test_a_record_changed_during_the_import_rolls_the_whole_import_back(gql, com
     assert result["report"]["written"] is False
     stored = workers(gql)
     assert "W900" not in stored and stored["W001"]["phone"] is None and stored["W001"]["version"] == 1
+
+
+def test_tax_choices_with_chinese_headings_and_values_hold_for_the_year(gql, communities):
+    content = csv_bytes("工号,姓名,社区代码,岗位,参加工作时间,累计减除费用规则,年终奖计税方式",
+                        "W401,甲,C01,STAFF,2020-01-01,全年一次性扣除,并入综合所得",
+                        "W402,乙,C01,STAFF,2020-01-01,19号公告,",
+                        "W403,丙,C01,STAFF,2020-01-01,按季,单独计税")
+    result = payload(gql, IMPORT_WORKERS, content, "tax.csv", errorPolicy="REJECT_FAILED_ROWS", assessmentYear=2026)
+    problems = [(p["row"], p["column"], p["code"]) for p in result["report"]["problems"]]
+    assert problems == [(4, "累计减除费用规则", "INVALID")]
+    taxes = """query($code: String) { worker(code: $code) { basic: taxBasicDeduction(year: 2026)
+        method: bonusTaxMethod(year: 2026) later: taxBasicDeduction(year: 2027) } }"""
+    assert gql.data(taxes, {"code": "W401"})["worker"] == {"basic": "FULL_YEAR", "method": "COMBINED", "later": "MONTHLY"}
+    assert gql.data(taxes, {"code": "W402"})["worker"] == {"basic": "FROM_JANUARY", "method": None, "later": "MONTHLY"}
+    # The same file again changes nothing.
+    again = payload(gql, IMPORT_WORKERS, content, "tax.csv", errorPolicy="REJECT_FAILED_ROWS", assessmentYear=2026)
+    assert (again["report"]["created"], again["report"]["updated"]) == (0, 0)

@@ -14,7 +14,7 @@ from api.db.database import configure, connection
 from api.db.migrate import migrate
 from api.db.models import AuditEntry, Policy, PolicyVersion
 
-from ..conftest import EXAMPLE_POLICY
+from ..conftest import EXAMPLE_POLICY, EXAMPLES
 
 
 @pytest.fixture
@@ -86,9 +86,21 @@ def test_grades_prints_the_table_of_the_version_in_force(database, capsys, tmp_p
     assert len(rows) == 12 + 12 + 12  # CHIEF 5–16, DEPUTY 3–14, STAFF 1–12
     # CHIEF grade 5: R(40234.00 × 1.22 / 12 = 4090.4566…) = 4090.46; reserve R(4090.46 × 0.20) = 818.09
     assert rows[0] == {"post": "CHIEF", "post_title": "正职（书记、主任）", "grade": "5", "coefficient": "1.22",
-                       "grade_pay": "4090.46", "basic_pay": "3272.37", "performance_reserve": "818.09"}
+                       "grade_pay": "4090.46", "post_pay": "0.00", "basic_pay": "3272.37", "performance_reserve": "818.09"}
     code, out, _ = run(capsys, "grades", "--period", "2027-01")
     # the 2027 version: R(41500.00 × 1.22 / 12 = 4219.1666…) = 4219.17
     assert list(csv.DictReader(io.StringIO(out)))[0]["grade_pay"] == "4219.17"
     code, out, _ = run(capsys, "grades", "--period", "2026-11", "--policy", str(EXAMPLE_POLICY))
     assert code == 0 and list(csv.DictReader(io.StringIO(out)))[0]["grade_pay"] == "4090.46"
+
+
+def test_a_table_of_fixed_amounts_with_post_pay_and_fixed_reserve(capsys):
+    # The revision-2 example: grades.amounts, post pay and a fixed 奖励绩效 by post.  CHIEF grade 1:
+    # pay base 600.00 + 2800.00 = 3400.00; 10 % held = 340.00, so basic pay 3060.00 and the reserve
+    # 340.00 + the fixed 700.00 = 1040.00.
+    code, out, _ = run(capsys, "grades", "--policy", str(EXAMPLES / "policy-fixed-amounts.yaml"), "--period", "2026-06")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows[0] == {"post": "CHIEF", "post_title": "书记、主任", "grade": "1", "coefficient": "",
+                       "grade_pay": "600.00", "post_pay": "2800.00", "basic_pay": "3060.00",
+                       "performance_reserve": "1040.00"}

@@ -36,3 +36,19 @@ class AssessmentResult(enum.Enum):
 class Sex(enum.Enum):
     M = strawberry.enum_value("M", description="男 / Male")
     F = strawberry.enum_value("F", description="女 / Female")
+
+
+@strawberry.enum(description="累计减除费用规则（个税，按年）/ The basic deduction rule of a tax year (salary-model.md §9).")
+class TaxBasicDeduction(enum.Enum):
+    MONTHLY = strawberry.enum_value("MONTHLY", description="按月累计（每月 5000 元）/ 5,000 a month of employment")
+    FULL_YEAR = strawberry.enum_value("FULL_YEAR", description="全年一次性扣除（公告2020年第13号）/ the whole year's "
+                                                               "deduction from January (announcement 2020 No. 13)")
+    FROM_JANUARY = strawberry.enum_value("FROM_JANUARY", description="自1月起累计（公告2020年第19号，首次取得工资）/ "
+                                                                     "counted from January (first job of the year, "
+                                                                     "announcement 2020 No. 19)")
+
+
+@strawberry.enum(description="年终奖计税方式 / How the year-end performance payout is taxed (the worker's choice).")
+class BonusTaxMethod(enum.Enum):
+    SEPARATE = strawberry.enum_value("SEPARATE", description="单独计税 / taxed on its own")
+    COMBINED = strawberry.enum_value("COMBINED", description="并入综合所得 / taxed with the month's pay")

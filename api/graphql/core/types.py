@@ -86,3 +86,11 @@ Id = Annotated[strawberry.ID, strawberry.argument(description="编号（全局 i
 OptionalId = Annotated[strawberry.ID | None, strawberry.argument(
     description="编号（全局 id，如 Worker:12）/ Global id, e.g. `Worker:12`.")]
 Code = Annotated[str | None, strawberry.argument(description="代码 / The record's code.")]
+
+
+@strawberry.input(description="范围：不填为全市（或令牌范围）/ A scope: a street or a community; neither means the city "
+                              "(for HR tokens: everything in their scope).")
+class ScopeInput:
+    street_id: strawberry.ID | None = strawberry.field(default=None, description="街道 / A street, e.g. `Street:1`.")
+    community_id: strawberry.ID | None = strawberry.field(default=None, description="社区（不与街道同时给出）/ A community; "
+                                                                                    "not together with a street.")

@@ -18,10 +18,11 @@ from api.graphql.core.connection import After, Before, Connection, First, Last, 
 from api.graphql.core.ids import from_global_id, optional_global_id
 from api.graphql.core.permissions import needs
 from api.graphql.core.scalars import Period
-from api.graphql.core.types import Id, Input, OrderBy, Where, ordering
+from api.graphql.core.types import Id, Input, OrderBy, ScopeInput, Where, ordering
 from api.graphql.payroll.enums import PayrollGroupBy, PayrollRunStatus
 from api.graphql.payroll.inputs import PayrollRunOrder, PayrollRunWhere, PayslipOrder, PayslipWhere, SalaryQuoteInput
-from api.graphql.payroll.types import PayrollRun, PayrollTotal, Payslip, SalaryQuote, payslip_connection
+from api.graphql.payroll.types import BackPayPreview, PayrollRun, PayrollTotal, Payslip, SalaryQuote, payslip_connection
+from api.reads import back_pay
 from api.reads import payroll as reads
 from api.reads.quotes import quote
 
@@ -86,6 +87,23 @@ class PayrollQueries:
                 overrides[name] = value.value
         result = await run_db(quote, principal, input.period, worker_pk, overrides)
         return SalaryQuote.of(result.result, result.explanation, worker_pk, result.post_keys)
+
+    @strawberry.field(description="补发（补扣）预览：生成该月工资前，谁将补发或补扣、多少、哪几个月（按街道、社区）/ Before "
+                                  "creating a month's run: who will be paid back or have money taken back (§13), how "
+                                  "much and for which months, by street and community. Writes nothing.",
+                      permission_classes=READ)
+    async def back_pay_preview(
+        self,
+        info: Info,
+        period: Annotated[Period, strawberry.argument(description="将生成的月份 / The month of the run.")],
+        scope: Annotated[ScopeInput | None, strawberry.argument(
+            description="范围（街道或社区；不填为全市或令牌范围）/ A street or community; the city (or the token's scope) "
+                        "when omitted.")] = None,
+    ) -> BackPayPreview:
+        street = optional_global_id(scope and scope.street_id, "Street", "scope.streetId")
+        community = optional_global_id(scope and scope.community_id, "Community", "scope.communityId")
+        found = await run_db(back_pay.preview, info.context.principal, PeriodValue.parse(str(period)), street, community)
+        return BackPayPreview.of(found)
 
     @strawberry.field(description="有工资条的月份（最新在前，限于令牌范围）/ The months that have payslips this token may "
                                   "see, newest first — e.g. to find the latest month to show.", permission_classes=READ)

@@ -323,3 +323,79 @@ class PayrollRunPayload:
                                                                   "there are errors.")
     errors: list[UserError] = strawberry.field(description="输入错误；为空即成功 / Mistakes in the input; empty on "
                                                            "success, otherwise nothing was written.")
+
+
+@strawberry.type(description="补发（补扣）的一个月：当时所发与现按规则应发 / One corrected month: what was paid for it and "
+                             "what the rules give now (gross before back pay).")
+class BackPayMonthLine:
+    period: Period = strawberry.field(description="所更正的月份 / The month corrected.")
+    paid: Money = strawberry.field(description="当时应发（不含补发）/ Paid then (gross less its own back pay).")
+    now: Money = strawberry.field(description="现按规则应发 / What the rules give now.")
+    difference: Money = strawberry.field(description="差额（正数补发，负数补扣）/ The difference: positive is paid back, "
+                                                     "negative taken back.")
+
+
+@strawberry.type(description="一名工作者的补发（补扣）/ One worker's back pay in the next run.")
+class BackPayWorker:
+    code: str = strawberry.field(description="工号 / Worker code.")
+    name: str = strawberry.field(description="姓名 / Name.")
+    back_pay: Money = strawberry.field(description="补发（补扣）合计 / Back pay (negative: taken back).")
+    months: list[BackPayMonthLine] = strawberry.field(description="逐月差额 / Month by month.")
+    worker_pk: strawberry.Private[int]
+    community_pk: strawberry.Private[int]
+
+    @strawberry.field(description="工作者 / The worker.")
+    async def worker(self, info: Info) -> Annotated[Worker, strawberry.lazy(RECORD_TYPES)] | None:
+        return await info.context.loaders.by_id(WORKER).load(self.worker_pk)
+
+    @strawberry.field(description="社区 / The worker's community.")
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy(RECORD_TYPES)] | None:
+        return await info.context.loaders.by_id(COMMUNITY).load(self.community_pk)
+
+
+@strawberry.type(description="街道或社区的补发（补扣）合计 / Back pay of a street or community.")
+class BackPayGroup:
+    workers: int = strawberry.field(description="涉及人数 / Workers with back pay.")
+    paid_back: Money = strawberry.field(description="补发合计 / Paid back (positive amounts).")
+    taken_back: Money = strawberry.field(description="补扣合计（负数）/ Taken back (negative amounts).")
+    total: Money = strawberry.field(description="净额 / Net.")
+    street_pk: strawberry.Private[int]
+    community_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="街道 / The street.")
+    async def street(self, info: Info) -> Annotated[Street, strawberry.lazy(RECORD_TYPES)] | None:
+        return await info.context.loaders.by_id(STREET).load(self.street_pk)
+
+    @strawberry.field(description="社区（按社区汇总时）/ The community, for a community's row.")
+    async def community(self, info: Info) -> Annotated[Community, strawberry.lazy(RECORD_TYPES)] | None:
+        return (None if self.community_pk is None
+                else await info.context.loaders.by_id(COMMUNITY).load(self.community_pk))
+
+
+@strawberry.type(description="下次生成工资时的补发（补扣）预览：谁、多少、哪几个月 / Before the run is created: who will be "
+                             "paid back or have money taken back (§13), how much and for which months.")
+class BackPayPreview:
+    period: Period = strawberry.field(description="将生成的月份 / The month the run is for.")
+    policy_effective_from: dt.date = strawberry.field(description="该月适用的政策版本 / The version in force that month.")
+    workers: list[BackPayWorker] = strawberry.field(description="涉及的工作者（按街道、社区、工号）/ The workers with "
+                                                                "back pay, by street, community and code.")
+    streets: list[BackPayGroup] = strawberry.field(description="按街道 / By street.")
+    communities: list[BackPayGroup] = strawberry.field(description="按社区 / By community.")
+
+    @classmethod
+    def of(cls, preview: Any) -> BackPayPreview:
+        def group(g: Any) -> BackPayGroup:
+            return BackPayGroup(workers=g.workers, paid_back=g.paid_back, taken_back=g.taken_back, total=g.total,
+                                street_pk=g.street_id, community_pk=g.community_id)
+
+        return cls(
+            period=preview.period,
+            policy_effective_from=preview.policy_effective_from,
+            workers=[BackPayWorker(code=w.code, name=w.name, back_pay=w.amount, worker_pk=w.worker_id,
+                                   community_pk=w.community_id,
+                                   months=[BackPayMonthLine(period=m.period, paid=m.old, now=m.new,
+                                                            difference=m.difference) for m in w.months])
+                     for w in preview.workers],
+            streets=[group(g) for g in preview.streets],
+            communities=[group(g) for g in preview.communities],
+        )

@@ -10,6 +10,7 @@ import yaml
 
 from payroll.money import format_rate
 from payroll.periods import Period as PeriodValue
+from payroll.policy import GradeTableRow, grade_table_rows
 from payroll.policy import PolicyVersion as PolicyVersionValue
 
 from api.graphql.core.ids import to_global_id
@@ -29,10 +30,19 @@ class PolicyPost:
 @strawberry.type(description="等级工资 / One grade of the table: coefficient and monthly amounts.")
 class GradeRow:
     grade: int = strawberry.field(description="等级 / Grade.")
-    coefficient: Decimal = strawberry.field(description="系数 / Coefficient.")
+    coefficient: Decimal | None = strawberry.field(description="系数（固定金额表为空）/ Coefficient; null for a table of "
+                                                               "fixed amounts (grades.amounts).")
     grade_pay: Money = strawberry.field(description="岗位等级工资（月）/ Grade pay per month.")
+    post_pay: Money = strawberry.field(description="岗位工资（月，按岗位固定）/ Post pay per month (fixed for the post).")
     basic_pay: Money = strawberry.field(description="每月发放的基本报酬 / Basic pay paid monthly.")
-    performance_reserve: Money = strawberry.field(description="绩效预留（月）/ Performance reserve per month.")
+    performance_reserve: Money = strawberry.field(description="绩效预留（月，含固定奖励绩效）/ Performance reserve per month, "
+                                                              "fixed reserve included.")
+
+    @classmethod
+    def of(cls, row: GradeTableRow) -> GradeRow:
+        return cls(grade=row.grade, coefficient=None if row.coefficient is None else format_rate(row.coefficient),
+                   grade_pay=row.grade_pay, post_pay=row.post_pay, basic_pay=row.basic_pay,
+                   performance_reserve=row.performance_reserve)
 
 
 @strawberry.type(description="岗位等级工资表中的一个岗位 / A post's rows of the grade table.")
@@ -53,17 +63,7 @@ class GradeTable:
 
 
 def grade_table(version: PolicyVersionValue, period: PeriodValue) -> GradeTable:
-    tables = version.tables
-    rows = {
-        grade: GradeRow(
-            grade=grade,
-            coefficient=format_rate(version.grades.coefficients[grade - 1]),
-            grade_pay=int(tables.grade_pay[grade]),
-            basic_pay=int(tables.basic_pay[grade]),
-            performance_reserve=int(tables.performance_reserve[grade]),
-        )
-        for grade in range(1, version.grades.count + 1)
-    }
+    rows = {(row.post, row.grade): row for row in grade_table_rows(version)}
     return GradeTable(
         period=period,
         effective_from=version.effective_from,
@@ -71,7 +71,7 @@ def grade_table(version: PolicyVersionValue, period: PeriodValue) -> GradeTable:
         posts=[
             GradeTablePost(
                 post=PolicyPost(key=p.key, title=p.title, min_grade=p.min_grade, max_grade=p.max_grade),
-                grades=[rows[g] for g in range(p.min_grade, p.max_grade + 1)],
+                grades=[GradeRow.of(rows[(p.key, g)]) for g in range(p.min_grade, p.max_grade + 1)],
             )
             for p in version.posts.values()
         ],

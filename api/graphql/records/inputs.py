@@ -8,7 +8,7 @@ import enum
 
 import strawberry
 
-from api.graphql.core.enums import AssessmentResult, Certificate, Education
+from api.graphql.core.enums import AssessmentResult, BonusTaxMethod, Certificate, Education, TaxBasicDeduction
 from api.graphql.core.scalars import Money, Period
 from api.graphql.core.types import OrderDirection
 
@@ -239,6 +239,15 @@ class CreateWorkerInput:
     opening_reserve: Money = strawberry.field(default=0, description="期初：已计提未发放的绩效预留（元）/ Opening: "
                                                                      "performance reserve accrued and not yet paid, "
                                                                      "yuan (default 0).")
+    tax_basic_deduction: TaxBasicDeduction | None = strawberry.field(
+        default=strawberry.UNSET, description="累计减除费用规则（纳税年度 taxYear；不填为按月累计）/ Basic deduction rule of the tax "
+                                  "year taxYear; MONTHLY when omitted.")
+    bonus_tax_method: BonusTaxMethod | None = strawberry.field(
+        default=strawberry.UNSET, description="年终奖计税方式（纳税年度 taxYear；不填按政策）/ How the year-end payout of taxYear is "
+                                  "taxed; the policy's method when omitted.")
+    tax_year: int | None = strawberry.field(default=strawberry.UNSET, description="上两项所属纳税年度（默认今年）/ The tax "
+                                                                                  "year of the two fields above "
+                                                                                  "(default: this year).")
 
 
 @strawberry.input(description="修改工作者（只改给出的字段）/ Changes to a worker: only the fields given change. "
@@ -269,6 +278,11 @@ class UpdateWorkerInput:
     opening_deductions: Money | None = _unchanged("期初：累计扣除（元）", "Opening: contributions and special deductions, yuan")
     opening_tax: Money | None = _unchanged("期初：已预扣税额（元）", "Opening: tax withheld so far, yuan")
     opening_reserve: Money | None = _unchanged("期初：未发绩效预留（元）", "Opening: performance reserve accrued, unpaid, yuan")
+    tax_basic_deduction: TaxBasicDeduction | None = _unchanged("累计减除费用规则（纳税年度 taxYear）",
+                                                               "Basic deduction rule of the tax year taxYear")
+    bonus_tax_method: BonusTaxMethod | None = _unchanged("年终奖计税方式（纳税年度 taxYear），null 为按政策",
+                                                         "How taxYear's year-end payout is taxed; null: the policy's method")
+    tax_year: int | None = _unchanged("上两项所属纳税年度（默认今年）", "The tax year of the two fields above (default: this year)")
 
 
 @strawberry.input(description="离职 / A worker leaves: the last day of service.")

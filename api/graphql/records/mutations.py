@@ -46,7 +46,7 @@ EDIT = [needs(Permission.EDIT_RECORDS)]
 
 #: Worker fields an update may clear with an explicit null.
 WORKER_CLEARABLE = ("service_end", "id_number", "phone", "bank_name", "bank_account", "certificate_date",
-                    "previous_monthly_pay", "opening_through")
+                    "previous_monthly_pay", "opening_through", "bonus_tax_method")
 #: Position fields an update may clear with an explicit null (a vacancy, an open end).
 POSITION_CLEARABLE = ("worker_id", "start_date", "end_date")
 

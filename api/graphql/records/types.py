@@ -19,7 +19,7 @@ from payroll.periods import Period as PeriodValue
 
 from api.fastpath.views import node
 from api.graphql.core.connection import After, Before, Connection, First, Last
-from api.graphql.core.enums import AssessmentResult, Certificate, Education, Sex
+from api.graphql.core.enums import AssessmentResult, BonusTaxMethod, Certificate, Education, Sex, TaxBasicDeduction
 from api.graphql.core.ids import to_global_id
 from api.graphql.core.loaders import related
 from api.graphql.core.scalars import Money, Period
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from api.graphql.payroll.types import Payslip
 
 PAYROLL_TYPES = "api.graphql.payroll.types"
+TaxYear = Annotated[int | None, strawberry.argument(description="纳税年度（默认今年）/ The tax year (default: this year).")]
 PAYROLL_INPUTS = "api.graphql.payroll.inputs"
 
 
@@ -224,6 +225,18 @@ class Worker:
     @strawberry.field(description="所属社区（不在令牌范围内时为空）/ The community; null when outside the token's scope.")
     def community(self, info: Info) -> Community | None:
         return related(self, info)
+
+    @strawberry.field(description="累计减除费用规则（该年度；未设置为按月累计）/ The basic deduction rule of the tax year "
+                                  "(MONTHLY unless set).")
+    async def tax_basic_deduction(self, info: Info, year: TaxYear = None) -> TaxBasicDeduction:
+        found = await info.context.loaders.of(reads.tax_choices).load((self.pk, year or dt.date.today().year))
+        return TaxBasicDeduction(found["tax_basic_deduction"] if found else "MONTHLY")
+
+    @strawberry.field(description="年终奖计税方式（该年度；为空时按政策）/ How the year-end payout of the tax year is taxed; "
+                                  "null: the policy's method.")
+    async def bonus_tax_method(self, info: Info, year: TaxYear = None) -> BonusTaxMethod | None:
+        found = await info.context.loaders.of(reads.tax_choices).load((self.pk, year or dt.date.today().year))
+        return BonusTaxMethod(found["bonus_tax_method"]) if found and found["bonus_tax_method"] else None
 
     @strawberry.field(description="年度考核（按年份）/ Assessments by year.")
     async def assessments(self, info: Info) -> list[Assessment]:

@@ -7,14 +7,6 @@ import enum
 import strawberry
 
 
-@strawberry.input(description="范围：不填为全市（或令牌范围）/ A scope: a street or a community; neither means the city "
-                              "(for HR tokens: everything in their scope).")
-class ScopeInput:
-    street_id: strawberry.ID | None = strawberry.field(default=None, description="街道 / A street, e.g. `Street:1`.")
-    community_id: strawberry.ID | None = strawberry.field(default=None, description="社区（不与街道同时给出）/ A community; "
-                                                                                    "not together with a street.")
-
-
 @strawberry.enum(description="套改结果 / How the conversion changes a worker's pay.")
 class ConversionOutcome(enum.Enum):
     GAIN = strawberry.enum_value("GAIN", description="增资：新标准工资高于套改前工资 / The new standard pay is higher.")

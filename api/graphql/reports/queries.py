@@ -22,8 +22,8 @@ from api.files.urls import conversion_xlsx_path
 from api.graphql.core.ids import from_global_id, optional_global_id
 from api.graphql.core.permissions import needs
 from api.graphql.core.scalars import Decimal, Period
+from api.graphql.core.types import ScopeInput
 from api.graphql.policies.types import Policy, PolicyVersion
-from api.graphql.reports.inputs import ScopeInput
 from api.graphql.reports.types import (
     BudgetReport,
     BudgetRow,

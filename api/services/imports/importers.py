@@ -41,7 +41,7 @@ from payroll.money import MoneyFormatError, parse_fen
 from api.access import scopes
 from api.access.permissions import Permission, require
 from api.access.principal import Principal
-from api.db.models import Assessment, Community, Street, Worker, utcnow
+from api.db.models import Assessment, Community, Street, Worker, WorkerTaxChoice, utcnow
 from api.errors import UserErrors
 from api.reads.policies import active_policy
 from api.services import audit, records
@@ -112,6 +112,10 @@ WORKER_COLUMNS = (
     Column("phone", "手机", ("phone", "手机号", "手机号码", "电话", "联系电话"), "phone"),
     Column("bank_name", "开户行", ("bank_name", "bank", "开户银行"), "bankName"),
     Column("bank_account", "银行账号", ("bank_account", "银行卡号", "账号", "卡号"), "bankAccount"),
+    Column("tax_basic_deduction", codes.FIELD_HEADINGS_ZH["tax_basic_deduction"],
+           ("tax_basic_deduction", "减除费用规则", "基本减除费用规则"), "taxBasicDeduction"),
+    Column("bonus_tax_method", codes.FIELD_HEADINGS_ZH["bonus_tax_method"],
+           ("bonus_tax_method", "年终奖计税", "全年一次性奖金计税方式"), "bonusTaxMethod"),
 )
 
 ASSESSMENT_COLUMNS = (
@@ -151,6 +155,10 @@ EDUCATION_VALUES = _choices(codes.EDUCATION_LABELS, {
     "高中（中专）": "SECONDARY", "专科": "JUNIOR_COLLEGE", "大学专科": "JUNIOR_COLLEGE", "高职": "JUNIOR_COLLEGE",
     "大学本科": "BACHELOR", "学士": "BACHELOR", "研究生": "MASTER", "硕士研究生": "MASTER", "博士研究生": "DOCTOR",
 })
+TAX_BASIC_DEDUCTION_VALUES = _choices(codes.TAX_BASIC_DEDUCTION_LABELS, {
+    "按月": "MONTHLY", "全年": "FULL_YEAR", "13号公告": "FULL_YEAR", "19号公告": "FROM_JANUARY"})
+BONUS_TAX_METHOD_VALUES = _choices(codes.BONUS_TAX_METHOD_LABELS, {"单独": "SEPARATE", "合并": "COMBINED",
+                                                                   "并入": "COMBINED"})
 CERTIFICATE_VALUES = _choices(codes.CERTIFICATE_LABELS, {
     "无证书": "NONE", "没有": "NONE", "否": "NONE",
     "助理社会工作师证": "ASSISTANT_SOCIAL_WORKER", "助理社工师": "ASSISTANT_SOCIAL_WORKER",
@@ -475,6 +483,9 @@ class WorkerImporter(_Headed):
             "education": lambda raw, h: _choice(raw, EDUCATION_VALUES, codes.EDUCATION_LABELS, h),
             "certificate": lambda raw, h: _choice(raw, CERTIFICATE_VALUES, codes.CERTIFICATE_LABELS, h),
             "assessment": lambda raw, h: _choice(raw, ASSESSMENT_VALUES, codes.ASSESSMENT_LABELS, h),
+            "tax_basic_deduction": lambda raw, h: _choice(raw, TAX_BASIC_DEDUCTION_VALUES,
+                                                          codes.TAX_BASIC_DEDUCTION_LABELS, h),
+            "bonus_tax_method": lambda raw, h: _choice(raw, BONUS_TAX_METHOD_VALUES, codes.BONUS_TAX_METHOD_LABELS, h),
         }
         converters.update({f: (lambda raw, h: date_text(raw)) for f in _DATE_FIELDS})
         converters.update({f: whole for f in _WHOLE_FIELDS})
@@ -501,11 +512,16 @@ class WorkerImporter(_Headed):
                      and getattr(self.by_code.get(v.get("code")), "id_number", None) != v["id_number"]]
         self.by_id_number = {w.id_number: w for w in self.by_code.values() if w.id_number}
         self.by_id_number.update({w.id_number: w for w in select_in(Worker.select(), Worker.id_number, unmatched)})
+        known = {w.id for w in self.by_code.values()} | {w.id for w in self.by_id_number.values()}
         self.assessments: dict[int, Assessment] = {}
         if "assessment" in headings.written:
-            known = {w.id for w in self.by_code.values()} | {w.id for w in self.by_id_number.values()}
             self.assessments = {a.worker_id: a for a in select_in(
                 Assessment.select().where(Assessment.year == self.assessment_year), Assessment.worker, known)}
+        self.tax_choices: dict[int, WorkerTaxChoice] = {}
+        if any(key in headings.written for key in records.TAX_CHOICES):
+            self.tax_choices = {c.worker_id: c for c in select_in(
+                WorkerTaxChoice.select().where(WorkerTaxChoice.year == self.assessment_year), WorkerTaxChoice.worker,
+                known)}
         plans = []
         for i, (row, values, errors) in enumerate(converted, start=1):
             plans.append(self._plan_row(row, values, errors, report))
@@ -586,8 +602,9 @@ class WorkerImporter(_Headed):
             return refused
 
         assessment = values.get("assessment")
+        taxes = {k: values[k] for k in records.TAX_CHOICES if values.get(k) is not None}
         if worker is None:
-            data.update(columns=columns, community=community.id, assessment=assessment)
+            data.update(columns=columns, community=community.id, assessment=assessment, taxes=taxes)
             return Plan(row.number, key, Action.CREATED, data=data)
         changes = {k: v for k, v in columns.items() if getattr(worker, k) != v}
         if community is not None and community.id != worker.community_id:
@@ -601,8 +618,12 @@ class WorkerImporter(_Headed):
                 changed.append(heading)
         if assessment_changes:
             changed.append(h("assessment"))
+        stored_taxes = self.tax_choices.get(worker.id)
+        taxes = {k: v for k, v in taxes.items()
+                 if v != (getattr(stored_taxes, k) if stored_taxes else "MONTHLY" if k == "tax_basic_deduction" else None)}
+        changed += [h(k) for k in taxes]
         data.update(record=worker, changes=changes, assessment=assessment if assessment_changes else None,
-                    previous_assessment=previous)
+                    previous_assessment=previous, taxes=taxes)
         return Plan(row.number, key, Action.UPDATED if changed else Action.UNCHANGED, changed, data=data)
 
     def write(self, plans: list[Plan], log: AuditLog, progress: Progress | None) -> None:
@@ -638,6 +659,11 @@ class WorkerImporter(_Headed):
         results = [(p.data["worker_id"], p.data["assessment"], p.data.get("previous_assessment"))
                    for p in plans if p.data.get("assessment")]
         write_assessments(self.assessment_year, results, log, now)
+        for plan in plans:
+            if plan.data.get("taxes"):
+                before, after = records.save_tax_choices(plan.data["worker_id"], self.assessment_year,
+                                                         plan.data["taxes"])
+                log.add("importTaxChoices", "WorkerTaxChoice", after["id"], before, after)
 
 
 def write_assessments(year: int, results: list[tuple[int, str, Assessment | None]], log: AuditLog,
