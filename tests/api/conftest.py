@@ -184,6 +184,9 @@ def worker_input(row: dict[str, str], community_id: str) -> dict:
         "specialDeductionMonthly": f"{parse_fen(row['special_deduction_monthly'] or '0') / 100:.2f}",
         "previousMonthlyPay": row["previous_monthly_pay"] or None,
     }
+    for field, name in (("tax_basic_deduction", "taxBasicDeduction"), ("bonus_tax_method", "bonusTaxMethod")):
+        if row.get(field):
+            value.update({name: row[field], "taxYear": 2026})
     if row.get("opening_through"):
         value.update(
             openingThrough=row["opening_through"],
@@ -201,7 +204,8 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def load_example_city(gql: GraphQLClient, year: int = 2026, policy: Path = EXAMPLE_POLICY) -> City:
+def load_example_city(gql: GraphQLClient, year: int = 2026, policy: Path = EXAMPLE_POLICY,
+                      workers_file: str = "workers.csv") -> City:
     """The spec's example communities and workers, created through GraphQL."""
     gql.mutate(IMPORT_POLICY, {"document": policy.read_text(encoding="utf-8")})
     streets = {
@@ -216,7 +220,7 @@ def load_example_city(gql: GraphQLClient, year: int = 2026, policy: Path = EXAMP
         }})
         communities[row["community_id"]] = payload["community"]["id"]
     workers, assessments = {}, []
-    for row in _rows("workers.csv"):
+    for row in _rows(workers_file):
         payload = gql.mutate(CREATE_WORKER, {"input": worker_input(row, communities[row["community_id"]])})
         workers[row["worker_id"]] = payload["worker"]["id"]
         if row["assessment"]:

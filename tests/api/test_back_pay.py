@@ -153,3 +153,14 @@ def test_hr_sees_the_back_pay_before_creating_the_run_and_a_late_leaver_is_taken
     hr_other = gql.as_(tokens.hr_other).data(PREVIEW, {"period": "2026-04"})["backPayPreview"]
     assert {w["community"]["code"] for w in hr_other["workers"]} <= {"C03"}
     assert [s["street"]["code"] for s in hr_other["streets"]] in (["S2"], [])
+
+
+def test_a_policy_of_fixed_amounts_runs_a_year_exactly_as_quote(gql):
+    # Every key of revision 2 (fixed amounts, post pay, probation, fixed reserve, flat allowances, held
+    # bases, contribution parts, yuan rounding, per-worker tax rules), imported through GraphQL.
+    load_example_city(gql, policy=EXAMPLES / "policy-fixed-amounts.yaml", workers_file="workers-fixed-amounts.csv")
+    expected = rows(EXAMPLES / "payslips-fixed-amounts-2026.csv")
+    for month in range(1, 13):
+        period = f"2026-{month:02d}"
+        pay_month(gql, period)
+        assert sorted(payslip_lines(gql, period)) == sorted(line for line in expected[1:] if line.split(",")[1] == period)
