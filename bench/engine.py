@@ -37,7 +37,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from payroll.engine import CHUNK_SIZE, compute_periods  # noqa: E402
+from payroll.engine import CHUNK_SIZE
+from payroll.months import compute_periods  # noqa: E402
 from payroll.periods import Period  # noqa: E402
 from payroll.policy import example_policy, load_policy  # noqa: E402
 from payroll.synthetic import synthetic_population, synthetic_worker_rows  # noqa: E402

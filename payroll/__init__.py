@@ -4,7 +4,7 @@ Importable without the service.  The main entry points:
 
 - :func:`payroll.policy.load_policy` — validated, dated policy documents;
 - :func:`payroll.workers.worker_from_fields`, :class:`payroll.workers.Population`;
-- :func:`payroll.engine.compute_periods`, :func:`payroll.engine.compute_month`;
+- :func:`payroll.months.compute_periods`, :func:`payroll.engine.compute_month`;
 - :func:`payroll.explain.explain_month`;
 - :func:`payroll.staffing.compute_staffing`, :func:`payroll.budget.compute_budget`.
 """

@@ -17,8 +17,9 @@ from typing import Sequence
 import numpy as np
 
 from .codes import CHIEF_POST, DEPUTY_POST, STAFF_POST
-from .engine import CHUNK_SIZE, compute_periods
+from .engine import CHUNK_SIZE
 from .money import format_fen
+from .months import compute_periods
 from .periods import Period
 from .policy import Policy
 from .staffing import CommunityInput, active_counts, check_communities, required_counts

@@ -383,7 +383,7 @@ def _block_columns(months: list[dict[str, np.ndarray]], ids: np.ndarray, post_ke
 def payslips_csv_bytes(results: Iterable[MonthResult], ids: np.ndarray, post_keys: Sequence[str]) -> bytes:
     """The payslips CSV of interfaces.md §1 (UTF-8) from computed months.
 
-    ``results`` are the months of :func:`payroll.engine.compute_periods`,
+    ``results`` are the months of :func:`payroll.months.compute_periods`,
     whole-population or chunked (consecutive results with the same offset
     form a block); only the payslip columns of a block are kept while it is
     encoded, so memory stays bounded by the block size.

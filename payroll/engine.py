@@ -8,7 +8,7 @@ workers.  Months must be computed in order within a calendar year because the
 income tax and the performance reserve are cumulative: a :class:`YearState`
 carries the running totals from one month to the next.
 
-:func:`compute_periods` runs whole years (from January, or from a worker's
+:func:`payroll.months.compute_periods` runs whole years (from January, or from a worker's
 opening month) and yields the months asked for.
 
 Every amount is integer fen and every product of money and a rate is exact
@@ -18,7 +18,7 @@ before it is rounded half up (spec §0); see :mod:`payroll.money`.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from .policy import ContributionRule, NoVersionInForce, Policy, PolicyVersion
 from .workers import Population
 
 if TYPE_CHECKING:
-    from .corrections import BackPayDetail, PaidPayslips
+    from .corrections import BackPayDetail
 
 _TWO_SCALE = 2 * RATE_SCALE
 
@@ -246,7 +246,7 @@ class MonthResult:
     period: Period
     version: PolicyVersion
     #: Position of the first worker of these arrays in the whole population
-    #: (non-zero when :func:`compute_periods` computes in chunks).
+    #: (non-zero when :func:`payroll.months.compute_periods` computes in chunks).
     offset: int
     #: Whether the worker has a payslip this month (a correction-only one included).
     paid: np.ndarray  # bool
@@ -339,7 +339,7 @@ class MonthResult:
         return getattr(self, name)
 
 
-#: Workers computed together by :func:`compute_periods` when asked to chunk.
+#: Workers computed together by :func:`payroll.months.compute_periods` when asked to chunk.
 #: Arrays of 65,536 int64 (512 KB) stay in the CPU cache and are recycled by
 #: the allocator; one pass over arrays of a million entries is about three
 #: times slower per worker (measured by bench/engine.py).
@@ -349,7 +349,7 @@ CHUNK_SIZE = 65_536
 class HeldBaseCache:
     """Wages of base months (§8.2) already computed for one population.
 
-    A held base is the same for a year of months, so :func:`compute_periods`
+    A held base is the same for a year of months, so :func:`payroll.months.compute_periods`
     keeps one cache per block of workers instead of computing the base month
     again every month.  Only valid for the population it was first used with.
     """
@@ -732,87 +732,6 @@ def _round_signed(scaled: np.ndarray) -> np.ndarray:
     """``R(x / 10^6)`` half up, away from zero on a tie, for either sign."""
     magnitude = (2 * np.abs(scaled) + RATE_SCALE) // _TWO_SCALE
     return np.where(scaled < 0, -magnitude, magnitude)
-
-
-def compute_periods(
-    policy: Policy,
-    population: Population,
-    start: Period,
-    end: Period,
-    chunk_size: int | None = None,
-    paid: PaidPayslips | None = None,
-) -> Iterator[MonthResult]:
-    """Yield the months ``start`` … ``end`` in order.
-
-    Each calendar year is computed from its January (from a worker's opening
-    balances where they apply) so that the cumulative tax and the performance
-    reserve are right even when ``start`` is not January; months before
-    ``start`` are computed but not yielded.
-
-    With ``chunk_size`` the population is computed in blocks of that many
-    workers — every month of the first block, then every month of the next —
-    and each result's ``offset`` says where its block begins.  Blocks keep the
-    arrays in the CPU cache (see :data:`CHUNK_SIZE`); callers that fold
-    results (sums, files written block by block) should use them.
-
-    With ``paid`` (the payslips already paid, §13) ``start`` is the first month
-    computed after them: its year-to-date figures are the paid ones and its
-    payslips carry the back pay, whose month-by-month detail is the first
-    result's ``back_pay_detail`` (see :func:`payroll.corrections.compute_corrections`).
-    """
-    if end < start:
-        raise EngineError(f"the period {end} is before {start}")
-    n = len(population)
-    size = n if not chunk_size or chunk_size >= n else chunk_size
-    window_start = None
-    if paid is not None:
-        # Imported here: payroll.corrections computes its months with this module.
-        from .corrections import checked_paid, paid_window_start
-
-        paid = checked_paid(paid, population, start)
-        window_start = paid_window_start(paid)
-    for offset in range(0, max(n, 1), max(size, 1)):
-        block = population if size == n else population.slice(offset, offset + size)
-        block_paid = None if paid is None else paid.for_workers(offset, offset + len(block))
-        for result in _compute_block_periods(policy, block, start, end, block_paid, window_start):
-            result.offset = offset
-            yield result
-
-
-def _compute_block_periods(
-    policy: Policy,
-    population: Population,
-    start: Period,
-    end: Period,
-    paid: PaidPayslips | None,
-    window_start: Period | None,
-) -> Iterator[MonthResult]:
-    held_bases = HeldBaseCache()
-    corrections = None
-    if paid is not None:
-        from .corrections import compute_corrections
-
-        corrections = compute_corrections(policy, population, paid, start, held_bases, window_start)
-    for year in range(start.year, end.year + 1):
-        state = YearState.start_of_year(population, year)
-        first_month = 1
-        if corrections is not None and year == start.year:
-            state, first_month = corrections.state, start.month
-        last_month = end.month if year == end.year else 12
-        for month in range(first_month, last_month + 1):
-            period = Period(year, month)
-            if period < start:
-                version = version_for_year_to_date(policy, population, period, start)
-                if version is None:
-                    continue
-            else:
-                version = policy.version_for(period)
-            back_pay = corrections.back_pay if corrections is not None and period == start else None
-            result, state = compute_month(version, population, period, state, back_pay, held_bases)
-            if back_pay is not None:
-                result.back_pay_detail = corrections.detail
-            if period >= start:
-                yield result
 
 
 def version_for_year_to_date(

@@ -173,7 +173,7 @@ def explain_result(
     """Explain entry ``i`` of a computed month (the worker it belongs to given).
 
     ``back_pay`` is the worker's §13 detail; when not given it is taken from
-    ``result.back_pay_detail`` (set by :func:`payroll.engine.compute_periods`)."""
+    ``result.back_pay_detail`` (set by :func:`payroll.months.compute_periods`)."""
     if not result.paid[i]:
         return None
     if back_pay is None:

@@ -12,7 +12,8 @@ import pytest
 from payroll.budget import compute_budget
 from payroll.corrections import compute_corrections
 from payroll.csvio import payslips_csv, read_communities, read_paid_payslips, read_population, read_workers
-from payroll.engine import compute_month, compute_periods
+from payroll.engine import compute_month
+from payroll.months import compute_periods
 from payroll.periods import Period
 from payroll.policy import load_policy
 from payroll.staffing import compute_staffing

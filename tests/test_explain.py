@@ -11,8 +11,9 @@ import pytest
 
 from payroll.corrections import compute_corrections
 from payroll.csvio import read_paid_payslips, read_population, read_workers
-from payroll.engine import YearState, compute_periods
+from payroll.engine import YearState
 from payroll.explain import explain_month, explain_result, explain_stored_payslip
+from payroll.months import compute_periods
 from payroll.periods import Period
 from payroll.policy import load_policy
 

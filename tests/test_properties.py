@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from payroll.budget import annual_employer_cost
 from payroll.corrections import PaidPayslips, compute_corrections
 from payroll.csvio import payslips_csv
-from payroll.engine import compute_periods
+from payroll.months import compute_periods
 from payroll.periods import Period
 from payroll.policy import parse_policy
 from payroll.workers import InputError, Population, worker_from_fields

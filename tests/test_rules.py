@@ -11,8 +11,9 @@ import datetime as dt
 
 import pytest
 
-from payroll.engine import PAYSLIP_COLUMNS, EngineError, compute_periods
+from payroll.engine import PAYSLIP_COLUMNS, EngineError
 from payroll.money import div_half_up, format_fen, mul_rate, parse_fen, prorate
+from payroll.months import compute_periods
 from payroll.periods import Period
 from payroll.policy import NoVersionInForce, parse_policy
 from payroll.workers import InputError, Population, worker_from_fields

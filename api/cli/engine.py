@@ -20,8 +20,8 @@ from payroll.csvio import (
     read_workers,
     rows_csv,
 )
-from payroll.engine import compute_periods
 from payroll.explain import explain_month, explain_stored_payslip, explanation_text
+from payroll.months import compute_periods
 from payroll.policy import Policy, example_policy_path, load_policy
 from payroll.staffing import STAFFING_COLUMNS, compute_staffing
 from payroll.workers import Population

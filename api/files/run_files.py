@@ -31,7 +31,7 @@ from payroll.csvio import PAYSLIP_FILE_COLUMNS
 
 from api.db.database import database, is_postgres
 from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker
-from api.services.identity import mask
+from api.access.masking import mask_bank_account
 
 #: Rows fetched and encoded together: large enough that per-query costs vanish,
 #: small enough that a block is a few megabytes.
@@ -119,9 +119,9 @@ def fetch_bank_block(run_id: int, after_id: int, size: int = BLOCK) -> list[tupl
 
 
 def bank_accounts(rows: list[tuple], masked: bool) -> list[str]:
-    """The account numbers of a bank block, masked (``6228***********1234``) when asked."""
+    """The account numbers of a bank block, masked (``***************1234``) when asked."""
     accounts = [row[4] or "" for row in rows]
-    return [mask(a) if a else "" for a in accounts] if masked else accounts
+    return [mask_bank_account(a) if a else "" for a in accounts] if masked else accounts
 
 
 def encode_bank_block(rows: list[tuple], first_number: int, masked: bool) -> bytes:

@@ -125,7 +125,7 @@ async def healthz(request: Request) -> Response:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     from api.http.exports import export_routes
-    from api.schema import build_schema
+    from api.graphql.schema import build_schema
 
     settings = settings or Settings.from_env()
     db = configure(settings.database_url, settings.db_pool)

@@ -20,7 +20,7 @@ from api.db.database import connection
 from api.db.models import PayrollRun
 
 from ..conftest import EXAMPLE_POLICY, EXAMPLES
-from .conftest import CREATE_WORKER, IMPORT_POLICY, GraphQLClient, load_example_city, worker_input
+from .conftest import CREATE_WORKER, GraphQLClient, load_example_city, worker_input
 from .test_payroll_runs import APPROVE, COLUMNS, CREATE_RUN, payslip_lines
 
 CORRECTIONS = EXAMPLES / "corrections"

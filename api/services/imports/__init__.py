@@ -1,0 +1,1 @@
+"""Importing communities, workers and assessments from CSV and Excel files."""
