@@ -7,13 +7,30 @@ driver instead: ``executemany`` on SQLite, ``execute_values`` on PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from typing import Iterable, Sequence
+import sqlite3
+from typing import Iterable, Iterator, Sequence
 
 import peewee as pw
+import psycopg2
 from psycopg2.extras import execute_values
 
 from api.db.database import database, is_postgres
+
+
+@contextlib.contextmanager
+def driver_errors() -> Iterator[None]:
+    """Raw cursors raise the driver's exceptions; callers handle peewee's, as
+    with the ORM (a duplicate payslip is ``pw.IntegrityError``)."""
+    try:
+        yield
+    except (sqlite3.IntegrityError, psycopg2.IntegrityError) as exc:
+        raise pw.IntegrityError(*exc.args) from exc
+    except (sqlite3.OperationalError, psycopg2.OperationalError) as exc:
+        raise pw.OperationalError(*exc.args) from exc
+    except (sqlite3.DatabaseError, psycopg2.DatabaseError) as exc:
+        raise pw.DatabaseError(*exc.args) from exc
 
 
 def _sqlite_value(value):

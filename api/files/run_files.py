@@ -29,9 +29,9 @@ import peewee as pw
 from payroll.csvfast import IntColumn, MoneyColumn, TextColumn, encode_rows
 from payroll.csvio import PAYSLIP_FILE_COLUMNS
 
+from api.access.masking import mask_bank_account
 from api.db.database import database, is_postgres
 from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker
-from api.access.masking import mask_bank_account
 
 #: Rows fetched and encoded together: large enough that per-query costs vanish,
 #: small enough that a block is a few megabytes.

@@ -124,8 +124,8 @@ async def healthz(request: Request) -> Response:
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
-    from api.http.exports import export_routes
     from api.graphql.schema import build_schema
+    from api.http.exports import export_routes
 
     settings = settings or Settings.from_env()
     db = configure(settings.database_url, settings.db_pool)

@@ -37,6 +37,7 @@ from payroll.periods import NO_END_DAY, Period, date_of
 from api.access import scopes
 from api.access.permissions import Permission, require
 from api.access.principal import Principal
+from api.db.bulk import driver_errors
 from api.db.database import database, is_postgres
 from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker, utcnow
 from api.errors import ErrorCode, Forbidden, UserErrors
@@ -267,9 +268,7 @@ def insert_payslips(run_id: int, period: Period, computed: ComputedMonth, paid: 
     rows = list(zip(*lists))
     sql = f'INSERT INTO "payslip" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in PAYSLIP_COLUMNS)}) VALUES ({", ".join("?" * len(PAYSLIP_COLUMNS))})'
     cursor = database.cursor()
-    # The driver's cursor raises the driver's exceptions; the wrapper turns
-    # them into peewee's (IntegrityError …), which the callers handle.
-    with pw.__exception_wrapper__, _without_sqlite_insert_lock_trigger(cursor, run_id):
+    with driver_errors(), _without_sqlite_insert_lock_trigger(cursor, run_id):
         for start in range(0, len(rows), 10_000):
             cursor.executemany(sql, rows[start : start + 10_000])
 
@@ -316,7 +315,7 @@ def _copy_postgres(columns: dict[str, np.ndarray | list]) -> None:
     cursor = database.cursor()
     names = ", ".join(f'"{c}"' for c in PAYSLIP_COLUMNS)
     # An unquoted empty field is NULL in PostgreSQL's CSV format.
-    with pw.__exception_wrapper__:
+    with driver_errors():
         cursor.copy_expert(f'COPY "payslip" ({names}) FROM STDIN WITH (FORMAT csv)', io.BytesIO(data))
 
 

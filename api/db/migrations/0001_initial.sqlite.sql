@@ -1,5 +1,5 @@
 -- 0001 initial schema (SQLite): the records, payroll runs, audit log and tokens.
--- Generated from the models with python -m api.db.schema_sql sqlite, then the triggers added.
+-- The tables of the models (generated once from peewee), then the triggers added by hand.
 
 CREATE TABLE "street" ("id" INTEGER NOT NULL PRIMARY KEY, "version" INTEGER NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "code" VARCHAR(32) NOT NULL, "name" VARCHAR(100) NOT NULL);
 CREATE UNIQUE INDEX "street_code" ON "street" ("code");

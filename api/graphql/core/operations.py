@@ -37,6 +37,15 @@ from strawberry.schema.schema import validate_document
 from api.graphql.core.text import MESSAGE as NUL_MESSAGE
 from api.graphql.core.text import nul_in_variables
 
+
+def graphql_schema(schema: Any) -> Any:
+    """The graphql-core schema a strawberry schema wraps, which validation
+    needs.  Strawberry 0.341 offers no public accessor; its own validation
+    extension (``strawberry.extensions.ValidationCache.on_validate``) reads this
+    same attribute, so this is the one place here that does."""
+    return schema._schema
+
+
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
@@ -121,7 +130,7 @@ class PrepareOperation(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        errors = self.operations.validation.get(context.schema._schema, context.graphql_document,
+        errors = self.operations.validation.get(graphql_schema(context.schema), context.graphql_document,
                                                 context.validation_rules)
         found = nul_in_variables(context.variables or {})
         if found is not None:
