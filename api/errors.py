@@ -84,6 +84,12 @@ class LimitExceeded(RequestError):
     code = "LIMIT_EXCEEDED"
 
 
+class ReadOnlyDatabase(RequestError):
+    """A write sent to an instance that reads a streaming replica."""
+
+    code = "READ_ONLY"
+
+
 class DatabaseBusy(RequestError):
     """The database could not take the request in time (lock or pool wait);
     nothing was written and the request can be repeated."""

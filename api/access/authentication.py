@@ -29,11 +29,13 @@ import logging
 import time
 from collections import deque
 
+import peewee as pw
 from starlette.authentication import AuthCredentials, AuthenticationBackend, AuthenticationError, BaseUser
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 
 from api.access.principal import DEV_ADMIN, Principal, Role
+from api.db.database import read_only
 from api.db.models import ApiToken, Community, Street, utcnow
 from api.db.threads import run_db
 from api.settings import Settings
@@ -58,8 +60,14 @@ def principal_for_token(token: str) -> Principal | None:
     if record is None or record.revoked_at is not None or (record.expires_at is not None and record.expires_at <= now):
         return None
     if record.last_used_at is None or now - record.last_used_at > dt.timedelta(minutes=5):
-        # Kept coarse so that reads do not write on every request.
-        ApiToken.update(last_used_at=now).where(ApiToken.id == record.id).execute()
+        # Kept coarse so that reads do not write on every request; an instance
+        # reading a replica cannot write it at all, and need not.
+        try:
+            with ApiToken._meta.database.atomic():
+                ApiToken.update(last_used_at=now).where(ApiToken.id == record.id).execute()
+        except pw.InternalError as exc:
+            if not read_only(exc):
+                raise
     streets = json.loads(record.streets)
     communities = json.loads(record.communities)
     return Principal(

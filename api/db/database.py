@@ -168,3 +168,30 @@ def connection() -> Iterator[peewee.Database]:
         yield db
     finally:
         db.close()
+
+
+#: PostgreSQL's SQLSTATE for a write in a read-only transaction (a hot standby).
+READ_ONLY_SQLSTATE = "25006"
+
+
+def read_only(exc: BaseException) -> bool:
+    """Whether ``exc`` (peewee's, wrapping the driver's) is a write refused by
+    a read-only database: a streaming replica."""
+    seen = exc
+    while seen is not None:
+        if getattr(seen, "pgcode", None) == READ_ONLY_SQLSTATE:
+            return True
+        inner = next((a for a in getattr(seen, "args", ()) if isinstance(a, BaseException)), None)
+        seen = inner or seen.__cause__ or seen.__context__
+    return False
+
+
+def primary_of_replica() -> str | None:
+    """``host:port`` of the primary a replica streams from, or None (not a
+    replica, or not known).  Asked of the replica itself."""
+    try:
+        with connection() as db:
+            row = db.execute_sql("SELECT sender_host, sender_port FROM pg_stat_wal_receiver").fetchone()
+    except peewee.DatabaseError:
+        return None
+    return f"{row[0]}:{row[1]}" if row and row[0] else None

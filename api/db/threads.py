@@ -15,8 +15,8 @@ import anyio
 import anyio.to_thread
 import peewee as pw
 
-from api.db.database import connection
-from api.errors import DatabaseBusy
+from api.db.database import connection, primary_of_replica, read_only
+from api.errors import DatabaseBusy, ReadOnlyDatabase
 
 T = TypeVar("T")
 
@@ -33,6 +33,14 @@ def _in_connection(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         with connection():
             return fn(*args, **kwargs)
+    except pw.InternalError as exc:
+        if read_only(exc):
+            raise ReadOnlyDatabase(
+                f"本实例连接的是只读副本，不能写入：请把写操作发往主库 {primary_of_replica() or '（见 docs/deploy.md）'} / this "
+                f"instance reads a read-only replica; send writes to the primary "
+                f"{primary_of_replica() or '(see docs/deploy.md)'}"
+            ) from exc
+        raise
     except (pw.OperationalError, pw.InterfaceError) as exc:
         if _is_busy(exc):
             raise DatabaseBusy(
