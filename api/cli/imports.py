@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import getpass
 import sys
 from pathlib import Path
 from typing import Callable, Iterator
+
+from payroll.cells import safe_writer
 
 _STAGES = {"read": "读取 / reading", "prepare": "整理 / preparing", "check": "检查 / checking", "write": "写入 / writing"}
 
@@ -64,7 +65,7 @@ def _write_report(report, args: argparse.Namespace) -> None:
         return
     handle = open(args.output, "w", encoding="utf-8-sig", newline="") if args.output else sys.stdout
     try:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = safe_writer(handle, lineterminator="\n")
         writer.writerow(["row", "key", "action", "column", "code", "message"])
         writer.writerows(lines)
     finally:

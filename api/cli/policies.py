@@ -13,10 +13,11 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import sys
 from pathlib import Path
+
+from payroll.cells import safe_writer
 
 from api.cli.common import PROG, period_argument
 
@@ -134,7 +135,7 @@ def cmd_grades(args: argparse.Namespace) -> int:
             return 2
     version = policy.version_for(args.period)
     tables = version.tables
-    out = csv.writer(sys.stdout, lineterminator="\n")
+    out = safe_writer(sys.stdout, lineterminator="\n")
     out.writerow(GRADE_COLUMNS)
     for post in version.posts.values():
         for grade in range(post.min_grade, post.max_grade + 1):
