@@ -54,9 +54,11 @@ def _database() -> Iterator[None]:
 
 
 def _run(run_id: int):
-    from api.db.models import PayrollRun
+    """The run, read through the read boundary with full access (the CLI's principal is SYSTEM)."""
+    from api.access.principal import SYSTEM
+    from api.reads.run_files import authorised_run
 
-    run = PayrollRun.get_or_none(PayrollRun.id == run_id)
+    run = authorised_run(SYSTEM, run_id)
     if run is None:
         raise _fail(f"payroll run {run_id} does not exist")
     return run
@@ -128,9 +130,9 @@ def cmd_run(args: argparse.Namespace) -> None:
     with _database():
         run = _run(args.run)
         if _is_xlsx(args.output):
-            _write_xlsx(lambda path: write_payroll_sheet(run.id, path), args.output)
+            _write_xlsx(lambda path: write_payroll_sheet(run, path), args.output)
         else:
-            _write_stream(lambda write: run_files.write_payslip_csv(run.id, write), args.output)
+            _write_stream(lambda write: run_files.write_payslip_csv(run, write), args.output)
     _done(f"run {args.run} ({run.period}, {run.payslip_count} payslips)", args.output)
 
 
@@ -139,7 +141,7 @@ def cmd_payslips(args: argparse.Namespace) -> None:
 
     with _database():
         run = _run(args.run)
-        _write_xlsx(lambda path: write_payslips(run.id, path), args.output)
+        _write_xlsx(lambda path: write_payslips(run, path), args.output)
     _done(f"工资条 of run {args.run} ({run.payslip_count} workers)", args.output)
 
 
@@ -150,9 +152,9 @@ def cmd_bank(args: argparse.Namespace) -> None:
     with _database():
         run = _run(args.run)
         if _is_xlsx(args.output):
-            _write_xlsx(lambda path: write_bank_file(run.id, path, args.mask_accounts), args.output)
+            _write_xlsx(lambda path: write_bank_file(run, path, args.mask_accounts), args.output)
         else:
-            _write_stream(lambda write: _each(run_files.iter_bank_csv(run.id, args.mask_accounts), write), args.output)
+            _write_stream(lambda write: _each(run_files.iter_bank_csv(run, args.mask_accounts), write), args.output)
     _done(f"bank file of run {args.run}", args.output)
 
 
@@ -163,9 +165,9 @@ def cmd_contributions(args: argparse.Namespace) -> None:
     with _database():
         run = _run(args.run)
         if _is_xlsx(args.output):
-            _write_xlsx(lambda path: write_contributions(run.id, path), args.output)
+            _write_xlsx(lambda path: write_contributions(run, path), args.output)
         else:
-            _write_stream(lambda write: write(run_files.contributions_csv(run.id)), args.output)
+            _write_stream(lambda write: write(run_files.contributions_csv(run)), args.output)
     _done(f"contributions of run {args.run}", args.output)
 
 

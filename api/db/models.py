@@ -172,6 +172,13 @@ class PayrollRun(BaseModel):
         indexes = ((("period", "scope_key"), True),)
 
 
+#: Payslip columns that keep what a run's files print from the records
+#: (:mod:`api.reads.run_files`): stored when the run is computed, refreshed at approval.
+PAYSLIP_FROZEN = (
+    "worker_code", "worker_name", "bank_name", "bank_account", "street_code", "street_name", "community_code",
+    "community_name",
+)
+
 #: Money columns of a payslip, as in the payslips CSV.
 PAYSLIP_MONEY = (
     "basic_pay", "performance_pay", "education_allowance", "certificate_allowance", "tenure_allowance",
@@ -242,6 +249,17 @@ class Payslip(BaseModel):
     ytd_deductions = pw.BigIntegerField()
     ytd_tax = pw.BigIntegerField()
     ytd_reserve = pw.BigIntegerField()
+    # What the run's files print besides the payslip columns, as the records
+    # said when the run was computed, refreshed at approval (migration 0003):
+    # an approved or paid run's files never follow later edits.
+    worker_code = pw.CharField(max_length=64, default="")
+    worker_name = pw.CharField(max_length=100, default="")
+    bank_name = pw.CharField(max_length=100, null=True)
+    bank_account = pw.CharField(max_length=34, null=True)
+    street_code = pw.CharField(max_length=32, default="")
+    street_name = pw.CharField(max_length=100, default="")
+    community_code = pw.CharField(max_length=32, default="")
+    community_name = pw.CharField(max_length=100, default="")
 
     class Meta:
         indexes = (

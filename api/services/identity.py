@@ -47,11 +47,3 @@ def parse_id_number(text: str) -> IdNumber:
         raise IdNumberError(f"{text!r} fails its checksum: the last character should be {expected}, not {number[17]}")
     return IdNumber(number, birth, "M" if int(number[16]) % 2 else "F")
 
-
-def mask(text: str | None, keep_start: int = 4, keep_end: int = 4) -> str | None:
-    """``4101**********1234``: personal data for callers who may not see it."""
-    if text is None:
-        return None
-    if len(text) <= keep_start + keep_end:
-        return "*" * len(text)
-    return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + text[-keep_end:]

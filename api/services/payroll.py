@@ -39,10 +39,11 @@ from api.access import scopes
 from api.access.permissions import Permission, require
 from api.access.principal import Principal
 from api.db.database import database, is_postgres
-from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker, utcnow
+from api.db.models import PAYSLIP_FROZEN, PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker, utcnow
 from api.errors import ErrorCode, Forbidden, UserErrors
 from api.reads.policies import require_active_policy
 from api.reads.population import Scope, in_service, load_workers, workers_query, year_to_date
+from api.reads.run_files import frozen_values
 from api.services import audit
 from api.services.lookups import visible
 
@@ -56,6 +57,7 @@ PAYSLIP_COLUMNS = (
     "certificate_date", "assessment", "special_deduction_monthly", "previous_monthly_pay",
     "prior_tax_months", "prior_income", "prior_deductions", "prior_tax", "prior_reserve",
     "ytd_tax_months", "ytd_income", "ytd_deductions", "ytd_tax", "ytd_reserve",
+    *PAYSLIP_FROZEN,
 )
 _SQLITE_BATCH = 400  # rows per INSERT: 60 columns × 400 stays under SQLite's 32,766 variables
 
@@ -82,6 +84,8 @@ class ComputedMonth:
     result: MonthResult
     state_before: YearState
     state_after: YearState
+    #: The workers the month was computed for (a query; their names and bank details are frozen on the payslips).
+    workers: pw.ModelSelect | None = None
 
 
 def _check_order(period: Period, loaded, ytd) -> None:
@@ -118,7 +122,7 @@ def compute_scope_month(scope: Scope, period: Period, policy, check_order: bool 
         _check_order(period, loaded, ytd)
     version = policy.version_for(period)
     result, after = compute_month(version, pop, period, ytd.state)
-    return ComputedMonth(loaded, result, ytd.state, after)
+    return ComputedMonth(loaded, result, ytd.state, after, query)
 
 
 def create_run(principal: Principal, period: Period, street_id: int | None, community_id: int | None) -> PayrollRun:
@@ -276,6 +280,7 @@ def payslip_columns(run_id: int, period: Period, computed: ComputedMonth, paid: 
         "ytd_deductions": take(after.deductions),
         "ytd_tax": take(after.tax),
         "ytd_reserve": take(after.reserve),
+        **frozen_values(computed.workers, take(loaded.worker_ids), take(loaded.community_ids), take(loaded.street_ids)),
     }
 
 
@@ -336,7 +341,8 @@ def _copy_postgres(columns: dict[str, np.ndarray | list]) -> None:
         texts = ["" if v is None else (v.isoformat() if isinstance(v, dt.date) else str(v)) for v in values]
         table = sorted(set(texts))
         position = {t: i for i, t in enumerate(table)}
-        encoded.append(TextColumn(table, np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))))
+        index = np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
+        encoded.append(TextColumn(table, index, neutralise=False))  # data for the database, exactly as it is
     data = encode_rows(encoded)
     cursor = database.cursor()
     names = ", ".join(f'"{c}"' for c in PAYSLIP_COLUMNS)
@@ -358,6 +364,7 @@ def _transition(principal: Principal, run_id: int, version_status: str, new_stat
         now = utcnow()
         changes = {"status": new_status}
         if new_status == "APPROVED":
+            _refresh_frozen_values(run.id)
             changes.update(approved_by=principal.name, approved_at=now)
         else:
             changes.update(paid_by=principal.name, paid_at=now)
@@ -367,6 +374,40 @@ def _transition(principal: Principal, run_id: int, version_status: str, new_stat
         run = PayrollRun.get_by_id(run.id)
         audit.record(principal, operation, "PayrollRun", run.id, before, audit.snapshot(run))
     return run
+
+
+#: Where each frozen payslip column comes from (``w`` the worker, ``s`` the street, ``c`` the community).
+_FROZEN_SOURCES = {
+    "worker_code": 'w."code"', "worker_name": 'w."name"', "bank_name": 'w."bank_name"',
+    "bank_account": 'w."bank_account"', "street_code": 's."code"', "street_name": 's."name"',
+    "community_code": 'c."code"', "community_name": 'c."name"',
+}
+
+
+def _refresh_frozen_values(run_id: int) -> None:
+    """Approval fixes what the run's files print: the worker's code, name and
+    bank details and the names of the street and community paid for are
+    taken from the records once more, while the run is still a draft (after
+    that the database refuses any change to its payslips).  Only payslips
+    whose values changed since the run was computed are written.
+
+    The run's row is claimed first (an UPDATE that changes nothing but locks
+    it), so a second approval at the same time waits and then finds the run
+    approved."""
+    claimed = PayrollRun.update(status="DRAFT").where((PayrollRun.id == run_id) & (PayrollRun.status == "DRAFT")).execute()
+    if claimed != 1:
+        raise UserErrors.one("id", ErrorCode.CONFLICT, f"payroll run {run_id} was changed by someone else; reload it")
+    targets = ", ".join(f'p."{name}"' for name in PAYSLIP_FROZEN)
+    sources = ", ".join(_FROZEN_SOURCES[name] for name in PAYSLIP_FROZEN)
+    different = "IS DISTINCT FROM" if is_postgres() else "IS NOT"
+    placeholder = "%s" if is_postgres() else "?"
+    assignments = ", ".join(f'"{name}" = {_FROZEN_SOURCES[name]}' for name in PAYSLIP_FROZEN)
+    database.execute_sql(
+        f'UPDATE "payslip" AS p SET {assignments} FROM "worker" AS w, "street" AS s, "community" AS c '
+        f'WHERE p."run_id" = {placeholder} AND w."id" = p."worker_id" AND s."id" = p."street_id" '
+        f'AND c."id" = p."community_id" AND ({targets}) {different} ({sources})',
+        (run_id,),
+    )
 
 
 def approve_run(principal: Principal, run_id: int) -> PayrollRun:
