@@ -4,9 +4,17 @@ writes neutralises what was stored before the rule existed."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
-from .conftest import CREATE_COMMUNITY, CREATE_WORKER, City, GraphQLClient
+from api.db.database import connection
+from api.db.models import Community, Payslip, Worker
+
+from .conftest import CREATE_COMMUNITY, CREATE_WORKER, City, GraphQLClient, Tokens
+from .test_exports import create_run, get
+from .test_frozen_runs import APPROVE
 from .test_records import UPDATE_WORKER, base_worker
 
 #: The inputs of the issue, and the other characters OWASP lists.
@@ -68,3 +76,29 @@ def test_a_policy_whose_titles_are_formulas_is_refused_naming_the_path(gql: Grap
     payload = gql.data("""mutation($document: String!) { importPolicy(input: {document: $document}) {
         errors { field code message } } }""", {"document": document})["importPolicy"]
     assert errors_of(payload) == [("document", "INVALID", formula_message("versions[0].posts.CHIEF.title"))]
+
+
+def test_every_csv_of_a_run_neutralises_formulas_stored_before_the_rule(client, gql: GraphQLClient, city: City,
+                                                                        tokens: Tokens):
+    """Records written before the input rule (or straight into the database)
+    still come out as text: on SQLite through the vectorized encoder, on
+    PostgreSQL through the database's own COPY; drafts and approved runs alike."""
+    with connection():
+        Worker.update(code="@SUM(1+1)", name=HOSTILE[0], bank_name=HOSTILE[1], bank_account="6228480012345678901") \
+            .where(Worker.code == "W001").execute()
+        Community.update(name=HOSTILE[3]).where(Community.code == "C01").execute()
+    run = create_run(gql, "2026-01")
+    with connection():
+        Payslip.update(basic_pay=-1234).where(Payslip.run == 1, Payslip.worker_code == "@SUM(1+1)").execute()
+    for status in ("DRAFT", "APPROVED"):
+        if status == "APPROVED":
+            gql.mutate(APPROVE, {"id": run})
+        bank = list(csv.reader(io.StringIO(get(client, "/exports/payroll-runs/1/bank.csv", tokens.finance)
+                                           .content.decode("utf-8-sig"))))
+        assert bank[1][:5] == ["1", "'@SUM(1+1)", "'" + HOSTILE[0], "'" + HOSTILE[1], "6228480012345678901"], status
+        payslips = get(client, "/exports/payroll-runs/1.csv", tokens.finance).text.splitlines()
+        # The code is text and neutralised; the negative amount stays a number.
+        assert payslips[1].startswith("'@SUM(1+1),2026-01,CHIEF,11,13,31,-12.34,"), status
+        contributions = list(csv.reader(io.StringIO(get(client, "/exports/payroll-runs/1/contributions.csv",
+                                                        tokens.finance).content.decode("utf-8-sig"))))
+        assert contributions[1][:5] == ["COMMUNITY", "S1", "颍川街道", "C01", "'" + HOSTILE[3]], status
