@@ -8,13 +8,15 @@ without that check.  :mod:`api.files` encodes and writes what these return.
 
 Frozen values.  Besides its own columns, a run's files print the worker's
 code, name, bank name and bank account, and the code and name of the street
-and community paid for.  Those are stored on each payslip
-(:data:`api.db.models.PAYSLIP_FROZEN`): taken from the records when the run is
-computed (:func:`frozen_values`) and refreshed when it is approved
+and community paid for.  Those are kept with the run — the worker's on each
+payslip (:data:`api.db.models.PAYSLIP_FROZEN`), the streets' and communities'
+once per community of the run (:class:`api.db.models.PayrollRunPlace`) —
+taken from the records when the run is computed (:func:`frozen_values`,
+:func:`place_labels`) and refreshed when it is approved
 (:func:`api.services.payroll.approve_run`); the database refuses any change
-to an approved or paid run's payslips, so its files — bank file, 工资表,
-工资条, payslips CSV — are the same bytes whenever they are downloaded,
-whatever happens to the records later.  A draft is not paid yet: its files
+to an approved or paid run's payslips and places, so its files — bank file,
+工资表, 工资条, payslips CSV — are the same bytes whenever they are
+downloaded, whatever happens to the records later.  A draft is not paid yet: its files
 show the records as they are now, so a bank account fixed after the draft
 was computed is in the draft's bank file at once (:func:`printed`).
 
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import peewee as pw
@@ -35,7 +37,7 @@ import peewee as pw
 from api.access import scopes
 from api.access.principal import Principal
 from api.db.database import database
-from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker
+from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, PayrollRunPlace, Payslip, Street, Worker
 from api.db.models import Policy as PolicyRecord
 from api.reads.policies import policy_from_record
 from api.settings import MAX_ID
@@ -80,40 +82,27 @@ def _fetch(query: pw.ModelSelect) -> list[tuple]:
     return database.execute_sql(sql, params).fetchall()
 
 
-#: Where a draft's files read each frozen value: the records as they are now.
-_RECORDS = {"worker_code": Worker.code, "worker_name": Worker.name, "bank_name": Worker.bank_name,
-            "bank_account": Worker.bank_account, "street_code": Street.code, "street_name": Street.name,
-            "community_code": Community.code, "community_name": Community.name}
-_JOINS = ((Worker, Payslip.worker), (Street, Payslip.street), (Community, Payslip.community))
-
-
-def printed(run: AuthorisedRun, name: str) -> pw.Field:
-    """Where the run's files read the value ``name`` of :data:`PAYSLIP_FROZEN`:
-    the payslip once the run is approved (frozen), the records for a draft."""
-    return _RECORDS[name] if run.status == "DRAFT" else getattr(Payslip, name)
-
-
-def _payslips(run: AuthorisedRun, *fields: pw.Field) -> pw.ModelSelect:
-    """``SELECT fields FROM payslip`` of the run, joined to the records the fields come from (drafts)."""
-    query = Payslip.select(*fields)
-    models = {getattr(getattr(f, "node", f), "model", None) for f in fields}  # an alias wraps its field
-    for model, key in _JOINS:
-        if model in models:
-            query = query.switch(Payslip).join(model, on=(key == model.id))
-    return query.switch(Payslip).where(Payslip.run == run.id)
-
-
 # --- frozen values, taken from the records ----------------------------------------------------
 
 
-def frozen_values(workers: pw.ModelSelect, worker_ids: np.ndarray, community_ids: np.ndarray,
-                  street_ids: np.ndarray) -> dict[str, list]:
-    """The frozen columns of new payslips (one value per entry of
-    ``worker_ids``, with the community and street each is paid for) as the
-    records say now.  ``workers`` selects the computed workers (it may hold
-    more); their names and bank details come in one query, streets and
-    communities in one each."""
-    fields = (Worker.id, Worker.code, Worker.name, Worker.bank_name, Worker.bank_account)
+@dataclass(frozen=True)
+class CodedText:
+    """A text column as a table of values and each row's position in it: the
+    frozen columns of a million payslips without a Python object per row."""
+
+    table: list[str | None]
+    index: np.ndarray
+
+    def values(self) -> list[str | None]:
+        return [self.table[i] for i in self.index.tolist()]
+
+
+def frozen_values(workers: pw.ModelSelect, worker_ids: np.ndarray, codes: Sequence[str]) -> dict[str, CodedText]:
+    """The frozen columns of new payslips (:data:`~api.db.models.PAYSLIP_FROZEN`)
+    as the records say now: one value per entry of ``worker_ids`` (whose
+    codes are ``codes``, as loaded).  ``workers`` selects the computed
+    workers (it may hold more); their names and bank details come in one query."""
+    fields = (Worker.id, Worker.name, Worker.bank_name, Worker.bank_account)
     rows = _fetch(workers.select(*fields).order_by(Worker.id))
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
     at = np.minimum(np.searchsorted(ids, worker_ids), max(len(rows) - 1, 0))
@@ -121,28 +110,52 @@ def frozen_values(workers: pw.ModelSelect, worker_ids: np.ndarray, community_ids
     if missing.any():
         # A worker moved out of the selection since it was computed (another
         # statement, another snapshot): read those few by id.
-        extra_rows = _fetch(Worker.select(*fields).where(Worker.id.in_(worker_ids[missing].tolist())))
-        position = {row[0]: len(rows) + i for i, row in enumerate(extra_rows)}
-        rows = [*rows, *extra_rows]
+        extra = _fetch(Worker.select(*fields).where(Worker.id.in_(worker_ids[missing].tolist())))
+        position = {row[0]: len(rows) + i for i, row in enumerate(extra)}
+        rows = [*rows, *extra]
         at[missing] = [position[w] for w in worker_ids[missing].tolist()]
-    at = at.tolist()
-    streets = {s: (code, name) for s, code, name in
-               Street.select(Street.id, Street.code, Street.name).where(Street.id.in_(set(street_ids.tolist()))).tuples()}
-    communities = {c: (code, name) for c, code, name in
-                   Community.select(Community.id, Community.code, Community.name)
-                   .where(Community.id.in_(set(community_ids.tolist()))).tuples()}
-    street_of = [streets[s] for s in street_ids.tolist()]
-    community_of = [communities[c] for c in community_ids.tolist()]
+    columns = list(zip(*rows)) if rows else [(), (), (), ()]
     return {
-        "worker_code": [rows[i][1] for i in at],
-        "worker_name": [rows[i][2] for i in at],
-        "bank_name": [rows[i][3] for i in at],
-        "bank_account": [rows[i][4] for i in at],
-        "street_code": [s[0] for s in street_of],
-        "street_name": [s[1] for s in street_of],
-        "community_code": [c[0] for c in community_of],
-        "community_name": [c[1] for c in community_of],
+        "worker_code": CodedText(list(codes), np.arange(len(codes), dtype=np.int64)),
+        "worker_name": CodedText(list(columns[1]), at),
+        "bank_name": CodedText(list(columns[2]), at),
+        "bank_account": CodedText(list(columns[3]), at),
     }
+
+
+#: Columns of a run's places, after the street and community ids.
+PLACE_LABELS = ("street_code", "street_name", "community_code", "community_name")
+
+
+def place_labels(pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int, str, str, str, str]]:
+    """``(street id, community id, street code, street name, community code,
+    community name)`` of each (street, community) pair, as the records say now."""
+    pairs = sorted(set(pairs))
+    streets = {s: (code, name) for s, code, name in Street.select(Street.id, Street.code, Street.name)
+               .where(Street.id.in_({p[0] for p in pairs})).tuples()} if pairs else {}
+    communities = {c: (code, name) for c, code, name in Community.select(Community.id, Community.code, Community.name)
+                   .where(Community.id.in_({p[1] for p in pairs})).tuples()} if pairs else {}
+    return [(s, c, *streets[s], *communities[c]) for s, c in pairs]
+
+
+#: Where a draft's files read each frozen value: the records as they are now.
+_RECORDS = {"worker_code": Worker.code, "worker_name": Worker.name, "bank_name": Worker.bank_name,
+            "bank_account": Worker.bank_account}
+
+
+def printed(run: AuthorisedRun, name: str) -> pw.Field:
+    """Where the run's files read the worker's value ``name`` (of
+    :data:`~api.db.models.PAYSLIP_FROZEN`): the payslip once the run is
+    approved (frozen), the worker's record for a draft."""
+    return _RECORDS[name] if run.status == "DRAFT" else getattr(Payslip, name)
+
+
+def _payslips(run: AuthorisedRun, *fields: pw.Field) -> pw.ModelSelect:
+    """``SELECT fields FROM payslip`` of the run, joined to the workers when a field is theirs (drafts)."""
+    query = Payslip.select(*fields)
+    if any(getattr(getattr(f, "node", f), "model", None) is Worker for f in fields):  # an alias wraps its field
+        query = query.join(Worker, on=(Payslip.worker == Worker.id))
+    return query.where(Payslip.run == run.id)
 
 
 # --- the payslips CSV (interfaces.md §1) --------------------------------------------------------
@@ -199,14 +212,17 @@ class Group:
 
 
 def run_groups(run: AuthorisedRun) -> list[Group]:
-    """The streets and communities the run pays, in street code then community code order."""
-    rows = (
-        _payslips(run, Payslip.street, printed(run, "street_code"), printed(run, "street_name"), Payslip.community,
-                  printed(run, "community_code"), printed(run, "community_name"))
-        .distinct()
-        .tuples()
-    )
-    groups = [Group(s, s_code, s_name, c, c_code, c_name) for s, s_code, s_name, c, c_code, c_name in rows]
+    """The streets and communities the run pays, in street code then community
+    code order: as kept with the run once it is approved, as the records say
+    now for a draft."""
+    if run.status == "DRAFT":
+        pairs = Payslip.select(Payslip.street, Payslip.community).where(Payslip.run == run.id).distinct().tuples()
+        rows = place_labels(pairs)
+    else:
+        rows = list(PayrollRunPlace.select(PayrollRunPlace.street, PayrollRunPlace.community,
+                                           *(getattr(PayrollRunPlace, n) for n in PLACE_LABELS))
+                    .where(PayrollRunPlace.run == run.id).tuples())
+    groups = [Group(s, s_code, s_name, c, c_code, c_name) for s, c, s_code, s_name, c_code, c_name in rows]
     return sorted(groups, key=lambda g: (g.street_code, g.community_code, g.street_id, g.community_id))
 
 
@@ -235,14 +251,17 @@ def group_payslip_blocks(run: AuthorisedRun, group: Group, size: int = BLOCK) ->
 
 
 def scope_name(run: AuthorisedRun) -> str:
-    """The name of the street or community a run is for (``全市`` for the city),
-    as its payslips keep it; from the records for a run without payslips."""
+    """The name of the street or community a run is for (``全市`` for the
+    city), as kept with the run once it is approved."""
     if run.scope_type == "CITY":
         return "全市"
-    name, model, pk = (("street_name", Street, run.street_id) if run.scope_type == "STREET"
-                       else ("community_name", Community, run.community_id))
-    kept = _payslips(run, printed(run, name)).limit(1).tuples().first()
-    return kept[0] if kept else model.get_by_id(pk).name
+    street = run.scope_type == "STREET"
+    if run.status != "DRAFT":
+        kept = (PayrollRunPlace.select(PayrollRunPlace.street_name if street else PayrollRunPlace.community_name)
+                .where(PayrollRunPlace.run == run.id).limit(1).tuples().first())
+        if kept:
+            return kept[0]
+    return (Street.get_by_id(run.street_id) if street else Community.get_by_id(run.community_id)).name
 
 
 def post_titles(run: AuthorisedRun) -> dict[str, str]:

@@ -39,11 +39,21 @@ from api.access import scopes
 from api.access.permissions import Permission, require
 from api.access.principal import Principal
 from api.db.database import database, is_postgres
-from api.db.models import PAYSLIP_FROZEN, PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker, utcnow
+from api.db.models import (
+    PAYSLIP_FROZEN,
+    PAYSLIP_MONEY,
+    Community,
+    PayrollRun,
+    PayrollRunPlace,
+    Payslip,
+    Street,
+    Worker,
+    utcnow,
+)
 from api.errors import ErrorCode, Forbidden, UserErrors
 from api.reads.policies import require_active_policy
 from api.reads.population import Scope, in_service, load_workers, workers_query, year_to_date
-from api.reads.run_files import frozen_values
+from api.reads.run_files import PLACE_LABELS, CodedText, frozen_values, place_labels
 from api.services import audit
 from api.services.lookups import visible
 
@@ -181,6 +191,7 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
             raise UserErrors.one("period", ErrorCode.DUPLICATE, f"a payroll run for {period} over {label} already exists") from None
         try:
             insert_payslips(run.id, period, computed, paid)
+            _insert_places(run.id, computed, paid)
         except pw.IntegrityError:
             raise UserErrors.one(
                 "period", ErrorCode.DUPLICATE, f"some workers of {label} already have a payslip for {period} (another run)"
@@ -189,6 +200,16 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
     if is_postgres() and len(paid) >= ANALYZE_AFTER_PAYSLIPS:
         _analyze_payslips()
     return run
+
+
+def _insert_places(run_id: int, computed: ComputedMonth, paid: np.ndarray) -> None:
+    """The run's streets and communities with their codes and names as the records say now."""
+    loaded = computed.loaded
+    pairs = zip(loaded.street_ids[paid].tolist(), loaded.community_ids[paid].tolist())
+    rows = [{"run": run_id, "street": s, "community": c, **dict(zip(PLACE_LABELS, labels))}
+            for s, c, *labels in place_labels(pairs)]
+    for batch in pw.chunked(rows, 500):
+        PayrollRunPlace.insert_many(batch).execute()
 
 
 #: After a run this large, PostgreSQL's statistics of the payslip table are
@@ -235,7 +256,8 @@ def _overlap(scope: Scope, run: PayrollRun) -> bool:
     return scope.street_id == run_street
 
 
-def payslip_columns(run_id: int, period: Period, computed: ComputedMonth, paid: np.ndarray) -> dict[str, np.ndarray | list]:
+def payslip_columns(run_id: int, period: Period, computed: ComputedMonth, paid: np.ndarray
+                    ) -> dict[str, np.ndarray | list | CodedText]:
     """The payslip rows of the paid workers, column by column."""
     loaded, result, before, after = computed.loaded, computed.result, computed.state_before, computed.state_after
     pop = loaded.population
@@ -280,7 +302,7 @@ def payslip_columns(run_id: int, period: Period, computed: ComputedMonth, paid: 
         "ytd_deductions": take(after.deductions),
         "ytd_tax": take(after.tax),
         "ytd_reserve": take(after.reserve),
-        **frozen_values(computed.workers, take(loaded.worker_ids), take(loaded.community_ids), take(loaded.street_ids)),
+        **frozen_values(computed.workers, take(loaded.worker_ids), take(pop.ids).tolist()),
     }
 
 
@@ -292,7 +314,8 @@ def insert_payslips(run_id: int, period: Period, computed: ComputedMonth, paid: 
     if is_postgres():
         _copy_postgres(columns)
         return
-    lists = [c.tolist() if isinstance(c, np.ndarray) else [v.isoformat() if isinstance(v, dt.date) else v for v in c]
+    lists = [c.tolist() if isinstance(c, np.ndarray) else c.values() if isinstance(c, CodedText)
+             else [v.isoformat() if isinstance(v, dt.date) else v for v in c]
              for c in (columns[name] for name in PAYSLIP_COLUMNS)]
     rows = list(zip(*lists))
     sql = f'INSERT INTO "payslip" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in PAYSLIP_COLUMNS)}) VALUES ({", ".join("?" * len(PAYSLIP_COLUMNS))})'
@@ -331,12 +354,15 @@ def _without_sqlite_insert_lock_trigger(cursor: Any, run_id: int) -> Iterator[No
         cursor.execute(found[0])
 
 
-def _copy_postgres(columns: dict[str, np.ndarray | list]) -> None:
+def _copy_postgres(columns: dict[str, np.ndarray | list | CodedText]) -> None:
     encoded = []
     for name in PAYSLIP_COLUMNS:
         values = columns[name]
         if isinstance(values, np.ndarray):
             encoded.append(IntColumn(values))
+            continue
+        if isinstance(values, CodedText):  # data for the database, exactly as it is (None → NULL)
+            encoded.append(TextColumn(["" if v is None else v for v in values.table], values.index, neutralise=False))
             continue
         texts = ["" if v is None else (v.isoformat() if isinstance(v, dt.date) else str(v)) for v in values]
         table = sorted(set(texts))
@@ -376,20 +402,20 @@ def _transition(principal: Principal, run_id: int, version_status: str, new_stat
     return run
 
 
-#: Where each frozen payslip column comes from (``w`` the worker, ``s`` the street, ``c`` the community).
-_FROZEN_SOURCES = {
-    "worker_code": 'w."code"', "worker_name": 'w."name"', "bank_name": 'w."bank_name"',
-    "bank_account": 'w."bank_account"', "street_code": 's."code"', "street_name": 's."name"',
-    "community_code": 'c."code"', "community_name": 'c."name"',
-}
+#: Where each frozen column comes from: the worker (``w``) for payslips, the
+#: street (``s``) and community (``c``) for the run's places.
+_FROZEN_SOURCES = {"worker_code": 'w."code"', "worker_name": 'w."name"', "bank_name": 'w."bank_name"',
+                   "bank_account": 'w."bank_account"'}
+_PLACE_SOURCES = {"street_code": 's."code"', "street_name": 's."name"', "community_code": 'c."code"',
+                  "community_name": 'c."name"'}
 
 
 def _refresh_frozen_values(run_id: int) -> None:
-    """Approval fixes what the run's files print: the worker's code, name and
-    bank details and the names of the street and community paid for are
+    """Approval fixes what the run's files print: the workers' codes, names and
+    bank details and the names of the streets and communities paid for are
     taken from the records once more, while the run is still a draft (after
-    that the database refuses any change to its payslips).  Only payslips
-    whose values changed since the run was computed are written.
+    that the database refuses any change to its payslips and places).  Only
+    rows whose values changed since the run was computed are written.
 
     The run's row is claimed first (an UPDATE that changes nothing but locks
     it), so a second approval at the same time waits and then finds the run
@@ -397,15 +423,20 @@ def _refresh_frozen_values(run_id: int) -> None:
     claimed = PayrollRun.update(status="DRAFT").where((PayrollRun.id == run_id) & (PayrollRun.status == "DRAFT")).execute()
     if claimed != 1:
         raise UserErrors.one("id", ErrorCode.CONFLICT, f"payroll run {run_id} was changed by someone else; reload it")
-    targets = ", ".join(f'p."{name}"' for name in PAYSLIP_FROZEN)
-    sources = ", ".join(_FROZEN_SOURCES[name] for name in PAYSLIP_FROZEN)
+    _update_from("payslip", _FROZEN_SOURCES, '"worker" AS w', 'w."id" = t."worker_id"', run_id)
+    _update_from("payroll_run_place", _PLACE_SOURCES, '"street" AS s, "community" AS c',
+                 's."id" = t."street_id" AND c."id" = t."community_id"', run_id)
+
+
+def _update_from(table: str, sources: dict[str, str], tables: str, join: str, run_id: int) -> None:
+    """``UPDATE table SET column = source … FROM tables`` for a run's rows whose values differ."""
     different = "IS DISTINCT FROM" if is_postgres() else "IS NOT"
     placeholder = "%s" if is_postgres() else "?"
-    assignments = ", ".join(f'"{name}" = {_FROZEN_SOURCES[name]}' for name in PAYSLIP_FROZEN)
+    assignments = ", ".join(f'"{name}" = {source}' for name, source in sources.items())
+    targets = ", ".join(f't."{name}"' for name in sources)
     database.execute_sql(
-        f'UPDATE "payslip" AS p SET {assignments} FROM "worker" AS w, "street" AS s, "community" AS c '
-        f'WHERE p."run_id" = {placeholder} AND w."id" = p."worker_id" AND s."id" = p."street_id" '
-        f'AND c."id" = p."community_id" AND ({targets}) {different} ({sources})',
+        f'UPDATE "{table}" AS t SET {assignments} FROM {tables} WHERE t."run_id" = {placeholder} AND {join} '
+        f'AND ({targets}) {different} ({", ".join(sources.values())})',
         (run_id,),
     )
 

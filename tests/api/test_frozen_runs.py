@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from api.db.database import connection
 from api.db.migrate import available
-from api.db.models import Payslip
+from api.db.models import PayrollRunPlace, Payslip
 
 from .conftest import City, GraphQLClient, Tokens
 from .test_exports import ACCOUNTS, UPDATE_WORKER, add_second_street_worker, create_run, get, set_bank_accounts
@@ -92,11 +92,13 @@ def test_approval_takes_the_records_as_they_are_then(client, gql: GraphQLClient,
     assert bank_rows(get(client, "/exports/payroll-runs/1/bank.csv", tokens.finance).content)[0][4] == ACCOUNTS["W001"]
     gql.mutate(APPROVE, {"id": run})
     with connection():
-        frozen = (Payslip.select(Payslip.worker_code, Payslip.worker_name, Payslip.bank_name, Payslip.bank_account,
-                                 Payslip.street_code, Payslip.street_name, Payslip.community_code,
-                                 Payslip.community_name)
+        frozen = (Payslip.select(Payslip.worker_code, Payslip.worker_name, Payslip.bank_name, Payslip.bank_account)
                   .where(Payslip.run == 1).order_by(Payslip.id).tuples().first())
-    assert frozen == ("W001", "张敏", "中国工商银行", ACCOUNTS["W001"], "S1", "颍川街道", "C01", "红星社区")
+        places = list(PayrollRunPlace.select(PayrollRunPlace.street_code, PayrollRunPlace.street_name,
+                                             PayrollRunPlace.community_code, PayrollRunPlace.community_name)
+                      .where(PayrollRunPlace.run == 1).order_by(PayrollRunPlace.community_code).tuples())
+    assert frozen == ("W001", "张敏", "中国工商银行", ACCOUNTS["W001"])
+    assert places == [("S1", "颍川街道", "C01", "红星社区"), ("S1", "颍川街道", "C02", "商贸社区"), ("S2", "韩城街道", "C03", "寨子社区")]
     before = get(client, "/exports/payroll-runs/1/bank.csv", tokens.finance).content
     edit_records(gql, city)
     assert get(client, "/exports/payroll-runs/1/bank.csv", tokens.finance).content == before
@@ -108,6 +110,12 @@ def test_the_database_refuses_changes_to_frozen_values_of_an_approved_run(gql: G
     with connection():
         with pytest.raises(pw.DatabaseError, match="LOCKED"):
             Payslip.update(bank_account="6228000000000000").where(Payslip.run == 1).execute()
+    for change in (lambda: PayrollRunPlace.update(community_name="改名社区").where(PayrollRunPlace.run == 1).execute(),
+                   lambda: PayrollRunPlace.delete().where(PayrollRunPlace.run == 1).execute(),
+                   lambda: PayrollRunPlace.insert(run=1, street=1, community=1, street_code="S9", street_name="x",
+                                                  community_code="C9", community_name="y").execute()):
+        with connection(), pytest.raises(pw.DatabaseError, match="LOCKED"):
+            change()
 
 
 def test_migration_0003_fills_the_payslips_of_runs_stored_before_it_and_keeps_the_lock():
@@ -137,8 +145,11 @@ def test_migration_0003_fills_the_payslips_of_runs_stored_before_it_and_keeps_th
     db.execute(f'INSERT INTO payslip ({", ".join(values)}) VALUES ({", ".join("?" * len(values))})', list(values.values()))
     db.execute("UPDATE payroll_run SET status = 'APPROVED' WHERE id = 1")
     db.executescript(scripts["0003"])
-    assert db.execute("SELECT worker_code, worker_name, bank_name, bank_account, street_code, street_name, "
-                      "community_code, community_name FROM payslip").fetchall() == [
-        ("W001", "张敏", "中国工商银行", "6228480012345678901", "S1", "颍川街道", "C01", "红星社区")]
+    assert db.execute("SELECT worker_code, worker_name, bank_name, bank_account FROM payslip").fetchall() == [
+        ("W001", "张敏", "中国工商银行", "6228480012345678901")]
+    assert db.execute("SELECT run_id, street_id, community_id, street_code, street_name, community_code, community_name "
+                      "FROM payroll_run_place").fetchall() == [(1, 1, 1, "S1", "颍川街道", "C01", "红星社区")]
     with pytest.raises(sqlite3.IntegrityError, match="LOCKED"):
         db.execute("UPDATE payslip SET worker_name = '李四'")
+    with pytest.raises(sqlite3.IntegrityError, match="LOCKED"):
+        db.execute("UPDATE payroll_run_place SET community_name = '改名社区'")
