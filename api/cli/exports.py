@@ -12,6 +12,7 @@ service's administrators do; nothing is written to the database.
 | ``export conversion --period 2026-11 [--street S01 \\| --community C001] -o F.xlsx`` | 工资套改 |
 | ``export budget --year 2027 [--base-income-growth 0.05] [--street …] -o F.xlsx`` | budget with a chart |
 | ``export staffing --date 2026-11-01 [--street …] -o F.xlsx`` | staffing with a chart |
+| ``export workers [--street S01 \\| --community C001] [-o F.xlsx \\| -o F.csv]`` | 工作者名册 to edit and import again |
 
 The format follows the extension of ``--output``; CSV files stream to
 standard output when no ``--output`` is given.  A file is written whole or not
@@ -226,6 +227,22 @@ def cmd_staffing(args: argparse.Namespace) -> None:
     _done(f"staffing {args.date.isoformat()}", args.output)
 
 
+def cmd_workers(args: argparse.Namespace) -> None:
+    from api.access.principal import SYSTEM
+    from api.files.worker_file import workers_csv_blocks, write_workers_xlsx
+    from api.reads.reports import report_scope
+    from api.reads.worker_file import worker_rows
+
+    with _database():
+        street, community = _scope(args)
+        scope = report_scope(SYSTEM, street, community)
+        if _is_xlsx(args.output):
+            _write_xlsx(lambda path: write_workers_xlsx(worker_rows(SYSTEM, scope), path), args.output)
+        else:
+            _write_stream(lambda write: _each(workers_csv_blocks(worker_rows(SYSTEM, scope)), write), args.output)
+    _done("工作者名册 / workers file", args.output)
+
+
 # --- the parser -------------------------------------------------------------------------------
 
 
@@ -312,3 +329,13 @@ def add_export_commands(sub: argparse._SubParsersAction) -> None:
     scope(staffing)
     output(staffing, xlsx_only=True)
     staffing.set_defaults(handler=cmd_staffing)
+
+    workers = actions.add_parser("workers", help="工作者名册（可编辑后再导入）/ the workers file to edit and import again",
+                                 description="每名工作者一行，列标题与工作者导入相同，末列“版本”：再导入时，导出后被他人修改过的"
+                                 "工作者所在行会被拒绝（CONFLICT），而不是覆盖他人的修改 / One row per worker with the "
+                                 "headings of the workers import and a last column 版本 (version): when the file is "
+                                 "imported again, a row whose worker was changed since is refused (CONFLICT) instead "
+                                 "of overwriting that change.")
+    scope(workers)
+    output(workers)
+    workers.set_defaults(handler=cmd_workers)

@@ -21,6 +21,8 @@ its scope is 403):
 | ``/exports/conversion.xlsx?period=2026-11[&streetId=…\\|&communityId=…]`` | 工资套改 |
 | ``/exports/budget.xlsx?year=2027[&baseIncomeGrowth=0.05][&streetId=…]`` | budget, chart of cost by street |
 | ``/exports/staffing.xlsx?date=2026-11-01[&streetId=…]`` | staffing, chart of gaps by community |
+| ``/exports/workers.xlsx[?streetId=…\\|&communityId=…]`` | 工作者名册: the workers import's columns and 版本 |
+| ``/exports/workers.csv[?streetId=…\\|&communityId=…]`` | the same as CSV (streamed) |
 
 CSV files stream (:func:`stream_from_thread`): a worker thread reads the run
 a block of rows at a time on one connection (:mod:`api.reads.run_files`)
@@ -385,6 +387,38 @@ def export_routes(settings: Settings) -> list[Route]:
 
         return await xlsx_response(write, f"staffing-{day.isoformat()}.xlsx")
 
+    def workers_scope(request: Request, principal: Principal):
+        street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
+        return street, community, lambda: report_scope(principal, street, community)
+
+    def workers_filename(extension: str, street: int | None, community: int | None, masked: bool) -> str:
+        part = f"-street{street}" if street else f"-community{community}" if community else ""
+        return f"workers{part}{'-masked' if masked else ''}.{extension}"
+
+    async def workers_xlsx(request: Request) -> Response:
+        from api.files.worker_file import write_workers_xlsx
+        from api.reads.worker_file import worker_rows
+
+        principal = await _principal(request, settings)
+        street, community, scope = workers_scope(request, principal)
+        masked = not sees_personal_data(principal)
+        return await xlsx_response(lambda path: write_workers_xlsx(worker_rows(principal, scope()), path),
+                                   workers_filename("xlsx", street, community, masked))
+
+    async def workers_csv(request: Request) -> Response:
+        from api.files.worker_file import workers_csv_blocks
+        from api.reads.worker_file import worker_rows
+
+        principal = await _principal(request, settings)
+        street, community, scope = workers_scope(request, principal)
+        checked = await _in_thread(scope)  # a street or community outside the scope: 404 before streaming
+        masked = not sees_personal_data(principal)
+        blocks = iter(workers_csv_blocks(worker_rows(principal, checked)))
+        header = next(blocks)
+        stream = stream_from_thread(header, lambda emit: all(emit(block) for block in blocks))
+        return StreamingResponse(stream, media_type=CSV_MEDIA_TYPE,
+                                 headers=_attachment(workers_filename("csv", street, community, masked)))
+
     run = "/exports/payroll-runs/{run_id:int}"
     return [
         Route(f"{run}.csv", handler(run_csv), methods=["GET"]),
@@ -397,4 +431,6 @@ def export_routes(settings: Settings) -> list[Route]:
         Route("/exports/conversion.xlsx", handler(conversion_xlsx), methods=["GET"]),
         Route("/exports/budget.xlsx", handler(budget_xlsx), methods=["GET"]),
         Route("/exports/staffing.xlsx", handler(staffing_xlsx), methods=["GET"]),
+        Route("/exports/workers.xlsx", handler(workers_xlsx), methods=["GET"]),
+        Route("/exports/workers.csv", handler(workers_csv), methods=["GET"]),
     ]
