@@ -145,7 +145,7 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
                 "period", ErrorCode.DUPLICATE,
                 f"a payroll run for {period} over {label} already exists (run {existing.id}, {existing.status})",
             )
-        _check_earlier_drafts(period, scope)
+        _check_earlier_drafts(principal, period, scope)
         record, policy = require_active_policy()
         try:
             version = policy.version_for(period)
@@ -164,7 +164,8 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
             )
             if clashes:
                 worker_codes = {w.id: w.code for w in Worker.select(Worker.id, Worker.code).where(Worker.id.in_([c[0] for c in clashes]))}
-                described = ", ".join(f"{worker_codes[w]} (run {r})" for w, r in clashes)
+                seen = _visible_runs(principal, [r for _, r in clashes])
+                described = ", ".join(f"{worker_codes[w]} (run {r})" if r in seen else worker_codes[w] for w, r in clashes)
                 raise UserErrors.one(
                     "period", ErrorCode.DUPLICATE,
                     f"some workers of {label} already have a payslip for {period}: {described}",
@@ -226,7 +227,14 @@ def _analyze_payslips() -> None:
         logger.warning("ANALYZE payslip failed after a large payroll run", exc_info=True)
 
 
-def _check_earlier_drafts(period: Period, scope: Scope) -> None:
+def _visible_runs(principal: Principal, run_ids: list[int]) -> set[int]:
+    """The runs among ``run_ids`` the principal may see: only those are named
+    in messages (issue 11: a run outside the scope is never named)."""
+    query = PayrollRun.select(PayrollRun.id).where(PayrollRun.id.in_(run_ids))
+    return {r for (r,) in scopes.restrict(query, PayrollRun, principal).tuples()}
+
+
+def _check_earlier_drafts(principal: Principal, period: Period, scope: Scope) -> None:
     """A month builds on the months before it, so earlier drafts of the same
     year that overlap the scope must be approved (or deleted) first."""
     drafts = PayrollRun.select().where(
@@ -236,9 +244,10 @@ def _check_earlier_drafts(period: Period, scope: Scope) -> None:
     )
     for draft in drafts:
         if _overlap(scope, draft):
+            named = f"the draft run {draft.id}" if _visible_runs(principal, [draft.id]) else "a draft run"
             raise UserErrors.one(
                 "period", ErrorCode.INVALID_STATE,
-                f"the draft run {draft.id} for {draft.period} covers some of the same workers; "
+                f"{named} for {draft.period} covers some of the same workers; "
                 "approve or delete it before running a later month",
             )
 
@@ -467,9 +476,10 @@ def delete_draft_run(principal: Principal, run_id: int) -> PayrollRun:
         scope = Scope(run.scope_type, run.street_id, run.community_id)
         for other in later:
             if _overlap(scope, other):
+                named = f"run {other.id}" if _visible_runs(principal, [other.id]) else "a run"
                 raise UserErrors.one(
                     "id", ErrorCode.INVALID_STATE,
-                    f"run {other.id} for {other.period} was computed from this one; delete it first",
+                    f"{named} for {other.period} was computed from this one; delete it first",
                 )
         before = audit.snapshot(run)
         Payslip.delete().where(Payslip.run == run.id).execute()
