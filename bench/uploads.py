@@ -58,7 +58,7 @@ def build_files(folder: Path, legit: bool) -> list[tuple[str, Path]]:
     ]
     if legit:
         files.append(("50 MB CSV, 99,999 workers", hostile.to_file(
-            folder / "roster.csv", lambda f: hostile.legitimate_workers_csv(f, 99_999, 60, "L", remark_chars=108))))
+            folder / "roster.csv", lambda f: hostile.legitimate_workers_csv(f, 99_999, 60, "L", remark_chars=105))))
     return files
 
 
@@ -202,7 +202,7 @@ async def main_async(args: argparse.Namespace) -> None:
               f"{'met' if worst_p99 < LATENCY_GOAL_S else 'NOT met'})")
         if not args.skip_legit:
             again = hostile.to_file(folder / "roster-again.csv", lambda f: hostile.legitimate_workers_csv(
-                f, 99_999, 60, "X", remark_chars=108))
+                f, 99_999, 60, "X", remark_chars=105))
             busy, cpu = hang_up(service.url, service.token, again, pid)
             client = GraphQLClient(service.url, service.token)
             _, answer, _ = await client.execute('{ workers(where: {search: "X0"}) { totalCount } }')

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-import peewee as pw
-
 from api.access import scopes
 from api.access.masking import present_worker
 from api.access.principal import Principal
@@ -49,10 +47,3 @@ def worker_rows(principal: Principal, scope: Scope) -> Iterator[list[dict[str, A
         yield [present_worker(dict(zip(FIELDS, row[1:])), principal) for row in rows]
         after = rows[-1][0]
 
-
-def worker_count(principal: Principal, scope: Scope) -> int:
-    query = Worker.select(pw.fn.COUNT(Worker.id)).join(Community, on=(Worker.community == Community.id))
-    for condition in (scope.condition(), scopes.workers(principal)):
-        if condition is not None:
-            query = query.where(condition)
-    return query.scalar()

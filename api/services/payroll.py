@@ -159,6 +159,7 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
             clashes = list(
                 Payslip.select(Payslip.worker, Payslip.run)
                 .where((Payslip.period == str(period)) & Payslip.worker.in_(scope_workers))
+                .order_by(Payslip.worker)
                 .limit(5)
                 .tuples()
             )
