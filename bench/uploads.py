@@ -187,7 +187,11 @@ def hang_up(url: str, token: str, path: Path, pid: int) -> tuple[float, float]:
 
 async def main_async(args: argparse.Namespace) -> None:
     print_header("Hostile uploads against a live service (issue 12)")
-    folder = Path(tempfile.mkdtemp(prefix="payroll-uploads-"))
+    with tempfile.TemporaryDirectory(prefix="payroll-uploads-") as folder:
+        await run_all(Path(folder), args)
+
+
+async def run_all(folder: Path, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     files = build_files(folder, not args.skip_legit)
     print(f"files       built in {time.perf_counter() - started:.0f} s: "
