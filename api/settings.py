@@ -18,6 +18,17 @@
 | ``PAYROLL_AUTH_MAX_FAILURES`` | 10 | failed authentications from one address that lock it out |
 | ``PAYROLL_AUTH_WINDOW_SECONDS`` | 60 | the window in which those failures are counted |
 | ``PAYROLL_AUTH_LOCKOUT_SECONDS`` | 60 | how long a locked-out address is refused (429) |
+
+Imports (:class:`ImportLimits`; checked while the file is read, before memory grows):
+
+| variable | default | meaning |
+|---|---|---|
+| ``PAYROLL_IMPORT_MAX_ROWS`` | 100000 | rows of a file (blank ones included) |
+| ``PAYROLL_IMPORT_MAX_COLUMNS`` | 100 | cells of a row |
+| ``PAYROLL_IMPORT_MAX_CELL_CHARS`` | 1000 | characters of a cell |
+| ``PAYROLL_IMPORT_MAX_FILE_BYTES`` | 50000000 | size of the file as uploaded or read (a CSV, or an .xlsx before unzipping) |
+| ``PAYROLL_IMPORT_MAX_XLSX_BYTES`` | 256000000 | size of an .xlsx once unzipped (from the zip's directory, before opening) |
+| ``PAYROLL_IMPORT_MAX_RATIO`` | 100 | how much larger a part of an .xlsx may be unzipped than zipped |
 """
 
 from __future__ import annotations
@@ -34,6 +45,31 @@ MAX_ID = 2**63 - 1
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """Caps on an imported file (docs/security.md lists them): a small upload
+    must not be able to take the server's memory or time."""
+
+    max_rows: int = 100_000
+    max_columns: int = 100
+    max_cell_chars: int = 1_000
+    max_file_bytes: int = 50_000_000
+    max_xlsx_bytes: int = 256_000_000
+    max_ratio: int = 100
+
+    @classmethod
+    def from_env(cls) -> ImportLimits:
+        default = cls()
+        return cls(
+            max_rows=_int("PAYROLL_IMPORT_MAX_ROWS", default.max_rows),
+            max_columns=_int("PAYROLL_IMPORT_MAX_COLUMNS", default.max_columns),
+            max_cell_chars=_int("PAYROLL_IMPORT_MAX_CELL_CHARS", default.max_cell_chars),
+            max_file_bytes=_int("PAYROLL_IMPORT_MAX_FILE_BYTES", default.max_file_bytes),
+            max_xlsx_bytes=_int("PAYROLL_IMPORT_MAX_XLSX_BYTES", default.max_xlsx_bytes),
+            max_ratio=_int("PAYROLL_IMPORT_MAX_RATIO", default.max_ratio),
+        )
 
 
 def _flag(name: str) -> bool:
@@ -58,6 +94,7 @@ class Settings:
     auth_max_failures: int = 10
     auth_window_seconds: float = 60.0
     auth_lockout_seconds: float = 60.0
+    import_limits: ImportLimits = field(default_factory=ImportLimits)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -81,4 +118,5 @@ class Settings:
             auth_window_seconds=float(os.environ.get("PAYROLL_AUTH_WINDOW_SECONDS", "60")),
             auth_lockout_seconds=float(os.environ.get("PAYROLL_AUTH_LOCKOUT_SECONDS", "60")),
             migrate_on_start=os.environ.get("PAYROLL_MIGRATE", "1").strip() not in ("0", "false", "no", "off"),
+            import_limits=ImportLimits.from_env(),
         )

@@ -11,9 +11,12 @@ Columns are:
 - :class:`MoneyColumn` — int64 fen written as yuan with two decimals (``-12.05``);
 - :class:`IntColumn` — int64 written as a whole number;
 - :class:`TextColumn` — a small table of strings and an index per row (worker
-  ids, periods, post keys), escaped for CSV once per table entry.
+  ids, periods, post keys), escaped for CSV once per table entry; text that a
+  spreadsheet would run as a formula is neutralised (:mod:`payroll.cells`)
+  unless the column says the file is not for spreadsheets (``COPY … FROM``).
 
-The output is byte-for-byte what :mod:`csv` with ``lineterminator="\\n"``
+The output is byte-for-byte what :func:`payroll.cells.safe_writer` (the :mod:`csv`
+module, text cells neutralised) with ``lineterminator="\\n"``
 gives for the same values (a test checks it).
 """
 
@@ -23,6 +26,8 @@ from dataclasses import dataclass
 from typing import Sequence, Union
 
 import numpy as np
+
+from .cells import neutralise
 
 _DIGIT = np.uint8(ord("0"))
 _COMMA = ord(",")
@@ -52,6 +57,9 @@ class IntColumn:
 class TextColumn:
     table: Sequence[str]
     index: np.ndarray  # int64 positions in table, one per row
+    #: Prefix text that starts like a formula (files people open); False for
+    #: data handed to a database, which must arrive exactly as it is.
+    neutralise: bool = True
 
 
 Column = Union[MoneyColumn, IntColumn, TextColumn]
@@ -69,8 +77,9 @@ def _digit_count(values: np.ndarray) -> np.ndarray:
 class _TextTable:
     """A text column's table, escaped and encoded once for all blocks."""
 
-    def __init__(self, table: Sequence[str]):
-        encoded = [_escape(str(t)).encode("utf-8") for t in table]
+    def __init__(self, table: Sequence[str], neutralised: bool = True):
+        cells = [neutralise(str(t)) for t in table] if neutralised else [str(t) for t in table]
+        encoded = [_escape(cell).encode("utf-8") for cell in cells]
         self.length = np.array([len(b) for b in encoded], dtype=np.int64)
         self.offset = (np.cumsum(self.length) - self.length).astype(np.int64)
         self.data = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, np.uint8)
@@ -82,7 +91,7 @@ class _Field:
     def __init__(self, column: Column, table: _TextTable | None = None):
         self.column = column
         if isinstance(column, TextColumn):
-            table = table or _TextTable(column.table)
+            table = table or _TextTable(column.table, column.neutralise)
             self.table_len, self.table_off, self.table_bytes = table.length, table.offset, table.data
             self.width = self.table_len[column.index]
             return
@@ -144,11 +153,11 @@ def encode_rows(columns: Sequence[Column]) -> bytes:
     n = len(first.index if isinstance(first, TextColumn) else first.values)
     if n <= ROWS_PER_BLOCK:
         return _encode_block(columns)
-    tables = [_TextTable(c.table) if isinstance(c, TextColumn) else None for c in columns]
+    tables = [_TextTable(c.table, c.neutralise) if isinstance(c, TextColumn) else None for c in columns]
     parts = []
     for lo in range(0, n, ROWS_PER_BLOCK):
         block = [
-            TextColumn(c.table, c.index[lo : lo + ROWS_PER_BLOCK]) if isinstance(c, TextColumn)
+            TextColumn(c.table, c.index[lo : lo + ROWS_PER_BLOCK], c.neutralise) if isinstance(c, TextColumn)
             else type(c)(c.values[lo : lo + ROWS_PER_BLOCK])
             for c in columns
         ]

@@ -22,6 +22,7 @@ from typing import IO, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
+from .cells import safe_writer
 from .corrections import PaidPayslips
 from .csvfast import Column, IntColumn, MoneyColumn, TextColumn, encode_rows
 from .engine import MONEY_COLUMNS, PAYSLIP_COLUMNS, MonthResult
@@ -422,8 +423,9 @@ def csv_text(header: Sequence[str], columns: Iterable[np.ndarray | Sequence[str]
 
 
 def rows_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A CSV document of rows; text that starts like a formula is neutralised (:mod:`payroll.cells`)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = safe_writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()

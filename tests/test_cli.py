@@ -233,3 +233,21 @@ def test_explain_with_paid_shows_the_back_pay_month_by_month(capsys):
     assert code == 0
     assert "§13 补发（补扣） Back pay (back_pay) = 5564.52" in out
     assert "2026-02: 应发 0.00 → 2,782.26, 差额 +2,782.26；2026-03: 应发 0.00 → 2,782.26, 差额 +2,782.26" in out
+
+
+def test_quote_staffing_and_budget_neutralise_ids_that_start_like_formulas(tmp_path, capsys):
+    """The engine's CSVs carry the ids users typed: text a spreadsheet would run
+    as a formula gets OWASP's leading quote; amounts (negative ones too) stay numbers."""
+    workers = write_workers(tmp_path, '"=HYPERLINK(""http://evil.example/"",""工资"")",@C01,甲,STAFF,2020-01-01,,0,'
+                                      'BACHELOR,NONE,,0,,0,')
+    code, out, _ = run(capsys, "quote", "--workers", workers, "--from", "2026-01", "--to", "2026-01")
+    assert code == 0
+    assert out.splitlines()[1].startswith('"\'=HYPERLINK(""http://evil.example/"",""工资"")",2026-01,STAFF,')
+    communities = tmp_path / "communities.csv"
+    communities.write_text("community_id,name,street,households,population\n@C01,甲社区,甲街道,1000,3000\n",
+                           encoding="utf-8")
+    code, out, _ = run(capsys, "staffing", "--communities", str(communities), "--workers", workers,
+                       "--date", "2026-01-01")
+    assert code == 0 and out.splitlines()[1].startswith("'@C01,")
+    code, out, _ = run(capsys, "budget", "--communities", str(communities), "--workers", workers, "--year", "2027")
+    assert code == 0 and out.splitlines()[1].startswith("'@C01,2027,")

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from payroll.cells import neutralise
 from payroll.csvfast import IntColumn, MoneyColumn, TextColumn, encode_rows
 from payroll.csvio import read_population, read_workers
 from payroll.policy import example_policy
@@ -85,7 +86,7 @@ def test_vectorized_encoder_round_trips_through_the_csv_module(values, table):
     index = np.arange(len(values)) % len(table)
     encoded = encode_rows([TextColumn(table, index), MoneyColumn(money), IntColumn(money)]).decode()
     expected = [
-        [table[index[i]], f"{'-' if v < 0 else ''}{abs(v) // 100}.{abs(v) % 100:02d}", str(v)]
+        [neutralise(table[index[i]]), f"{'-' if v < 0 else ''}{abs(v) // 100}.{abs(v) % 100:02d}", str(v)]
         for i, v in enumerate(values)
     ]
     assert list(csv.reader(io.StringIO(encoded, newline=""))) == expected
@@ -98,6 +99,22 @@ def test_vectorized_encoder_output_is_plain_csv():
         IntColumn(np.array([16, 0, -3])),
     ])
     assert encoded.decode() == 'W1,3520.48,16\n"甲,乙",-0.05,0\n"say ""hi""",0.00,-3\n'
+
+
+def test_text_that_starts_like_a_formula_is_neutralised_and_numbers_are_not():
+    """OWASP's rule: text cells starting with =, +, -, @, tab or CR get a leading
+    quote; negative amounts and numbers written as text stay numbers."""
+    table = ['=HYPERLINK("http://x.example/","工资")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\tW1", "\rW2",
+             "-12.34", "+5", "W-1", "张敏"]
+    encoded = encode_rows([TextColumn(table, np.arange(len(table))), MoneyColumn(np.full(len(table), -1234))])
+    assert list(csv.reader(io.StringIO(encoded.decode(), newline=""))) == [
+        ['\'=HYPERLINK("http://x.example/","工资")', "-12.34"], ["'+cmd|' /C calc'!A0", "-12.34"],
+        ["'@SUM(1+1)", "-12.34"], ["'-2+3", "-12.34"], ["'\tW1", "-12.34"], ["'\rW2", "-12.34"],
+        ["-12.34", "-12.34"], ["+5", "-12.34"], ["W-1", "-12.34"], ["张敏", "-12.34"],
+    ]
+    # Data for a database (COPY … FROM) arrives exactly as given.
+    raw = encode_rows([TextColumn(["=1+1"], np.array([0]), neutralise=False)])
+    assert raw == b"=1+1\n"
 
 
 def test_chinese_headings_and_values_of_the_revision_2_columns():

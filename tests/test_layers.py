@@ -21,7 +21,8 @@ ALLOWED = {
     "api.db": set(),
     "api.fastpath": {"api.access", "api.db"},
     "api.reads": {"api.access", "api.db", "api.fastpath"},
-    "api.services": {"api.access", "api.db", "api.reads"},
+    # api.files.headings: the import files' columns, which the imports read and the workers file writes.
+    "api.services": {"api.access", "api.db", "api.files.headings", "api.reads"},
     "api.files": {"api.access", "api.db", "api.reads"},
     "api.graphql": {"api.access", "api.db.threads", "api.fastpath", "api.files.urls", "api.reads", "api.services"},
     "api.http": {"api.access", "api.db", "api.files", "api.graphql", "api.reads", "api.services"},

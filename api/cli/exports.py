@@ -12,6 +12,7 @@ service's administrators do; nothing is written to the database.
 | ``export conversion --period 2026-11 [--street S01 \\| --community C001] -o F.xlsx`` | 工资套改 |
 | ``export budget --year 2027 [--base-income-growth 0.05] [--street …] -o F.xlsx`` | budget with a chart |
 | ``export staffing --date 2026-11-01 [--street …] -o F.xlsx`` | staffing with a chart |
+| ``export workers [--street S01 \\| --community C001] [-o F.xlsx \\| -o F.csv]`` | 工作者名册 to edit and import again |
 
 The format follows the extension of ``--output``; CSV files stream to
 standard output when no ``--output`` is given.  A file is written whole or not
@@ -54,9 +55,11 @@ def _database() -> Iterator[None]:
 
 
 def _run(run_id: int):
-    from api.db.models import PayrollRun
+    """The run, read through the read boundary with full access (the CLI's principal is SYSTEM)."""
+    from api.access.principal import SYSTEM
+    from api.reads.run_files import authorised_run
 
-    run = PayrollRun.get_or_none(PayrollRun.id == run_id)
+    run = authorised_run(SYSTEM, run_id)
     if run is None:
         raise _fail(f"payroll run {run_id} does not exist")
     return run
@@ -128,9 +131,9 @@ def cmd_run(args: argparse.Namespace) -> None:
     with _database():
         run = _run(args.run)
         if _is_xlsx(args.output):
-            _write_xlsx(lambda path: write_payroll_sheet(run.id, path), args.output)
+            _write_xlsx(lambda path: write_payroll_sheet(run, path), args.output)
         else:
-            _write_stream(lambda write: run_files.write_payslip_csv(run.id, write), args.output)
+            _write_stream(lambda write: run_files.write_payslip_csv(run, write), args.output)
     _done(f"run {args.run} ({run.period}, {run.payslip_count} payslips)", args.output)
 
 
@@ -139,7 +142,7 @@ def cmd_payslips(args: argparse.Namespace) -> None:
 
     with _database():
         run = _run(args.run)
-        _write_xlsx(lambda path: write_payslips(run.id, path), args.output)
+        _write_xlsx(lambda path: write_payslips(run, path), args.output)
     _done(f"工资条 of run {args.run} ({run.payslip_count} workers)", args.output)
 
 
@@ -150,9 +153,9 @@ def cmd_bank(args: argparse.Namespace) -> None:
     with _database():
         run = _run(args.run)
         if _is_xlsx(args.output):
-            _write_xlsx(lambda path: write_bank_file(run.id, path, args.mask_accounts), args.output)
+            _write_xlsx(lambda path: write_bank_file(run, path, args.mask_accounts), args.output)
         else:
-            _write_stream(lambda write: _each(run_files.iter_bank_csv(run.id, args.mask_accounts), write), args.output)
+            _write_stream(lambda write: _each(run_files.iter_bank_csv(run, args.mask_accounts), write), args.output)
     _done(f"bank file of run {args.run}", args.output)
 
 
@@ -163,9 +166,9 @@ def cmd_contributions(args: argparse.Namespace) -> None:
     with _database():
         run = _run(args.run)
         if _is_xlsx(args.output):
-            _write_xlsx(lambda path: write_contributions(run.id, path), args.output)
+            _write_xlsx(lambda path: write_contributions(run, path), args.output)
         else:
-            _write_stream(lambda write: write(run_files.contributions_csv(run.id)), args.output)
+            _write_stream(lambda write: write(run_files.contributions_csv(run)), args.output)
     _done(f"contributions of run {args.run}", args.output)
 
 
@@ -222,6 +225,22 @@ def cmd_staffing(args: argparse.Namespace) -> None:
 
         _write_xlsx(write, args.output)
     _done(f"staffing {args.date.isoformat()}", args.output)
+
+
+def cmd_workers(args: argparse.Namespace) -> None:
+    from api.access.principal import SYSTEM
+    from api.files.worker_file import workers_csv_blocks, write_workers_xlsx
+    from api.reads.reports import report_scope
+    from api.reads.worker_file import worker_rows
+
+    with _database():
+        street, community = _scope(args)
+        scope = report_scope(SYSTEM, street, community)
+        if _is_xlsx(args.output):
+            _write_xlsx(lambda path: write_workers_xlsx(worker_rows(SYSTEM, scope), path), args.output)
+        else:
+            _write_stream(lambda write: _each(workers_csv_blocks(worker_rows(SYSTEM, scope)), write), args.output)
+    _done("工作者名册 / workers file", args.output)
 
 
 # --- the parser -------------------------------------------------------------------------------
@@ -310,3 +329,13 @@ def add_export_commands(sub: argparse._SubParsersAction) -> None:
     scope(staffing)
     output(staffing, xlsx_only=True)
     staffing.set_defaults(handler=cmd_staffing)
+
+    workers = actions.add_parser("workers", help="工作者名册（可编辑后再导入）/ the workers file to edit and import again",
+                                 description="每名工作者一行，列标题与工作者导入相同，末列“版本”：再导入时，导出后被他人修改过的"
+                                 "工作者所在行会被拒绝（CONFLICT），而不是覆盖他人的修改 / One row per worker with the "
+                                 "headings of the workers import and a last column 版本 (version): when the file is "
+                                 "imported again, a row whose worker was changed since is refused (CONFLICT) instead "
+                                 "of overwriting that change.")
+    scope(workers)
+    output(workers)
+    workers.set_defaults(handler=cmd_workers)

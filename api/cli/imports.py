@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import getpass
 import sys
 from pathlib import Path
 from typing import Callable, Iterator
+
+from payroll.cells import safe_writer
 
 _STAGES = {"read": "读取 / reading", "prepare": "整理 / preparing", "check": "检查 / checking", "write": "写入 / writing"}
 
@@ -64,7 +65,7 @@ def _write_report(report, args: argparse.Namespace) -> None:
         return
     handle = open(args.output, "w", encoding="utf-8-sig", newline="") if args.output else sys.stdout
     try:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = safe_writer(handle, lineterminator="\n")
         writer.writerow(["row", "key", "action", "column", "code", "message"])
         writer.writerows(lines)
     finally:
@@ -77,10 +78,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from api.db.database import configure, connection
     from api.db.migrate import migrate
     from api.services.imports import importers as imports
+    from api.settings import ImportLimits
 
     path = Path(args.file)
     try:
-        data = path.read_bytes()
+        data = path.open("rb")
     except OSError as exc:
         print(f"community-payroll: error: {path}: cannot be read ({exc.strerror or exc})", file=sys.stderr)
         return 2
@@ -88,8 +90,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     migrate()
     principal = Principal(name=args.actor or f"cli:{getpass.getuser()}", role=Role.ADMIN)
     policy = imports.ErrorPolicy.REJECT_FAILED_ROWS if args.reject_failed_rows else imports.ErrorPolicy.REJECT_ALL
-    options = {"dry_run": args.dry_run, "error_policy": policy, "sheet": args.sheet}
-    with _progress_bar(not args.no_progress) as progress, connection():
+    options = {"dry_run": args.dry_run, "error_policy": policy, "sheet": args.sheet,
+               "limits": ImportLimits.from_env()}
+    with data, _progress_bar(not args.no_progress) as progress, connection():
         if args.what == "communities":
             report = imports.import_communities(principal, data, path.name, progress=progress, **options)
         elif args.what == "workers":

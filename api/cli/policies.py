@@ -13,10 +13,11 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import sys
 from pathlib import Path
+
+from payroll.cells import safe_writer
 
 from api.cli.common import PROG, period_argument
 
@@ -139,7 +140,7 @@ def cmd_grades(args: argparse.Namespace) -> int:
             print(f"{PROG}: error: no policy is active; give --policy FILE or import one", file=sys.stderr)
             return 2
     version = policy.version_for(args.period)
-    out = csv.writer(sys.stdout, lineterminator="\n")
+    out = safe_writer(sys.stdout, lineterminator="\n")
     out.writerow(GRADE_COLUMNS)
     for row in grade_table_rows(version):
         out.writerow((

@@ -193,6 +193,10 @@ class PayrollRun(BaseModel):
         indexes = ((("period", "scope_key"), True),)
 
 
+#: Payslip columns that keep what a run's files print about the worker
+#: (:mod:`api.reads.run_files`): stored when the run is computed, refreshed at approval.
+PAYSLIP_FROZEN = ("worker_code", "worker_name", "bank_name", "bank_account")
+
 #: Money columns of a payslip, as in the payslips CSV (the engine's columns).
 PAYSLIP_MONEY = MONEY_COLUMNS
 
@@ -264,6 +268,13 @@ class Payslip(BaseModel):
     ytd_deductions = pw.BigIntegerField()
     ytd_tax = pw.BigIntegerField()
     ytd_reserve = pw.BigIntegerField()
+    # What the run's files print about the worker, as the records said when
+    # the run was computed, refreshed at approval (migration 0003): an
+    # approved or paid run's files never follow later edits.
+    worker_code = pw.CharField(max_length=64, default="")
+    worker_name = pw.CharField(max_length=100, default="")
+    bank_name = pw.CharField(max_length=100, null=True)
+    bank_account = pw.CharField(max_length=34, null=True)
 
     class Meta:
         indexes = (
@@ -271,6 +282,24 @@ class Payslip(BaseModel):
             (("run", "id"), False),
             (("period", "id"), False),
         )
+
+
+class PayrollRunPlace(BaseModel):
+    """A street and community a run pays, with their codes and names as the
+    records said when the run was computed, refreshed at approval (migration
+    0003): the headings and subtotals of an approved run's files never follow
+    a renamed community.  Locked with the run, like its payslips."""
+
+    run = pw.ForeignKeyField(PayrollRun, backref="places", on_delete="CASCADE")
+    street = pw.ForeignKeyField(Street, on_delete="RESTRICT")
+    community = pw.ForeignKeyField(Community, on_delete="RESTRICT")
+    street_code = pw.CharField(max_length=32)
+    street_name = pw.CharField(max_length=100)
+    community_code = pw.CharField(max_length=32)
+    community_name = pw.CharField(max_length=100)
+
+    class Meta:
+        indexes = ((("run", "street", "community"), True),)
 
 
 class AuditEntry(BaseModel):
@@ -309,5 +338,6 @@ class ApiToken(BaseModel):
 
 ALL_MODELS = (
     Street, Community, Worker, Position, Assessment, WorkerTaxChoice, Policy, PolicyVersion, PayrollRun, Payslip,
+    PayrollRunPlace,
     AuditEntry, ApiToken,
 )

@@ -13,8 +13,9 @@
 - :func:`write_bank_file` — the bank payment file as a spreadsheet (account
   numbers stored as text, so Excel keeps every digit), with a total row.
 
-Rows are read from the database in blocks (:mod:`api.files.run_files`) and
-written as they come by :mod:`api.files.xlsx`, straight into the
+Rows are read from the database in blocks through the read boundary
+(:mod:`api.reads.run_files`: a run the caller may see, with the values frozen
+on its payslips) and written as they come by :mod:`api.files.xlsx`, straight into the
 file, so memory stays flat however large the city.  Money cells hold exact
 yuan formatted ``#,##0.00``; subtotals are values (not formulas), so any
 reader sees them without recalculating.
@@ -22,22 +23,19 @@ reader sees them without recalculating.
 
 from __future__ import annotations
 
-from api.db.models import PAYSLIP_MONEY, PayrollRun
-from api.db.models import Policy as PolicyRecord
-from api.files.run_files import (
-    BANK_COLUMNS,
+from api.db.models import PAYSLIP_MONEY
+from api.files.run_files import BANK_COLUMNS, bank_accounts, contribution_subtotals, run_title
+from api.files.xlsx import HEADING, INTEGER, MONEY, PLAIN, SUMMARY_STYLES, TEXT, TITLE, SheetWriter, XlsxWriter
+from api.reads.run_files import (
     EMPLOYEE_ITEMS,
     EMPLOYER_ITEMS,
-    bank_accounts,
+    AuthorisedRun,
+    bank_blocks,
     contribution_rows,
-    contribution_subtotals,
-    fetch_bank_block,
-    iter_group_payslips,
+    group_payslip_blocks,
+    post_titles,
     run_groups,
-    run_title,
 )
-from api.files.xlsx import HEADING, INTEGER, MONEY, PLAIN, SUMMARY_STYLES, TEXT, TITLE, SheetWriter, XlsxWriter
-from api.reads.policies import policy_from_record
 
 #: Chinese headings of the money columns of a payslip.
 MONEY_HEADINGS = {
@@ -85,15 +83,6 @@ PAYSLIP_HEADINGS = ("工号", "姓名", "社区", "月份", "岗位", "等级", 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def post_titles(run: PayrollRun) -> dict[str, str]:
-    """Post keys → their titles in the policy version the run used (正职（书记、主任） …)."""
-    policy = policy_from_record(PolicyRecord.get_by_id(run.policy_id))
-    version = policy.version_on(run.policy_effective_from)
-    return {key: post.title for key, post in version.posts.items()}
-
-
-
-
 def summary_row(label: str, width: int, kind: str, extra: dict[int, object] | None = None) -> tuple[list, list]:
     """The leading cells of a subtotal row and their styles: ``label`` first,
     then ``extra`` values by position; ``kind`` is COMMUNITY, STREET or TOTAL."""
@@ -122,9 +111,8 @@ def _title(sheet: SheetWriter, text: str) -> None:
     sheet.row([text], TITLE)
 
 
-def write_payroll_sheet(run_id: int, path: str) -> None:
+def write_payroll_sheet(run: AuthorisedRun, path: str) -> None:
     """The payroll sheet (工资表) of a run, with subtotals, into an .xlsx file at ``path``."""
-    run = PayrollRun.get_by_id(run_id)
     titles = post_titles(run)
     lead = len(LEADING_HEADINGS)
     row_styles = (PLAIN,) * lead + (MONEY,) * len(PAYSLIP_MONEY)
@@ -141,12 +129,12 @@ def write_payroll_sheet(run_id: int, path: str) -> None:
                       styles + [money_style] * len(PAYSLIP_MONEY))
 
         grand = Sums(SUMMED)
-        groups = run_groups(run_id)
+        groups = run_groups(run)
         for i, group in enumerate(groups):
             if i == 0 or groups[i - 1].street_id != group.street_id:
                 street = Sums(SUMMED)
             community = Sums(SUMMED)
-            for rows in iter_group_payslips(run_id, group):
+            for rows in group_payslip_blocks(run, group):
                 for row in rows:
                     values = dict(zip(PAYSLIP_MONEY, row[8:]))
                     community.add(values)
@@ -163,10 +151,9 @@ def write_payroll_sheet(run_id: int, path: str) -> None:
 # --- 工资条 -----------------------------------------------------------------------------------
 
 
-def write_payslips(run_id: int, path: str) -> None:
+def write_payslips(run: AuthorisedRun, path: str) -> None:
     """Payslips (工资条) of a run to print and cut: per worker a heading row, a
     row of amounts and an empty row, grouped by street and community."""
-    run = PayrollRun.get_by_id(run_id)
     titles = post_titles(run)
     money_at = [8 + PAYSLIP_MONEY.index(name) for name in PAYSLIP_MONEY_COLUMNS]
     row_styles = (PLAIN,) * 7 + (MONEY,) * len(PAYSLIP_MONEY_COLUMNS)
@@ -175,8 +162,8 @@ def write_payslips(run_id: int, path: str) -> None:
                            landscape=True)
         _title(sheet, f"工资条 {run_title(run)}")
         sheet.blank()
-        for group in run_groups(run_id):
-            for rows in iter_group_payslips(run_id, group):
+        for group in run_groups(run):
+            for rows in group_payslip_blocks(run, group):
                 for row in rows:
                     sheet.row(PAYSLIP_HEADINGS, HEADING)
                     sheet.row((row[1], row[2], group.community_name, row[3], titles.get(row[4], row[4]), row[5],
@@ -201,10 +188,9 @@ CONTRIBUTION_ITEMS = (
 )
 
 
-def write_contributions(run_id: int, path: str) -> None:
+def write_contributions(run: AuthorisedRun, path: str) -> None:
     """Social insurance and housing fund contributions of a run by item."""
-    run = PayrollRun.get_by_id(run_id)
-    rows, total = contribution_subtotals(contribution_rows(run_id))
+    rows, total = contribution_subtotals(contribution_rows(run))
     money_count = len(CONTRIBUTION_HEADINGS) - 3
     with XlsxWriter(path) as book:
         sheet = book.sheet("缴费明细", widths=(14, 14, 7, 13, *([11] * (money_count - 1))), freeze="C3")
@@ -237,22 +223,20 @@ def write_contributions(run_id: int, path: str) -> None:
 # --- the bank payment file --------------------------------------------------------------------
 
 
-def write_bank_file(run_id: int, path: str, masked: bool) -> None:
+def write_bank_file(run: AuthorisedRun, path: str, masked: bool) -> None:
     """The bank payment file as a spreadsheet: the columns of the CSV, account
     numbers as text, and a total row after an empty row."""
-    run = PayrollRun.get_by_id(run_id)
     row_styles = (INTEGER, PLAIN, PLAIN, PLAIN, TEXT, MONEY)
     with XlsxWriter(path) as book:
         sheet = book.sheet("代发工资", widths=(7, 10, 10, 18, 24, 12), freeze="A3")
         _title(sheet, f"代发工资 {run_title(run)}" + ("（账号已脱敏）" if masked else ""))
         sheet.row(BANK_COLUMNS, HEADING)
-        after, number, total = 0, 1, 0
-        while rows := fetch_bank_block(run_id, after):
+        number, total = 1, 0
+        for rows in bank_blocks(run):
             for row, account in zip(rows, bank_accounts(rows, masked)):
                 sheet.row((number, row[1], row[2], row[3] or "", account, row[5]), row_styles)
                 number += 1
                 total += row[5]
-            after = rows[-1][0]
         sheet.blank()
         style, money_style = SUMMARY_STYLES["TOTAL"]
         sheet.row(("合计", f"{number - 1} 笔", "", "", "", total), (style,) * 5 + (money_style,))

@@ -40,3 +40,8 @@ def budget_xlsx_path(year: int, growth: str | None = None, street_id: str | None
 
 def staffing_xlsx_path(date: str, street_id: str | None = None, community_id: str | None = None) -> str:
     return _with_query("/exports/staffing.xlsx", date=date, streetId=street_id, communityId=community_id)
+
+
+def workers_file_path(extension: str, street_id: str | None = None, community_id: str | None = None) -> str:
+    """The workers file (工作者名册, ``xlsx`` or ``csv``) of the caller's scope, or of a street or community."""
+    return _with_query(f"/exports/workers.{extension}", streetId=street_id, communityId=community_id)

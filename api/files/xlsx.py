@@ -12,6 +12,11 @@ Money is written from integer fen: a cell whose style is a money style holds
 an ``int`` of fen and is written as exact yuan (``352048`` → ``3520.48``);
 numbers are never floats.  Sheets are written one after another; call
 :meth:`XlsxWriter.close` (or use ``with``) to finish the file.
+
+The same rows give the same bytes: every entry of the zip carries one fixed
+timestamp (not the time of writing), so an approved run's spreadsheets —
+whose contents never change — download identical every time, and a checksum
+taken when finance paid still matches.
 """
 
 from __future__ import annotations
@@ -71,6 +76,16 @@ _STYLES_XML = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>
 """
+
+#: The timestamp of every zip entry (the earliest a zip can hold): files depend on their contents only.
+ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ENTRY_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
 
 # Characters XML 1.0 does not allow (other control characters); dropped from text.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -202,7 +217,7 @@ class XlsxWriter:
     """An .xlsx file written sheet by sheet."""
 
     def __init__(self, path: str):
-        self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5)
+        self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
         self._sheets: list[str] = []
         self._current: SheetWriter | None = None
 
@@ -226,7 +241,7 @@ class XlsxWriter:
         self._sheets.append(name)
         # No ZIP64 records (as common spreadsheet writers do): a sheet of at most
         # 1,048,576 rows stays far below the 2 GB that would need them.
-        stream = self._zip.open(f"xl/worksheets/sheet{len(self._sheets)}.xml", "w")
+        stream = self._zip.open(_entry(f"xl/worksheets/sheet{len(self._sheets)}.xml"), "w")
         self._current = SheetWriter(stream, name, tuple(widths), freeze, landscape)
         return self._current
 
@@ -275,5 +290,5 @@ class XlsxWriter:
             "xl/styles.xml": _STYLES_XML,
         }
         for name, text in files.items():
-            self._zip.writestr(name, text.encode("utf-8"))
+            self._zip.writestr(_entry(name), text.encode("utf-8"))
         self._zip.close()

@@ -21,11 +21,16 @@ its scope is 403):
 | ``/exports/conversion.xlsx?period=2026-11[&streetId=…\\|&communityId=…]`` | 工资套改 |
 | ``/exports/budget.xlsx?year=2027[&baseIncomeGrowth=0.05][&streetId=…]`` | budget, chart of cost by street |
 | ``/exports/staffing.xlsx?date=2026-11-01[&streetId=…]`` | staffing, chart of gaps by community |
+| ``/exports/workers.xlsx[?streetId=…\\|&communityId=…]`` | 工作者名册: the workers import's columns and 版本 |
+| ``/exports/workers.csv[?streetId=…\\|&communityId=…]`` | the same as CSV (streamed) |
 
 CSV files stream (:func:`stream_from_thread`): a worker thread reads the run
-a block of rows at a time on one connection while another encodes the
-previous block (:mod:`api.files.run_files`); on PostgreSQL the database
-writes the payslips CSV itself (``COPY … TO STDOUT``).  Spreadsheets are
+a block of rows at a time on one connection (:mod:`api.reads.run_files`)
+while another encodes the previous block (:mod:`api.files.run_files`); on
+PostgreSQL the database writes the payslips CSV itself (``COPY … TO
+STDOUT``).  An approved or paid run's files print the names and bank details
+frozen on its payslips at approval, so they are the same bytes at every
+download.  Spreadsheets are
 written row by row in a worker thread into a temporary file
 (:mod:`api.files.xlsx`; openpyxl for the two with charts), sent,
 and deleted.  The bank file shows
@@ -42,7 +47,6 @@ import asyncio
 import datetime as dt
 import os
 import tempfile
-from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable
 
 import anyio
@@ -65,8 +69,9 @@ from api.errors import BadRequest, Forbidden, NotFound, UserErrors
 from api.files import run_files
 from api.files.payroll_sheets import XLSX_MEDIA_TYPE
 from api.files.xlsx import SheetFull
-from api.reads import payroll as payroll_reads
+from api.reads import run_files as run_reads
 from api.reads.reports import report_scope
+from api.reads.run_files import AuthorisedRun
 from api.settings import MAX_ID, Settings
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -107,23 +112,15 @@ async def _principal(request: Request, settings: Settings) -> Principal:
     return principal
 
 
-@dataclass(frozen=True)
-class RunRef:
-    """The run an export is of: its id and month."""
-
-    id: int
-    period: str
-
-
-async def _authorised_run(request: Request, settings: Settings) -> tuple[Principal, RunRef]:
+async def _authorised_run(request: Request, settings: Settings) -> tuple[Principal, AuthorisedRun]:
     """The run of the path, if the caller may see it: NOT_FOUND otherwise,
     the same for a run outside its scope and one that does not exist."""
     principal = await _principal(request, settings)
     run_id = request.path_params["run_id"]
-    found = await _in_thread(payroll_reads.run, principal, run_id) if 0 < run_id <= MAX_ID else None
+    found = await _in_thread(run_reads.authorised_run, principal, run_id) if 0 < run_id <= MAX_ID else None
     if found is None:
         raise ExportError(404, "NOT_FOUND", f"发放批次 {run_id} 不存在 / payroll run {run_id} does not exist")
-    return principal, RunRef(found["id"], found["period"])
+    return principal, found
 
 
 def _attachment(filename: str) -> dict[str, str]:
@@ -193,12 +190,13 @@ async def stream_from_thread(
         receive.close()
 
 
-def block_producer(run_id: int, fetch: Callable[[int, int], list[tuple]]) -> Callable[[Callable[[Any], bool]], None]:
+def block_producer(run: AuthorisedRun, fetch: Callable[[AuthorisedRun, int], list[tuple]]
+                   ) -> Callable[[Callable[[Any], bool]], None]:
     """Emit a run's rows a block at a time (keyset on the payslip id) until none are left or the client goes."""
 
     def produce(emit: Callable[[Any], bool]) -> None:
         after = 0
-        while rows := fetch(run_id, after):
+        while rows := fetch(run, after):
             if not emit(rows):
                 return
             after = rows[-1][0]
@@ -206,19 +204,19 @@ def block_producer(run_id: int, fetch: Callable[[int, int], list[tuple]]) -> Cal
     return produce
 
 
-def stream_run_csv(run_id: int) -> AsyncIterator[bytes]:
+def stream_run_csv(run: AuthorisedRun) -> AsyncIterator[bytes]:
     """The payslips CSV of a run (interfaces.md §1): written by PostgreSQL itself
     (``COPY … TO STDOUT``), or fetched and encoded block by block."""
     if is_postgres():
         # If the client goes, emit drops the rest and the COPY runs to its end,
         # which leaves the connection ready for its next user.
         return stream_from_thread(run_files.PAYSLIP_CSV_HEADER,
-                                  lambda emit: run_files.copy_payslip_csv(run_id, emit))
-    return stream_from_thread(run_files.PAYSLIP_CSV_HEADER, block_producer(run_id, run_files.fetch_payslip_block),
+                                  lambda emit: run_files.copy_payslip_csv(run, emit))
+    return stream_from_thread(run_files.PAYSLIP_CSV_HEADER, block_producer(run, run_reads.payslip_block),
                               run_files.encode_payslip_block)
 
 
-def stream_bank_csv(run_id: int, masked: bool) -> AsyncIterator[bytes]:
+def stream_bank_csv(run: AuthorisedRun, masked: bool) -> AsyncIterator[bytes]:
     numbered = 0
 
     def encode(rows: list[tuple]) -> bytes:
@@ -227,7 +225,7 @@ def stream_bank_csv(run_id: int, masked: bool) -> AsyncIterator[bytes]:
         numbered += len(rows)
         return data
 
-    return stream_from_thread(run_files.BANK_HEADER, block_producer(run_id, run_files.fetch_bank_block), encode)
+    return stream_from_thread(run_files.BANK_HEADER, block_producer(run, run_reads.bank_block), encode)
 
 
 async def xlsx_response(write: Callable[[str], None], filename: str) -> Response:
@@ -285,26 +283,26 @@ def export_routes(settings: Settings) -> list[Route]:
 
     async def run_csv(request: Request) -> Response:
         _, run = await _authorised_run(request, settings)
-        return StreamingResponse(stream_run_csv(run.id), media_type=CSV_MEDIA_TYPE,
+        return StreamingResponse(stream_run_csv(run), media_type=CSV_MEDIA_TYPE,
                                  headers=_attachment(f"payroll-{run.period}-run{run.id}.csv"))
 
     async def run_xlsx(request: Request) -> Response:
         from api.files.payroll_sheets import write_payroll_sheet
 
         _, run = await _authorised_run(request, settings)
-        return await xlsx_response(lambda path: write_payroll_sheet(run.id, path), f"payroll-{run.period}-run{run.id}.xlsx")
+        return await xlsx_response(lambda path: write_payroll_sheet(run, path), f"payroll-{run.period}-run{run.id}.xlsx")
 
     async def payslips_xlsx(request: Request) -> Response:
         from api.files.payroll_sheets import write_payslips
 
         _, run = await _authorised_run(request, settings)
-        return await xlsx_response(lambda path: write_payslips(run.id, path), f"payslips-{run.period}-run{run.id}.xlsx")
+        return await xlsx_response(lambda path: write_payslips(run, path), f"payslips-{run.period}-run{run.id}.xlsx")
 
     async def bank_csv(request: Request) -> Response:
         principal, run = await _authorised_run(request, settings)
         masked = not sees_personal_data(principal)
         filename = f"bank-{run.period}-run{run.id}{'-masked' if masked else ''}.csv"
-        return StreamingResponse(stream_bank_csv(run.id, masked), media_type=CSV_MEDIA_TYPE,
+        return StreamingResponse(stream_bank_csv(run, masked), media_type=CSV_MEDIA_TYPE,
                                  headers=_attachment(filename))
 
     async def bank_xlsx(request: Request) -> Response:
@@ -313,11 +311,11 @@ def export_routes(settings: Settings) -> list[Route]:
         principal, run = await _authorised_run(request, settings)
         masked = not sees_personal_data(principal)
         filename = f"bank-{run.period}-run{run.id}{'-masked' if masked else ''}.xlsx"
-        return await xlsx_response(lambda path: write_bank_file(run.id, path, masked), filename)
+        return await xlsx_response(lambda path: write_bank_file(run, path, masked), filename)
 
     async def contributions_csv(request: Request) -> Response:
         _, run = await _authorised_run(request, settings)
-        data = await _in_thread(run_files.contributions_csv, run.id)
+        data = await _in_thread(run_files.contributions_csv, run)
         return Response(data, media_type=CSV_MEDIA_TYPE,
                         headers=_attachment(f"contributions-{run.period}-run{run.id}.csv"))
 
@@ -325,7 +323,7 @@ def export_routes(settings: Settings) -> list[Route]:
         from api.files.payroll_sheets import write_contributions
 
         _, run = await _authorised_run(request, settings)
-        return await xlsx_response(lambda path: write_contributions(run.id, path),
+        return await xlsx_response(lambda path: write_contributions(run, path),
                                    f"contributions-{run.period}-run{run.id}.xlsx")
 
     async def conversion_xlsx(request: Request) -> Response:
@@ -389,6 +387,38 @@ def export_routes(settings: Settings) -> list[Route]:
 
         return await xlsx_response(write, f"staffing-{day.isoformat()}.xlsx")
 
+    def workers_scope(request: Request, principal: Principal):
+        street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
+        return street, community, lambda: report_scope(principal, street, community)
+
+    def workers_filename(extension: str, street: int | None, community: int | None, masked: bool) -> str:
+        part = f"-street{street}" if street else f"-community{community}" if community else ""
+        return f"workers{part}{'-masked' if masked else ''}.{extension}"
+
+    async def workers_xlsx(request: Request) -> Response:
+        from api.files.worker_file import write_workers_xlsx
+        from api.reads.worker_file import worker_rows
+
+        principal = await _principal(request, settings)
+        street, community, scope = workers_scope(request, principal)
+        masked = not sees_personal_data(principal)
+        return await xlsx_response(lambda path: write_workers_xlsx(worker_rows(principal, scope()), path),
+                                   workers_filename("xlsx", street, community, masked))
+
+    async def workers_csv(request: Request) -> Response:
+        from api.files.worker_file import workers_csv_blocks
+        from api.reads.worker_file import worker_rows
+
+        principal = await _principal(request, settings)
+        street, community, scope = workers_scope(request, principal)
+        checked = await _in_thread(scope)  # a street or community outside the scope: 404 before streaming
+        masked = not sees_personal_data(principal)
+        blocks = iter(workers_csv_blocks(worker_rows(principal, checked)))
+        header = next(blocks)
+        stream = stream_from_thread(header, lambda emit: all(emit(block) for block in blocks))
+        return StreamingResponse(stream, media_type=CSV_MEDIA_TYPE,
+                                 headers=_attachment(workers_filename("csv", street, community, masked)))
+
     run = "/exports/payroll-runs/{run_id:int}"
     return [
         Route(f"{run}.csv", handler(run_csv), methods=["GET"]),
@@ -401,4 +431,6 @@ def export_routes(settings: Settings) -> list[Route]:
         Route("/exports/conversion.xlsx", handler(conversion_xlsx), methods=["GET"]),
         Route("/exports/budget.xlsx", handler(budget_xlsx), methods=["GET"]),
         Route("/exports/staffing.xlsx", handler(staffing_xlsx), methods=["GET"]),
+        Route("/exports/workers.xlsx", handler(workers_xlsx), methods=["GET"]),
+        Route("/exports/workers.csv", handler(workers_csv), methods=["GET"]),
     ]

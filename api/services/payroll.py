@@ -39,11 +39,22 @@ from api.access.permissions import Permission, require
 from api.access.principal import Principal
 from api.db.bulk import driver_errors
 from api.db.database import database, is_postgres
-from api.db.models import PAYSLIP_MONEY, Community, PayrollRun, Payslip, Street, Worker, utcnow
+from api.db.models import (
+    PAYSLIP_FROZEN,
+    PAYSLIP_MONEY,
+    Community,
+    PayrollRun,
+    PayrollRunPlace,
+    Payslip,
+    Street,
+    Worker,
+    utcnow,
+)
 from api.errors import ErrorCode, Forbidden, UserErrors
 from api.reads.months import ComputedMonth, compute_scope_month
 from api.reads.policies import require_active_policy
 from api.reads.population import Scope
+from api.reads.run_files import PLACE_LABELS, CodedText, frozen_values, place_labels
 from api.services import audit
 from api.services.lookups import visible
 
@@ -58,6 +69,7 @@ PAYSLIP_COLUMNS = (
     "bonus_tax_method", "back_pay_detail",
     "prior_tax_months", "prior_income", "prior_deductions", "prior_tax", "prior_reserve",
     "ytd_tax_months", "ytd_income", "ytd_deductions", "ytd_tax", "ytd_reserve",
+    *PAYSLIP_FROZEN,
 )
 _SQLITE_BATCH = 400  # rows per INSERT: 60 columns × 400 stays under SQLite's 32,766 variables
 
@@ -88,7 +100,7 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
                 "period", ErrorCode.DUPLICATE,
                 f"a payroll run for {period} over {label} already exists (run {existing.id}, {existing.status})",
             )
-        _check_earlier_drafts(period, scope)
+        _check_earlier_drafts(principal, period, scope)
         record, policy = require_active_policy()
         try:
             version = policy.version_for(period)
@@ -101,12 +113,14 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
             clashes = list(
                 Payslip.select(Payslip.worker, Payslip.run)
                 .where((Payslip.period == str(period)) & Payslip.worker.in_(computed.workers))
+                .order_by(Payslip.worker)
                 .limit(5)
                 .tuples()
             )
             if clashes:
                 worker_codes = {w.id: w.code for w in Worker.select(Worker.id, Worker.code).where(Worker.id.in_([c[0] for c in clashes]))}
-                described = ", ".join(f"{worker_codes[w]} (run {r})" for w, r in clashes)
+                seen = _visible_runs(principal, [r for _, r in clashes])
+                described = ", ".join(f"{worker_codes[w]} (run {r})" if r in seen else worker_codes[w] for w, r in clashes)
                 raise UserErrors.one(
                     "period", ErrorCode.DUPLICATE,
                     f"some workers of {label} already have a payslip for {period}: {described}",
@@ -134,6 +148,7 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
             raise UserErrors.one("period", ErrorCode.DUPLICATE, f"a payroll run for {period} over {label} already exists") from None
         try:
             insert_payslips(run.id, period, computed, paid)
+            _insert_places(run.id, computed, paid)
         except pw.IntegrityError:
             raise UserErrors.one(
                 "period", ErrorCode.DUPLICATE, f"some workers of {label} already have a payslip for {period} (another run)"
@@ -142,6 +157,16 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
     if is_postgres() and len(paid) >= ANALYZE_AFTER_PAYSLIPS:
         _analyze_payslips()
     return run
+
+
+def _insert_places(run_id: int, computed: ComputedMonth, paid: np.ndarray) -> None:
+    """The run's streets and communities with their codes and names as the records say now."""
+    loaded = computed.loaded
+    pairs = zip(loaded.street_ids[paid].tolist(), loaded.community_ids[paid].tolist())
+    rows = [{"run": run_id, "street": s, "community": c, **dict(zip(PLACE_LABELS, labels))}
+            for s, c, *labels in place_labels(pairs)]
+    for batch in pw.chunked(rows, 500):
+        PayrollRunPlace.insert_many(batch).execute()
 
 
 #: After a run this large, PostgreSQL's statistics of the payslip table are
@@ -158,7 +183,14 @@ def _analyze_payslips() -> None:
         logger.warning("ANALYZE payslip failed after a large payroll run", exc_info=True)
 
 
-def _check_earlier_drafts(period: Period, scope: Scope) -> None:
+def _visible_runs(principal: Principal, run_ids: list[int]) -> set[int]:
+    """The runs among ``run_ids`` the principal may see: only those are named
+    in messages (issue 11: a run outside the scope is never named)."""
+    query = PayrollRun.select(PayrollRun.id).where(PayrollRun.id.in_(run_ids))
+    return {r for (r,) in scopes.restrict(query, PayrollRun, principal).tuples()}
+
+
+def _check_earlier_drafts(principal: Principal, period: Period, scope: Scope) -> None:
     """A month builds on the months before it, so earlier drafts of the same
     year that overlap the scope must be approved (or deleted) first."""
     drafts = PayrollRun.select().where(
@@ -168,9 +200,10 @@ def _check_earlier_drafts(period: Period, scope: Scope) -> None:
     )
     for draft in drafts:
         if _overlap(scope, draft):
+            named = f"the draft run {draft.id}" if _visible_runs(principal, [draft.id]) else "a draft run"
             raise UserErrors.one(
                 "period", ErrorCode.INVALID_STATE,
-                f"the draft run {draft.id} for {draft.period} covers some of the same workers; "
+                f"{named} for {draft.period} covers some of the same workers; "
                 "approve or delete it before running a later month",
             )
 
@@ -188,7 +221,8 @@ def _overlap(scope: Scope, run: PayrollRun) -> bool:
     return scope.street_id == run_street
 
 
-def payslip_columns(run_id: int, period: Period, computed: ComputedMonth, paid: np.ndarray) -> dict[str, np.ndarray | list]:
+def payslip_columns(run_id: int, period: Period, computed: ComputedMonth, paid: np.ndarray
+                    ) -> dict[str, np.ndarray | list | CodedText]:
     """The payslip rows of the paid workers, column by column."""
     loaded, result, before, after = computed.loaded, computed.result, computed.state_before, computed.state_after
     pop = loaded.population
@@ -236,6 +270,7 @@ def payslip_columns(run_id: int, period: Period, computed: ComputedMonth, paid: 
         "ytd_deductions": take(after.deductions),
         "ytd_tax": take(after.tax),
         "ytd_reserve": take(after.reserve),
+        **frozen_values(computed.workers, take(loaded.worker_ids), take(pop.ids).tolist()),
     }
 
 
@@ -263,7 +298,8 @@ def insert_payslips(run_id: int, period: Period, computed: ComputedMonth, paid: 
     if is_postgres():
         _copy_postgres(columns)
         return
-    lists = [c.tolist() if isinstance(c, np.ndarray) else [v.isoformat() if isinstance(v, dt.date) else v for v in c]
+    lists = [c.tolist() if isinstance(c, np.ndarray) else c.values() if isinstance(c, CodedText)
+             else [v.isoformat() if isinstance(v, dt.date) else v for v in c]
              for c in (columns[name] for name in PAYSLIP_COLUMNS)]
     rows = list(zip(*lists))
     sql = f'INSERT INTO "payslip" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in PAYSLIP_COLUMNS)}) VALUES ({", ".join("?" * len(PAYSLIP_COLUMNS))})'
@@ -300,17 +336,21 @@ def _without_sqlite_insert_lock_trigger(cursor: Any, run_id: int) -> Iterator[No
         cursor.execute(found[0])
 
 
-def _copy_postgres(columns: dict[str, np.ndarray | list]) -> None:
+def _copy_postgres(columns: dict[str, np.ndarray | list | CodedText]) -> None:
     encoded = []
     for name in PAYSLIP_COLUMNS:
         values = columns[name]
         if isinstance(values, np.ndarray):
             encoded.append(IntColumn(values))
             continue
+        if isinstance(values, CodedText):  # data for the database, exactly as it is (None → NULL)
+            encoded.append(TextColumn(["" if v is None else v for v in values.table], values.index, neutralise=False))
+            continue
         texts = ["" if v is None else (v.isoformat() if isinstance(v, dt.date) else str(v)) for v in values]
         table = sorted(set(texts))
         position = {t: i for i, t in enumerate(table)}
-        encoded.append(TextColumn(table, np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))))
+        index = np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
+        encoded.append(TextColumn(table, index, neutralise=False))  # data for the database, exactly as it is
     data = encode_rows(encoded)
     cursor = database.cursor()
     names = ", ".join(f'"{c}"' for c in PAYSLIP_COLUMNS)
@@ -332,6 +372,7 @@ def _transition(principal: Principal, run_id: int, version_status: str, new_stat
         now = utcnow()
         changes = {"status": new_status}
         if new_status == "APPROVED":
+            _refresh_frozen_values(run.id)
             changes.update(approved_by=principal.name, approved_at=now)
         else:
             changes.update(paid_by=principal.name, paid_at=now)
@@ -341,6 +382,45 @@ def _transition(principal: Principal, run_id: int, version_status: str, new_stat
         run = PayrollRun.get_by_id(run.id)
         audit.record(principal, operation, "PayrollRun", run.id, before, audit.snapshot(run))
     return run
+
+
+#: Where each frozen column comes from: the worker (``w``) for payslips, the
+#: street (``s``) and community (``c``) for the run's places.
+_FROZEN_SOURCES = {"worker_code": 'w."code"', "worker_name": 'w."name"', "bank_name": 'w."bank_name"',
+                   "bank_account": 'w."bank_account"'}
+_PLACE_SOURCES = {"street_code": 's."code"', "street_name": 's."name"', "community_code": 'c."code"',
+                  "community_name": 'c."name"'}
+
+
+def _refresh_frozen_values(run_id: int) -> None:
+    """Approval fixes what the run's files print: the workers' codes, names and
+    bank details and the names of the streets and communities paid for are
+    taken from the records once more, while the run is still a draft (after
+    that the database refuses any change to its payslips and places).  Only
+    rows whose values changed since the run was computed are written.
+
+    The run's row is claimed first (an UPDATE that changes nothing but locks
+    it), so a second approval at the same time waits and then finds the run
+    approved."""
+    claimed = PayrollRun.update(status="DRAFT").where((PayrollRun.id == run_id) & (PayrollRun.status == "DRAFT")).execute()
+    if claimed != 1:
+        raise UserErrors.one("id", ErrorCode.CONFLICT, f"payroll run {run_id} was changed by someone else; reload it")
+    _update_from("payslip", _FROZEN_SOURCES, '"worker" AS w', 'w."id" = t."worker_id"', run_id)
+    _update_from("payroll_run_place", _PLACE_SOURCES, '"street" AS s, "community" AS c',
+                 's."id" = t."street_id" AND c."id" = t."community_id"', run_id)
+
+
+def _update_from(table: str, sources: dict[str, str], tables: str, join: str, run_id: int) -> None:
+    """``UPDATE table SET column = source … FROM tables`` for a run's rows whose values differ."""
+    different = "IS DISTINCT FROM" if is_postgres() else "IS NOT"
+    placeholder = "%s" if is_postgres() else "?"
+    assignments = ", ".join(f'"{name}" = {source}' for name, source in sources.items())
+    targets = ", ".join(f't."{name}"' for name in sources)
+    database.execute_sql(
+        f'UPDATE "{table}" AS t SET {assignments} FROM {tables} WHERE t."run_id" = {placeholder} AND {join} '
+        f'AND ({targets}) {different} ({", ".join(sources.values())})',
+        (run_id,),
+    )
 
 
 def approve_run(principal: Principal, run_id: int) -> PayrollRun:
@@ -369,9 +449,10 @@ def delete_draft_run(principal: Principal, run_id: int) -> PayrollRun:
         scope = Scope(run.scope_type, run.street_id, run.community_id)
         for other in later:
             if _overlap(scope, other):
+                named = f"run {other.id}" if _visible_runs(principal, [other.id]) else "a run"
                 raise UserErrors.one(
                     "id", ErrorCode.INVALID_STATE,
-                    f"run {other.id} for {other.period} was computed from this one; delete it first",
+                    f"{named} for {other.period} was computed from this one; delete it first",
                 )
         before = audit.snapshot(run)
         Payslip.delete().where(Payslip.run == run.id).execute()

@@ -13,6 +13,7 @@ import dataclasses
 
 import yaml
 
+from payroll.cells import starts_like_formula
 from payroll.policy import Policy, PolicyError, parse_policy
 
 from api.access.permissions import Permission, require
@@ -24,6 +25,7 @@ from api.db.models import utcnow
 from api.errors import ErrorCode, UserError, UserErrors
 from api.reads.policies import document_json, policy_from_record
 from api.services import audit
+from api.services.records import formula_message
 
 
 def parse_document(text: str) -> dict:
@@ -35,10 +37,23 @@ def parse_document(text: str) -> dict:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise UserErrors.one("document", ErrorCode.INVALID, f"{where}not valid YAML ({getattr(exc, 'problem', exc)})") from None
     try:
-        parse_policy(data)
+        policy = parse_policy(data)
     except PolicyError as exc:
         raise UserErrors([UserError("document", ErrorCode.INVALID, problem) for problem in exc.problems]) from None
+    formulas = [path for path, text in _texts(policy) if starts_like_formula(text)]
+    if formulas:
+        raise UserErrors([UserError("document", ErrorCode.INVALID, formula_message(path)) for path in formulas])
     return data
+
+
+def _texts(policy: Policy) -> list[tuple[str, str]]:
+    """The document's texts that files print (its id, title, post and allowance titles), by path."""
+    texts = [("id", policy.id), ("title", policy.title or "")]
+    for i, version in enumerate(policy.versions):
+        texts += [(f"versions[{i}].posts.{key}.title", post.title) for key, post in version.posts.items()]
+        texts += [(f"versions[{i}].allowances.fixed[{j}].title", item.title)
+                  for j, item in enumerate(version.allowances.fixed)]
+    return texts
 
 
 def store_policy(principal: Principal, text: str, activate: bool = False) -> PolicyRecord:

@@ -16,6 +16,7 @@ from typing import Any, Mapping, Sequence
 import peewee as pw
 
 from payroll import codes
+from payroll.cells import starts_like_formula
 from payroll.money import format_fen
 from payroll.workers import WORKER_FIELDS, InputError, worker_from_fields
 
@@ -62,6 +63,21 @@ def _unique(model: type[pw.Model], field: pw.Field, value: Any, exclude_id: int 
                                                                f"{value!r} already exists")
 
 
+def formula_message(name: str) -> str:
+    """Why text that a spreadsheet would run as a formula is refused, naming the field."""
+    return (f"{name}：不能以 =、+、-、@、制表符或回车开头（电子表格会当作公式）/ {name}: must not start with =, +, -, @, "
+            "a tab or a carriage return (spreadsheets run it as a formula)")
+
+
+def formula_error(key: str, value: Any) -> UserError | None:
+    """Text that a spreadsheet would run as a formula (``=HYPERLINK(…)``,
+    ``+cmd|…``, ``@SUM(…)``) is refused: names, codes and titles end up in the
+    CSV files finance and HR open (:mod:`payroll.cells`).  Shared with imports."""
+    if not isinstance(value, str) or not starts_like_formula(value):
+        return None
+    return UserError(camel(key), ErrorCode.INVALID, formula_message(camel(key)))
+
+
 def _text(values: Mapping[str, Any], key: str, errors: list[UserError], required: bool, max_length: int) -> str | None:
     value = values.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -72,6 +88,9 @@ def _text(values: Mapping[str, Any], key: str, errors: list[UserError], required
     if len(value) > max_length:
         errors.append(UserError(camel(key), ErrorCode.INVALID,
                                 f"{camel(key)}：最长 {max_length} 字 / {camel(key)} is longer than {max_length} characters"))
+    formula = formula_error(key, value)
+    if formula is not None:
+        errors.append(formula)
     return value
 
 
@@ -267,7 +286,8 @@ def validate_worker(values: Mapping[str, Any], code: str) -> dict[str, Any]:
 def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequence[str] | None) -> dict[str, Any]:
     """:func:`validate_worker` with the policy's posts given (``None``: any
     post), so that imports check thousands of rows without a query per row."""
-    errors: list[UserError] = []
+    errors: list[UserError] = [e for e in (formula_error("code", code), formula_error("bank_name", values.get("bank_name")))
+                               if e is not None]
     name = _text(values, "name", errors, True, 100)
     fields = {key: _engine_text(key, values.get(key)) for key in PAYROLL_FIELDS}
     if fields["opening_through"] is None:

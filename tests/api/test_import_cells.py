@@ -80,10 +80,10 @@ def test_numbers_and_amounts_stored_as_text():
 
 def test_csv_in_gb18030_and_tab_separated_text_are_read():
     sheet = read_sheet("工号,姓名\nW1,张敏\n".encode("gb18030"), "gbk.csv")
-    assert (sheet.encoding, sheet.rows) == ("GB18030", [(1, ["工号", "姓名"]), (2, ["W1", "张敏"])])
+    assert (sheet.encoding, list(sheet.rows())) == ("GB18030", [(1, ["工号", "姓名"]), (2, ["W1", "张敏"])])
     assert sheet.warnings == ["文件按 GB18030 编码读取 / the file was read as GB18030 (not UTF-8)"]
     pasted = read_sheet("\ufeff工号\t姓名\n\nW1\t张敏\n".encode(), "pasted.txt")
-    assert pasted.rows == [(1, ["工号", "姓名"]), (3, ["W1", "张敏"])]  # blank row 2 skipped, numbering kept
+    assert list(pasted.rows()) == [(1, ["工号", "姓名"]), (3, ["W1", "张敏"])]  # blank row 2 skipped, numbering kept
 
 
 def test_files_that_are_not_spreadsheets_are_refused():

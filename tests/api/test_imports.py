@@ -272,8 +272,8 @@ def test_unknown_columns_are_reported_and_a_file_without_a_key_column_is_refused
 def test_hr_tokens_import_only_inside_their_streets(gql, tokens, communities):
     content = csv_bytes("工号,姓名,社区代码,岗位,参加工作时间", "W301,甲,C01,STAFF,2020-01-01", "W302,乙,C03,STAFF,2020-01-01")
     result = payload(gql.as_(tokens.hr), IMPORT_WORKERS, content, "scope.csv", errorPolicy="REJECT_FAILED_ROWS")
-    assert problems(result["report"]) == [
-        (3, "社区代码", "FORBIDDEN", "社区 C03 不在本令牌范围内 / community C03 is outside this token's scope")]
+    # A community outside the token's scope does not exist for it (issue 11), exactly like a missing one.
+    assert problems(result["report"]) == [(3, "社区代码", "NOT_FOUND", "社区 C03 不存在 / community C03 does not exist")]
     assert sorted(workers(gql)) == ["W301"]
     body = upload(gql.as_(tokens.viewer), IMPORT_WORKERS, content, "scope.csv")
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -338,3 +338,41 @@ def test_tax_choices_with_chinese_headings_and_values_hold_for_the_year(gql, com
     # The same file again changes nothing.
     again = payload(gql, IMPORT_WORKERS, content, "tax.csv", errorPolicy="REJECT_FAILED_ROWS", assessmentYear=2026)
     assert (again["report"]["created"], again["report"]["updated"]) == (0, 0)
+
+
+def test_nothing_outside_the_tokens_scope_is_named_in_a_message(gql, tokens, communities):
+    """Issue 11: a worker or community of another street does not exist for an
+    HR token's import — a code or identity number it holds is reported as
+    taken, never by whom, and a row naming it is not found."""
+    from .uploads import IMPORT_ASSESSMENTS, IMPORT_COMMUNITIES
+
+    other = "411081199001011358"  # 范磊 of 寨子社区 (韩城街道, outside hr's 颍川街道)
+    payload(gql, IMPORT_WORKERS, csv_bytes("工号,姓名,身份证号,社区代码,岗位,参加工作时间",
+                                          f"W701,范磊,{other},C03,STAFF,2020-01-01"), "s2.csv")
+    hr = gql.as_(tokens.hr)
+    report = payload(hr, IMPORT_WORKERS, csv_bytes(
+        "工号,姓名,身份证号,社区代码,岗位,参加工作时间",
+        "W701,甲,,C01,STAFF,2020-01-01",                 # another street's 工号
+        f"W702,乙,{other},C01,STAFF,2020-01-01",          # another street's 身份证号
+    ), "scope.csv", errorPolicy="REJECT_FAILED_ROWS")["report"]
+    assert problems(report) == [
+        (2, "工号", "DUPLICATE", "工号 W701 已被占用 / the 工号 W701 is already in use"),
+        (3, "身份证号", "DUPLICATE", "该身份证号已登记为另一名工作者 / this identity number is already registered to "
+                                   "another worker"),
+    ]
+    by_id = payload(hr, IMPORT_WORKERS, csv_bytes("工号,身份证号,手机", f",{other},13800000000"), "id.csv")["report"]
+    assert problems(by_id) == [(2, "工号", "REQUIRED", "没有此身份证号的工作者，新工作者需要工号 / no worker has this "
+                                                       "identity number, and a new worker needs a 工号")]
+    assessments = payload(hr, IMPORT_ASSESSMENTS, csv_bytes("工号,姓名,考核结果", "W701,张三,优秀"), "a.csv",
+                          year=2026)["report"]
+    assert problems(assessments) == [(2, "工号", "NOT_FOUND", "没有工号 W701的工作者 / no worker has 工号 W701")]
+    places = payload(hr, IMPORT_COMMUNITIES, csv_bytes("社区代码,社区名称,街道", "C03,寨子社区,颍川街道",
+                                                       "C09,新社区,韩城街道"), "c.csv",
+                     errorPolicy="REJECT_FAILED_ROWS")["report"]
+    assert problems(places) == [
+        (2, "社区代码", "DUPLICATE", "社区代码 C03 已被占用 / the community code C03 is already in use"),
+        (3, "街道", "NOT_FOUND", "街道“韩城街道”不存在，请先新建街道 / street '韩城街道' does not exist (imports do not "
+                               "create streets; create it first with createStreet). Known: 颍川街道（S1）"),
+    ]
+    everything = json.dumps([report, by_id, assessments, places], ensure_ascii=False)
+    assert "范磊" not in everything and "寨子" not in everything.replace("C03,寨子社区", "")

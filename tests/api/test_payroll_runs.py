@@ -246,3 +246,18 @@ def _wait_for(read, expected, seconds: float = 5.0):
         time.sleep(0.1)
         value = read()
     return value
+
+
+def test_runs_outside_an_hr_tokens_scope_are_never_named(gql, city: City, tokens):
+    """Issue 11: a city-wide draft is outside every HR token's scope; the
+    refusal it causes says so without its id."""
+    run_year(gql, months=[1], approve=False)  # run 1: the city, January, a draft
+    hr = gql.as_(tokens.hr)
+    payload = hr.data(CREATE_RUN, {"input": {"period": "2026-02", "streetId": city.streets["S1"]}})["createPayrollRun"]
+    assert payload["errors"] == [{"field": "period", "code": "INVALID_STATE", "message":
+                                  "a draft run for 2026-01 covers some of the same workers; approve or delete it "
+                                  "before running a later month"}]
+    same_month = hr.data(CREATE_RUN, {"input": {"period": "2026-01", "streetId": city.streets["S1"]}})["createPayrollRun"]
+    assert same_month["errors"] == [{"field": "period", "code": "DUPLICATE", "message":
+                                     "some workers of 颍川街道 (S1) already have a payslip for 2026-01: W001, W002, W004, "
+                                     "W005"}]

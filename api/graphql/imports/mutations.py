@@ -1,6 +1,18 @@
-"""The import mutations (ADMIN, HR within its scope)."""
+"""The import mutations (ADMIN, HR within its scope).
+
+The uploaded file stays in the temporary file Starlette spooled it into and
+is read from there a block at a time in a worker thread, within the limits of
+:class:`api.settings.ImportLimits`.  Meanwhile the event loop checks every
+half second whether the client is still connected; when it has gone, the
+import is told to stop at its next check and writes nothing.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import IO, Any, Callable
 
 import strawberry
 from strawberry.types import Info
@@ -13,18 +25,45 @@ from api.graphql.imports.inputs import ImportAssessmentsInput, ImportCommunities
 from api.graphql.imports.types import ImportPayload, import_payload
 from api.services.imports import importers as imports
 from api.services.imports import machinery as importing
+from api.settings import ImportLimits
 
+logger = logging.getLogger("community_payroll.imports")
 EDIT = [needs(Permission.EDIT_RECORDS)]
+#: Seconds between two checks that the client is still there.
+DISCONNECT_POLL_SECONDS = 0.5
+
+#: An import run in a worker thread: (file, file name, limits, cancelled) → report.
+Run = Callable[[IO[bytes], str, ImportLimits, Callable[[], bool]], importing.ImportReport]
 
 
-async def _read(upload) -> tuple[bytes, str]:
-    """The uploaded file's bytes and name.  The upload is closed here: the
-    GraphQL app is mounted as a plain ASGI app, so nobody else closes the
-    temporary file Starlette spooled it into."""
+async def _watch_client(request: Any, gone: threading.Event) -> None:
+    while not gone.is_set():
+        if await request.is_disconnected():
+            gone.set()
+            return
+        await asyncio.sleep(DISCONNECT_POLL_SECONDS)
+
+
+async def _import(info: Info, upload: Any, run: Run) -> ImportPayload:
+    """Run an import on the uploaded file, stopping it if the client goes away.
+    The upload is closed here: the GraphQL app is mounted as a plain ASGI app,
+    so nobody else closes the temporary file Starlette spooled it into."""
+    request = info.context.request
+    settings = getattr(getattr(getattr(request, "app", None), "state", None), "settings", None)
+    limits = settings.import_limits if settings is not None else ImportLimits.from_env()
+    gone = threading.Event()
+    watcher = asyncio.ensure_future(_watch_client(request, gone)) if request is not None else None
+    name = getattr(upload, "filename", None) or "upload"
     try:
-        return await upload.read(), getattr(upload, "filename", None) or "upload"
+        report = await run_db(lambda: run(upload.file, name, limits, gone.is_set))
     finally:
+        gone.set()
+        if watcher is not None:
+            watcher.cancel()
         await upload.close()
+    if any(p.code == "CANCELLED" for p in report.problems):
+        logger.warning("import of %s stopped: the client went away; nothing was written", name)
+    return import_payload(report)
 
 
 @strawberry.type
@@ -33,29 +72,23 @@ class ImportMutations:
                                      "Streets are not created: a row naming an unknown street is refused.")
     async def import_communities(self, info: Info, input: Input[ImportCommunitiesInput]) -> ImportPayload:
         principal = info.context.principal
-        data, name = await _read(input.file)
-        report = await run_db(lambda: imports.import_communities(
-            principal, data, name, dry_run=input.dry_run,
-            error_policy=importing.ErrorPolicy(input.error_policy.value), sheet=input.sheet))
-        return import_payload(report)
+        return await _import(info, input.file, lambda file, name, limits, cancelled: imports.import_communities(
+            principal, file, name, dry_run=input.dry_run, error_policy=importing.ErrorPolicy(input.error_policy.value),
+            sheet=input.sheet, limits=limits, cancelled=cancelled))
 
     @strawberry.mutation(permission_classes=EDIT, description="导入工作者（ADMIN、HR）/ Import workers from a file (ADMIN, HR within scope), checked "
                                      "with the same rules as createWorker.")
     async def import_workers(self, info: Info, input: Input[ImportWorkersInput]) -> ImportPayload:
         principal = info.context.principal
-        data, name = await _read(input.file)
-        report = await run_db(lambda: imports.import_workers(
-            principal, data, name, dry_run=input.dry_run,
-            error_policy=importing.ErrorPolicy(input.error_policy.value),
-            assessment_year=input.assessment_year, sheet=input.sheet))
-        return import_payload(report)
+        return await _import(info, input.file, lambda file, name, limits, cancelled: imports.import_workers(
+            principal, file, name, dry_run=input.dry_run, error_policy=importing.ErrorPolicy(input.error_policy.value),
+            assessment_year=input.assessment_year, sheet=input.sheet, limits=limits, cancelled=cancelled))
 
     @strawberry.mutation(permission_classes=EDIT, description="导入年度考核（ADMIN、HR）/ Import a year's assessments from a file (ADMIN, HR within "
                                      "scope); the December performance payout uses them.")
     async def import_assessments(self, info: Info, input: Input[ImportAssessmentsInput]) -> ImportPayload:
         principal = info.context.principal
-        data, name = await _read(input.file)
-        report = await run_db(lambda: imports.import_assessments(
-            principal, data, name, input.year, dry_run=input.dry_run,
-            error_policy=importing.ErrorPolicy(input.error_policy.value), sheet=input.sheet))
-        return import_payload(report)
+        return await _import(info, input.file, lambda file, name, limits, cancelled: imports.import_assessments(
+            principal, file, name, input.year, dry_run=input.dry_run,
+            error_policy=importing.ErrorPolicy(input.error_policy.value), sheet=input.sheet, limits=limits,
+            cancelled=cancelled))

@@ -35,8 +35,13 @@ class ImportProblem:
     row: int | None = strawberry.field(description="行号（与 Excel 一致）；整个文件的问题为空 / Row number as Excel shows it; "
                                                    "null for a problem with the whole file.")
     column: str | None = strawberry.field(description="列标题 / The column heading.")
-    code: str = strawberry.field(description="代码：INVALID、REQUIRED、NOT_FOUND、DUPLICATE、FORBIDDEN、CONFLICT；提示为 "
-                                             "IGNORED、NOTE / Kind of problem (warnings: IGNORED, NOTE).")
+    code: str = strawberry.field(description="代码：INVALID、REQUIRED、NOT_FOUND、DUPLICATE、FORBIDDEN、CONFLICT（导出后被他人修改）、"
+                                             "LIMIT_EXCEEDED（文件超过上限）、CANCELLED（客户端已断开）；提示为 IGNORED、NOTE、"
+                                             "OVERWRITES（无版本列，更新会覆盖他人的修改）/ Kind of problem: INVALID, REQUIRED, "
+                                             "NOT_FOUND, DUPLICATE, FORBIDDEN, CONFLICT (changed by someone else since "
+                                             "the file was exported), LIMIT_EXCEEDED (the file is over a limit), "
+                                             "CANCELLED (the client went away); warnings: IGNORED, NOTE, OVERWRITES (no "
+                                             "version column: updates overwrite others' changes).")
     message: str = strawberry.field(description="说明 / What is wrong and how to put it right.")
 
 

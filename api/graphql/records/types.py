@@ -18,6 +18,7 @@ from strawberry.types import Info
 from payroll.periods import Period as PeriodValue
 
 from api.fastpath.views import node
+from api.files.urls import workers_file_path
 from api.graphql.core.connection import After, Before, Connection, First, Last
 from api.graphql.core.enums import AssessmentResult, BonusTaxMethod, Certificate, Education, Sex, TaxBasicDeduction
 from api.graphql.core.ids import to_global_id
@@ -58,6 +59,12 @@ class Street:
                           order_by: OrderBy[CommunityOrder] = None) -> Connection[Community]:
         return await lists.communities(info, first, after, last, before, where, order_by, street_pk=self.pk)
 
+    @strawberry.field(description="工作者名册（.xlsx；把结尾换成 .csv 得 CSV）：编辑后可再导入，带“版本”列 / Where to download "
+                                  "the street's workers file (工作者名册, .xlsx; the same path ending .csv gives CSV) "
+                                  "with the import's headings and a 版本 (version) column, to edit and import again.")
+    def workers_file(self) -> str:
+        return workers_file_path("xlsx", street_id=self.id)
+
 
 @node(reads.COMMUNITY)
 @strawberry.type(description="社区 / A community (社区) of a street, with its households and residents.")
@@ -86,6 +93,12 @@ class Community:
                       before: Before = None, where: Where[WorkerWhere] = None,
                       order_by: OrderBy[WorkerOrder] = None) -> Connection[Worker]:
         return await lists.workers(info, first, after, last, before, where, order_by, community_pk=self.pk)
+
+    @strawberry.field(description="工作者名册（.xlsx；把结尾换成 .csv 得 CSV）：编辑后可再导入，带“版本”列 / Where to download "
+                                  "the community's workers file (工作者名册, .xlsx; the same path ending .csv gives CSV) "
+                                  "with the import's headings and a 版本 (version) column, to edit and import again.")
+    def workers_file(self) -> str:
+        return workers_file_path("xlsx", community_id=self.id)
 
     @strawberry.field(description="岗位（含空缺）/ The community's positions, held or vacant.")
     async def positions(self, info: Info) -> list[Position]:

@@ -21,7 +21,16 @@ Rules a user can rely on:
 - Streets are never created by an import: a community naming an unknown
   street is refused (a typo would otherwise create a street, and HR tokens may
   not create streets).  Create the street first (``createStreet``).
-- HR tokens import only inside their scope; rows outside it are refused.
+- HR tokens import only inside their scope.  A record outside it does not
+  exist for the import (issue 11): a row naming another street's community is
+  told it is not found, and a 工号, 身份证号 or 社区代码 held outside the scope
+  is reported as taken — never by whom.
+- A workers file exported by the service (``/exports/workers.xlsx``,
+  ``community-payroll export workers``) carries each worker's 版本
+  (``version``): a row that would change a worker changed by someone else
+  since is refused as CONFLICT, naming the worker and both versions.  A file
+  without that column updates as before, and the report warns (OVERWRITES)
+  that it overwrites what others changed meanwhile.
 - The 年度考核 column of a workers file records the assessment of
   ``assessment_year`` (default: this year); a blank cell leaves it alone.
 
@@ -33,7 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Callable
+from typing import IO, Any, Callable
 
 from payroll import codes
 from payroll.money import MoneyFormatError, parse_fen
@@ -43,13 +52,15 @@ from api.access.permissions import Permission, require
 from api.access.principal import Principal
 from api.db.models import Assessment, Community, Street, Worker, WorkerTaxChoice, utcnow
 from api.errors import UserErrors
+from api.files.headings import ASSESSMENT_COLUMNS, COMMUNITY_COLUMNS, WORKER_COLUMNS, Column
 from api.reads.policies import active_policy
 from api.services import audit, records
+from api.services.imports.bounds import Cancelled
 from api.services.imports.machinery import (
     Action,
     AuditLog,
-    Column,
     ConcurrentChange,
+    DuplicateRule,
     ErrorPolicy,
     Headings,
     ImportReport,
@@ -57,74 +68,17 @@ from api.services.imports.machinery import (
     Problem,
     Row,
     insert_in_batches,
-    refuse_duplicates,
     run_import,
     select_in,
     snapshots_in,
 )
 from api.services.imports.sheets import CellError, Progress, date_text, digits, money_text, period_text, text, whole
+from api.settings import ImportLimits
 
 __all__ = [
     "ASSESSMENT_COLUMNS", "COMMUNITY_COLUMNS", "WORKER_COLUMNS", "Action", "ErrorPolicy", "ImportReport",
     "import_assessments", "import_communities", "import_workers",
 ]
-
-_PROGRESS_EVERY = 1000
-
-# --- columns -------------------------------------------------------------------------------
-
-COMMUNITY_COLUMNS = (
-    Column("code", "社区代码", ("community_id", "社区编号", "社区编码", "code", "community_code"), "code"),
-    Column("name", "社区名称", ("name", "名称", "社区", "community_name"), "name"),
-    Column("street", "街道", ("street", "所属街道", "街道名称", "街道代码", "街道办事处", "street_code", "street_id"), "streetId"),
-    Column("households", "户数", ("households", "总户数", "住户数"), "households"),
-    Column("population", "人口", ("population", "常住人口", "人口数", "居民人数", "residents"), "population"),
-)
-
-WORKER_COLUMNS = (
-    Column("code", "工号", ("worker_id", "code", "worker_code", "人员编号", "职工编号", "编号"), "code"),
-    Column("id_number", "身份证号", ("id_number", "身份证号码", "身份证", "公民身份号码", "id_card"), "idNumber"),
-    Column("name", "姓名", ("name",), "name"),
-    Column("community", "社区代码", ("community_id", "community", "community_code", "社区", "所属社区", "社区编号",
-                                     "社区编码"), "communityId"),
-    Column("post", "岗位", ("post", "计薪岗位", "岗位类别"), "post"),
-    Column("service_start", "参加工作时间", ("service_start", "参加社区工作时间", "参加社区工作日期", "入职日期", "入职时间"),
-           "serviceStart"),
-    Column("service_end", "离职日期", ("service_end", "离职时间", "最后工作日"), "serviceEnd"),
-    Column("prior_service_years", "认定工作年限", ("prior_service_years", "此前工作年限", "认定工龄", "此前工龄"),
-           "priorServiceYears"),
-    Column("education", "学历", ("education", "最高学历"), "education"),
-    Column("certificate", "证书", ("certificate", "职业资格", "职业资格证书", "社工证"), "certificate"),
-    Column("certificate_date", "证书登记日期", ("certificate_date", "证书日期", "取证日期", "取证时间", "发证日期"),
-           "certificateDate"),
-    Column("incompetent_years_before", "不称职年数", ("incompetent_years", "incompetent_years_before"),
-           "incompetentYearsBefore"),
-    Column("assessment", "年度考核", ("assessment", "考核结果", "考核", "年度考核结果")),
-    Column("special_deduction_monthly", "专项附加扣除", ("special_deduction_monthly", "每月专项附加扣除"),
-           "specialDeductionMonthly"),
-    Column("previous_monthly_pay", "套改前月工资", ("previous_monthly_pay", "原月工资"), "previousMonthlyPay"),
-    Column("opening_through", "期初截至月份", ("opening_through", "原系统发放至"), "openingThrough"),
-    Column("opening_months", "期初已计税月数", ("opening_months", "期初月数"), "openingMonths"),
-    Column("opening_income", "期初累计收入", ("opening_income",), "openingIncome"),
-    Column("opening_deductions", "期初累计扣除", ("opening_deductions",), "openingDeductions"),
-    Column("opening_tax", "期初已预扣税额", ("opening_tax", "期初累计已预扣税额", "期初已缴税额"), "openingTax"),
-    Column("opening_reserve", "期初绩效预留", ("opening_reserve", "期初未发绩效"), "openingReserve"),
-    Column("phone", "手机", ("phone", "手机号", "手机号码", "电话", "联系电话"), "phone"),
-    Column("bank_name", "开户行", ("bank_name", "bank", "开户银行"), "bankName"),
-    Column("bank_account", "银行账号", ("bank_account", "银行卡号", "账号", "卡号"), "bankAccount"),
-    Column("tax_basic_deduction", codes.FIELD_HEADINGS_ZH["tax_basic_deduction"],
-           ("tax_basic_deduction", "减除费用规则", "基本减除费用规则"), "taxBasicDeduction"),
-    Column("bonus_tax_method", codes.FIELD_HEADINGS_ZH["bonus_tax_method"],
-           ("bonus_tax_method", "年终奖计税", "全年一次性奖金计税方式"), "bonusTaxMethod"),
-)
-
-ASSESSMENT_COLUMNS = (
-    Column("code", "工号", ("worker_id", "code", "worker_code", "人员编号", "职工编号", "编号"), "workerId"),
-    Column("id_number", "身份证号", ("id_number", "身份证号码", "身份证", "公民身份号码"), "idNumber"),
-    Column("name", "姓名", ("name",), "name"),
-    Column("result", "考核结果", ("result", "assessment", "年度考核", "考核", "年度考核结果", "等次", "考核等次"), "result"),
-    Column("year", "年度", ("year", "考核年度"), "year"),
-)
 
 _MONEY_FIELDS = ("special_deduction_monthly", "previous_monthly_pay", "opening_income", "opening_deductions",
                  "opening_tax", "opening_reserve")
@@ -256,13 +210,20 @@ class _Headed:
                 errors.append((self.heading(field_name), "INVALID", str(exc)))
         return values, errors
 
-    def convert_all(self, rows: list[Row], converters: dict[str, Callable[[Any, str], Any]],
-                    progress: Progress | None) -> list[tuple[Row, dict[str, Any], list]]:
-        converted = []
-        for i, row in enumerate(rows, start=1):
-            converted.append((row, *self.convert(row, converters)))
-            _progress(progress, "prepare", i, len(rows))
-        return converted
+    def convert_all(self, rows: list[Row], converters: dict[str, Callable[[Any, str], Any]]
+                    ) -> list[tuple[Row, dict[str, Any], list]]:
+        return [(row, *self.convert(row, converters)) for row in rows]
+
+
+class _Counted:
+    """Progress over the batches of a file (its length is not known in advance)."""
+
+    done = 0
+
+    def advance(self, progress: Progress | None, rows: int) -> None:
+        self.done += rows
+        if progress is not None:
+            progress("check", self.done, None)
 
 
 def _plan(row: Row, key: str | None, errors: list, report: ImportReport, **data: Any) -> Plan | None:
@@ -274,18 +235,17 @@ def _plan(row: Row, key: str | None, errors: list, report: ImportReport, **data:
     return Plan(row.number, key, Action.REFUSED, data=data)
 
 
-def _progress(progress: Progress | None, stage: str, done: int, total: int) -> None:
-    if progress is not None and (done % _PROGRESS_EVERY == 0 or done == total):
-        progress(stage, done, total)
-
-
 def _require_writer(principal: Principal, action: str) -> None:
     require(principal, Permission.EDIT_RECORDS)
 
 
 class ImportScope:
-    """What an import may touch, read once with the scope conditions of
-    :mod:`api.access.scopes` (the rows of a file are checked against sets)."""
+    """What an import may see and touch, read once with the scope conditions of
+    :mod:`api.access.scopes` (the rows of a file are checked against sets).
+
+    A record outside the scope does not exist for the import, as for every
+    other read (issue 11): a row naming it is told it is not found, and a code
+    or identity number it holds is reported as taken — never by whom."""
 
     def __init__(self, principal: Principal):
         restricted = principal.restricted
@@ -293,12 +253,19 @@ class ImportScope:
                             else {c for (c,) in Community.select(Community.id).where(scopes.communities(principal)).tuples()})
         self.streets = (None if not restricted
                         else {s for (s,) in Street.select(Street.id).where(scopes.whole_streets(principal)).tuples()})
+        self.visible_streets = (None if not restricted
+                                else {s for (s,) in Street.select(Street.id).where(scopes.streets(principal)).tuples()})
 
     def community(self, community_id: int) -> bool:
+        """Whether the community (and so its workers) is in the scope."""
         return self.communities is None or community_id in self.communities
 
     def street(self, street_id: int) -> bool:
+        """Whether the whole street is in the scope (to add communities to it)."""
         return self.streets is None or street_id in self.streets
+
+    def sees_street(self, street_id: int) -> bool:
+        return self.visible_streets is None or street_id in self.visible_streets
 
 
 def _year_out_of_range(kind: str, file_name: str, dry_run: bool, error_policy: ErrorPolicy, year: int) -> ImportReport:
@@ -311,7 +278,7 @@ def _year_out_of_range(kind: str, file_name: str, dry_run: bool, error_policy: E
 # --- communities ---------------------------------------------------------------------------
 
 
-class CommunityImporter(_Headed):
+class CommunityImporter(_Headed, _Counted):
     kind = "communities"
     operation = "importCommunities"
     columns = COMMUNITY_COLUMNS
@@ -328,54 +295,63 @@ class CommunityImporter(_Headed):
             return ["缺少“社区代码”列 / the file needs a 社区代码 (community_id) column"]
         return []
 
-    def plan(self, rows: list[Row], headings: Headings, report: ImportReport, progress: Progress | None) -> list[Plan]:
+    def begin(self, headings: Headings, report: ImportReport) -> None:
         self.headings = headings
-        converters: dict[str, Callable[[Any, str], Any]] = {
+        self.converters: dict[str, Callable[[Any, str], Any]] = {
             "code": lambda raw, h: text(raw),
             "name": lambda raw, h: text(raw),
             "street": lambda raw, h: text(raw),
             "households": whole,
             "population": whole,
         }
-        streets = list(Street.select())
-        street_by_code = {s.code: s for s in streets}
-        street_by_name: dict[str, list[Street]] = {}
+        streets = [s for s in Street.select() if self.scope.sees_street(s.id)]
+        self.street_by_code = {s.code: s for s in streets}
+        self.street_by_name: dict[str, list[Street]] = {}
         for s in streets:
-            street_by_name.setdefault(s.name, []).append(s)
-        converted = self.convert_all(rows, converters, progress)
+            self.street_by_name.setdefault(s.name, []).append(s)
+
+    def duplicate_rules(self) -> list[DuplicateRule]:
+        return [DuplicateRule(lambda p: p.data.get("code"), self.heading("code"), "社区代码")]
+
+    def finish(self, report: ImportReport) -> None:
+        pass
+
+    def plan(self, rows: list[Row], report: ImportReport, progress: Progress | None) -> list[Plan]:
+        converted = self.convert_all(rows, self.converters)
         existing = {c.code: c for c in select_in(Community.select(), Community.code,
                                                  [v["code"] for _, v, _ in converted if v.get("code")])}
-        plans = []
-        for i, (row, values, errors) in enumerate(converted, start=1):
-            plans.append(self._plan_row(row, values, errors, existing, street_by_code, street_by_name, report))
-            _progress(progress, "check", i, len(converted))
-        refuse_duplicates(plans, lambda p: p.data.get("code"), self.heading("code"), "社区代码", report)
+        plans = [self._plan_row(row, values, errors, existing, report) for row, values, errors in converted]
+        self.advance(progress, len(rows))
         return plans
 
-    def _plan_row(self, row, values, errors, existing, street_by_code, street_by_name, report) -> Plan:
+    def _street(self, reference: str) -> Street | None:
+        street = self.street_by_code.get(reference)
+        named = self.street_by_name.get(reference, [])
+        return street if street is not None else (named[0] if len(named) == 1 else None)
+
+    def _plan_row(self, row, values, errors, existing, report) -> Plan:
         code = values.get("code")
         community = existing.get(code) if code else None  # a blank code is refused by community_columns
+        if community is not None and not self.scope.community(community.id):
+            # Another office's community: its code is taken; whose it is is not ours to say.
+            errors.append((self.heading("code"), "DUPLICATE", f"社区代码 {code} 已被占用 / the community code {code} is "
+                                                              "already in use"))
+            return _plan(row, code, errors, report, code=code)
         street = None
         if "street" in values:
             reference = values["street"]
             if reference is None:
                 errors.append((self.heading("street"), "REQUIRED", "街道不能为空 / 街道 (street) is required"))
             else:
-                street = street_by_code.get(reference)
-                named = street_by_name.get(reference, [])
-                if street is None and len(named) == 1:
-                    street = named[0]
+                street = self._street(reference)
                 if street is None:
-                    known = "、".join(sorted(f"{s.name}（{s.code}）" for s in street_by_code.values()))
+                    known = "、".join(sorted(f"{s.name}（{s.code}）" for s in self.street_by_code.values()))
                     errors.append((self.heading("street"), "NOT_FOUND",
                                    f"街道“{reference}”不存在，请先新建街道 / street {reference!r} does not exist (imports "
                                    f"do not create streets; create it first with createStreet). Known: {known or '—'}"))
         elif community is None:
             errors.append((self.heading("street"), "REQUIRED", "新社区需要街道 / a new community needs its 街道 (street)"))
-        if community is not None and not self.scope.community(community.id):
-            errors.append((self.heading("code"), "FORBIDDEN",
-                           f"社区 {code} 不在本令牌范围内 / community {code} is outside this token's scope"))
-        elif street is not None and (community is None or street.id != community.street_id) \
+        if street is not None and (community is None or street.id != community.street_id) \
                 and not self.scope.street(street.id):
             errors.append((self.heading("street"), "FORBIDDEN",
                            f"街道 {street.name} 不在本令牌范围内 / street {street.name} is outside this token's scope"))
@@ -399,7 +375,10 @@ class CommunityImporter(_Headed):
             changes["street"] = street.id
         changed = [self.heading(k) for k in changes]
         action = Action.UPDATED if changes else Action.UNCHANGED
-        return Plan(row.number, code, action, changed, data={"code": code, "record": community, "changes": changes})
+        return Plan(row.number, code, action, changed, data={
+            "code": code, "id": community.id, "version": community.version, "before": audit.snapshot(community),
+            "changes": changes,
+        })
 
     def write(self, plans: list[Plan], log: AuditLog, progress: Progress | None) -> None:
         now = utcnow()
@@ -409,39 +388,40 @@ class CommunityImporter(_Headed):
             log.add("importCommunity", "Community", after["id"], None, after)
         updates = [p for p in plans if p.action is Action.UPDATED]
         for plan in updates:
-            record = plan.data["record"]
-            count = (Community.update(**plan.data["changes"], version=record.version + 1, updated_at=now)
-                     .where((Community.id == record.id) & (Community.version == record.version)).execute())
+            count = (Community.update(**plan.data["changes"], version=plan.data["version"] + 1, updated_at=now)
+                     .where((Community.id == plan.data["id"]) & (Community.version == plan.data["version"])).execute())
             if count != 1:
-                raise ConcurrentChange(f"社区 {record.code} 在导入期间被修改，未写入任何数据，请重新导入 / community "
-                                       f"{record.code} was changed by someone else during the import; nothing was "
-                                       "written: run the import again")
-        after = {a["id"]: a for a in snapshots_in(Community, Community.id, [p.data["record"].id for p in updates])}
+                code = plan.data["code"]
+                raise ConcurrentChange(f"社区 {code} 在导入期间被修改，未写入任何数据，请重新导入 / community {code} was "
+                                       "changed by someone else during the import; nothing was written: run the "
+                                       "import again")
+        after = {a["id"]: a for a in snapshots_in(Community, Community.id, [p.data["id"] for p in updates])}
         for plan in updates:
-            record = plan.data["record"]
-            log.add("importCommunity", "Community", record.id, audit.snapshot(record), after[record.id])
+            log.add("importCommunity", "Community", plan.data["id"], plan.data["before"], after[plan.data["id"]])
 
 
 def import_communities(
     principal: Principal,
-    data: bytes,
+    data: bytes | IO[bytes],
     file_name: str,
     *,
     dry_run: bool = False,
     error_policy: ErrorPolicy = ErrorPolicy.REJECT_ALL,
     sheet: str | None = None,
     progress: Progress | None = None,
+    limits: ImportLimits | None = None,
+    cancelled: Cancelled | None = None,
 ) -> ImportReport:
     """Create and update communities from a file (matched by 社区代码)."""
     _require_writer(principal, "importing communities")
     return run_import(principal, CommunityImporter(principal), data, file_name, dry_run=dry_run,
-                      error_policy=error_policy, sheet=sheet, progress=progress)
+                      error_policy=error_policy, sheet=sheet, progress=progress, limits=limits, cancelled=cancelled)
 
 
 # --- workers -------------------------------------------------------------------------------
 
 
-class WorkerImporter(_Headed):
+class WorkerImporter(_Headed, _Counted):
     kind = "workers"
     operation = "importWorkers"
     columns = WORKER_COLUMNS
@@ -486,24 +466,47 @@ class WorkerImporter(_Headed):
             "tax_basic_deduction": lambda raw, h: _choice(raw, TAX_BASIC_DEDUCTION_VALUES,
                                                           codes.TAX_BASIC_DEDUCTION_LABELS, h),
             "bonus_tax_method": lambda raw, h: _choice(raw, BONUS_TAX_METHOD_VALUES, codes.BONUS_TAX_METHOD_LABELS, h),
+            "version": whole,
         }
         converters.update({f: (lambda raw, h: date_text(raw)) for f in _DATE_FIELDS})
         converters.update({f: whole for f in _WHOLE_FIELDS})
         converters.update({f: (lambda raw, h: _money(raw)) for f in _MONEY_FIELDS})
         return converters
 
-    def plan(self, rows: list[Row], headings: Headings, report: ImportReport, progress: Progress | None) -> list[Plan]:
+    def begin(self, headings: Headings, report: ImportReport) -> None:
         self.headings = headings
         self.posts, self.post_keys = _post_values()
-        converters = self._converters()
-        converted = self.convert_all(rows, converters, progress)
-        # Everything the rows refer to, in a few queries (never one per row).
+        self.converters = self._converters()
+        # Every community the rows may name, once (a city has hundreds, not
+        # hundreds of thousands); those outside the scope do not exist here.
         communities = list(Community.select())
         self.community_by_id = {c.id: c for c in communities}
-        self.community_by_code = {c.code: c for c in communities}
+        visible = [c for c in communities if self.scope.community(c.id)]
+        self.community_by_code = {c.code: c for c in visible}
         self.community_by_name: dict[str, list[Community]] = {}
-        for c in communities:
+        for c in visible:
             self.community_by_name.setdefault(c.name, []).append(c)
+        self.versioned = "version" in headings.written
+
+    def duplicate_rules(self) -> list[DuplicateRule]:
+        return [
+            DuplicateRule(lambda p: p.data.get("code"), self.heading("code"), "工号"),
+            DuplicateRule(lambda p: p.data.get("id_number"), self.heading("id_number"), "身份证号"),
+            DuplicateRule(lambda p: p.data.get("worker_id"), self.heading("code"), "工作者", label=lambda p: p.key,
+                          among_accepted=True),
+        ]
+
+    def finish(self, report: ImportReport) -> None:
+        if not self.versioned and report.updated:
+            report.warnings.append(Problem(
+                None, self.heading("version"), "OVERWRITES",
+                "文件没有“版本”列：更新的行会覆盖他人在导出之后所做的修改；请用导出的工作者名册（带版本列）/ the file has no "
+                "版本 (version) column: the rows that update workers overwrite whatever others changed since the file "
+                "was made; import the exported workers file (with its version column) to have such rows refused"))
+
+    def plan(self, rows: list[Row], report: ImportReport, progress: Progress | None) -> list[Plan]:
+        converted = self.convert_all(rows, self.converters)
+        # Everything this batch refers to, in a few queries (never one per row).
         self.by_code = {w.code: w for w in select_in(Worker.select(), Worker.code,
                                                      [v["code"] for _, v, _ in converted if v.get("code")])}
         # Identity numbers not already those of the workers matched by 工号 (on a
@@ -514,22 +517,16 @@ class WorkerImporter(_Headed):
         self.by_id_number.update({w.id_number: w for w in select_in(Worker.select(), Worker.id_number, unmatched)})
         known = {w.id for w in self.by_code.values()} | {w.id for w in self.by_id_number.values()}
         self.assessments: dict[int, Assessment] = {}
-        if "assessment" in headings.written:
+        if "assessment" in self.headings.written:
             self.assessments = {a.worker_id: a for a in select_in(
                 Assessment.select().where(Assessment.year == self.assessment_year), Assessment.worker, known)}
         self.tax_choices: dict[int, WorkerTaxChoice] = {}
-        if any(key in headings.written for key in records.TAX_CHOICES):
+        if any(key in self.headings.written for key in records.TAX_CHOICES):
             self.tax_choices = {c.worker_id: c for c in select_in(
                 WorkerTaxChoice.select().where(WorkerTaxChoice.year == self.assessment_year), WorkerTaxChoice.worker,
                 known)}
-        plans = []
-        for i, (row, values, errors) in enumerate(converted, start=1):
-            plans.append(self._plan_row(row, values, errors, report))
-            _progress(progress, "check", i, len(converted))
-        refuse_duplicates(plans, lambda p: p.data.get("code"), self.heading("code"), "工号", report)
-        refuse_duplicates(plans, lambda p: p.data.get("id_number"), self.heading("id_number"), "身份证号", report)
-        refuse_duplicates([p for p in plans if p.action is not Action.REFUSED], lambda p: p.data.get("worker_id"),
-                          self.heading("code"), "工作者", report, label_of=lambda p: p.key)
+        plans = [self._plan_row(row, values, errors, report) for row, values, errors in converted]
+        self.advance(progress, len(rows))
         return plans
 
     def _community(self, reference: str) -> Community | None:
@@ -537,27 +534,46 @@ class WorkerImporter(_Headed):
         named = self.community_by_name.get(reference, [])
         return community if community is not None else (named[0] if len(named) == 1 else None)
 
-    def _plan_row(self, row: Row, values: dict[str, Any], errors: list, report: ImportReport) -> Plan:
-        code, id_number = values.get("code"), values.get("id_number")
+    def _in_scope(self, worker: Worker | None) -> Worker | None:
+        return worker if worker is not None and self.scope.community(worker.community_id) else None
+
+    def _match(self, code: str | None, id_number: str | None, errors: list) -> Worker | None:
+        """The stored worker a row means: by 工号, else (blank 工号) by 身份证号.
+
+        A worker outside the scope is not there for this import: its 工号 or
+        身份证号 is reported as taken, without saying by whom (issue 11)."""
         h = self.heading
-        # Match: by 工号, else (blank 工号) by 身份证号.
-        matched_before = len(errors)
         worker: Worker | None = None
         if code:
-            worker = self.by_code.get(code)
+            found = self.by_code.get(code)
+            worker = self._in_scope(found)
+            if found is not None and worker is None:
+                errors.append((h("code"), "DUPLICATE", f"工号 {code} 已被占用 / the 工号 {code} is already in use"))
+                return None
             holder = self.by_id_number.get(id_number) if id_number else None
             if holder is not None and (worker is None or holder.id != worker.id):
-                errors.append((h("id_number"), "DUPLICATE",
-                               f"该身份证号已登记为工号 {holder.code}（{holder.name}）/ this identity number belongs to "
-                               f"worker {holder.code} ({holder.name}), not {code}: correct the 工号, or leave it blank "
-                               "to match by 身份证号"))
+                if self._in_scope(holder) is not None:
+                    errors.append((h("id_number"), "DUPLICATE",
+                                   f"该身份证号已登记为工号 {holder.code}（{holder.name}）/ this identity number belongs to "
+                                   f"worker {holder.code} ({holder.name}), not {code}: correct the 工号, or leave it "
+                                   "blank to match by 身份证号"))
+                else:
+                    errors.append((h("id_number"), "DUPLICATE", "该身份证号已登记为另一名工作者 / this identity number is "
+                                                                "already registered to another worker"))
         elif id_number:
-            worker = self.by_id_number.get(id_number)
+            worker = self._in_scope(self.by_id_number.get(id_number))
             if worker is None:
                 errors.append((h("code"), "REQUIRED", "没有此身份证号的工作者，新工作者需要工号 / no worker has this "
                                                       "identity number, and a new worker needs a 工号"))
         else:
             errors.append((h("code"), "REQUIRED", "工号和身份证号都为空 / both 工号 and 身份证号 are blank"))
+        return worker
+
+    def _plan_row(self, row: Row, values: dict[str, Any], errors: list, report: ImportReport) -> Plan:
+        code, id_number = values.get("code"), values.get("id_number")
+        h = self.heading
+        matched_before = len(errors)
+        worker = self._match(code, id_number, errors)
         key = code or (worker.code if worker else None) or id_number
         data = {"code": code, "id_number": id_number, "worker_id": worker.id if worker else None}
         if len(errors) > matched_before:
@@ -565,7 +581,7 @@ class WorkerImporter(_Headed):
             # the wrong record (or as a new one) would only add noise.
             return _plan(row, key, errors, report, **data)
 
-        # Community and scope.
+        # Community (only those in the scope exist here).
         community: Community | None = None
         if "community" in values:
             reference = values["community"]
@@ -578,14 +594,6 @@ class WorkerImporter(_Headed):
                                                                 "not exist"))
         elif worker is None and (code or not id_number):
             errors.append((h("community"), "REQUIRED", "新工作者需要社区代码 / a new worker needs 社区代码 (community_id)"))
-        if worker is not None:
-            current = self.community_by_id[worker.community_id]
-            if not self.scope.community(current.id):
-                errors.append((h("code"), "FORBIDDEN", f"工作者 {worker.code} 不在本令牌范围内 / worker {worker.code} "
-                                                       "is outside this token's scope"))
-        if community is not None and not self.scope.community(community.id):
-            errors.append((h("community"), "FORBIDDEN", f"社区 {community.code} 不在本令牌范围内 / community "
-                                                        f"{community.code} is outside this token's scope"))
 
         # The API's validation (the engine's rules) on the merged record.
         given = {k: v for k, v in values.items() if k in _VALIDATED}
@@ -622,9 +630,29 @@ class WorkerImporter(_Headed):
         taxes = {k: v for k, v in taxes.items()
                  if v != (getattr(stored_taxes, k) if stored_taxes else "MONTHLY" if k == "tax_basic_deduction" else None)}
         changed += [h(k) for k in taxes]
-        data.update(record=worker, changes=changes, assessment=assessment if assessment_changes else None,
-                    previous_assessment=previous, taxes=taxes)
+        stale = self._stale(row, worker, values, report) if changed else None
+        if stale is not None:
+            return stale
+        data.update(version=worker.version, before=audit.snapshot(worker), changes=changes,
+                    pay_changed=records.pay_inputs_changed(worker, changes), taxes=taxes,
+                    assessment=assessment if assessment_changes else None,
+                    previous_assessment=(previous.id, audit.snapshot(previous)) if previous is not None else None)
         return Plan(row.number, key, Action.UPDATED if changed else Action.UNCHANGED, changed, data=data)
+
+    def _stale(self, row: Row, worker: Worker, values: dict[str, Any], report: ImportReport) -> Plan | None:
+        """A row that would change a worker changed by someone else since the
+        file was exported (its 版本 is not the stored version) is refused:
+        importing it would silently undo their change."""
+        given = values.get("version")
+        if given is None or given == worker.version:
+            return None
+        report.problems.append(Problem(
+            row.number, self.heading("version"), "CONFLICT",
+            f"工作者 {worker.code} 已被他人修改（现为第 {worker.version} 版，文件中为第 {given} 版），此行未导入；请重新导出后"
+            f"再改 / worker {worker.code} was changed by someone else (now version {worker.version}, the file has "
+            f"version {given}): this row was not imported; export the file again and redo the change"))
+        return Plan(row.number, worker.code, Action.REFUSED,
+                    data={"code": values.get("code"), "id_number": values.get("id_number"), "worker_id": worker.id})
 
     def write(self, plans: list[Plan], log: AuditLog, progress: Progress | None) -> None:
         now = utcnow()
@@ -639,23 +667,19 @@ class WorkerImporter(_Headed):
             after = created[plan.data["code"]]
             plan.data["worker_id"] = after["id"]
             log.add("importWorker", "Worker", after["id"], None, after)
-        if progress is not None:
-            progress("write", len(new), len(plans))
         updates = [p for p in plans if p.action is Action.UPDATED and p.data["changes"]]
-        for i, plan in enumerate(updates, start=1):
-            record = plan.data["record"]
-            pay = {"pay_changed_at": now} if records.pay_inputs_changed(record, plan.data["changes"]) else {}
-            count = (Worker.update(**plan.data["changes"], **pay, version=record.version + 1, updated_at=now)
-                     .where((Worker.id == record.id) & (Worker.version == record.version)).execute())
-            if count != 1:
-                raise ConcurrentChange(f"工作者 {record.code} 在导入期间被修改，未写入任何数据，请重新导入 / worker "
-                                       f"{record.code} was changed by someone else during the import; nothing was "
-                                       "written: run the import again")
-            _progress(progress, "write", len(new) + i, len(plans))
-        after = {w["id"]: w for w in snapshots_in(Worker, Worker.id, [p.data["record"].id for p in updates])}
         for plan in updates:
-            record = plan.data["record"]
-            log.add("importWorker", "Worker", record.id, audit.snapshot(record), after[record.id])
+            version = plan.data["version"]
+            pay = {"pay_changed_at": now} if plan.data["pay_changed"] else {}
+            count = (Worker.update(**plan.data["changes"], **pay, version=version + 1, updated_at=now)
+                     .where((Worker.id == plan.data["worker_id"]) & (Worker.version == version)).execute())
+            if count != 1:
+                raise ConcurrentChange(f"工作者 {plan.key} 在导入期间被修改，未写入任何数据，请重新导入 / worker "
+                                       f"{plan.key} was changed by someone else during the import; nothing was "
+                                       "written: run the import again")
+        after = {w["id"]: w for w in snapshots_in(Worker, Worker.id, [p.data["worker_id"] for p in updates])}
+        for plan in updates:
+            log.add("importWorker", "Worker", plan.data["worker_id"], plan.data["before"], after[plan.data["worker_id"]])
         results = [(p.data["worker_id"], p.data["assessment"], p.data.get("previous_assessment"))
                    for p in plans if p.data.get("assessment")]
         write_assessments(self.assessment_year, results, log, now)
@@ -666,14 +690,15 @@ class WorkerImporter(_Headed):
                 log.add("importTaxChoices", "WorkerTaxChoice", after["id"], before, after)
 
 
-def write_assessments(year: int, results: list[tuple[int, str, Assessment | None]], log: AuditLog,
+def write_assessments(year: int, results: list[tuple[int, str, tuple[int, dict] | None]], log: AuditLog,
                       now: dt.datetime) -> None:
-    """Record results (worker id, result, the stored assessment it replaces or None), with audit entries."""
+    """Record results (worker id, result, the id and snapshot of the stored
+    assessment it replaces or None), with audit entries."""
     if not results:
         return
     for _, result, previous in results:
         if previous is not None:
-            Assessment.update(result=result, recorded_at=now).where(Assessment.id == previous.id).execute()
+            Assessment.update(result=result, recorded_at=now).where(Assessment.id == previous[0]).execute()
     insert_in_batches(Assessment, [{"worker": worker_id, "year": year, "result": result, "recorded_at": now}
                                    for worker_id, result, previous in results if previous is None])
     wanted = {worker_id for worker_id, _, _ in results}
@@ -681,12 +706,12 @@ def write_assessments(year: int, results: list[tuple[int, str, Assessment | None
     stored = {a["worker_id"]: a for a in snapshots_in(Assessment, Assessment.worker, wanted) if a["year"] == year}
     for worker_id, _, previous in results:
         after = stored[worker_id]
-        log.add("importAssessment", "Assessment", after["id"], audit.snapshot(previous), after)
+        log.add("importAssessment", "Assessment", after["id"], previous[1] if previous else None, after)
 
 
 def import_workers(
     principal: Principal,
-    data: bytes,
+    data: bytes | IO[bytes],
     file_name: str,
     *,
     dry_run: bool = False,
@@ -694,6 +719,8 @@ def import_workers(
     assessment_year: int | None = None,
     sheet: str | None = None,
     progress: Progress | None = None,
+    limits: ImportLimits | None = None,
+    cancelled: Cancelled | None = None,
 ) -> ImportReport:
     """Create and update workers from a file (matched by 工号, else 身份证号)."""
     _require_writer(principal, "importing workers")
@@ -701,13 +728,13 @@ def import_workers(
     if not 1990 <= year <= 2100:
         return _year_out_of_range("workers", file_name, dry_run, error_policy, year)
     return run_import(principal, WorkerImporter(principal, year), data, file_name, dry_run=dry_run,
-                      error_policy=error_policy, sheet=sheet, progress=progress)
+                      error_policy=error_policy, sheet=sheet, progress=progress, limits=limits, cancelled=cancelled)
 
 
 # --- assessments ---------------------------------------------------------------------------
 
 
-class AssessmentImporter(_Headed):
+class AssessmentImporter(_Headed, _Counted):
     kind = "assessments"
     operation = "importAssessments"
     columns = ASSESSMENT_COLUMNS
@@ -728,30 +755,39 @@ class AssessmentImporter(_Headed):
             problems.append("缺少“考核结果”列 / the file needs a 考核结果 (result) column")
         return problems
 
-    def plan(self, rows: list[Row], headings: Headings, report: ImportReport, progress: Progress | None) -> list[Plan]:
+    def begin(self, headings: Headings, report: ImportReport) -> None:
         self.headings = headings
-        converters: dict[str, Callable[[Any, str], Any]] = {
+        self.converters: dict[str, Callable[[Any, str], Any]] = {
             "code": lambda raw, h: text(raw),
             "id_number": lambda raw, h: (digits(raw, h) or "").upper() or None,
             "name": lambda raw, h: text(raw),
             "result": lambda raw, h: _choice(raw, ASSESSMENT_VALUES, codes.ASSESSMENT_LABELS, h),
             "year": whole,
         }
-        converted = self.convert_all(rows, converters, progress)
+
+    def duplicate_rules(self) -> list[DuplicateRule]:
+        return [DuplicateRule(lambda p: p.data.get("worker_id"), self.heading("code"), "工作者", label=lambda p: p.key)]
+
+    def finish(self, report: ImportReport) -> None:
+        pass
+
+    def plan(self, rows: list[Row], report: ImportReport, progress: Progress | None) -> list[Plan]:
+        converted = self.convert_all(rows, self.converters)
         by_code = {w.code: w for w in select_in(Worker.select(), Worker.code,
                                                 [v["code"] for _, v, _ in converted if v.get("code")])}
         by_id_number = {w.id_number: w for w in select_in(
             Worker.select(), Worker.id_number,
             [v["id_number"] for _, v, _ in converted if v.get("id_number") and not v.get("code")])}
-        communities = {c.id: c for c in Community.select()}
         known = {w.id for w in (*by_code.values(), *by_id_number.values())}
         stored = {a.worker_id: a for a in select_in(Assessment.select().where(Assessment.year == self.year),
                                                     Assessment.worker, known)}
         h = self.heading
         plans = []
-        for i, (row, values, errors) in enumerate(converted, start=1):
+        for row, values, errors in converted:
             code, id_number = values.get("code"), values.get("id_number")
             worker = by_code.get(code) if code else by_id_number.get(id_number) if id_number else None
+            if worker is not None and not self.scope.community(worker.community_id):
+                worker = None  # outside the scope: not found, exactly like a worker that does not exist
             if worker is None:
                 if code or id_number:
                     column, what = (h("code"), f"工号 {code}") if code else (h("id_number"), f"身份证号 {id_number}")
@@ -759,10 +795,6 @@ class AssessmentImporter(_Headed):
                 else:
                     errors.append((h("code"), "REQUIRED", "工号和身份证号都为空 / both 工号 and 身份证号 are blank"))
             else:
-                community = communities[worker.community_id]
-                if not self.scope.community(community.id):
-                    errors.append((h("code"), "FORBIDDEN", f"工作者 {worker.code} 不在本令牌范围内 / worker "
-                                                           f"{worker.code} is outside this token's scope"))
                 name = values.get("name")
                 if name and name != worker.name:
                     errors.append((h("name"), "INVALID", f"姓名“{name}”与工号 {worker.code} 登记的“{worker.name}”不符 / "
@@ -784,11 +816,10 @@ class AssessmentImporter(_Headed):
                 else:
                     action = Action.UNCHANGED if previous.result == result else Action.UPDATED
                 plan = Plan(row.number, key, action, [h("result")] if action is Action.UPDATED else [],
-                            data={**data, "result": result, "previous": previous})
+                            data={**data, "result": result,
+                                  "previous": (previous.id, audit.snapshot(previous)) if previous else None})
             plans.append(plan)
-            _progress(progress, "check", i, len(converted))
-        refuse_duplicates(plans, lambda p: p.data.get("worker_id"), h("code"), "工作者", report,
-                          label_of=lambda p: p.key)
+        self.advance(progress, len(rows))
         return plans
 
     def write(self, plans: list[Plan], log: AuditLog, progress: Progress | None) -> None:
@@ -798,7 +829,7 @@ class AssessmentImporter(_Headed):
 
 def import_assessments(
     principal: Principal,
-    data: bytes,
+    data: bytes | IO[bytes],
     file_name: str,
     year: int,
     *,
@@ -806,10 +837,12 @@ def import_assessments(
     error_policy: ErrorPolicy = ErrorPolicy.REJECT_ALL,
     sheet: str | None = None,
     progress: Progress | None = None,
+    limits: ImportLimits | None = None,
+    cancelled: Cancelled | None = None,
 ) -> ImportReport:
     """Record a year's assessments (年度考核) from a file of 工号 and 考核结果."""
     _require_writer(principal, "importing assessments")
     if not 1990 <= year <= 2100:
         return _year_out_of_range("assessments", file_name, dry_run, error_policy, year)
     return run_import(principal, AssessmentImporter(principal, year), data, file_name, dry_run=dry_run,
-                      error_policy=error_policy, sheet=sheet, progress=progress)
+                      error_policy=error_policy, sheet=sheet, progress=progress, limits=limits, cancelled=cancelled)

@@ -4,12 +4,19 @@ one transaction, and the audit entries.
 An import reads a file (:mod:`api.services.imports.sheets`), finds the heading row
 and maps each heading — Chinese or English — to a field, then hands the rows
 to an :class:`Importer` (communities, workers, assessments in
-:mod:`api.services.imports`).  The importer *plans* every row first, reading
-what it needs in a few bulk queries and validating with the same rules as
-the API; the plan says for each row whether it would be created, updated,
-left unchanged or refused, and why.  Only then is anything written: all the
-accepted rows in one transaction, or nothing at all when the error policy is
-``REJECT_ALL`` and a row was refused, or when it is a dry run.
+:mod:`api.services.imports`).  The importer *plans* every row first, a batch
+of rows at a time as the file is read, reading what a batch needs in a few
+bulk queries and validating with the same rules as the API; the plan says for
+each row whether it would be created, updated, left unchanged or refused, and
+why.  Only then is anything written: all the accepted rows in one
+transaction, or nothing at all when the error policy is ``REJECT_ALL`` and a
+row was refused, or when it is a dry run.
+
+Memory stays bounded whatever the file: rows are read one at a time within
+the limits of :mod:`api.services.imports.bounds`, the plans of rows to write
+wait in a temporary file (:class:`_Spool`) rather than in memory, and the
+report keeps a few small facts per row.  The import polls whether its client
+is still there and stops, writing nothing, when it is not.
 
 Audit: one summary entry for the import (``record_type`` ``Import``; the
 file's name, SHA-256 and counts) plus one entry per record created or
@@ -26,19 +33,26 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import io
+import itertools
 import json
+import pickle
 import re
+import tempfile
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 import peewee as pw
 
 from api.access.principal import Principal
 from api.db.database import database, is_postgres
 from api.db.models import AuditEntry, utcnow
+from api.files.headings import Column
 from api.services import audit
-from api.services.imports.sheets import FileFormatError, Progress, Sheet, read_sheet
+from api.services.imports.bounds import Cancelled, FileFormatError, ImportCancelled, Watch
+from api.services.imports.sheets import Progress, Sheet, read_sheet
+from api.settings import ImportLimits
 
 
 class ErrorPolicy(enum.Enum):
@@ -55,19 +69,7 @@ class Action(enum.Enum):
     REFUSED = "REFUSED"
 
 
-@dataclass(frozen=True)
-class Column:
-    """A field an import reads, and the headings that name it."""
-
-    field: str
-    #: The standard Chinese heading (used when the file has no such column).
-    heading: str
-    aliases: tuple[str, ...] = ()
-    #: The field name the record services use in their errors (``serviceStart``).
-    api_field: str | None = None
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """A refused row's reason (or a file-level problem when ``row`` is None)."""
 
@@ -78,7 +80,7 @@ class Problem:
     message: str
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     row: int
     #: The row's key: worker code, identity number or community code.
@@ -193,20 +195,25 @@ IGNORED_HEADINGS = frozenset({"序号", "no", "#", "行号"})
 class Headings:
     """The heading row found in a file and what each column is."""
 
-    row_index: int  # index into Sheet.rows
+    row_index: int  # index into the first rows of the file
     #: Position in the row → column.
     positions: dict[int, Column]
     #: Field → the heading text as written in the file.
     written: dict[str, str]
 
 
-def find_headings(sheet: Sheet, columns: Sequence[Column], report: ImportReport) -> Headings | None:
-    """Find the heading row among the first rows (a title row may come first)."""
+#: Rows searched for the heading row (a title row or two may come first).
+HEADING_SEARCH_ROWS = 10
+
+
+def find_headings(head: Sequence[tuple[int, list[Any]]], columns: Sequence[Column], report: ImportReport
+                  ) -> Headings | None:
+    """Find the heading row among the first rows ``head`` (a title row may come first)."""
     index: dict[str, Column] = {}
     for column in columns:
         for name in (column.field, column.heading, column.api_field or column.field, *column.aliases):
             index[normalise_heading(name)] = column
-    for row_index, (number, cells) in enumerate(sheet.rows[:10]):
+    for row_index, (number, cells) in enumerate(head[:HEADING_SEARCH_ROWS]):
         known = [c for c in cells if c is not None and normalise_heading(c) in index]
         filled = [c for c in cells if c is not None and str(c).strip()]
         if len(known) >= 2 or (known and len(filled) == 1):
@@ -241,7 +248,7 @@ def find_headings(sheet: Sheet, columns: Sequence[Column], report: ImportReport)
     return Headings(row_index, positions, written)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A data row: its number and the raw cell of each column present."""
 
@@ -249,20 +256,19 @@ class Row:
     cells: dict[str, Any]
 
 
-def data_rows(sheet: Sheet, headings: Headings) -> list[Row]:
-    rows = []
-    for number, cells in sheet.rows[headings.row_index + 1:]:
-        values = {column.field: cells[position] if position < len(cells) else None
-                  for position, column in headings.positions.items()}
+def data_rows(rows: Iterator[tuple[int, list[Any]]], headings: Headings) -> Iterator[Row]:
+    """The rows after the heading row, with the cells of the known columns only."""
+    positions = list(headings.positions.items())
+    for number, cells in rows:
+        values = {column.field: cells[position] if position < len(cells) else None for position, column in positions}
         if any(v is not None and (not isinstance(v, str) or v.strip()) for v in values.values()):
-            rows.append(Row(number, values))
-    return rows
+            yield Row(number, values)
 
 
 # --- planning and writing --------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Plan:
     """What to do with one row."""
 
@@ -270,8 +276,23 @@ class Plan:
     key: str | None
     action: Action
     changed: list[str] = field(default_factory=list)
-    #: Importer-specific data needed to write the row.
+    #: Importer-specific data needed to write the row (kept on disk between planning and writing).
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DuplicateRule:
+    """Rows that name the same thing twice are all refused (which one is right is the user's call).
+
+    ``group`` gives a plan's value (None: not checked); ``what`` names it in the
+    message; ``label`` shows the value (default: the value itself);
+    ``among_accepted``: only rows not refused by an earlier rule or their own errors count."""
+
+    group: Callable[[Plan], Any]
+    column: str
+    what: str
+    label: Callable[[Plan], Any] | None = None
+    among_accepted: bool = False
 
 
 class Importer(Protocol):
@@ -282,11 +303,20 @@ class Importer(Protocol):
     def check_headings(self, headings: Headings) -> list[str]:
         """File-level problems with the columns present (e.g. no key column)."""
 
-    def plan(self, rows: list[Row], headings: Headings, report: ImportReport, progress: Progress | None) -> list[Plan]:
-        """Plan every row (reads only); refused rows carry their problems in the report."""
+    def begin(self, headings: Headings, report: ImportReport) -> None:
+        """Read what any row may refer to (small tables), before the first batch."""
+
+    def plan(self, rows: list[Row], report: ImportReport, progress: Progress | None) -> list[Plan]:
+        """Plan a batch of rows (reads only); refused rows carry their problems in the report."""
+
+    def duplicate_rules(self) -> Sequence[DuplicateRule]:
+        """What no two rows may name, in the order the rules apply."""
+
+    def finish(self, report: ImportReport) -> None:
+        """After the last batch: notes about the whole file."""
 
     def write(self, plans: list[Plan], log: AuditLog, progress: Progress | None) -> None:
-        """Write the created and updated rows (inside the import's transaction)."""
+        """Write a batch of created and updated rows (inside the import's transaction)."""
 
     def options(self) -> dict[str, Any]:
         """Options worth keeping in the summary audit entry."""
@@ -297,7 +327,7 @@ class ConcurrentChange(Exception):
 
 
 class AuditLog:
-    """Audit entries of one import, inserted in bulk at the end."""
+    """Audit entries of one import, inserted a batch at a time."""
 
     def __init__(self, principal: Principal, import_id: str):
         self.principal = principal
@@ -380,74 +410,174 @@ def select_in(query: pw.ModelSelect, field: pw.Field, keys: Iterable[Any], size:
     return found
 
 
-def refuse_duplicates(plans: list[Plan], group_of: Callable[[Plan], Any], column: str, what: str,
-                      report: ImportReport, label_of: Callable[[Plan], Any] | None = None) -> None:
-    """Refuse every row of a group that appears more than once (which row is right is the user's call)."""
-    groups: dict[Any, list[Plan]] = {}
-    for plan in plans:
-        group = group_of(plan)
-        if group is not None:
-            groups.setdefault(group, []).append(plan)
-    for group, members in groups.items():
-        if len(members) < 2:
-            continue
-        rows = "、".join(str(p.row) for p in members)
-        label = label_of(members[0]) if label_of else group
-        for plan in members:
-            report.problems.append(Problem(
-                plan.row, column, "DUPLICATE",
-                f"{what} {label} 在第 {rows} 行重复出现，请只保留一行 / {what} {label} appears in rows "
-                f"{', '.join(str(p.row) for p in members)}: keep one",
-            ))
-            plan.action = Action.REFUSED
-            plan.changed = []
+class _Duplicates:
+    """The values each :class:`DuplicateRule` has seen, and the rows that gave them.
+
+    Only the first row of a value is kept until a second one comes (the file
+    may have a hundred thousand rows)."""
+
+    def __init__(self, rules: Sequence[DuplicateRule]):
+        self.rules = rules
+        self.first: list[dict[Any, tuple[int, Any]]] = [{} for _ in rules]
+        self.more: list[dict[Any, list[tuple[int, Any]]]] = [{} for _ in rules]
+
+    def add(self, plan: Plan) -> None:
+        for rule, first, more in zip(self.rules, self.first, self.more):
+            group = rule.group(plan)
+            if group is None:
+                continue
+            label = rule.label(plan) if rule.label else group
+            if group in first:
+                more.setdefault(group, [first[group]]).append((plan.row, label))
+            else:
+                first[group] = (plan.row, label)
+
+    def refuse(self, report: ImportReport, refused: set[int]) -> set[int]:
+        """Report every row of a repeated value; returns the rows refused by the rules."""
+        by_rules: set[int] = set()
+        for rule, more in zip(self.rules, self.more):
+            for group, members in more.items():
+                if rule.among_accepted:
+                    members = [m for m in members if m[0] not in refused and m[0] not in by_rules]
+                    if len(members) < 2:
+                        continue
+                rows = [m[0] for m in members]
+                label = members[0][1]
+                for row in rows:
+                    report.problems.append(Problem(
+                        row, rule.column, "DUPLICATE",
+                        f"{rule.what} {label} 在第 {'、'.join(map(str, rows))} 行重复出现，请只保留一行 / {rule.what} "
+                        f"{label} appears in rows {', '.join(map(str, rows))}: keep one",
+                    ))
+                by_rules.update(rows)
+        return by_rules
+
+
+class _Spool:
+    """Planned rows to write, pickled to a temporary file a batch at a time
+    between planning and writing, so memory holds one batch, not the file."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()
+        self.batches = 0
+
+    def add(self, plans: list[Plan]) -> None:
+        if plans:
+            pickle.dump(plans, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.batches += 1
+
+    def __iter__(self) -> Iterator[list[Plan]]:
+        self.file.seek(0)
+        for _ in range(self.batches):
+            yield pickle.load(self.file)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+#: Rows planned (and written) together: a few queries per batch, little memory.
+BATCH = 2000
+
+
+def _sha256(handle: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    handle.seek(0)
+    while chunk := handle.read(1 << 20):
+        digest.update(chunk)
+    handle.seek(0)
+    return digest.hexdigest()
 
 
 def run_import(
     principal: Principal,
     importer: Importer,
-    data: bytes,
+    data: bytes | IO[bytes],
     file_name: str,
     *,
     dry_run: bool = False,
     error_policy: ErrorPolicy = ErrorPolicy.REJECT_ALL,
     sheet: str | None = None,
     progress: Progress | None = None,
+    limits: ImportLimits | None = None,
+    cancelled: Cancelled | None = None,
 ) -> ImportReport:
-    """Read, plan and (unless it is a dry run or rejected) write one import."""
+    """Read, plan and (unless it is a dry run or rejected) write one import.
+
+    ``data`` is the file's bytes or a binary file that can seek (an upload's
+    temporary file): it is read a block at a time within ``limits``.
+    ``cancelled`` is asked every few hundred rows; when it says so the import
+    stops and writes nothing (its report says why)."""
     report = ImportReport(importer.kind, file_name, dry_run, error_policy)
+    handle = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+    watch = Watch(limits or ImportLimits(), cancelled)
+    spool = _Spool()
     try:
-        table = read_sheet(data, file_name, sheet, progress)
-    except FileFormatError as exc:
-        report.problems.append(Problem(None, None, "INVALID", str(exc)))
-        return report
+        table = read_sheet(handle, file_name, sheet, progress, watch)
+        with table:
+            _plan_and_write(principal, importer, table, handle, report, spool, watch, progress)
+    except (FileFormatError, ImportCancelled) as exc:
+        # Found part way through the file: what the rows read so far said does
+        # not matter any more; nothing is written.
+        report.rows, report.written, report.import_id = [], False, None
+        report.problems = [Problem(None, None, getattr(exc, "code", "CANCELLED"), str(exc))]
+    finally:
+        spool.close()
+    report.problems.sort(key=lambda p: (p.row or 0))
+    return report
+
+
+def _plan_and_write(principal: Principal, importer: Importer, table: Sheet, handle: IO[bytes], report: ImportReport,
+                    spool: _Spool, watch: Watch, progress: Progress | None) -> None:
     report.format, report.sheet, report.encoding = table.format, table.sheet_name, table.encoding
     report.warnings.extend(Problem(None, None, "NOTE", w) for w in table.warnings)
-    headings = find_headings(table, importer.columns, report)
+    rows = table.rows()
+    head = list(itertools.islice(rows, HEADING_SEARCH_ROWS))
+    headings = find_headings(head, importer.columns, report)
     if headings is None or report.file_problems:
-        return report
+        return
     for message in importer.check_headings(headings):
         report.problems.append(Problem(None, None, "REQUIRED", message))
-    rows = data_rows(table, headings)
-    if not rows:
-        report.problems.append(Problem(None, None, "REQUIRED", "表头下没有数据行 / there are no rows below the headings"))
     if report.file_problems:
-        return report
+        return
+    remaining = data_rows(itertools.chain(head[headings.row_index + 1:], rows), headings)
     import_id = audit.request_id.get() or f"import-{uuid.uuid4().hex[:12]}"
     with database.atomic() as transaction:
-        plans = importer.plan(rows, headings, report, progress)
-        report.rows = [RowResult(p.row, p.key, p.action, p.changed) for p in plans]
-        report.problems.sort(key=lambda p: (p.row or 0))
-        accepted = [p for p in plans if p.action in (Action.CREATED, Action.UPDATED)]
-        if dry_run or report.rejected or not accepted:
-            return report
+        importer.begin(headings, report)
+        duplicates = _Duplicates(importer.duplicate_rules())
+        while batch := list(itertools.islice(remaining, BATCH)):
+            watch.poll()
+            plans = importer.plan(batch, report, progress)
+            for plan in plans:
+                report.rows.append(RowResult(plan.row, plan.key, plan.action, plan.changed))
+                duplicates.add(plan)
+            spool.add([p for p in plans if p.action in (Action.CREATED, Action.UPDATED)])
+        if not report.rows:
+            report.problems.append(Problem(None, None, "REQUIRED", "表头下没有数据行 / there are no rows below the headings"))
+            return
+        refused = {r.row for r in report.rows if r.action is Action.REFUSED}
+        by_rules = duplicates.refuse(report, refused)
+        for result in report.rows:
+            if result.row in by_rules:
+                result.action, result.changed = Action.REFUSED, []
+        importer.finish(report)
+        if report.dry_run or report.rejected or not (report.created or report.updated):
+            return
         log = AuditLog(principal, import_id)
+        to_write, written = report.created + report.updated, 0
         try:
-            importer.write(accepted, log, progress)
+            for plans in spool:
+                watch.poll()
+                accepted = [p for p in plans if p.row not in by_rules]
+                if accepted:
+                    importer.write(accepted, log, progress)
+                    log.flush()
+                    written += len(accepted)
+                    if progress is not None:
+                        progress("write", written, to_write)
         except ConcurrentChange as exc:
             transaction.rollback()
             report.problems.append(Problem(None, None, "CONFLICT", str(exc)))
-            return report
+            return
         except pw.IntegrityError as exc:
             # Someone created the same code or identity number since the rows were checked.
             transaction.rollback()
@@ -455,13 +585,13 @@ def run_import(
                                            "数据库拒绝写入（可能有人同时修改了相同记录），未写入任何数据，请重新导入 / the "
                                            f"database refused the rows ({' '.join(str(exc).split())}); nothing was "
                                            "written: run the import again"))
-            return report
+            return
         log.add(importer.operation, "Import", import_id, None, {
-            "file": file_name,
-            "sha256": hashlib.sha256(data).hexdigest(),
+            "file": table.file_name,
+            "sha256": _sha256(handle),
             "format": table.format,
             "sheet": table.sheet_name,
-            "errorPolicy": error_policy.value,
+            "errorPolicy": report.error_policy.value,
             "rows": len(report.rows),
             "created": report.created,
             "updated": report.updated,
@@ -472,4 +602,3 @@ def run_import(
         log.flush()
         report.written = True
         report.import_id = import_id
-    return report

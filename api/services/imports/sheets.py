@@ -1,8 +1,12 @@
 """Reading the spreadsheets HR offices keep: CSV and Excel ``.xlsx``.
 
-A file becomes a :class:`Sheet`: its non-blank rows as lists of raw cell
-values, each with the row number the user sees in Excel (the heading row is
-usually row 1, so the first worker is row 2).  Nothing here knows about
+A file becomes a :class:`Sheet`, whose :meth:`Sheet.rows` yields its
+non-blank rows one at a time as lists of raw cell values, each with the row
+number the user sees in Excel (the heading row is usually row 1, so the
+first worker is row 2).  Nothing is read into memory whole: a CSV is decoded
+as it is parsed, an .xlsx is streamed by openpyxl's read-only mode — after
+:mod:`api.services.imports.bounds` has checked the zip and scanned its XML —
+and every row is held to the limits as it comes.  Nothing here knows about
 workers; :mod:`api.services.imports` maps the headings to fields.
 
 CSV files are read as UTF-8 (with or without Excel's BOM) and, failing that,
@@ -16,6 +20,7 @@ that Excel stored as a number (``4.11081E+17``) has lost its last digits.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -23,7 +28,12 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import IO, Any, Callable, Iterator
+
+from api.services.imports.bounds import CHUNK, FileFormatError, LimitExceeded, Watch
+from api.settings import ImportLimits
+
+__all__ = ["CSV", "XLSX", "FileFormatError", "LimitExceeded", "Progress", "Sheet", "read_sheet"]
 
 #: Called now and then while a long file is read: (stage, done, total or None).
 Progress = Callable[[str, int, "int | None"], None]
@@ -32,73 +42,140 @@ XLSX = "XLSX"
 CSV = "CSV"
 
 
-class FileFormatError(ValueError):
-    """The file cannot be read as a spreadsheet; the message says what to do."""
-
-
 @dataclass
 class Sheet:
-    """The non-blank rows of a file: ``(row number, cells)``."""
+    """An open file: what it is, and its rows to read once (:meth:`rows`)."""
 
     file_name: str
     format: str
-    rows: list[tuple[int, list[Any]]]
     sheet_name: str | None = None
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
+    _rows: Iterator[tuple[int, list[Any]]] | None = None
+    _close: Callable[[], None] | None = None
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        """The non-blank rows as ``(row number, cells)``, read as they are asked for."""
+        if self._rows is None:
+            raise RuntimeError("the rows of a sheet are read once")
+        rows, self._rows = self._rows, None
+        return rows
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()
+            self._close = None
+
+    def __enter__(self) -> Sheet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
-def read_sheet(data: bytes, file_name: str, sheet: str | None = None, progress: Progress | None = None) -> Sheet:
-    """Read a CSV or ``.xlsx`` file (recognised by its content, not its name)."""
-    if not data.strip():
-        raise FileFormatError("文件为空 / the file is empty")
-    if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data, file_name, sheet, progress)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+def _blank(cells: list[Any]) -> bool:
+    return not any(v is not None and (not isinstance(v, str) or v.strip()) for v in cells)
+
+
+def read_sheet(source: bytes | IO[bytes], file_name: str, sheet: str | None = None, progress: Progress | None = None,
+               watch: Watch | None = None) -> Sheet:
+    """Open a CSV or ``.xlsx`` file (recognised by its content, not its name),
+    given as bytes or as a binary file that can seek, within ``watch``'s limits."""
+    handle = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    watch = watch or Watch(ImportLimits())
+    handle.seek(0, io.SEEK_END)
+    size = handle.tell()
+    handle.seek(0)
+    watch.check_file_size(size)
+    magic = handle.read(8)
+    handle.seek(0)
+    if magic[:4] == b"PK\x03\x04":
+        return _open_xlsx(handle, file_name, sheet, progress, watch)
+    if magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileFormatError(
             "这是旧版 Excel（.xls）文件，请另存为 .xlsx 或“CSV UTF-8” / this is an old Excel .xls file: "
             "save it as .xlsx or as CSV UTF-8"
         )
+    encoding, delimiter, lines = _sniff_text(handle, watch)
     if sheet:
         raise FileFormatError(f"CSV 文件没有工作表 {sheet!r} / a CSV file has no sheets (sheet {sheet!r} was asked for)")
-    return _read_csv(data, file_name)
+    warnings = [] if encoding == "UTF-8" else ["文件按 GB18030 编码读取 / the file was read as GB18030 (not UTF-8)"]
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig" if encoding == "UTF-8" else "gb18030", newline="")
+    if lines > watch.limits.max_rows:
+        _count_records(text, delimiter, watch)
+
+    def close() -> None:
+        text.detach()  # the caller closes the file it gave
+
+    return Sheet(file_name, CSV, encoding=encoding, warnings=warnings,
+                 _rows=_csv_rows(text, delimiter, watch), _close=close)
 
 
-def _read_csv(data: bytes, file_name: str) -> Sheet:
-    warnings = []
-    try:
-        text = data.decode("utf-8-sig")
-        encoding = "UTF-8"
-    except UnicodeDecodeError:
+def _sniff_text(handle: IO[bytes], watch: Watch) -> tuple[str, str, int]:
+    """The text's encoding (UTF-8, else GB18030), delimiter and number of line
+    breaks, decoding the whole file a block at a time (nothing kept): also
+    refuses an empty file and one with NUL bytes (not text)."""
+    first = b""
+    for name in ("UTF-8", "GB18030"):
+        decoder = codecs.getincrementaldecoder("utf-8-sig" if name == "UTF-8" else "gb18030")()
+        handle.seek(0)
+        blank, lines = True, 0
         try:
-            text = data.decode("gb18030")
+            while chunk := handle.read(CHUNK):
+                watch.poll()
+                if b"\x00" in chunk:
+                    raise FileFormatError("这不是 CSV 文本文件 / the file is not CSV text (it contains NUL bytes)")
+                blank = blank and not chunk.strip()
+                lines += chunk.count(b"\n")
+                decoder.decode(chunk)
+                first = first or chunk[:65536]
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise FileFormatError(
-                "无法识别文件编码，请另存为“CSV UTF-8” / the file is neither UTF-8 nor GB18030 text: "
-                "save it from Excel as CSV UTF-8"
-            ) from None
-        encoding = "GB18030"
-        warnings.append("文件按 GB18030 编码读取 / the file was read as GB18030 (not UTF-8)")
-    if "\x00" in text:
-        raise FileFormatError("这不是 CSV 文本文件 / the file is not CSV text (it contains NUL bytes)")
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    rows = []
+            continue
+        finally:
+            handle.seek(0)
+        if blank:
+            raise FileFormatError("文件为空 / the file is empty")
+        first_line = first.decode("utf-8-sig" if name == "UTF-8" else "gb18030", errors="ignore").split("\n", 1)[0]
+        return name, ("\t" if first_line.count("\t") > first_line.count(",") else ","), lines
+    raise FileFormatError(
+        "无法识别文件编码，请另存为“CSV UTF-8” / the file is neither UTF-8 nor GB18030 text: save it from Excel as "
+        "CSV UTF-8"
+    )
+
+
+def _count_records(text: IO[str], delimiter: str, watch: Watch) -> None:
+    """More lines than rows may be allowed (a cell may hold line breaks): count
+    the rows without keeping them, and refuse the file before any row is checked."""
     try:
-        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-            if any(cell.strip() for cell in cells):
-                rows.append((number, cells))
+        for count, _ in enumerate(csv.reader(text, delimiter=delimiter), start=1):
+            if count > watch.limits.max_rows:
+                raise watch.too_many_rows()
+            watch.every(count)
     except csv.Error as exc:
         raise FileFormatError(f"CSV 格式错误 / the CSV is malformed: {exc}") from None
-    return Sheet(file_name, CSV, rows, encoding=encoding, warnings=warnings)
+    finally:
+        text.seek(0)
 
 
-def _read_xlsx(data: bytes, file_name: str, sheet: str | None, progress: Progress | None) -> Sheet:
+def _csv_rows(text: IO[str], delimiter: str, watch: Watch) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        for number, cells in enumerate(csv.reader(text, delimiter=delimiter), start=1):
+            watch.check_row(number, number, cells)
+            if not _blank(cells):
+                yield number, cells
+    except csv.Error as exc:
+        raise FileFormatError(f"CSV 格式错误 / the CSV is malformed: {exc}") from None
+
+
+def _open_xlsx(handle: IO[bytes], file_name: str, sheet: str | None, progress: Progress | None,
+               watch: Watch) -> Sheet:
     import openpyxl  # imported here: only Excel files need it
     from openpyxl.utils.exceptions import InvalidFileException
 
+    watch.check_xlsx(handle)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FileFormatError(f"无法作为 Excel 文件打开 / the file cannot be opened as an .xlsx workbook ({exc})") from None
     try:
@@ -111,21 +188,26 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None, progress: Progres
         else:
             worksheet = book.worksheets[0]
         total = worksheet.max_row if isinstance(worksheet.max_row, int) else None
-        rows = []
-        for count, cells in enumerate(worksheet.iter_rows(), start=1):
-            # Empty cells of a read-only sheet carry no row number; a row of
-            # them is blank and skipped.
-            number = next((c.row for c in cells if getattr(c, "row", None) is not None), None)
-            if number is None:
-                continue
-            values = [c.value for c in cells]
-            if any(v is not None and (not isinstance(v, str) or v.strip()) for v in values):
-                rows.append((number, values))
-            if progress is not None and count % 2000 == 0:
-                progress("read", count, total)
-        return Sheet(file_name, XLSX, rows, sheet_name=worksheet.title)
-    finally:
+        # The dimensions a file declares may be false (a hostile "A1:XFD1048576"
+        # would pad every row to 16,384 cells): the rows are read as they are.
+        worksheet.reset_dimensions()
+    except BaseException:
         book.close()
+        raise
+    return Sheet(file_name, XLSX, sheet_name=worksheet.title,
+                 _rows=_xlsx_rows(worksheet, total, progress, watch), _close=book.close)
+
+
+def _xlsx_rows(worksheet: Any, total: int | None, progress: Progress | None,
+               watch: Watch) -> Iterator[tuple[int, list[Any]]]:
+    # Rows come in order, gaps filled with empty rows: the count is the row number.
+    for number, cells in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1):
+        watch.check_row(number, number, cells)
+        if progress is not None and number % 2000 == 0:
+            progress("read", number, total)
+        values = list(cells)
+        if not _blank(values):
+            yield number, values
 
 
 # --- cells ---------------------------------------------------------------------------------
