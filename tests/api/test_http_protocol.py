@@ -55,10 +55,13 @@ def test_the_response_media_type_follows_accept(accept, media_type):
 
 def test_graphql_response_json_uses_the_spec_status_codes(client, tokens):
     cases = [
-        ("{", None, 400, "GRAPHQL_PARSE_FAILED", "Syntax Error: Expected Name, found <EOF>."),
-        ("{ nope }", None, 400, "GRAPHQL_VALIDATION_FAILED", "Cannot query field 'nope' on type 'Query'."),
+        ("{", None, 400, "GRAPHQL_PARSE_FAILED", "查询语句有语法错误（检查括号和引号是否成对） / Syntax Error: Expected Name, "
+                                                 "found <EOF>."),
+        ("{ nope }", None, 400, "GRAPHQL_VALIDATION_FAILED", "类型 Query 没有字段 nope / Cannot query field 'nope' on type "
+                                                             "'Query'."),
         ("query($p: Period!) { payslips(period: $p, first: 1) { totalCount } }", {"p": None}, 400, "BAD_USER_INPUT",
-         "Variable '$p' has invalid value: Expected value of non-null type 'Period!' not to be None."),
+         "变量 $p 的值无效：须提供 Period! 类型的值，不能为 null / Variable '$p' has invalid value: Expected value of "
+         "non-null type 'Period!' not to be None."),
         ("query($p: Period!) { payslips(period: $p, first: 1) { totalCount } }", {"p": "2026-13"}, 400, "BAD_USER_INPUT",
          None),
     ]

@@ -51,7 +51,8 @@ def test_bad_id_number_is_refused_with_its_checksum(gql, city):
     assert payload["createWorker"]["worker"] is None
     assert payload["createWorker"]["errors"] == [{
         "field": "idNumber", "code": "INVALID",
-        "message": "worker N001: idNumber: '110105194912310020' fails its checksum: the last character should be X, not 0",
+        "message": "工作者 N001：idNumber：“110105194912310020”校验位不符：最后一位应为 X，而不是 0 / worker N001: idNumber: "
+                   "'110105194912310020' fails its checksum: the last character should be X, not 0",
     }]
     assert count_workers() == before
 
@@ -64,9 +65,13 @@ def test_end_before_start_and_other_field_errors_are_all_listed(gql, city):
     assert {(e["field"], e["code"]) for e in errors} == {("post", "INVALID"), ("serviceEnd", "INVALID"),
                                                          ("certificateDate", "INVALID")}
     messages = {e["field"]: e["message"] for e in errors}
-    assert messages["serviceEnd"] == "worker N001: serviceEnd: 2026-04-30 is before serviceStart 2026-05-01"
-    assert messages["post"] == "worker N001: post: 'BOSS' is not a post of the policy (CHIEF, DEPUTY, STAFF)"
-    assert messages["certificateDate"] == "worker N001: certificateDate: is required for certificate SOCIAL_WORKER"
+    assert messages["serviceEnd"] == ("工作者 N001：serviceEnd：2026-04-30 早于 serviceStart 2026-05-01 / worker N001: "
+                                      "serviceEnd: 2026-04-30 is before serviceStart 2026-05-01")
+    assert messages["post"] == ("工作者 N001：post：“BOSS”不是政策中的岗位（可填 CHIEF、DEPUTY、STAFF 或岗位名称，如 正职、副职） "
+                                "/ worker N001: post: 'BOSS' is not a post of the policy (CHIEF, DEPUTY, STAFF, or a "
+                                "post's title)")
+    assert messages["certificateDate"] == ("工作者 N001：certificateDate：有证书 SOCIAL_WORKER 时必填 / worker N001: "
+                                           "certificateDate: is required for certificate SOCIAL_WORKER")
     assert count_workers() == before
 
 

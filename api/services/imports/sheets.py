@@ -176,7 +176,7 @@ def digits(value: Any, what: str, exact_below: int = 10**15) -> str | None:
         number = int(value)
         if abs(number) >= exact_below:
             raise CellError(
-                f"Excel 把{what}存成了数字（{_excel_style(value)}），后几位已丢失；请把该列设为“文本”格式后重新输入 / "
+                f"该{what}被 Excel 存成了数字（{_excel_style(value)}），后几位已丢失；请把该列设为“文本”格式后重新输入 / "
                 f"Excel stored this {what} as a number ({_excel_style(value)}) and its last digits are lost: "
                 "format the column as Text and type it again"
             )
