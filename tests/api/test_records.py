@@ -184,3 +184,24 @@ def test_record_assessments_errors(gql, city):
     assert ok["recorded"] == 1
     assessments = gql.data('{ worker(code: "W001") { assessments { year result } } }')["worker"]["assessments"]
     assert assessments == [{"year": 2026, "result": "EXCELLENT"}, {"year": 2027, "result": "BASIC"}]
+
+
+def test_posts_are_accepted_by_their_titles_as_in_imports(gql: GraphQLClient, city: City):
+    """Issue 13: 副职 was accepted in an import and refused in GraphQL. Every
+    string input and filter that names a post takes the policy's titles too."""
+    payload = gql.mutate(CREATE_WORKER, {"input": base_worker(city.communities["C01"], post="副职")})
+    assert payload["errors"] == []
+    worker = gql.data('{ workers(where: {post: "副职", code: "N001"}) { nodes { id code post } } }')["workers"]["nodes"]
+    assert [(w["code"], w["post"]) for w in worker] == [("N001", "DEPUTY")]
+    assert gql.data('{ workers(where: {post: "DEPUTY", code: "N001"}) { totalCount } }')["workers"]["totalCount"] == 1
+    updated = gql.mutate(UPDATE_WORKER, {"input": {"id": worker[0]["id"], "version": 1, "post": " 书记 "}})
+    assert updated["errors"] == [] and updated["worker"]["post"] == "CHIEF"
+    position = gql.mutate("""mutation($input: CreatePositionInput!) { createPosition(input: $input) {
+                               position { post title } errors { message } } }""",
+                          {"input": {"communityId": city.communities["C01"], "post": "副主任", "title": "居委会副主任"}})
+    assert position == {"position": {"post": "DEPUTY", "title": "居委会副主任"}, "errors": []}
+    vacant = gql.data('{ positions(where: {post: "副职", vacant: true}) { nodes { title } } }')["positions"]["nodes"]
+    assert {"title": "居委会副主任"} in vacant
+    quote = gql.data('{ salaryQuote(input: {period: "2026-11", post: "其他社区工作者", serviceStart: "2026-01-01", '
+                     'education: BACHELOR}) { post grade } }')["salaryQuote"]
+    assert quote == {"post": "STAFF", "grade": 2}
