@@ -43,7 +43,7 @@ _MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, 
     (r"Field '(?P<field>\w+)' must not have a selection since type '(?P<type>[^']+)' has no subfields\.",
      "字段 {field}（{type}）没有子字段，不能再列出"),
     (r"Enum '(?P<enum>\w+)' cannot represent non-enum value: (?P<value>.+?)\..*",
-     "{value} 不是 {enum} 的可选值{meant}，请写代码而不加引号：{choices}"),
+     "“{value}”不是 {enum} 的可选值{meant}，请写代码而不加引号：{choices}"),
     (r"Value '(?P<value>[^']*)' does not exist in '(?P<enum>\w+)' enum\..*",
      "“{value}”不是 {enum} 的可选值{meant}，请写代码：{choices}"),
     (r"Expected value of type '(?P<type>[^']+)' to include required field '(?P<field>\w+)'.*",
@@ -51,14 +51,14 @@ _MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(pattern, 
     (r"Expected value of type '(?P<type>[^']+)' not to include unknown field '(?P<field>\w+)'.*",
      "{type} 没有字段 {field}"),
     (r"Expected value of type '(?P<type>[^']+)', but encountered error '(?P<inner>.*)'; found: (?P<value>.*?)\.?",
-     "{value} 不是有效的 {type}{inner_colon}"),
+     "“{value}”不是有效的 {type}{inner_colon}"),
     (r"Expected value of type '(?P<type>[^']+)', found (?P<value>.*?)(?:; (?P<inner>.*))?",
-     "{value} 不是有效的 {type}{inner_colon}"),
+     "“{value}”不是有效的 {type}{inner_colon}"),
     (r"Expected a value of non-null type '(?P<type>[^']+)' to be provided\.", "须提供 {type} 类型的值"),
     (r"Expected value of non-null type '(?P<type>[^']+)' not to be None\.", "须提供 {type} 类型的值，不能为 null"),
-    (r"(?P<type>\w+) cannot represent (?:a )?non[- ](?P<kind>\w+) value: (?P<value>.*)", "{value} 不是 {type} 类型的值"),
-    (r"(?P<type>\w+) cannot represent value: (?P<value>.*)", "{value} 不是 {type} 类型的值"),
-    (r"Value cannot represent a (?P<type>\w+): (?P<value>.*?)\..*", "{value} 不是有效的 {type}"),
+    (r"(?P<type>\w+) cannot represent (?:a )?non[- ](?P<kind>\w+) value: (?P<value>.*)", "“{value}”不是 {type} 类型的值"),
+    (r"(?P<type>\w+) cannot represent value: (?P<value>.*)", "“{value}”不是 {type} 类型的值"),
+    (r"Value cannot represent a (?P<type>\w+): (?P<value>.*?)\..*", "“{value}”不是有效的 {type}"),
     (r"Variable '\$(?P<variable>\w+)' has invalid value(?: at (?P<at>[\w.\[\]]+))?: (?P<inner>.*)",
      "变量 ${variable}{at_path} 的值无效{inner_colon}"),
     (r"Variable '\$(?P<variable>\w+)' of required type '(?P<type>[^']+)' was not provided\.",
@@ -89,7 +89,7 @@ _GENERAL = "请求有误"
 
 
 #: Quoted values, which may hold Chinese (``"本科"``) without making a message Chinese.
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”")
 #: An English word of a sentence (GraphQL's messages start with one: ``Enum``, ``Variable`` …).
 _WORD = re.compile(r"\b[A-Za-z][a-z]{2,}\b(?![：:.\[_A-Za-z])")
 

@@ -272,9 +272,9 @@ def whole(value: Any, what: str) -> int | None:
     try:
         number = Decimal(raw.replace(",", ""))
     except InvalidOperation:
-        raise CellError(f"{what}应为整数 / {what} must be a whole number, not {raw!r}") from None
+        raise CellError(f"{what}：应为整数，而不是“{raw}” / {what}: must be a whole number, not {raw!r}") from None
     if number != number.to_integral_value():
-        raise CellError(f"{what}应为整数 / {what} must be a whole number, not {raw!r}")
+        raise CellError(f"{what}：应为整数，而不是“{raw}” / {what}: must be a whole number, not {raw!r}")
     return int(number)
 
 
