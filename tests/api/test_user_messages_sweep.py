@@ -141,6 +141,7 @@ GRAPHQL_MISTAKES: list[tuple[str, str, dict]] = [
     ("admin", CREATE_RUN, {"input": {"period": "2026-02", "streetId": "Street:1", "communityId": "Community:1"}}),
     ("admin", MARK_PAID, {"id": "PayrollRun:1"}),  # a draft cannot be paid
     ("admin", APPROVE, {"id": "PayrollRun:99"}),
+    ("admin", DELETE, {"id": "Worker:1"}),
     ("hr", CREATE_RUN, {"input": {"period": "2026-02"}}),  # a city-wide run needs an unscoped token
     ("hr_other", "mutation ($i: UpdateWorkerInput!) { updateWorker(input: $i) { %s } }" % WORKER_FIELDS,
      {"i": {"id": "W001", "version": 1, "name": "x"}}),  # a worker of S1, for a token of S2
