@@ -168,6 +168,15 @@ def message_texts() -> Iterator[tuple[str, int, str]]:
             for function in _functions(tree):
                 assigned = _assignments(function)
                 calls = [n for n in ast.walk(function) if isinstance(n, ast.Call)]
+                # JSON error bodies written by hand: {"message": …}
+                bodies = [value for node in ast.walk(function) if isinstance(node, ast.Dict)
+                          for key, value in zip(node.keys, node.values)
+                          if isinstance(key, ast.Constant) and key.value == "message"]
+                for argument in bodies:
+                    for node, text in _strings(argument, assigned):
+                        if id(node) not in seen:
+                            seen.add(id(node))
+                            yield path, node.lineno, text
                 for call in calls:
                     for argument in _message_arguments(call, path):
                         for node, text in _strings(argument, assigned):
@@ -217,6 +226,7 @@ def test_every_message_literal_is_chinese_first():
     ('print(f"{PROG}: wrote {n} rows", file=sys.stderr)', True),
     ('raise EngineError("截止月份早于起始月份", "the period is before the start")', False),
     ('raise UsageError("--to is before --from" if late else "到期", "x")', True),
+    ('return JSONResponse({"errors": [{"message": f"body limit: {n} bytes", "extensions": {}}]})', True),
 ])
 def test_the_scan_catches_an_english_only_message(tmp_path, monkeypatch, source, found):
     """A planted English-only message is caught (and a Chinese-first one is not)."""

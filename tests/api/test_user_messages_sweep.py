@@ -219,6 +219,8 @@ HTTP_MISTAKES = [
     ("POST", "/graphql", b'[1, 2]'),
     ("POST", "/graphql", b'{"variables": {}}'),
     ("POST", "/graphql", b'{"query": "{ me { name } }", "variables": []}'),
+    ("POST", "/graphql", b'{"query": "' + b"#" * 1_100_000 + b'"}'),  # above the body limit
+    ("POST", "/graphql", b'[' + b",".join([b'{"query": "{ me { name } }"}'] * 11) + b']'),  # above the batch limit
 ]
 
 
