@@ -64,6 +64,7 @@ MESSAGE_CALLS: dict[str, tuple[tuple[int, ...], str]] = {
     "RateRangeError": ((0,), "zh"),
     "PeriodFormatError": ((0,), "zh"),
     "SheetFull": ((0,), "zh"),
+    "DatabaseUrlError": ((0,), "zh"),
     "field_text": ((1,), "zh"),
     "bilingual": ((0,), "zh"),
     "error_line": ((0,), "message"),

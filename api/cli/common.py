@@ -24,11 +24,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from payroll.budget import parse_base_income_growth
-from payroll.engine import EngineError
 from payroll.files import replacing, write_whole
 from payroll.money import MoneyFormatError, parse_rate
 from payroll.periods import Period, PeriodFormatError, parse_date
-from payroll.policy import NoVersionInForce, PolicyError
+from payroll.policy import PolicyError
 from payroll.texts import SEPARATOR, BilingualError, Text
 from payroll.workers import InputError
 
@@ -49,8 +48,10 @@ class Refused(Exception):
     Chinese first, then English): reported in one line, exit status 2."""
 
 
-#: Errors that mean bad input: one line on standard error, exit status 2.
-INPUT_ERRORS = (UsageError, Refused, InputError, PolicyError, EngineError, NoVersionInForce, MoneyFormatError)
+#: Errors that mean bad input: one line on standard error, exit status 2 (every
+#: BilingualError is one: a usage error, bad money, dates, a rate out of range,
+#: the engine's refusals, an unusable DATABASE_URL …).
+INPUT_ERRORS = (BilingualError, Refused, InputError, PolicyError)
 
 
 def one_line(exc: Exception) -> str:

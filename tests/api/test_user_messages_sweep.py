@@ -285,7 +285,7 @@ def database(database_url, monkeypatch, tmp_path):
     return tmp_path
 
 
-def test_command_line_messages_are_chinese_first(database, capsys):
+def test_command_line_messages_are_chinese_first(database, capsys, monkeypatch):
     tmp = database
     (tmp / "bad.csv").write_text("worker_id,post,service_start,education\nW1,BOSS,2020-13-01,PHD\nW1,STAFF,,\n",
                                  encoding="utf-8")
@@ -356,6 +356,10 @@ def test_command_line_messages_are_chinese_first(database, capsys):
         if command[0] == "import" and out:
             report = list(csv.DictReader(io.StringIO(out)))
             sweep.add(" ".join(command) + " (report)", [row["说明"] for row in report if row["说明"]], expect=False)
+    monkeypatch.setenv("DATABASE_URL", "mysql://nowhere/payroll")
+    code, _, err = _cli(capsys, "migrate")
+    assert code == 2
+    sweep.add("migrate with an unusable DATABASE_URL", _stderr_messages(err))
     sweep.check()
     assert len({m for _, m in sweep.received}) >= 45
 
