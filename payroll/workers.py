@@ -73,10 +73,6 @@ class FieldProblem:
         """The problem without the field's name."""
         return Text(self.zh, self.en)
 
-    @property
-    def message(self) -> str:
-        return str(self.text)
-
     def __str__(self) -> str:
         return str(self.text.about(self.field))
 

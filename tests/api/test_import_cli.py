@@ -62,7 +62,8 @@ def test_import_from_the_command_line(database, capsys, tmp_path):
     ]
     assert report[0]["说明"] == ("“411081199001011359”校验位不符：最后一位应为 8，而不是 9 / '411081199001011359' fails its "
                                "checksum: the last character should be 8, not 9")
-    assert err.startswith("workers-with-errors.csv: 文件被拒绝，未写入任何数据 / file rejected, nothing written")
+    assert err.startswith("workers-with-errors.csv: 文件被拒绝，未写入任何数据（新增 2，更新 0，未变 0，拒绝 8） / file "
+                          "rejected, nothing written")
     assert worker_codes() == []
 
     # Only the failed rows refused: the two good rows are written, exit status 1; the report to a file.
@@ -80,7 +81,7 @@ def test_import_from_the_command_line(database, capsys, tmp_path):
     assert code == 0
     assert [(r["行号"], r["工号或代码"], r["结果"]) for r in report] == [
         (str(n), f"W00{n - 1}", "CREATED") for n in range(2, 8)]
-    assert err.startswith("workers.csv: 试运行，未写入 / dry run, nothing written: 新增 6")
+    assert err.startswith("workers.csv: 试运行，未写入：新增 6，更新 0，未变 0，拒绝 0 / dry run, nothing written: 6 created")
     assert worker_codes() == ["W101", "W102"]
 
     code, _, _ = run(capsys, "workers", str(EXAMPLES / "workers.csv"), "--assessment-year", "2026", "--actor", "hr-li")

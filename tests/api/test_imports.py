@@ -126,10 +126,12 @@ def test_a_file_with_mistakes_is_rejected_whole_and_each_mistake_named(gql, comm
     assert report["written"] is False and report["importId"] is None
     assert result["errors"] == [{
         "field": "file", "code": "INVALID",
-        "message": report["summary"] + "; 出错的行 / rows with errors: 4、5、6、7、7、8、8、9、10、10… (see report.problems)",
+        "message": "文件被拒绝，未写入任何数据（新增 2，更新 0，未变 0，拒绝 8）；出错的行：4、5、6、7、7、8、8、9、10、10…（见 "
+                   "report.problems） / file rejected, nothing written (2 created, 0 updated, 0 unchanged, 8 refused); "
+                   "rows with errors: 4, 5, 6, 7, 7, 8, 8, 9, 10, 10… (see report.problems)",
     }]
-    assert report["summary"] == ("文件被拒绝，未写入任何数据 / file rejected, nothing written (新增 2，更新 0，未变 0，拒绝 8 / "
-                                 "2 created, 0 updated, 0 unchanged, 8 refused)")
+    assert report["summary"] == ("文件被拒绝，未写入任何数据（新增 2，更新 0，未变 0，拒绝 8） / file rejected, nothing written "
+                                 "(2 created, 0 updated, 0 unchanged, 8 refused)")
     # Nothing was written: no worker, no audit entry.
     assert gql.data(WORKERS)["workers"]["totalCount"] == 0
     assert audit_count() == before
@@ -162,7 +164,7 @@ def test_a_dry_run_reports_and_writes_nothing(gql, communities):
     report = result["report"]
     assert result["errors"] == []
     assert (report["dryRun"], report["written"], report["created"], report["refused"]) == (True, False, 6, 0)
-    assert report["summary"] == ("试运行，未写入 / dry run, nothing written: 新增 6，更新 0，未变 0，拒绝 0 / 6 created, "
+    assert report["summary"] == ("试运行，未写入：新增 6，更新 0，未变 0，拒绝 0 / dry run, nothing written: 6 created, "
                                  "0 updated, 0 unchanged, 0 refused")
     assert gql.data(WORKERS)["workers"]["totalCount"] == 0
     assert audit_count() == before
@@ -170,7 +172,7 @@ def test_a_dry_run_reports_and_writes_nothing(gql, communities):
     query = """mutation($input: ImportWorkersInput!) { importWorkers(input: $input) {
       report { summary rows(actions: [CREATED]) { row key } } errors { field } } }"""
     bad = payload(gql, query, IMPORTS / "workers-with-errors.csv", dryRun=True)
-    assert bad["report"]["summary"].startswith("文件将被拒绝，未写入任何数据 / file would be rejected")
+    assert bad["report"]["summary"].startswith("文件将被拒绝，未写入任何数据（新增 2，")
     assert bad["report"]["rows"] == [{"row": 2, "key": "W101"}, {"row": 3, "key": "W102"}]
     assert bad["errors"] == [{"field": "file"}]
     # An assessment year out of range is refused before the file is read.
