@@ -232,17 +232,18 @@ def write_xlsx(output: str, write: Callable[[str], None]) -> None:
 
 
 def write_table(output: str | None, kind: str, headings: Sequence[str], rows: Iterable[Sequence[Any]],
-                title: str, widths: Sequence[float] = ()) -> None:
+                sheet_name: str, title: str | None = None, widths: Sequence[float] = ()) -> None:
     """A table people read (Chinese headings) as ``kind``: CSV — with a UTF-8
     BOM in a file, so that Excel reads the Chinese — or a one-sheet .xlsx
-    with ``title`` above the headings."""
+    named ``sheet_name`` (short, without the characters a sheet name cannot
+    hold) with ``title`` (default: the sheet's name) above the headings."""
     if kind == XLSX:
         from api.files.xlsx import HEADING, TITLE, XlsxWriter
 
         def write(path: str) -> None:
             with XlsxWriter(path) as book:
-                sheet = book.sheet(title[:31], widths=widths, freeze="A3")
-                sheet.row([title], TITLE)
+                sheet = book.sheet(sheet_name, widths=widths, freeze="A3")
+                sheet.row([title or sheet_name], TITLE)
                 sheet.row(list(headings), HEADING)
                 for row in rows:
                     sheet.row(list(row))

@@ -193,7 +193,7 @@ def cmd_conversion(args: argparse.Namespace) -> None:
         else:
             rows = ([format_fen(v) if isinstance(v, int) and i in _CONVERSION_MONEY else v for i, v in enumerate(row)]
                     for row in conversion_detail_rows(result, titles))
-            write_table(args.output, CSV, CONVERSION_HEADINGS, rows, f"工资套改测算 {args.period} · {label}")
+            write_table(args.output, CSV, CONVERSION_HEADINGS, rows, "套改明细")
     wrote(f"工资套改测算 {args.period}", f"conversion {args.period}", args.output)
 
 

@@ -41,7 +41,7 @@ def _write_report(report, args: argparse.Namespace, kind: str) -> None:
         lines.sort(key=lambda line: (line[0] if isinstance(line[0], int) else 0))
     if not lines:
         return
-    write_table(args.output, kind, REPORT_HEADINGS, lines, f"导入报告 {Path(args.file).name}",
+    write_table(args.output, kind, REPORT_HEADINGS, lines, "导入报告", f"导入报告 {Path(args.file).name}",
                 widths=(6, 14, 10, 14, 12, 80))
 
 

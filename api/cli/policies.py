@@ -161,7 +161,7 @@ def cmd_grades(args: argparse.Namespace) -> int:
         for post in version.posts.values() for grade in range(post.min_grade, post.max_grade + 1)
     ]
     title = f"{policy.title} 等级工资表（{version.effective_from} 起）"
-    write_table(args.output, kind, GRADE_HEADINGS, rows, title, widths=(10, 24, 6, 8, 16, 16, 16))
+    write_table(args.output, kind, GRADE_HEADINGS, rows, "等级工资表", title, widths=(10, 24, 6, 8, 16, 16, 16))
     say(f"{policy.id}，{version.effective_from} 起生效的版本（{args.period} 适用）",
         f"{policy.id}, version {version.effective_from} (in force in {args.period})")
     wrote("等级工资表", "the grade table", args.output)
