@@ -17,6 +17,7 @@ checks what it says at run time.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 from typing import Iterator
 
@@ -157,11 +158,20 @@ def _assignments(function: ast.AST) -> dict[str, list[ast.AST]]:
     return assigned
 
 
-def message_texts() -> Iterator[tuple[str, int, str]]:
+def message_texts() -> list[tuple[str, int, str]]:
     """(file, line, text) of every user-facing message literal in api/ and payroll/."""
+    return _scan(ROOT)
+
+
+@functools.lru_cache(maxsize=4)
+def _scan(root: Path) -> list[tuple[str, int, str]]:
+    return list(_texts(root))
+
+
+def _texts(root: Path) -> Iterator[tuple[str, int, str]]:
     for package in PACKAGES:
-        for file in sorted((ROOT / package).rglob("*.py")):
-            path = file.relative_to(ROOT).as_posix()
+        for file in sorted((root / package).rglob("*.py")):
+            path = file.relative_to(root).as_posix()
             if path.startswith("api/static/"):
                 continue
             tree = ast.parse(file.read_text(encoding="utf-8"), filename=path)
@@ -206,7 +216,7 @@ def offenders() -> list[str]:
 
 def test_the_scan_finds_the_messages():
     """The scan sees messages of every kind (else it would pass by finding none)."""
-    texts = list(message_texts())
+    texts = message_texts()
     files = {path for path, _, _ in texts}
     assert len(texts) > 300
     for file in ("api/services/records.py", "api/services/imports/importers.py", "api/cli/common.py",
