@@ -296,7 +296,7 @@ def progress_bar(enabled: bool = True, stages: Mapping[str, str] = STAGES) -> It
         return
     tasks: dict[str, Any] = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as bar:
+                  console=console, transient=True, refresh_per_second=2) as bar:
         def update(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:
                 tasks[stage] = bar.add_task(stages.get(stage, stage), total=total)
@@ -310,3 +310,14 @@ def stage(progress: Progress | None, name: str) -> Callable[[int, int], None] | 
     if progress is None:
         return None
     return lambda done, total: progress(name, done, total)
+
+
+@contextlib.contextmanager
+def step(progress: Progress | None, name: str) -> Iterator[None]:
+    """A stage whose size is not known (reading a file, writing one): shown
+    on the bar while it runs, complete when it ends."""
+    if progress is not None:
+        progress(name, 0, None)
+    yield
+    if progress is not None:
+        progress(name, 1, 1)

@@ -39,6 +39,7 @@ from api.cli.common import (
     progress_bar,
     say,
     stage,
+    step,
     write_output,
 )
 
@@ -90,15 +91,18 @@ def cmd_quote(args: argparse.Namespace) -> None:
     if args.to < args.from_:
         raise UsageError(f"--to {args.to} 早于 --from {args.from_}", f"--to {args.to} is before --from {args.from_}")
     path = _default_input(args.workers, EXAMPLE_WORKERS, "--workers")
-    read = read_population(path, policy.post_keys, skip_bad_rows=args.skip_bad_rows, post_names=policy.post_names)
-    _skipped(read.skipped)
-    population = read.population
-    paid = read_paid_payslips(args.paid, population.ids.tolist()) if args.paid else None
     with progress_bar(not args.no_progress) as progress:
+        with step(progress, "read"):
+            read = read_population(path, policy.post_keys, skip_bad_rows=args.skip_bad_rows,
+                                   post_names=policy.post_names)
+            _skipped(read.skipped)
+            population = read.population
+            paid = read_paid_payslips(args.paid, population.ids.tolist()) if args.paid else None
         months = compute_periods(policy, population, args.from_, args.to, chunk_size=QUOTE_CHUNK_SIZE, paid=paid,
                                  progress=stage(progress, "compute"))
         data = payslips_csv_bytes(months, population.ids, policy.post_keys)
-    write_output(args.output, data)
+        with step(progress, "write"):
+            write_output(args.output, data)
 
 
 def cmd_staffing(args: argparse.Namespace) -> None:
@@ -113,9 +117,10 @@ def cmd_staffing(args: argparse.Namespace) -> None:
 def cmd_budget(args: argparse.Namespace) -> None:
     output_format(args.output, (CSV,), Text("年度预算", "the budget"))
     policy = _load_policy(args)
-    communities = _read_communities(args)
-    workers = _read_workers(args, policy)
     with progress_bar(not args.no_progress) as progress:
+        with step(progress, "read"):
+            communities = _read_communities(args)
+            workers = _read_workers(args, policy)
         rows = compute_budget(policy, communities, workers, args.year, args.base_income_growth,
                               stage(progress, "compute"))
     write_output(args.output, rows_csv(BUDGET_COLUMNS, [r.as_csv() for r in rows]))
