@@ -12,18 +12,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from .codes import CHIEF_POST, DEPUTY_POST, STAFF_POST
 from .engine import CHUNK_SIZE
-from .money import format_fen
+from .money import RATE_SCALE, format_fen, format_rate, parse_bounded_rate
 from .months import compute_periods
 from .periods import Period
 from .policy import Policy
 from .staffing import CommunityInput, active_counts, check_communities, required_counts
 from .workers import Population, WorkerInput
+
+#: The scenario growth of ``base_income_annual`` accepted (scaled 10^6): from
+#: −50 % to +100 %.  The command line, GraphQL and the export URL all read it
+#: with :func:`parse_base_income_growth`, so they refuse the same values.
+GROWTH_MIN = -RATE_SCALE // 2
+GROWTH_MAX = RATE_SCALE
 
 BUDGET_COLUMNS = ("community_id", "year", "workers_cost", "vacancy_cost", "funds", "total")
 VACANCY_POSTS = (CHIEF_POST, DEPUTY_POST, STAFF_POST)
@@ -54,10 +60,27 @@ class BudgetRow:
         ]
 
 
-def annual_employer_cost(policy: Policy, population: Population, year: int) -> np.ndarray:
-    """Σ of each worker's monthly ``employer_cost`` over the year (fen per worker)."""
+def parse_base_income_growth(text: str | int) -> int:
+    """A growth rate typed in (``"0.05"`` for 5 %), scaled 10^6; outside
+    :data:`GROWTH_MIN` … :data:`GROWTH_MAX` a :class:`~payroll.money.RateRangeError`
+    (``5`` gets the hint "did you mean 5 % (0.05)?")."""
+    return parse_bounded_rate(text, GROWTH_MIN, GROWTH_MAX)
+
+
+def check_base_income_growth(growth: int) -> int:
+    """``growth`` (scaled) if it is in the accepted range, else the error of
+    :func:`parse_base_income_growth`."""
+    return parse_bounded_rate(format_rate(growth), GROWTH_MIN, GROWTH_MAX)
+
+
+def annual_employer_cost(policy: Policy, population: Population, year: int,
+                         progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Σ of each worker's monthly ``employer_cost`` over the year (fen per
+    worker); ``progress`` as :func:`~payroll.engine.compute_periods` calls it."""
     total = np.zeros(len(population), dtype=np.int64)
-    for month in compute_periods(policy, population, Period(year, 1), Period(year, 12), chunk_size=CHUNK_SIZE):
+    months = compute_periods(policy, population, Period(year, 1), Period(year, 12), chunk_size=CHUNK_SIZE,
+                             progress=progress)
+    for month in months:
         total[month.offset : month.offset + len(month.paid)] += month.employer_cost
     return total
 
@@ -119,12 +142,16 @@ def compute_budget(
     workers: Sequence[WorkerInput],
     year: int,
     growth: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[BudgetRow]:
-    """Budget rows for each community, in input order; ``growth`` is scaled 10^6."""
+    """Budget rows for each community, in input order; ``growth`` is scaled 10^6
+    (see :func:`check_base_income_growth`); ``progress(done, total)`` follows
+    the workers computed."""
+    check_base_income_growth(growth)
     index = check_communities(communities, workers)
     scenario = policy.with_base_income_growth(growth)
     population = Population.from_workers(workers, policy.post_keys)
-    per_worker = annual_employer_cost(scenario, population, year)
+    per_worker = annual_employer_cost(scenario, population, year, progress)
     community = np.fromiter((index[w.community_id] for w in workers), dtype=np.int64, count=len(workers))
     workers_cost = np.zeros(len(communities), dtype=np.int64)
     np.add.at(workers_cost, community, per_worker)

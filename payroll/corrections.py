@@ -284,13 +284,16 @@ def checked_paid(paid: PaidPayslips, population: Population, first: Period) -> P
     outside = (paid.worker < 0) | (paid.worker >= n)
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
-        raise EngineError(f"paid payslip {i}: worker position {int(paid.worker[i])} is not among the {n} workers")
+        raise EngineError(f"已发放工资条 {i}：工作者位置 {int(paid.worker[i])} 不在 {n} 名工作者之中",
+                          f"paid payslip {i}: worker position {int(paid.worker[i])} is not among the {n} workers")
     late = paid.period >= first.index
     if late.any():
         i = int(np.flatnonzero(late)[0])
+        worker, month = population.ids[paid.worker[i]], Period.from_index(int(paid.period[i]))
         raise EngineError(
-            f"worker {population.ids[paid.worker[i]]}: a payslip paid for {Period.from_index(int(paid.period[i]))} "
-            f"is at or after {first}, the first month computed; quote from the month after the last one paid"
+            f"工作者 {worker}：{month} 的已发放工资条不早于计算的第一个月 {first}；请从最后已发放月份的下一个月开始计算",
+            f"worker {worker}: a payslip paid for {month} is at or after {first}, the first month computed; "
+            "quote from the month after the last one paid",
         )
     key = paid.worker * (12 * 10_000) + paid.period
     unique, counts = np.unique(key, return_counts=True)
@@ -298,7 +301,8 @@ def checked_paid(paid: PaidPayslips, population: Population, first: Period) -> P
         twice = int(unique[np.flatnonzero(counts > 1)[0]])
         worker, period = divmod(twice, 12 * 10_000)
         raise EngineError(
-            f"worker {population.ids[worker]}: two paid payslips for {Period.from_index(period)}; give one a month"
+            f"工作者 {population.ids[worker]}：{Period.from_index(period)} 有两张已发放工资条，每月只能一张",
+            f"worker {population.ids[worker]}: two paid payslips for {Period.from_index(period)}; give one a month",
         )
     covered = paid.period <= population.opening_through[paid.worker]
     return paid.take(np.flatnonzero(~covered)) if covered.any() else paid

@@ -29,14 +29,17 @@ from .engine import MONEY_COLUMNS, PAYSLIP_COLUMNS, MonthResult
 from .money import MoneyFormatError, parse_fen
 from .periods import Period, PeriodFormatError
 from .staffing import community_from_fields
+from .texts import Text
 from .workers import (
     HEADING_ALIASES,
     WORKER_FIELDS,
     FieldProblem,
     InputError,
     Population,
+    line_label,
     population_from_columns,
     worker_from_fields,
+    worker_label,
 )
 
 COMMUNITY_FIELDS = ("community_id", "name", "street", "households", "population")
@@ -45,6 +48,14 @@ PAYSLIP_FILE_COLUMNS = ("worker_id", "period", *PAYSLIP_COLUMNS)
 WORKERS_REQUIRED = ("worker_id", "post", "service_start")
 
 T = TypeVar("T")
+
+#: What a row of each kind of file is called in messages, by its key column.
+_ROW_KINDS = {"worker_id": Text("工作者", "worker"), "community_id": Text("社区", "community")}
+_EMPTY_FILE = FieldProblem("header", "文件为空，须有表头行", "the file is empty; a header row is required")
+
+
+def _not_csv(where: str, exc: Exception) -> FieldProblem:
+    return FieldProblem(where, "无法按 UTF-8 CSV 读取（Excel 请另存为“CSV UTF-8”）", f"cannot be read as UTF-8 CSV ({exc})")
 
 
 @dataclass
@@ -62,7 +73,7 @@ def _open_text(source: str | Path | IO[str]) -> tuple[IO[str], str, bool]:
     try:
         handle = path.open("r", encoding="utf-8-sig", newline="")
     except OSError as exc:
-        raise InputError(str(path), [FieldProblem("file", f"cannot be read ({exc.strerror or exc})")]) from None
+        raise InputError(str(path), [FieldProblem("file", "无法读取", f"cannot be read ({exc.strerror or exc})")]) from None
     return handle, path.name, True
 
 
@@ -87,9 +98,9 @@ def _read_table(
         try:
             header = next(reader)
         except StopIteration:
-            raise InputError(name, [FieldProblem("header", "the file is empty; a header row is required")]) from None
+            raise InputError(name, [_EMPTY_FILE]) from None
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(name, [FieldProblem("header", f"cannot be read as UTF-8 CSV ({exc})")]) from None
+            raise InputError(name, [_not_csv("header", exc)]) from None
         table = _Table(name, _checked_header(name, header, known, required, aliases), [], [])
         line = 1
         try:
@@ -99,7 +110,7 @@ def _read_table(
                     table.rows.append(values)
                     table.lines.append(line)
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(f"{name} line {line + 1}", [FieldProblem("row", f"cannot be read as UTF-8 CSV ({exc})")]) from None
+            raise InputError(line_label(name, line + 1), [_not_csv("row", exc)]) from None
         return table
     finally:
         if owned:
@@ -116,15 +127,16 @@ def _checked_header(
     unknown = [h for h in header if h and h not in known]
     if unknown:
         raise InputError(
-            f"{name} line 1",
-            [FieldProblem(h, f"is not a known column (known: {', '.join(known)})") for h in unknown],
+            line_label(name, 1),
+            [FieldProblem(h, f"不是可用的列（可用：{'、'.join(known)}）", f"is not a known column (known: {', '.join(known)})")
+             for h in unknown],
         )
     missing = [c for c in required if c not in header]
     if missing:
-        raise InputError(f"{name} line 1", [FieldProblem(c, "column is missing") for c in missing])
+        raise InputError(line_label(name, 1), [FieldProblem(c, "缺少此列", "column is missing") for c in missing])
     seen_twice = sorted({h for h in header if h and header.count(h) > 1})
     if seen_twice:
-        raise InputError(f"{name} line 1", [FieldProblem(h, "column appears twice") for h in seen_twice])
+        raise InputError(line_label(name, 1), [FieldProblem(h, "此列出现两次", "column appears twice") for h in seen_twice])
     return header
 
 
@@ -148,7 +160,7 @@ def _read_columns(
     try:
         text = handle.read()
     except UnicodeDecodeError as exc:
-        raise InputError(name, [FieldProblem("file", f"cannot be read as UTF-8 CSV ({exc})")]) from None
+        raise InputError(name, [_not_csv("file", exc)]) from None
     finally:
         if owned:
             handle.close()
@@ -167,7 +179,7 @@ def _read_columns(
         return _Columns(name, {h: [r[j] for r in table.rows] for j, h in enumerate(table.header) if h in wanted},
                         table.lines)
     if not first_line.strip():
-        raise InputError(name, [FieldProblem("header", "the file is empty; a header row is required")])
+        raise InputError(name, [_EMPTY_FILE])
     header = _checked_header(name, first_line.split(","), known, required, None)
     cells = body.replace("\n", ",").split(",") if count else []
     columns = {h: cells[j::width] for j, h in enumerate(header) if h in wanted}
@@ -178,8 +190,9 @@ def _too_long(table: _Table, i: int) -> InputError | None:
     values = table.rows[i]
     if len(values) > len(table.header):
         return InputError(
-            f"{table.name} line {table.lines[i]}",
-            [FieldProblem("row", f"has {len(values)} cells for {len(table.header)} columns")],
+            line_label(table.name, table.lines[i]),
+            [FieldProblem("row", f"有 {len(values)} 格，而表头只有 {len(table.header)} 列",
+                          f"has {len(values)} cells for {len(table.header)} columns")],
         )
     return None
 
@@ -197,7 +210,7 @@ def _read_rows(
     result = ReadResult()
     seen: dict[str, int] = {}
     for i, values in enumerate(table.rows):
-        where = f"{table.name} line {table.lines[i]}"
+        where = line_label(table.name, table.lines[i])
         try:
             too_long = _too_long(table, i)
             if too_long:
@@ -205,9 +218,11 @@ def _read_rows(
             item = parse(dict(zip(table.header, values)), where)
             item_key = getattr(item, key)
             if item_key in seen:
+                what = _ROW_KINDS[key]
                 raise InputError(
-                    f"{where} ({key.split('_')[0]} {item_key})",
-                    [FieldProblem(key, f"{item_key!r} already appears on line {seen[item_key]}")],
+                    Text(f"{where.zh}（{what.zh} {item_key}）", f"{where.en} ({what.en} {item_key})"),
+                    [FieldProblem(key, f"“{item_key}”已在第 {seen[item_key]} 行出现",
+                                  f"{item_key!r} already appears on line {seen[item_key]}")],
                 )
             seen[item_key] = table.lines[i]
             result.rows.append(item)
@@ -219,17 +234,19 @@ def _read_rows(
 
 
 def read_workers(
-    source: str | Path | IO[str], post_keys: Sequence[str] | None = None, skip_bad_rows: bool = False
+    source: str | Path | IO[str], post_keys: Sequence[str] | None = None, skip_bad_rows: bool = False,
+    post_names: Mapping[str, str] | None = None,
 ) -> ReadResult:
     """Read a workers CSV into :class:`~payroll.workers.WorkerInput` rows;
-    ``post_keys`` are the posts the policy knows."""
+    ``post_keys`` are the posts the policy knows, ``post_names`` the titles
+    accepted for them (:attr:`payroll.policy.Policy.post_names`)."""
     return _read_rows(
         source,
         WORKER_FIELDS,
         WORKERS_REQUIRED,
         "worker_id",
         HEADING_ALIASES,
-        lambda row, where: worker_from_fields(row, where, post_keys),
+        lambda row, where: worker_from_fields(row, where, post_keys, post_names),
         skip_bad_rows,
     )
 
@@ -242,7 +259,8 @@ class PopulationRead:
 
 
 def read_population(
-    source: str | Path | IO[str], post_keys: Sequence[str], skip_bad_rows: bool = False
+    source: str | Path | IO[str], post_keys: Sequence[str], skip_bad_rows: bool = False,
+    post_names: Mapping[str, str] | None = None,
 ) -> PopulationRead:
     """Read a workers CSV straight into an engine population, column by column.
 
@@ -271,6 +289,7 @@ def read_population(
         lambda i: dict(zip(table.header, rows[i])),
         table.name,
         lines,
+        post_names,
     )
     errors = sorted([(keep[i], e) for i, e in read.errors] + long_rows, key=lambda item: item[0])
     if errors and not skip_bad_rows:
@@ -298,8 +317,9 @@ def read_paid_payslips(source: str | Path | IO[str], worker_ids: Sequence[str]) 
     columns = table.columns
     count = len(table.lines)
 
-    def where(i: int, worker_id: str | None = None) -> str:
-        return f"{table.name} line {table.lines[i]}" + (f" (worker {worker_id})" if worker_id else "")
+    def where(i: int, worker_id: str | None = None) -> Text:
+        line = line_label(table.name, table.lines[i])
+        return worker_label(worker_id, line) if worker_id else line
 
     ids = [worker_id.strip() for worker_id in columns.get("worker_id", ())]
     position = {worker_id: i for i, worker_id in enumerate(worker_ids)}
@@ -307,7 +327,8 @@ def read_paid_payslips(source: str | Path | IO[str], worker_ids: Sequence[str]) 
     if None in found:
         i = found.index(None)
         raise InputError(where(i, ids[i] or None), [FieldProblem(
-            "worker_id", f"{ids[i]!r} is not among the workers; a paid payslip needs its worker in the workers file",
+            "worker_id", f"“{ids[i]}”不在工作者文件中；已发放的工资条须有对应的工作者",
+            f"{ids[i]!r} is not among the workers; a paid payslip needs its worker in the workers file",
         )])
     worker = np.array(found, dtype=np.int64)
     months: dict[str, int] = {}
@@ -316,7 +337,7 @@ def read_paid_payslips(source: str | Path | IO[str], worker_ids: Sequence[str]) 
             try:
                 months[text] = Period.parse(text).index
             except PeriodFormatError as exc:
-                raise InputError(where(i, ids[i]), [FieldProblem("period", str(exc))]) from None
+                raise InputError(where(i, ids[i]), [FieldProblem.of("period", exc)]) from None
     period = np.array([months[text] for text in columns.get("period", ())], dtype=np.int64)
 
     def money(name: str) -> np.ndarray:
@@ -331,7 +352,7 @@ def read_paid_payslips(source: str | Path | IO[str], worker_ids: Sequence[str]) 
             try:
                 out[i] = parse_fen(text.strip() or "0")
             except MoneyFormatError as exc:
-                raise InputError(where(i, ids[i]), [FieldProblem(name, str(exc))]) from None
+                raise InputError(where(i, ids[i]), [FieldProblem.of(name, exc)]) from None
         return out
 
     return PaidPayslips(

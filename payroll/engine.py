@@ -26,6 +26,7 @@ from . import codes
 from .money import RATE_SCALE, np_mul_rate_rounded
 from .periods import Period
 from .policy import ContributionRule, NoVersionInForce, Policy, PolicyVersion
+from .texts import BilingualError
 from .workers import Population
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 _TWO_SCALE = 2 * RATE_SCALE
 
 
-class EngineError(ValueError):
+class EngineError(BilingualError, ValueError):
     """A computation that cannot be done as asked (names the worker and field)."""
 
 
@@ -424,9 +425,11 @@ def _base_month_wage(
     unknown = needed & ~base_version.tables.post_known[population.post]
     if unknown.any():
         i = int(np.flatnonzero(unknown)[0])
+        worker, post = population.ids[i], population.post_keys[population.post[i]]
         raise EngineError(
-            f"worker {population.ids[i]}: post: {population.post_keys[population.post[i]]} is not a post of the "
-            f"policy version in force for {base_period}, the month its contribution base is held from (§8.2)"
+            f"工作者 {worker}：post：{post} 不是 {base_period}（缴费基数核定月份，§8.2）生效的政策版本中的岗位",
+            f"worker {worker}: post: {post} is not a post of the policy version in force for {base_period}, "
+            "the month its contribution base is held from (§8.2)",
         )
     return cache.wage(
         key or ("all", month_index),
@@ -485,9 +488,11 @@ def compute_month(
     known = t.post_known[pop.post]
     if not known.all():
         bad = int(np.flatnonzero(~known)[0])
+        worker, post, since = pop.ids[bad], pop.post_keys[pop.post[bad]], version.effective_from.isoformat()
         raise EngineError(
-            f"worker {pop.ids[bad]}: post: {pop.post_keys[pop.post[bad]]} is not a post of the policy "
-            f"version in force for {period} (effective from {version.effective_from.isoformat()})"
+            f"工作者 {worker}：post：{post} 不是 {period} 生效的政策版本（{since} 起生效）中的岗位",
+            f"worker {worker}: post: {post} is not a post of the policy version in force for {period} "
+            f"(effective from {since})",
         )
 
     if held_bases is None:
@@ -751,8 +756,10 @@ def version_for_year_to_date(
             return None
         worker = population.ids[int(np.flatnonzero(paid)[0])]
         raise NoVersionInForce(
+            f"政策 {policy.id}：{period} 没有生效的版本，而计算 {start} 的累计个税需要它（工作者 {worker} 在 {period} "
+            "有工资且没有截至该月的期初数据）",
             f"policy {policy.id}: no version is in force for {period}, which the year-to-date income tax of {start} "
-            f"needs (worker {worker} is paid in {period} and has no opening balances through it)"
+            f"needs (worker {worker} is paid in {period} and has no opening balances through it)",
         ) from None
 
 

@@ -19,6 +19,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .texts import BilingualError
+
 RATE_SCALE = 1_000_000
 RATE_DECIMALS = 6
 
@@ -30,8 +32,13 @@ _MONEY_RE = re.compile(r"^([+-]?)(\d{1,12})(?:\.(\d{1,2}))?$")
 _RATE_RE = re.compile(r"^([+-]?)(\d{1,9})(?:\.(\d{1,6}))?$")
 
 
-class MoneyFormatError(ValueError):
-    """A text that is not an amount of yuan with at most two decimals."""
+class MoneyFormatError(BilingualError, ValueError):
+    """A text that is not an amount of yuan with at most two decimals, or not
+    an accepted rate."""
+
+
+class RateRangeError(MoneyFormatError):
+    """A rate outside the range accepted where it was typed in."""
 
 
 def parse_fen(text: str | int | float | Decimal) -> int:
@@ -56,7 +63,7 @@ def _parse_fen(text: str | int | float | Decimal) -> int:
     is read exactly and ``0.1 + 0.2`` is refused.
     """
     if isinstance(text, bool):
-        raise MoneyFormatError(f"{text!r} is not an amount of yuan")
+        raise MoneyFormatError(f"{text!r} 不是元金额", f"{text!r} is not an amount of yuan")
     if isinstance(text, int):
         fen = text * 100
     else:
@@ -65,18 +72,20 @@ def _parse_fen(text: str | int | float | Decimal) -> int:
             if text.endswith(".0"):
                 text = text[:-2]
         if not isinstance(text, str):
-            raise MoneyFormatError(f"{text!r} is not an amount of yuan")
+            raise MoneyFormatError(f"{text!r} 不是元金额", f"{text!r} is not an amount of yuan")
         match = _MONEY_RE.match(text.strip())
         if not match:
             raise MoneyFormatError(
-                f"{text!r} is not an amount of yuan with at most two decimals (e.g. 3520.48)"
+                f"“{text}”不是最多两位小数的元金额（如 3520.48）",
+                f"{text!r} is not an amount of yuan with at most two decimals (e.g. 3520.48)",
             )
         sign, whole, frac = match.groups()
         fen = int(whole) * 100 + int((frac or "").ljust(2, "0"))
         if sign == "-":
             fen = -fen
     if abs(fen) > MAX_FEN:
-        raise MoneyFormatError(f"{text!r} is larger than the largest amount accepted ({format_fen(MAX_FEN)})")
+        raise MoneyFormatError(f"“{text}”超过允许的最大金额 {format_fen(MAX_FEN)}",
+                               f"{text!r} is larger than the largest amount accepted ({format_fen(MAX_FEN)})")
     return fen
 
 
@@ -87,7 +96,7 @@ def parse_rate(text: str | int | float | Decimal) -> int:
     rounding, because a policy figure must mean exactly what it says.
     """
     if isinstance(text, bool):
-        raise MoneyFormatError(f"{text!r} is not a decimal number")
+        raise MoneyFormatError(f"{text!r} 不是小数", f"{text!r} is not a decimal number")
     if isinstance(text, int):
         value = text * RATE_SCALE
     else:
@@ -98,19 +107,53 @@ def parse_rate(text: str | int | float | Decimal) -> int:
         elif isinstance(text, Decimal):
             text = format(text, "f")
         if not isinstance(text, str):
-            raise MoneyFormatError(f"{text!r} is not a decimal number")
+            raise MoneyFormatError(f"{text!r} 不是小数", f"{text!r} is not a decimal number")
         match = _RATE_RE.match(text.strip())
         if not match:
             raise MoneyFormatError(
-                f"{text!r} is not a decimal number with at most {RATE_DECIMALS} decimal places"
+                f"“{text}”不是最多 {RATE_DECIMALS} 位小数的数",
+                f"{text!r} is not a decimal number with at most {RATE_DECIMALS} decimal places",
             )
         sign, whole, frac = match.groups()
         value = int(whole) * RATE_SCALE + int((frac or "").ljust(RATE_DECIMALS, "0"))
         if sign == "-":
             value = -value
     if abs(value) > 1_000_000 * RATE_SCALE:
-        raise MoneyFormatError(f"{text!r} is too large for a rate or coefficient")
+        raise MoneyFormatError(f"“{text}”作为比率或系数过大", f"{text!r} is too large for a rate or coefficient")
     return value
+
+
+def parse_bounded_rate(text: str | int | float | Decimal, minimum: int, maximum: int) -> int:
+    """A rate a person typed in (``"0.05"``), scaled by 10^6, from ``minimum``
+    to ``maximum`` (scaled, inclusive).
+
+    Outside the range it is refused with :class:`RateRangeError`; a value that
+    looks like a percentage — ``5`` for 5 %, which would otherwise mean 500 % —
+    and is in the range once divided by 100 gets the hint "did you mean 5 %
+    (0.05)?".
+    """
+    value = parse_rate(text)
+    if minimum <= value <= maximum:
+        return value
+    low, high = format_rate(minimum), format_rate(maximum)
+    zh = f"{format_rate(value)} 超出允许范围 {percent_text(minimum)} 至 {percent_text(maximum)}（{low} 至 {high}）"
+    en = (f"{format_rate(value)} is outside the accepted range {percent_text(minimum)} to {percent_text(maximum)} "
+          f"({low} to {high})")
+    if abs(value) <= RATE_SCALE:
+        raise RateRangeError(zh, en)
+    zh += "，比率须写成小数，如 0.05 表示 5 %"
+    en += "; give the rate as a decimal, e.g. 0.05 for 5 %"
+    as_percent = Decimal(value).scaleb(-RATE_DECIMALS - 2)
+    if minimum <= as_percent.scaleb(RATE_DECIMALS) <= maximum:
+        meant = format(as_percent.normalize(), "f")
+        zh += f"；是否指 {format_rate(value)} %（{meant}）？"
+        en += f"; did you mean {format_rate(value)} % ({meant})?"
+    raise RateRangeError(zh, en)
+
+
+def percent_text(scaled: int) -> str:
+    """A scaled rate as a percentage: ``-500000 → "-50 %"``."""
+    return f"{format(Decimal(int(scaled)).scaleb(-RATE_DECIMALS + 2).normalize(), 'f')} %"
 
 
 def format_fen(fen: int) -> str:
@@ -210,4 +253,4 @@ def decimal_from_text(text: str) -> Decimal:
     try:
         return Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - callers validate first
-        raise MoneyFormatError(f"{text!r} is not a decimal number") from exc
+        raise MoneyFormatError(f"“{text}”不是小数", f"{text!r} is not a decimal number") from exc

@@ -9,7 +9,7 @@ The month itself is :func:`payroll.engine.compute_month`; §13 is
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .corrections import PaidPayslips, checked_paid, compute_corrections, paid_window_start
 from .engine import EngineError, HeldBaseCache, MonthResult, YearState, compute_month, version_for_year_to_date
@@ -25,6 +25,7 @@ def compute_periods(
     end: Period,
     chunk_size: int | None = None,
     paid: PaidPayslips | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[MonthResult]:
     """Yield the months ``start`` … ``end`` in order.
 
@@ -43,9 +44,12 @@ def compute_periods(
     computed after them: its year-to-date figures are the paid ones and its
     payslips carry the back pay, whose month-by-month detail is the first
     result's ``back_pay_detail`` (see :func:`payroll.corrections.compute_corrections`).
+
+    ``progress(done, total)`` is called after each block with the workers
+    computed so far — once per block, never per worker, so it costs nothing.
     """
     if end < start:
-        raise EngineError(f"the period {end} is before {start}")
+        raise EngineError(f"截止月份 {end} 早于起始月份 {start}", f"the period {end} is before {start}")
     n = len(population)
     size = n if not chunk_size or chunk_size >= n else chunk_size
     window_start = None
@@ -58,6 +62,8 @@ def compute_periods(
         for result in _compute_block_periods(policy, block, start, end, block_paid, window_start):
             result.offset = offset
             yield result
+        if progress is not None:
+            progress(offset + len(block), n)
 
 
 def _compute_block_periods(

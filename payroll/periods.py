@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from .texts import BilingualError
+
 _PERIOD_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 _DATE_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 EPOCH = dt.date(1970, 1, 1)
@@ -22,7 +24,7 @@ EPOCH_ORDINAL = EPOCH.toordinal()
 NO_END_DAY = dt.date(9999, 12, 31).toordinal() - EPOCH_ORDINAL
 
 
-class PeriodFormatError(ValueError):
+class PeriodFormatError(BilingualError, ValueError):
     """A text that is not a month ``YYYY-MM`` or a date ``YYYY-MM-DD``."""
 
 
@@ -38,9 +40,9 @@ class Period:
 
     def __post_init__(self) -> None:
         if not 1 <= self.month <= 12:
-            raise PeriodFormatError(f"month {self.month} is not between 1 and 12")
+            raise PeriodFormatError(f"月份 {self.month} 不在 1 至 12 之间", f"month {self.month} is not between 1 and 12")
         if not 1900 <= self.year <= 9998:
-            raise PeriodFormatError(f"year {self.year} is not between 1900 and 9998")
+            raise PeriodFormatError(f"年份 {self.year} 不在 1900 至 9998 之间", f"year {self.year} is not between 1900 and 9998")
 
     @classmethod
     def parse(cls, text: str) -> Period:
@@ -50,7 +52,7 @@ class Period:
             return cached
         match = _PERIOD_RE.match(str(text).strip())
         if not match:
-            raise PeriodFormatError(f"{text!r} is not a month in the form YYYY-MM")
+            raise PeriodFormatError(f"“{text}”不是 YYYY-MM 格式的月份", f"{text!r} is not a month in the form YYYY-MM")
         period = cls(int(match.group(1)), int(match.group(2)))
         if type(text) is str:
             if len(_PARSED) >= 4096:
@@ -116,13 +118,13 @@ def parse_date(text: str) -> dt.date:
                 return value
     match = _DATE_RE.match(str(text).strip())
     if not match:
-        raise PeriodFormatError(f"{text!r} is not a date in the form YYYY-MM-DD")
+        raise PeriodFormatError(f"“{text}”不是 YYYY-MM-DD 格式的日期", f"{text!r} is not a date in the form YYYY-MM-DD")
     try:
         value = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError as exc:
-        raise PeriodFormatError(f"{text!r} is not a valid date ({exc})") from None
+        raise PeriodFormatError(f"“{text}”不是有效日期", f"{text!r} is not a valid date ({exc})") from None
     if value.year < 1900:
-        raise PeriodFormatError(f"{text!r} is before 1900")
+        raise PeriodFormatError(f"“{text}”早于 1900 年", f"{text!r} is before 1900")
     return value
 
 

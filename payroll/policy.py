@@ -42,6 +42,7 @@ from .money import (
     parse_rate,
 )
 from .periods import Period, PeriodFormatError, parse_date
+from .texts import BilingualError, Text
 
 _POST_KEY_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 #: Caps on figures, far above any real policy, so that no product the engine
@@ -52,14 +53,16 @@ _MAX_COEFFICIENT = 20 * RATE_SCALE
 
 
 class PolicyError(ValueError):
-    """An invalid policy document; ``problems`` lists every problem by path."""
+    """An invalid policy document; ``problems`` lists every problem by path
+    (``path：中文 / path: English``), ``texts`` the same in both languages apart."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = list(problems)
-        super().__init__("invalid policy document:\n" + "\n".join(f"  {p}" for p in self.problems))
+    def __init__(self, texts: list[Text]):
+        self.texts = list(texts)
+        self.problems = [str(t) for t in self.texts]
+        super().__init__("政策文件有误 / invalid policy document:\n" + "\n".join(f"  {p}" for p in self.problems))
 
 
-class NoVersionInForce(LookupError):
+class NoVersionInForce(BilingualError, LookupError):
     """No version of the policy is in force for the period or date asked for."""
 
 
@@ -318,6 +321,13 @@ class Policy:
     def post_keys(self) -> tuple[str, ...]:
         return self.versions[0].post_keys
 
+    @cached_property
+    def post_names(self) -> dict[str, str]:
+        """The names HR staff write for the posts of every version — the key,
+        the title, the title's parts (正职, 书记, 副职 …) — as
+        :func:`codes.label_key` gives them → the post key."""
+        return codes.post_names((key, post.title) for v in self.versions for key, post in v.posts.items())
+
     def version_on(self, day: dt.date) -> PolicyVersion:
         """The version in force on a date: greatest ``effective_from ≤ day``."""
         chosen = None
@@ -327,9 +337,10 @@ class Policy:
             else:
                 break
         if chosen is None:
+            first = self.versions[0].effective_from.isoformat()
             raise NoVersionInForce(
-                f"policy {self.id}: no version is in force on {day.isoformat()} "
-                f"(the first takes effect on {self.versions[0].effective_from.isoformat()})"
+                f"政策 {self.id}：{day.isoformat()} 没有生效的版本（最早的版本 {first} 起生效）",
+                f"policy {self.id}: no version is in force on {day.isoformat()} (the first takes effect on {first})",
             )
         return chosen
 
@@ -338,9 +349,10 @@ class Policy:
         try:
             return self.version_on(period.first)
         except NoVersionInForce:
+            first = self.versions[0].effective_from.isoformat()
             raise NoVersionInForce(
-                f"policy {self.id}: no version is in force for {period} "
-                f"(the first takes effect on {self.versions[0].effective_from.isoformat()})"
+                f"政策 {self.id}：{period} 没有生效的版本（最早的版本 {first} 起生效）",
+                f"policy {self.id}: no version is in force for {period} (the first takes effect on {first})",
             ) from None
 
     def with_base_income_growth(self, growth: int) -> Policy:
@@ -543,20 +555,28 @@ def load_policy(source: str | Path) -> Policy:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise PolicyError([f"{path}: cannot be read ({exc.strerror or exc})"]) from None
+        raise PolicyError([Text("无法读取", f"cannot be read ({exc.strerror or exc})").about(str(path))]) from None
     return parse_policy_text(text)
 
 
 def parse_policy_text(text: str) -> Policy:
     """Load and validate a policy document from YAML text."""
+    return parse_policy(load_yaml(text))
+
+
+def load_yaml(text: str) -> Any:
+    """A document's YAML (or JSON) text as plain data; :class:`PolicyError`
+    naming the line and column when it is not YAML."""
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise PolicyError([f"{where}not valid YAML ({problem})"]) from None
-    return parse_policy(data)
+        message = Text("不是有效的 YAML", f"not valid YAML ({problem})")
+        if mark:
+            message = Text(f"第 {mark.line + 1} 行第 {mark.column + 1} 列：{message.zh}",
+                           f"line {mark.line + 1}, column {mark.column + 1}: {message.en}")
+        raise PolicyError([message]) from None
 
 
 def example_policy_path() -> Path:
@@ -573,7 +593,7 @@ def parse_policy(data: Any) -> Policy:
     reader = _Reader()
     policy = reader.policy(data)
     if reader.problems or policy is None:
-        raise PolicyError(reader.problems or ["the document is empty"])
+        raise PolicyError(reader.problems or [Text("文件为空", "the document is empty")])
     return policy
 
 
@@ -584,45 +604,43 @@ class _Reader:
     """Reads the document node by node, collecting problems with their paths."""
 
     def __init__(self) -> None:
-        self.problems: list[str] = []
+        self.problems: list[Text] = []
 
-    def problem(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}" if path else message)
+    def problem(self, path: str, zh: str, en: str) -> None:
+        """A problem at ``path``: ``path：中文 / path: English``."""
+        self.problems.append(Text(zh, en).about(path))
 
     # -- primitives --
 
     def mapping(self, node: Any, path: str, required: Iterable[str], optional: Iterable[str] = ()) -> dict | None:
         if not isinstance(node, Mapping):
-            self.problem(path, f"must be a mapping of keys to values, not {_describe(node)}")
+            self.problem(path, f"须为键值映射，而不是{_describe_zh(node)}", f"must be a mapping of keys to values, not {_describe(node)}")
             return None
         required = list(required)
         allowed = set(required) | set(optional)
         for key in required:
             if key not in node:
-                self.problem(_join(path, key), "is missing")
+                self.problem(_join(path, key), "缺少此项", "is missing")
         for key in node:
             if key not in allowed:
-                self.problem(_join(path, str(key)), f"is not a known key (expected one of: {', '.join(sorted(allowed))})")
+                self.problem(_join(path, str(key)), f"不是可用的键（可用：{'、'.join(sorted(allowed))}）",
+                             f"is not a known key (expected one of: {', '.join(sorted(allowed))})")
         return dict(node)
 
-    def money(
-        self, node: Any, path: str, minimum: int = 0, maximum: int = _MAX_POLICY_FEN, bilingual: bool = False
-    ) -> int | None:
-        """An amount of yuan in fen.  ``bilingual`` messages (for the
-        revision-2 keys) are Chinese first; revision 1's stay as they were."""
+    def money(self, node: Any, path: str, minimum: int = 0, maximum: int = _MAX_POLICY_FEN) -> int | None:
+        """An amount of yuan in fen."""
         try:
             value = parse_fen(node)
         except MoneyFormatError as exc:
-            self.problem(path, _bilingual("须为最多两位小数的元金额，如 \"600.00\"", str(exc)) if bilingual else str(exc))
+            self.problem(path, "须为最多两位小数的元金额，如 \"600.00\"", exc.text.en)
             return None
         for wrong, zh, en, bound in (
             (value < minimum, "不能小于", "must not be below", minimum),
             (value > maximum, "不能大于", "must not be above", maximum),
         ):
             if wrong:
-                en_text = f"{format_fen(value)} {en} {format_fen(bound)}"
-                zh_text = f"金额 {format_fen(value)} {zh} {format_fen(bound)}"
-                self.problem(path, _bilingual(zh_text, en_text) if bilingual else en_text)
+                self.problem(path, f"金额 {format_fen(value)} {zh} {format_fen(bound)}",
+                             f"{format_fen(value)} {en} {format_fen(bound)}")
                 return None
         return value
 
@@ -630,13 +648,15 @@ class _Reader:
         try:
             value = parse_rate(node)
         except MoneyFormatError as exc:
-            self.problem(path, str(exc))
+            self.problem(path, exc.text.zh, exc.text.en)
             return None
         if value < minimum:
-            self.problem(path, f"{_rate_text(value)} must not be below {_rate_text(minimum)}")
+            self.problem(path, f"{_rate_text(value)} 不能小于 {_rate_text(minimum)}",
+                         f"{_rate_text(value)} must not be below {_rate_text(minimum)}")
             return None
         if maximum is not None and value > maximum:
-            self.problem(path, f"{_rate_text(value)} must not be above {_rate_text(maximum)}")
+            self.problem(path, f"{_rate_text(value)} 不能大于 {_rate_text(maximum)}",
+                         f"{_rate_text(value)} must not be above {_rate_text(maximum)}")
             return None
         return value
 
@@ -645,27 +665,26 @@ class _Reader:
             if isinstance(node, str) and node.strip().lstrip("-").isdigit():
                 node = int(node.strip())
             else:
-                self.problem(path, f"must be a whole number, not {_describe(node)}")
+                self.problem(path, f"须为整数，而不是{_describe_zh(node)}", f"must be a whole number, not {_describe(node)}")
                 return None
         if node < minimum:
-            self.problem(path, f"{node} must not be below {minimum}")
+            self.problem(path, f"{node} 不能小于 {minimum}", f"{node} must not be below {minimum}")
             return None
         if node > maximum:
-            self.problem(path, f"{node} must not be above {maximum}")
+            self.problem(path, f"{node} 不能大于 {maximum}", f"{node} must not be above {maximum}")
             return None
         return node
 
     def text(self, node: Any, path: str) -> str | None:
         if not isinstance(node, str) or not node.strip():
-            self.problem(path, f"must be a non-empty text, not {_describe(node)}")
+            self.problem(path, f"须为非空文字，而不是{_describe_zh(node)}", f"must be a non-empty text, not {_describe(node)}")
             return None
         return node
 
-    def choice(self, node: Any, path: str, choices: Iterable[str], bilingual: bool = False) -> str | None:
+    def choice(self, node: Any, path: str, choices: Iterable[str]) -> str | None:
         choices = tuple(choices)
         if node not in choices:
-            en = f"{node!r} is not one of {', '.join(choices)}"
-            self.problem(path, _bilingual(f"{node!r} 不是 {'、'.join(choices)} 之一", en) if bilingual else en)
+            self.problem(path, f"{node!r} 不是 {'、'.join(choices)} 之一", f"{node!r} is not one of {', '.join(choices)}")
             return None
         return node
 
@@ -673,14 +692,16 @@ class _Reader:
         if node is None:
             return {}
         if not isinstance(node, Mapping):
-            self.problem(path, f"must be a mapping from codes to values, not {_describe(node)}")
+            self.problem(path, f"须为代码到数值的映射，而不是{_describe_zh(node)}",
+                         f"must be a mapping from codes to values, not {_describe(node)}")
             return None
         code_list = tuple(code_list)
         out: dict[str, int] = {}
         ok = True
         for key, value in node.items():
             if key not in code_list:
-                self.problem(_join(path, str(key)), f"is not a known code (expected one of: {', '.join(code_list)})")
+                self.problem(_join(path, str(key)), f"不是可用的代码（可用：{'、'.join(code_list)}）",
+                             f"is not a known code (expected one of: {', '.join(code_list)})")
                 ok = False
                 continue
             parsed = read(value, _join(path, key))
@@ -694,27 +715,28 @@ class _Reader:
         try:
             return parse_date(node)
         except PeriodFormatError as exc:
-            self.problem(path, str(exc))
+            self.problem(path, exc.text.zh, exc.text.en)
             return None
 
     # -- the document --
 
     def policy(self, data: Any) -> Policy | None:
         if data is None:
-            self.problem("", "the document is empty")
+            self.problem("", "文件为空", "the document is empty")
             return None
         doc = self.mapping(data, "", ["id", "title", "versions"], ["description"])
         if doc is None:
             return None
         policy_id = self.text(doc.get("id"), "id") if "id" in doc else None
         if policy_id is not None and not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", policy_id):
-            self.problem("id", f"{policy_id!r} must be letters, digits, '-', '_' or '.' (at most 64)")
+            self.problem("id", f"{policy_id!r} 只能由字母、数字、-、_、. 组成（至多 64 个）",
+                         f"{policy_id!r} must be letters, digits, '-', '_' or '.' (at most 64)")
         title = self.text(doc.get("title"), "title") if "title" in doc else None
         raw_versions = doc.get("versions", _MISSING)
         if raw_versions is _MISSING:
             return None
         if not isinstance(raw_versions, list) or not raw_versions:
-            self.problem("versions", "must be a non-empty list of versions")
+            self.problem("versions", "须为非空的版本列表", "must be a non-empty list of versions")
             return None
         post_keys: list[str] = []
         for raw in raw_versions:
@@ -732,6 +754,7 @@ class _Reader:
             if v.effective_from in seen:
                 self.problem(
                     f"versions[{v.index}].effective_from",
+                    f"{v.effective_from.isoformat()} 与 versions[{seen[v.effective_from]}] 的生效日期相同",
                     f"{v.effective_from.isoformat()} is also the date of versions[{seen[v.effective_from]}]",
                 )
             seen[v.effective_from] = v.index
@@ -753,7 +776,7 @@ class _Reader:
         effective_from = self.date(node.get("effective_from"), f"{path}.effective_from") if "effective_from" in node else None
         source = node.get("source")
         if source is not None and not isinstance(source, str):
-            self.problem(f"{path}.source", f"must be a text, not {_describe(source)}")
+            self.problem(f"{path}.source", f"须为文字，而不是{_describe_zh(source)}", f"must be a text, not {_describe(source)}")
         base = self.money(node.get("base_income_annual"), f"{path}.base_income_annual", minimum=1) if "base_income_annual" in node else None
         grades = self.grades(node.get("grades"), f"{path}.grades") if "grades" in node else None
         posts = self.posts(node.get("posts"), f"{path}.posts", grades) if "posts" in node else None
@@ -767,7 +790,6 @@ class _Reader:
         if "certificate_counts_from" in node:
             counts_from = self.choice(
                 node["certificate_counts_from"], f"{path}.certificate_counts_from", ("REGISTRATION_MONTH", "NEXT_MONTH"),
-                bilingual=True,
             )
         protect = None
         if "conversion" in node:
@@ -775,7 +797,8 @@ class _Reader:
             if conv is not None and "protect_previous_pay" in conv:
                 protect = conv["protect_previous_pay"]
                 if not isinstance(protect, bool):
-                    self.problem(f"{path}.conversion.protect_previous_pay", f"must be true or false, not {_describe(protect)}")
+                    self.problem(f"{path}.conversion.protect_previous_pay", f"须为 true 或 false，而不是{_describe_zh(protect)}",
+                                 f"must be true or false, not {_describe(protect)}")
         si = self.social_insurance(node.get("social_insurance"), f"{path}.social_insurance") if "social_insurance" in node else None
         hf = self.housing_fund(node.get("housing_fund"), f"{path}.housing_fund") if "housing_fund" in node else None
         accident = self.money(node.get("accident_insurance_annual"), f"{path}.accident_insurance_annual") if "accident_insurance_annual" in node else None
@@ -818,10 +841,8 @@ class _Reader:
         if node is None:
             return None
         if ("coefficients" in node) == ("amounts" in node):
-            self.problem(path, _bilingual(
-                "只能给出 coefficients 或 amounts 之一",
-                "give exactly one of grades.coefficients and grades.amounts",
-            ))
+            self.problem(path, "只能给出 coefficients 或 amounts 之一",
+                         "give exactly one of grades.coefficients and grades.amounts")
             return None
         if "amounts" in node:
             return self.grade_list(node, path, "amounts")
@@ -834,14 +855,15 @@ class _Reader:
         lpath = f"{path}.{key}"
         amounts = key == "amounts"
         if not isinstance(entries, list) or not entries:
-            what = "amount" if amounts else "coefficient"
-            self.problem(lpath, f"must be a non-empty list, one {what} per grade from grade 1 up")
+            what, what_zh = ("amount", "金额") if amounts else ("coefficient", "系数")
+            self.problem(lpath, f"须为非空列表，从 1 级起每级一个{what_zh}",
+                         f"must be a non-empty list, one {what} per grade from grade 1 up")
             return None
         if len(entries) > 100:
-            self.problem(lpath, f"has {len(entries)} grades; at most 100 are supported")
+            self.problem(lpath, f"有 {len(entries)} 级，至多支持 100 级", f"has {len(entries)} grades; at most 100 are supported")
             return None
         if amounts:
-            values = [self.money(a, f"{lpath}[{i}]", minimum=1, bilingual=True) for i, a in enumerate(entries)]
+            values = [self.money(a, f"{lpath}[{i}]", minimum=1) for i, a in enumerate(entries)]
             show = format_fen
         else:
             values = [self.rate(c, f"{lpath}[{i}]", minimum=1, maximum=_MAX_COEFFICIENT) for i, c in enumerate(entries)]
@@ -849,22 +871,18 @@ class _Reader:
         if "count" in node:
             count = self.integer(node["count"], f"{path}.count", minimum=1, maximum=100)
             if count is not None and count != len(entries):
-                self.problem(lpath, f"has {len(entries)} {key} for a {count}-grade table (count: {count})")
+                self.problem(lpath, f"有 {len(entries)} 个 {key}，而等级表为 {count} 级（count: {count}）",
+                             f"has {len(entries)} {key} for a {count}-grade table (count: {count})")
                 return None
         if any(v is None for v in values):
             return None
         for i in range(1, len(values)):
             if values[i] < values[i - 1]:
-                if amounts:
-                    message = _bilingual(
-                        f"第 {i + 1} 级 {show(values[i])} 低于第 {i} 级 {show(values[i - 1])}，各级金额不得递减",
-                        f"{show(values[i])} for grade {i + 1} is below {show(values[i - 1])} for grade {i}; "
-                        "amounts must not decrease",
-                    )
-                else:
-                    message = (f"{show(values[i])} for grade {i + 1} is below {show(values[i - 1])} for grade {i}; "
-                               "coefficients must not decrease")
-                self.problem(f"{lpath}[{i}]", message)
+                what, what_zh = ("amounts", "金额") if amounts else ("coefficients", "系数")
+                self.problem(f"{lpath}[{i}]",
+                             f"第 {i + 1} 级 {show(values[i])} 低于第 {i} 级 {show(values[i - 1])}，各级{what_zh}不得递减",
+                             f"{show(values[i])} for grade {i + 1} is below {show(values[i - 1])} for grade {i}; "
+                             f"{what} must not decrease")
                 return None
         if amounts:
             return Grades(coefficients=(), amounts=tuple(values))
@@ -872,14 +890,16 @@ class _Reader:
 
     def posts(self, raw: Any, path: str, grades: Grades | None) -> dict[str, Post] | None:
         if not isinstance(raw, Mapping) or not raw:
-            self.problem(path, f"must be a non-empty mapping of post keys to posts, not {_describe(raw)}")
+            self.problem(path, f"须为非空的岗位映射（岗位代码: 岗位），而不是{_describe_zh(raw)}",
+                         f"must be a non-empty mapping of post keys to posts, not {_describe(raw)}")
             return None
         posts: dict[str, Post] = {}
         ok = True
         for key, value in raw.items():
             ppath = _join(path, str(key))
             if not isinstance(key, str) or not _POST_KEY_RE.match(key):
-                self.problem(ppath, "a post key must be upper-case letters, digits and '_' (e.g. CHIEF)")
+                self.problem(ppath, "岗位代码须由大写字母、数字和 _ 组成（如 CHIEF）",
+                             "a post key must be upper-case letters, digits and '_' (e.g. CHIEF)")
                 ok = False
                 continue
             node = self.mapping(value, ppath, ["min_grade", "max_grade"], ["title", "post_pay"])
@@ -888,21 +908,22 @@ class _Reader:
                 continue
             title = node.get("title", key)
             if not isinstance(title, str):
-                self.problem(f"{ppath}.title", f"must be a text, not {_describe(title)}")
+                self.problem(f"{ppath}.title", f"须为文字，而不是{_describe_zh(title)}", f"must be a text, not {_describe(title)}")
                 ok = False
             lo = self.integer(node.get("min_grade"), f"{ppath}.min_grade", minimum=1) if "min_grade" in node else None
             hi = self.integer(node.get("max_grade"), f"{ppath}.max_grade", minimum=1) if "max_grade" in node else None
-            post_pay = self.money(node["post_pay"], f"{ppath}.post_pay", bilingual=True) if "post_pay" in node else 0
+            post_pay = self.money(node["post_pay"], f"{ppath}.post_pay") if "post_pay" in node else 0
             if lo is None or hi is None or post_pay is None:
                 ok = False
                 continue
             if grades is not None:
                 for name, grade in (("min_grade", lo), ("max_grade", hi)):
                     if grade > grades.count:
-                        self.problem(f"{ppath}.{name}", f"{grade} is above the {grades.count} grades of this table")
+                        self.problem(f"{ppath}.{name}", f"{grade} 超出本表的 {grades.count} 个等级",
+                                     f"{grade} is above the {grades.count} grades of this table")
                         ok = False
             if lo > hi:
-                self.problem(f"{ppath}.min_grade", f"{lo} is above max_grade {hi}")
+                self.problem(f"{ppath}.min_grade", f"{lo} 高于 max_grade {hi}", f"{lo} is above max_grade {hi}")
                 ok = False
             if ok:
                 posts[key] = Post(key=key, title=title, min_grade=lo, max_grade=hi, post_pay=post_pay)
@@ -921,7 +942,7 @@ class _Reader:
         cbonus = self.code_map(node.get("certificate_grade_bonus"), f"{path}.certificate_grade_bonus", codes.CERTIFICATE, years)
         combine = self.choice(node.get("bonus_combine"), f"{path}.bonus_combine", ("SUM", "MAX")) if "bonus_combine" in node else None
         counting = (
-            self.choice(node["counting"], f"{path}.counting", ("ANNIVERSARY", "JANUARY"), bilingual=True)
+            self.choice(node["counting"], f"{path}.counting", ("ANNIVERSARY", "JANUARY"))
             if "counting" in node else "ANNIVERSARY"
         )
         if None in (ypg, credit, ebonus, cbonus, combine, counting):
@@ -937,7 +958,8 @@ class _Reader:
         cert = self.code_map(node.get("certificate"), f"{path}.certificate", codes.CERTIFICATE, money)
         if cert and "NONE" in cert:
             # §4.4 pays the allowance only for a certificate that counts; NONE never does.
-            self.problem(f"{path}.certificate.NONE", "a certificate allowance is paid only for a registered certificate; remove this entry")
+            self.problem(f"{path}.certificate.NONE", "证书津贴只发给已登记的证书，请删去此项",
+                         "a certificate allowance is paid only for a registered certificate; remove this entry")
             cert = None
         per_year = self.money(node.get("tenure_per_year"), f"{path}.tenure_per_year") if "tenure_per_year" in node else None
         cap = self.integer(node.get("tenure_cap_years"), f"{path}.tenure_cap_years", maximum=100) if "tenure_cap_years" in node else None
@@ -948,10 +970,8 @@ class _Reader:
 
     def fixed_allowances(self, raw: Any, path: str) -> tuple[FixedAllowance, ...] | None:
         if not isinstance(raw, list):
-            self.problem(path, _bilingual(
-                "须为固定津贴补贴列表，每项含 code、title、amount（可选 posts）",
-                f"must be a list of entries with code, title, amount and optional posts, not {_describe(raw)}",
-            ))
+            self.problem(path, "须为固定津贴补贴列表，每项含 code、title、amount（可选 posts）",
+                         f"must be a list of entries with code, title, amount and optional posts, not {_describe(raw)}")
             return None
         before = len(self.problems)
         entries: list[FixedAllowance] = []
@@ -963,29 +983,23 @@ class _Reader:
                 continue
             code = self.text(node["code"], f"{epath}.code") if "code" in node else None
             if code is not None and not _POST_KEY_RE.match(code):
-                self.problem(f"{epath}.code", _bilingual(
-                    f"代码 {code!r} 须由大写字母、数字和 _ 组成",
-                    f"{code!r} must be upper-case letters, digits and '_' (e.g. LIVING)",
-                ))
+                self.problem(f"{epath}.code", f"代码 {code!r} 须由大写字母、数字和 _ 组成",
+                             f"{code!r} must be upper-case letters, digits and '_' (e.g. LIVING)")
                 code = None
             if code is not None and code in first_with_code:
-                self.problem(f"{epath}.code", _bilingual(
-                    f"代码 {code} 与 fixed[{first_with_code[code]}] 重复，请改用不同的代码",
-                    f"{code} is also the code of fixed[{first_with_code[code]}]; give each entry its own code",
-                ))
+                self.problem(f"{epath}.code", f"代码 {code} 与 fixed[{first_with_code[code]}] 重复，请改用不同的代码",
+                             f"{code} is also the code of fixed[{first_with_code[code]}]; give each entry its own code")
                 code = None
             elif code is not None:
                 first_with_code[code] = i
             title = self.text(node["title"], f"{epath}.title") if "title" in node else None
-            amount = self.money(node["amount"], f"{epath}.amount", bilingual=True) if "amount" in node else None
+            amount = self.money(node["amount"], f"{epath}.amount") if "amount" in node else None
             posts = None
             if "posts" in node:
                 raw_posts = node["posts"]
                 if not isinstance(raw_posts, list) or not raw_posts or not all(isinstance(p, str) for p in raw_posts):
-                    self.problem(f"{epath}.posts", _bilingual(
-                        "须为岗位代码列表，省略则适用于所有岗位",
-                        "must be a non-empty list of post keys (leave it out for every post)",
-                    ))
+                    self.problem(f"{epath}.posts", "须为岗位代码列表，省略则适用于所有岗位",
+                                 "must be a non-empty list of post keys (leave it out for every post)")
                 else:
                     posts = tuple(raw_posts)
             if None not in (code, title, amount):
@@ -998,10 +1012,8 @@ class _Reader:
         known = ", ".join(posts)
 
         def unknown(where: str, post: str) -> None:
-            self.problem(where, _bilingual(
-                f"{post} 不是本版本 posts 中的岗位",
-                f"{post} is not a post of this version (posts: {known}); use one of them or add the post",
-            ))
+            self.problem(where, f"{post} 不是本版本 posts 中的岗位",
+                         f"{post} is not a post of this version (posts: {known}); use one of them or add the post")
 
         if allowances is not None:
             for i, entry in enumerate(allowances.fixed):
@@ -1021,23 +1033,20 @@ class _Reader:
         if "months" in node:
             months = self.integer(node["months"], f"{path}.months", minimum=-_MAX_INT, maximum=120)
             if months is not None and months < 1:
-                self.problem(f"{path}.months", _bilingual(
-                    f"试用期月数 {months} 须至少为 1（没有试用期则删去 probation）",
-                    f"{months} must be at least 1 month (leave probation out for none)",
-                ))
+                self.problem(f"{path}.months", f"试用期月数 {months} 须至少为 1（没有试用期则删去 probation）",
+                             f"{months} must be at least 1 month (leave probation out for none)")
                 months = None
         share = None
         if "pay_share" in node:
             share = self.rate(node["pay_share"], f"{path}.pay_share", minimum=-RATE_SCALE * 1000)
             if share is not None and not 0 < share <= RATE_SCALE:
-                self.problem(f"{path}.pay_share", _bilingual(
-                    f"试用期工资比例 {_rate_text(share)} 须大于 0 且不超过 1",
-                    f"{_rate_text(share)} must be above 0 and at most 1 (e.g. 0.8 for 80%)",
-                ))
+                self.problem(f"{path}.pay_share", f"试用期工资比例 {_rate_text(share)} 须大于 0 且不超过 1",
+                             f"{_rate_text(share)} must be above 0 and at most 1 (e.g. 0.8 for 80%)")
                 share = None
         reserve = node.get("reserve", False)
         if not isinstance(reserve, bool):
-            self.problem(f"{path}.reserve", f"must be true or false, not {_describe(reserve)}")
+            self.problem(f"{path}.reserve", f"须为 true 或 false，而不是{_describe_zh(reserve)}",
+                         f"must be true or false, not {_describe(reserve)}")
             reserve = None
         if None in (months, share, reserve):
             return None
@@ -1060,14 +1069,15 @@ class _Reader:
             raw_months = node["payout_months"]
             mpath = f"{path}.payout_months"
             if not isinstance(raw_months, list) or not raw_months:
-                self.problem(mpath, "must be a non-empty list of months (1–12) that includes 12")
+                self.problem(mpath, "须为包含 12 的非空月份列表（1–12）", "must be a non-empty list of months (1–12) that includes 12")
             else:
                 parsed = [self.integer(m, f"{mpath}[{i}]", minimum=1, maximum=12) for i, m in enumerate(raw_months)]
                 if None not in parsed:
                     if len(set(parsed)) != len(parsed):
-                        self.problem(mpath, f"{parsed} lists a month twice")
+                        self.problem(mpath, f"{parsed} 中有重复的月份", f"{parsed} lists a month twice")
                     elif 12 not in parsed:
-                        self.problem(mpath, f"{parsed} must include 12, so that no reserve crosses a year end")
+                        self.problem(mpath, f"{parsed} 须包含 12，预留绩效不跨年",
+                                     f"{parsed} must include 12, so that no reserve crosses a year end")
                     else:
                         months = tuple(sorted(parsed))
         factors = None
@@ -1078,7 +1088,7 @@ class _Reader:
             if factors is not None:
                 missing = [a for a in codes.ASSESSMENT if a not in factors]
                 if missing:
-                    self.problem(fpath, f"has no factor for {', '.join(missing)}")
+                    self.problem(fpath, f"缺少 {'、'.join(missing)} 的系数", f"has no factor for {', '.join(missing)}")
                     factors = None
         default = self.choice(node.get("default_assessment"), f"{path}.default_assessment", codes.ASSESSMENT) if "default_assessment" in node else None
         method = self.choice(node.get("tax_method"), f"{path}.tax_method", TAX_METHODS) if "tax_method" in node else None
@@ -1090,24 +1100,23 @@ class _Reader:
         if isinstance(raw, Mapping):
             out: dict[str, int] = {}
             for key, value in raw.items():
-                amount = self.money(value, _join(path, str(key)), bilingual=True)
+                amount = self.money(value, _join(path, str(key)))
                 if amount is None:
                     return None
                 out[str(key)] = amount
             return out
         if raw is None or isinstance(raw, (list, bool)):
-            self.problem(path, _bilingual(
-                "须为每月金额，或按岗位给出的金额表",
-                f"must be a monthly amount or a map of post keys to amounts, not {_describe(raw)}",
-            ))
+            self.problem(path, "须为每月金额，或按岗位给出的金额表",
+                         f"must be a monthly amount or a map of post keys to amounts, not {_describe(raw)}")
             return None
-        return self.money(raw, path, bilingual=True)
+        return self.money(raw, path)
 
     def _base(self, node: dict, path: str) -> tuple[int | None, int | None]:
         floor = self.money(node.get("base_floor"), f"{path}.base_floor") if "base_floor" in node else None
         ceiling = self.money(node.get("base_ceiling"), f"{path}.base_ceiling") if "base_ceiling" in node else None
         if floor is not None and ceiling is not None and floor > ceiling:
-            self.problem(f"{path}.base_floor", f"{format_fen(floor)} is above base_ceiling {format_fen(ceiling)}")
+            self.problem(f"{path}.base_floor", f"{format_fen(floor)} 高于 base_ceiling {format_fen(ceiling)}",
+                         f"{format_fen(floor)} is above base_ceiling {format_fen(ceiling)}")
             return None, None
         return floor, ceiling
 
@@ -1118,19 +1127,15 @@ class _Reader:
         if "rounding" in node:
             rounding = node["rounding"]
             if rounding not in ROUNDING_MODES:
-                self.problem(f"{path}.rounding", _bilingual(
-                    f"{rounding!r} 不是 FEN（到分）、YUAN（四舍五入到元）、YUAN_UP（见角进元）之一",
-                    f"{rounding!r} is not one of FEN, YUAN, YUAN_UP",
-                ))
+                self.problem(f"{path}.rounding", f"{rounding!r} 不是 FEN（到分）、YUAN（四舍五入到元）、YUAN_UP（见角进元）之一",
+                             f"{rounding!r} is not one of FEN, YUAN, YUAN_UP")
                 return None, None, False
         base_month = None
         if node.get("base_month") is not None:
             value = node["base_month"]
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
-                self.problem(f"{path}.base_month", _bilingual(
-                    f"{value!r} 不是 1–12 的月份（缴费基数按该月工资核定一年）",
-                    f"{value!r} is not a month 1–12 (the month whose wage fixes the base for a year)",
-                ))
+                self.problem(f"{path}.base_month", f"{value!r} 不是 1–12 的月份（缴费基数按该月工资核定一年）",
+                             f"{value!r} is not a month 1–12 (the month whose wage fixes the base for a year)")
                 return None, None, False
             base_month = value
         return rounding, base_month, True
@@ -1141,19 +1146,14 @@ class _Reader:
             rate = self.rate(raw, path, maximum=RATE_SCALE)
             return None if rate is None else (ContributionPart(rate=rate),)
         if not raw:
-            self.problem(path, _bilingual(
-                "须为费率，或非空的组成部分列表",
-                "must be a rate or a non-empty list of parts ({rate: …} or {amount: …})",
-            ))
+            self.problem(path, "须为费率，或非空的组成部分列表",
+                         "must be a rate or a non-empty list of parts ({rate: …} or {amount: …})")
             return None
         parts = []
         for i, item in enumerate(raw):
             ppath = f"{path}[{i}]"
             if not isinstance(item, Mapping) or len(item) != 1 or next(iter(item)) not in ("rate", "amount"):
-                self.problem(ppath, _bilingual(
-                    "每一部分只能给出 rate 或 amount 之一",
-                    "give exactly one of rate and amount in each part",
-                ))
+                self.problem(ppath, "每一部分只能给出 rate 或 amount 之一", "give exactly one of rate and amount in each part")
                 return None
             if "rate" in item:
                 rate = self.rate(item["rate"], f"{ppath}.rate", maximum=RATE_SCALE)
@@ -1161,7 +1161,7 @@ class _Reader:
                     return None
                 parts.append(ContributionPart(rate=rate))
             else:
-                amount = self.money(item["amount"], f"{ppath}.amount", bilingual=True)
+                amount = self.money(item["amount"], f"{ppath}.amount")
                 if amount is None:
                     return None
                 parts.append(ContributionPart(amount=amount))
@@ -1197,7 +1197,8 @@ class _Reader:
 
     def brackets(self, raw: Any, path: str) -> tuple[Bracket, ...] | None:
         if not isinstance(raw, list) or not raw:
-            self.problem(path, f"must be a non-empty list of brackets, not {_describe(raw)}")
+            self.problem(path, f"须为非空的税率级距列表，而不是{_describe_zh(raw)}",
+                         f"must be a non-empty list of brackets, not {_describe(raw)}")
             return None
         rows: list[Bracket] = []
         ok = True
@@ -1211,14 +1212,16 @@ class _Reader:
             upto = None
             if "upto" in node:
                 if last:
-                    self.problem(f"{bpath}.upto", "the last bracket must have no upto (it has no upper limit)")
+                    self.problem(f"{bpath}.upto", "最后一级不能有 upto（它没有上限）",
+                                 "the last bracket must have no upto (it has no upper limit)")
                     ok = False
                 else:
                     upto = self.money(node["upto"], f"{bpath}.upto", minimum=1)
                     if upto is None:
                         ok = False
             elif not last:
-                self.problem(f"{bpath}.upto", "is missing (only the last bracket has no upper limit)")
+                self.problem(f"{bpath}.upto", "缺少此项（只有最后一级没有上限）",
+                             "is missing (only the last bracket has no upper limit)")
                 ok = False
             rate = self.rate(node.get("rate"), f"{bpath}.rate", maximum=RATE_SCALE) if "rate" in node else None
             quick = self.money(node.get("quick_deduction"), f"{bpath}.quick_deduction") if "quick_deduction" in node else None
@@ -1227,7 +1230,9 @@ class _Reader:
                 continue
             if ok:
                 if rows and upto is not None and rows[-1].upto is not None and upto <= rows[-1].upto:
-                    self.problem(f"{bpath}.upto", f"{format_fen(upto)} must be above the previous bracket's {format_fen(rows[-1].upto)} (brackets ascend)")
+                    self.problem(f"{bpath}.upto", f"{format_fen(upto)} 须高于上一级的 {format_fen(rows[-1].upto)}（级距递增）",
+                                 f"{format_fen(upto)} must be above the previous bracket's {format_fen(rows[-1].upto)} "
+                                 "(brackets ascend)")
                     ok = False
                     continue
                 rows.append(Bracket(upto, rate, quick))
@@ -1264,7 +1269,8 @@ class _Reader:
             )
         if values.get("min_workers") is not None and values.get("max_workers") is not None:
             if values["min_workers"] > values["max_workers"]:
-                self.problem(f"{path}.min_workers", f"{values['min_workers']} is above max_workers {values['max_workers']}")
+                self.problem(f"{path}.min_workers", f"{values['min_workers']} 高于 max_workers {values['max_workers']}",
+                             f"{values['min_workers']} is above max_workers {values['max_workers']}")
         deputies: list[DeputyRule] = []
         if "deputy_positions" in node:
             dpath = f"{path}.deputy_positions"
@@ -1272,7 +1278,8 @@ class _Reader:
             if raw_rows is None:
                 raw_rows = []
             if not isinstance(raw_rows, list):
-                self.problem(dpath, f"must be a list of {{min_required, count}} rows, not {_describe(raw_rows)}")
+                self.problem(dpath, f"须为 {{min_required, count}} 行的列表，而不是{_describe_zh(raw_rows)}",
+                             f"must be a list of {{min_required, count}} rows, not {_describe(raw_rows)}")
             else:
                 for i, item in enumerate(raw_rows):
                     row = self.mapping(item, f"{dpath}[{i}]", ["min_required", "count"])
@@ -1283,17 +1290,13 @@ class _Reader:
                     if lo is None or count is None:
                         continue
                     if deputies and lo <= deputies[-1].min_required:
-                        self.problem(f"{dpath}[{i}].min_required", f"{lo} must be above the previous row's {deputies[-1].min_required} (rows ascend)")
+                        self.problem(f"{dpath}[{i}].min_required", f"{lo} 须高于上一行的 {deputies[-1].min_required}（各行递增）",
+                                     f"{lo} must be above the previous row's {deputies[-1].min_required} (rows ascend)")
                         continue
                     deputies.append(DeputyRule(lo, count))
         if len(self.problems) > before or chief is None:
             return None
         return Staffing(chief_positions=chief, deputy_positions=tuple(deputies), **values)
-
-
-def _bilingual(chinese: str, english: str) -> str:
-    """A validation message for HR staff: Chinese first, then English."""
-    return f"{chinese} / {english}"
 
 
 def _join(path: str, key: str) -> str:
@@ -1313,6 +1316,23 @@ def _describe(value: Any) -> str:
     if len(text) > 40:
         text = text[:37] + "..."
     return f"{type(value).__name__} {text}"
+
+
+def _describe_zh(value: Any) -> str:
+    """:func:`_describe` in Chinese."""
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return f"布尔值 {str(value).lower()}"
+    if isinstance(value, (list, tuple)):
+        return "列表"
+    if isinstance(value, Mapping):
+        return "映射"
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    kind = {"str": "文字", "int": "整数", "float": "小数"}.get(type(value).__name__, type(value).__name__)
+    return f"{kind} {text}"
 
 
 def _rate_text(scaled: int) -> str:

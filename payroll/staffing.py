@@ -16,7 +16,8 @@ from .codes import CHIEF_POST, DEPUTY_POST
 from .money import RATE_SCALE
 from .periods import NO_END_DAY, day_number
 from .policy import Policy, PolicyVersion
-from .workers import FieldProblem, InputError, WorkerInput
+from .texts import Text
+from .workers import FieldProblem, InputError, WorkerInput, worker_label
 
 STAFFING_COLUMNS = (
     "community_id",
@@ -42,7 +43,11 @@ class CommunityInput:
     population: int
 
 
-def community_from_fields(fields: Mapping[str, Any], where: str | None = None) -> CommunityInput:
+def community_label(community_id: str) -> Text:
+    return Text(f"社区 {community_id}", f"community {community_id}")
+
+
+def community_from_fields(fields: Mapping[str, Any], where: Text | None = None) -> CommunityInput:
     """Validate one community (a CSV row or an API input)."""
     problems: list[FieldProblem] = []
 
@@ -51,7 +56,7 @@ def community_from_fields(fields: Mapping[str, Any], where: str | None = None) -
         value = value.strip() if isinstance(value, str) else value
         if value in (None, ""):
             if required:
-                problems.append(FieldProblem(name, "is required"))
+                problems.append(FieldProblem(name, "必填", "is required"))
             return None
         return str(value)
 
@@ -59,18 +64,19 @@ def community_from_fields(fields: Mapping[str, Any], where: str | None = None) -
         value = fields.get(name)
         value = value.strip() if isinstance(value, str) else value
         if value in (None, ""):
-            problems.append(FieldProblem(name, "is required"))
+            problems.append(FieldProblem(name, "必填", "is required"))
             return 0
         if isinstance(value, str) and value.isdigit():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            problems.append(FieldProblem(name, f"{value!r} is not a whole number"))
+            problems.append(FieldProblem(name, f"“{value}”不是整数", f"{value!r} is not a whole number"))
             return 0
         if value < 0:
-            problems.append(FieldProblem(name, f"{value} must not be negative"))
+            problems.append(FieldProblem(name, f"{value} 不能为负数", f"{value} must not be negative"))
             return 0
         if value > 100_000_000:
-            problems.append(FieldProblem(name, f"{value} is above the largest accepted value 100000000"))
+            problems.append(FieldProblem(name, f"{value} 超过允许的最大值 100000000",
+                                         f"{value} is above the largest accepted value 100000000"))
             return 0
         return value
 
@@ -83,9 +89,10 @@ def community_from_fields(fields: Mapping[str, Any], where: str | None = None) -
         population=count("population"),
     )
     if problems:
-        label = where or "community"
+        label = where or Text("社区", "community")
         if community_id:
-            label = f"{label} (community {community_id})" if where else f"community {community_id}"
+            label = (Text(f"{where.zh}（社区 {community_id}）", f"{where.en} (community {community_id})") if where
+                     else community_label(community_id))
         raise InputError(label, problems)
     return community
 
@@ -178,15 +185,16 @@ def check_communities(
     index: dict[str, int] = {}
     for c in communities:
         if c.community_id in index:
-            raise InputError(f"community {c.community_id}", [FieldProblem("community_id", "appears twice")])
+            raise InputError(community_label(c.community_id), [FieldProblem("community_id", "重复出现", "appears twice")])
         index[c.community_id] = len(index)
     for w in workers:
         if w.community_id is None:
-            raise InputError(f"worker {w.worker_id}", [FieldProblem("community_id", "is required")])
+            raise InputError(worker_label(w.worker_id), [FieldProblem("community_id", "必填", "is required")])
         if w.community_id not in index:
             raise InputError(
-                f"worker {w.worker_id}",
-                [FieldProblem("community_id", f"{w.community_id!r} is not one of the communities given")],
+                worker_label(w.worker_id),
+                [FieldProblem("community_id", f"“{w.community_id}”不在所给的社区中",
+                              f"{w.community_id!r} is not one of the communities given")],
             )
     return index
 

@@ -18,6 +18,7 @@ import numpy as np
 from . import codes
 from .money import MoneyFormatError, format_fen, parse_fen
 from .periods import NO_END_DAY, Period, PeriodFormatError, day_number, parse_date
+from .texts import BilingualError, Text, join
 
 #: Every field of a worker input, in the order of ``examples/workers.csv``.
 WORKER_FIELDS = (
@@ -57,20 +58,47 @@ _MAX_YEARS = 100
 
 @dataclass(frozen=True)
 class FieldProblem:
+    """What is wrong with one field, in Chinese and English."""
+
     field: str
-    message: str
+    zh: str
+    en: str
+
+    @classmethod
+    def of(cls, field: str, exc: BilingualError) -> FieldProblem:
+        return cls(field, exc.text.zh, exc.text.en)
+
+    @property
+    def text(self) -> Text:
+        """The problem without the field's name."""
+        return Text(self.zh, self.en)
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
+        return str(self.text.about(self.field))
+
+
+def line_label(source: str, line: int) -> Text:
+    """``workers.csv 第 3 行 / workers.csv line 3``."""
+    return Text(f"{source} 第 {line} 行", f"{source} line {line}")
+
+
+def worker_label(worker_id: Any, where: Text | None = None) -> Text:
+    """``工作者 W001 / worker W001``, or after a place: ``… 第 3 行（工作者 W001）``."""
+    if where is None:
+        return Text(f"工作者 {worker_id}", f"worker {worker_id}")
+    return Text(f"{where.zh}（工作者 {worker_id}）", f"{where.en} (worker {worker_id})")
 
 
 class InputError(ValueError):
-    """Bad worker input: names the row or worker and each field that was wrong."""
+    """Bad worker input: names the row or worker and each field that was
+    wrong; the message is all Chinese, then all English."""
 
-    def __init__(self, where: str, problems: Sequence[FieldProblem]):
-        self.where = where
+    def __init__(self, where: Text | str, problems: Sequence[FieldProblem]):
+        self.where = where if isinstance(where, Text) else Text(where, where)
         self.problems = list(problems)
-        super().__init__(f"{where}: " + "; ".join(str(p) for p in self.problems))
+        problems_text = join(p.text.about(p.field) for p in self.problems)
+        self.text = Text(f"{self.where.zh}：{problems_text.zh}", f"{self.where.en}: {problems_text.en}")
+        super().__init__(str(self.text))
 
 
 @dataclass(frozen=True)
@@ -136,7 +164,7 @@ class WorkerInput:
         }
 
 
-class _BadValue(ValueError):
+class _BadValue(BilingualError, ValueError):
     """A field value that cannot be accepted; the message says why."""
 
 
@@ -144,7 +172,7 @@ def _text(max_length: int) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         value = str(value)
         if len(value) > max_length:
-            raise _BadValue(f"is longer than {max_length} characters")
+            raise _BadValue(f"超过 {max_length} 个字", f"is longer than {max_length} characters")
         return value
 
     return parse
@@ -154,34 +182,34 @@ def _date(value: Any) -> dt.date:
     try:
         return parse_date(value)
     except PeriodFormatError as exc:
-        raise _BadValue(str(exc)) from None
+        raise _BadValue(exc.text.zh, exc.text.en) from None
 
 
 def _period(value: Any) -> Period:
     try:
         return Period.parse(str(value))
     except PeriodFormatError as exc:
-        raise _BadValue(str(exc)) from None
+        raise _BadValue(exc.text.zh, exc.text.en) from None
 
 
 def _whole(maximum: int) -> Callable[[Any], int]:
     def parse(value: Any) -> int:
         original = value
         if isinstance(value, bool):
-            raise _BadValue(f"{value!r} is not a whole number")
+            raise _BadValue(f"{value!r} 不是整数", f"{value!r} is not a whole number")
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, str):
             text = value[:-2] if value.endswith(".0") else value
             if not text.lstrip("+-").isdigit():
-                raise _BadValue(f"{original!r} is not a whole number")
+                raise _BadValue(f"“{original}”不是整数", f"{original!r} is not a whole number")
             value = int(text)
         if not isinstance(value, int):
-            raise _BadValue(f"{original!r} is not a whole number")
+            raise _BadValue(f"{original!r} 不是整数", f"{original!r} is not a whole number")
         if value < 0:
-            raise _BadValue(f"{value} must not be negative")
+            raise _BadValue(f"{value} 不能为负数", f"{value} must not be negative")
         if value > maximum:
-            raise _BadValue(f"{value} is above the largest accepted value {maximum}")
+            raise _BadValue(f"{value} 超过允许的最大值 {maximum}", f"{value} is above the largest accepted value {maximum}")
         return value
 
     return parse
@@ -191,9 +219,9 @@ def _money(value: Any) -> int:
     try:
         fen = parse_fen(value)
     except MoneyFormatError as exc:
-        raise _BadValue(str(exc)) from None
+        raise _BadValue(exc.text.zh, exc.text.en) from None
     if fen < 0:
-        raise _BadValue(f"{format_fen(fen)} must not be negative")
+        raise _BadValue(f"{format_fen(fen)} 不能为负数", f"{format_fen(fen)} must not be negative")
     return fen
 
 
@@ -201,13 +229,11 @@ def _code(field_name: str, choices: Sequence[str]) -> Callable[[Any], str]:
     """A code of ``choices``, given as the code or its Chinese label (:data:`codes.CODE_LABELS`)."""
 
     def parse(value: Any) -> str:
-        code = str(value).upper()
-        if code in choices:
+        code = codes.code_from_label(field_name, str(value))
+        if code is not None:
             return code
-        from_label = codes.code_from_label(field_name, str(value))
-        if from_label is not None:
-            return from_label
-        raise _BadValue(f"{value!r} is not one of {', '.join(choices)}")
+        raise _BadValue(f"“{value}”不是可选值，可选：{codes.code_choices(field_name)}",
+                        f"{value!r} is not one of {', '.join(choices)}")
 
     return parse
 
@@ -264,41 +290,60 @@ def _read_field(name: str, value: Any) -> Any:
     value = _clean(value)
     if value is None:
         if spec.required:
-            raise _BadValue("is required")
+            raise _BadValue("必填", "is required")
         return spec.default
     return spec.parse(value)
 
 
-def _cross_check(values: dict[str, Any], given: set[str], post_keys: Sequence[str] | None, raw_post: Any) -> list[FieldProblem]:
+def post_key(value: str, post_names: Mapping[str, str] | None) -> str:
+    """The post key ``value`` names: a key, or — with the policy's
+    ``post_names`` (:attr:`payroll.policy.Policy.post_names`) — a title such as
+    正职 or 副职; upper-cased as it is when it names none."""
+    if post_names:
+        key = post_names.get(codes.label_key(value))
+        if key is not None:
+            return key
+    return value.upper()
+
+
+def unknown_post(raw: Any, post_keys: Sequence[str]) -> FieldProblem:
+    """The problem of a post that is not one of the policy's."""
+    return FieldProblem("post", f"“{raw}”不是政策中的岗位（可填 {'、'.join(post_keys)} 或岗位名称，如 正职、副职）",
+                        f"{raw!r} is not a post of the policy ({', '.join(post_keys)}, or a post's title)")
+
+
+def _cross_check(values: dict[str, Any], given: set[str], post_keys: Sequence[str] | None, raw_post: Any,
+                 post_names: Mapping[str, str] | None) -> list[FieldProblem]:
     """Checks that involve more than one field.  ``values`` are parsed (refused
     ones are ``_FAILED``); ``given`` names the fields that were not blank.
-    Upper-cases the post in ``values``."""
+    Puts the post's key in ``values``."""
     problems = []
     post = values["post"]
     if post not in (None, _FAILED):
-        post = values["post"] = post.upper()
+        post = values["post"] = post_key(post, post_names)
         if post_keys is not None and post not in post_keys:
-            problems.append(
-                FieldProblem("post", f"{_clean(raw_post)!r} is not a post of the policy ({', '.join(post_keys)})")
-            )
+            problems.append(unknown_post(_clean(raw_post), post_keys))
     start, end = values["service_start"], values["service_end"]
     if start not in (None, _FAILED) and end not in (None, _FAILED) and end < start:
-        problems.append(FieldProblem("service_end", f"{end.isoformat()} is before service_start {start.isoformat()}"))
+        problems.append(FieldProblem("service_end", f"{end.isoformat()} 早于 service_start {start.isoformat()}",
+                                     f"{end.isoformat()} is before service_start {start.isoformat()}"))
     certificate = values["certificate"]
     if certificate not in (None, _FAILED, "NONE") and "certificate_date" not in given:
-        problems.append(FieldProblem("certificate_date", f"is required for certificate {certificate}"))
+        problems.append(FieldProblem("certificate_date", f"有证书 {certificate} 时必填",
+                                     f"is required for certificate {certificate}"))
     through = values["opening_through"]
     if through is None:
         opening = [f for f in OPENING_FIELDS[1:] if f in given]
         if opening:
             verb = "is" if len(opening) == 1 else "are"
-            problems.append(FieldProblem("opening_through", f"is required when {', '.join(opening)} {verb} given"))
+            problems.append(FieldProblem("opening_through", f"填写了 {'、'.join(opening)} 时必填",
+                                         f"is required when {', '.join(opening)} {verb} given"))
     elif through is not _FAILED:
         months = values["opening_months"]
         if months is not _FAILED and months > through.month:
-            problems.append(
-                FieldProblem("opening_months", f"{months} is more than the {through.month} months up to opening_through {through}")
-            )
+            problems.append(FieldProblem(
+                "opening_months", f"{months} 超过截至 opening_through {through} 的 {through.month} 个月",
+                f"{months} is more than the {through.month} months up to opening_through {through}"))
     return problems
 
 
@@ -306,23 +351,25 @@ def _problem_order(problem: FieldProblem) -> int:
     return WORKER_FIELDS.index(problem.field) if problem.field in WORKER_FIELDS else len(WORKER_FIELDS)
 
 
-def _where_label(where: str | None, worker_id: Any) -> str:
+def _where_label(where: Text | None, worker_id: Any) -> Text:
     if worker_id in (None, _FAILED):
-        return where or "worker"
-    return f"{where} (worker {worker_id})" if where else f"worker {worker_id}"
+        return where or Text("工作者", "worker")
+    return worker_label(worker_id, where)
 
 
 def worker_from_fields(
     fields: Mapping[str, Any],
-    where: str | None = None,
+    where: Text | None = None,
     post_keys: Sequence[str] | None = None,
+    post_names: Mapping[str, str] | None = None,
 ) -> WorkerInput:
     """Validate one worker's fields; raise :class:`InputError` naming each bad field.
 
     ``fields`` maps the names of :data:`WORKER_FIELDS` to text (or already typed
     values); a blank value means "not given".  ``post_keys``, when given, are
     the posts the policy knows, so that an unknown post is caught here rather
-    than in the middle of a computation.
+    than in the middle of a computation; with ``post_names`` a post may also
+    be given by its title (正职, 副职 …), as everywhere HR staff type one.
     """
     values: dict[str, Any] = {}
     given: set[str] = set()
@@ -335,8 +382,8 @@ def worker_from_fields(
             values[name] = _read_field(name, raw)
         except _BadValue as exc:
             values[name] = _FAILED
-            problems.append(FieldProblem(name, str(exc)))
-    problems += _cross_check(values, given, post_keys, fields.get("post"))
+            problems.append(FieldProblem.of(name, exc))
+    problems += _cross_check(values, given, post_keys, fields.get("post"), post_names)
     if problems:
         problems.sort(key=_problem_order)
         raise InputError(_where_label(where, values["worker_id"]), problems)
@@ -505,10 +552,7 @@ class Population:
         unknown = [w for w in workers if w.post not in post_index]
         if unknown:
             w = unknown[0]
-            raise InputError(
-                f"worker {w.worker_id}",
-                [FieldProblem("post", f"{w.post!r} is not a post of the policy ({', '.join(post_keys)})")],
-            )
+            raise InputError(worker_label(w.worker_id), [unknown_post(w.post, post_keys)])
         start = [w.service_start for w in workers]
         return cls(
             ids=np.array([w.worker_id for w in workers], dtype=object),
@@ -581,6 +625,7 @@ def population_from_columns(
     row_fields: Callable[[int], Mapping[str, Any]],
     source: str,
     lines: Sequence[int],
+    post_names: Mapping[str, str] | None = None,
 ) -> ColumnsRead:
     """Validate and convert many workers at once, column by column.
 
@@ -594,8 +639,8 @@ def population_from_columns(
     ``source`` and the row's line in ``lines``.
     """
 
-    def where(i: int) -> str:
-        return f"{source} line {lines[i]}"
+    def where(i: int) -> Text:
+        return line_label(source, lines[i])
 
     parsed: dict[str, list[Any] | None] = {}
     suspect = np.zeros(n, dtype=bool)
@@ -635,7 +680,7 @@ def population_from_columns(
         return np.fromiter(map(table.__getitem__, values), dtype=np.int64, count=n)
 
     post_index = {key: i for i, key in enumerate(post_keys)}
-    post = array("post", lambda v: post_index.get(v.upper(), -1) if v else -1)
+    post = array("post", lambda v: post_index.get(post_key(v, post_names), -1) if v else -1)
     start_day = array("service_start", lambda d: day_number(d) if d else NO_END_DAY)
     end_day = array("service_end", lambda d: day_number(d) if d else NO_END_DAY)
     certificate = array("certificate", lambda c: codes.CERTIFICATE_INDEX[c or "NONE"])
@@ -673,7 +718,7 @@ def population_from_columns(
     errors: list[tuple[int, InputError]] = []
     for i in np.flatnonzero(suspect).tolist():
         try:
-            worker = worker_from_fields(row_fields(i), where(i), post_keys)
+            worker = worker_from_fields(row_fields(i), where(i), post_keys, post_names)
         except InputError as exc:
             errors.append((i, exc))
             good[i] = False
@@ -696,10 +741,9 @@ def population_from_columns(
     for i in np.flatnonzero(good).tolist():
         worker_id = ids[i]
         if worker_id in seen:
-            errors.append((i, InputError(
-                f"{where(i)} (worker {worker_id})",
-                [FieldProblem("worker_id", f"{worker_id!r} already appears on line {lines[seen[worker_id]]}")],
-            )))
+            errors.append((i, InputError(worker_label(worker_id, where(i)), [FieldProblem(
+                "worker_id", f"“{worker_id}”已在第 {lines[seen[worker_id]]} 行出现",
+                f"{worker_id!r} already appears on line {lines[seen[worker_id]]}")])))
             good[i] = False
         else:
             seen[worker_id] = i

@@ -75,7 +75,8 @@ def test_a_row_with_too_many_cells(tmp_path):
     path = tmp_path / "w.csv"
     path.write_text("worker_id,post,service_start\nW1,STAFF,2020-01-01\nW2,STAFF,2020-01-01,extra\n", encoding="utf-8")
     for reader in (read_workers, read_population):
-        with pytest.raises(InputError, match=r"w.csv line 3: row: has 4 cells for 3 columns"):
+        with pytest.raises(InputError, match=r"^w.csv 第 3 行：row：有 4 格，而表头只有 3 列 / w.csv line 3: row: has 4 "
+                                             r"cells for 3 columns$"):
             reader(path, POSTS)
 
 
@@ -137,5 +138,7 @@ def test_unknown_tax_rule_is_refused_naming_the_field():
     text = "worker_id,post,service_start,tax_basic_deduction\nW1,STAFF,2020-01-01,YEARLY\n"
     with pytest.raises(InputError) as info:
         read_population(io.StringIO(text), POSTS)
-    assert str(info.value) == ("input line 2 (worker W1): tax_basic_deduction: 'YEARLY' is not one of MONTHLY, "
-                               "FULL_YEAR, FROM_JANUARY")
+    assert info.value.text.zh == ("input 第 2 行（工作者 W1）：tax_basic_deduction：“YEARLY”不是可选值，可选：MONTHLY（按月"
+                                  "累计）、FULL_YEAR（全年一次性扣除）、FROM_JANUARY（自1月起累计）")
+    assert info.value.text.en == ("input line 2 (worker W1): tax_basic_deduction: 'YEARLY' is not one of MONTHLY, "
+                                  "FULL_YEAR, FROM_JANUARY")

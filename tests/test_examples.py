@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from payroll.budget import compute_budget
+from payroll.budget import compute_budget, parse_base_income_growth
 from payroll.corrections import compute_corrections
 from payroll.csvio import payslips_csv, read_communities, read_paid_payslips, read_population, read_workers
 from payroll.engine import compute_month
+from payroll.money import RateRangeError
 from payroll.months import compute_periods
 from payroll.periods import Period
 from payroll.policy import load_policy
@@ -68,6 +69,41 @@ def test_python_api_reproduces_payslips(example_policy):
     population = Population.from_workers(workers, example_policy.post_keys)
     months = list(compute_periods(example_policy, population, Period(2026, 1), Period(2026, 12)))
     assert payslips_csv(months, population.ids, example_policy.post_keys) == expected("payslips-2026.csv")
+
+
+def test_progress_is_told_once_per_block_and_changes_nothing(example_policy):
+    workers = read_workers(WORKERS, example_policy.post_keys).rows
+    population = Population.from_workers(workers, example_policy.post_keys)
+    told: list[tuple[int, int]] = []
+    months = list(compute_periods(example_policy, population, Period(2026, 1), Period(2026, 12), chunk_size=4,
+                                  progress=lambda done, total: told.append((done, total))))
+    assert told == [(4, 6), (6, 6)]
+    assert payslips_csv(months, population.ids, example_policy.post_keys) == expected("payslips-2026.csv")
+    told.clear()
+    communities = read_communities(COMMUNITIES).rows
+    rows = compute_budget(example_policy, communities, workers, 2027, 50_000, lambda *event: told.append(event))
+    assert told == [(6, 6)] and sum(r.total for r in rows) > 0
+
+
+def test_budget_growth_outside_the_range_is_refused_with_the_percentage_hint(example_policy):
+    workers = read_workers(WORKERS, example_policy.post_keys).rows
+    communities = read_communities(COMMUNITIES).rows
+    with pytest.raises(RateRangeError) as info:
+        compute_budget(example_policy, communities, workers, 2027, growth=5_000_000)  # "5": 500 %
+    assert info.value.text.zh == ("5 超出允许范围 -50 % 至 100 %（-0.5 至 1），比率须写成小数，如 0.05 表示 5 %；是否指 5 %"
+                                  "（0.05）？")
+    assert info.value.text.en == ("5 is outside the accepted range -50 % to 100 % (-0.5 to 1); give the rate as a "
+                                  "decimal, e.g. 0.05 for 5 %; did you mean 5 % (0.05)?")
+    assert parse_base_income_growth("-0.5") == -500_000 and parse_base_income_growth("1") == 1_000_000
+    with pytest.raises(RateRangeError) as info:
+        parse_base_income_growth("-0.6")
+    assert str(info.value) == ("-0.6 超出允许范围 -50 % 至 100 %（-0.5 至 1） / -0.6 is outside the accepted range "
+                               "-50 % to 100 % (-0.5 to 1)")
+    with pytest.raises(RateRangeError, match=r"是否指 -2 %（-0.02）？.*did you mean -2 % \(-0.02\)\?$"):
+        parse_base_income_growth("-2")
+    with pytest.raises(RateRangeError) as info:
+        parse_base_income_growth("150")  # 150 % is outside the range too: no hint
+    assert "是否指" not in str(info.value) and "give the rate as a decimal" in str(info.value)
 
 
 def test_python_api_reproduces_staffing(example_policy):

@@ -250,9 +250,10 @@ def test_serve_demo_says_what_it_loaded_and_warns_once(tmp_path):
     with running_service(tmp_path, serve_demo=True) as service:
         log = (tmp_path / "serve.log").read_text(encoding="utf-8")
         url = service.url
-    assert "载入演示城市 / loading the demo city …" in log
-    assert (f"演示城市已载入 / demo city loaded into sqlite:///{tmp_path}/service.db: 6 streets, 60 communities, "
-            "800 workers, ") in log
+    assert "community-payroll: 载入演示城市 … / loading the demo city …" in log
+    assert (f"community-payroll: 演示城市已载入 sqlite:///{tmp_path}/service.db：6 个街道，60 个社区，800 名工作者，"
+            in log)
+    assert f" / demo city loaded into sqlite:///{tmp_path}/service.db: 6 streets, 60 communities, 800 workers, " in log
     assert f"  GraphiQL           {url}/graphql\n  看板 / dashboard   {url}/dashboard/" in log
     assert log.count("DEVELOPMENT MODE") == 1
     assert "开发模式：无令牌的请求视为管理员 / DEVELOPMENT MODE: requests without a token act as ADMIN" in log

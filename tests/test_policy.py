@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 
 import pytest
 import yaml
@@ -16,9 +17,28 @@ from .conftest import EXAMPLES, example_document
 
 
 def problems_of(doc) -> list[str]:
+    """The problems as HR staff read them: ``path：中文 / path: English``."""
     with pytest.raises(PolicyError) as info:
         parse_policy(doc)
+    for text, shown in zip(info.value.texts, info.value.problems, strict=True):
+        assert shown == f"{text.zh} / {text.en}" and re.search(r"[\u4e00-\u9fff]", text.zh), shown
     return info.value.problems
+
+
+def english_problems_of(doc) -> list[str]:
+    """The English halves of the problems (``path: English``); :func:`problems_of`
+    checks that each has its Chinese half first."""
+    problems_of(doc)
+    with pytest.raises(PolicyError) as info:
+        parse_policy(doc)
+    return [text.en for text in info.value.texts]
+
+
+def shown(expected: str) -> str:
+    """``path: 中文 / English`` as a problem shows it: ``path：中文 / path: English``."""
+    path, _, rest = expected.partition(": ")
+    zh, _, en = rest.partition(" / ")
+    return f"{path}：{zh} / {path}: {en}"
 
 
 def test_example_policy_loads_with_two_versions(example_policy):
@@ -61,7 +81,8 @@ def test_mid_month_effective_date_applies_from_the_next_month():
 def test_max_grade_above_the_table_is_reported_with_its_path():
     doc = example_document()
     doc["versions"][1]["posts"]["CHIEF"]["max_grade"] = 17
-    assert problems_of(doc) == ["versions[1].posts.CHIEF.max_grade: 17 is above the 16 grades of this table"]
+    assert problems_of(doc) == ["versions[1].posts.CHIEF.max_grade：17 超出本表的 16 个等级 / "
+                                "versions[1].posts.CHIEF.max_grade: 17 is above the 16 grades of this table"]
 
 
 def test_every_problem_is_listed_at_once():
@@ -75,7 +96,7 @@ def test_every_problem_is_listed_at_once():
     v1["staffing"]["min_workers"] = -1
     v1["allowances"]["education"]["PHD"] = "100.00"
     v1["unexpected"] = 1
-    assert problems_of(doc) == [
+    assert english_problems_of(doc) == [
         "versions[0].base_income_annual: is missing",
         "versions[0].performance.payout_months: [6] must include 12, so that no reserve crosses a year end",
         "versions[1].unexpected: is not a known key (expected one of: accident_insurance_annual, allowances, "
@@ -145,13 +166,14 @@ def test_single_problem_reports(path, value, problem):
     if problem is None:
         parse_policy(doc)
     else:
-        assert problems_of(doc) == [problem]
+        assert english_problems_of(doc) == [problem]
 
 
 def test_duplicate_effective_dates_are_refused():
     doc = example_document()
     doc["versions"][1]["effective_from"] = doc["versions"][0]["effective_from"]
-    assert problems_of(doc) == ["versions[1].effective_from: 2025-01-01 is also the date of versions[0]"]
+    assert problems_of(doc) == ["versions[1].effective_from：2025-01-01 与 versions[0] 的生效日期相同 / "
+                                "versions[1].effective_from: 2025-01-01 is also the date of versions[0]"]
 
 
 def test_versions_may_be_listed_in_any_order():
@@ -165,10 +187,10 @@ def test_versions_may_be_listed_in_any_order():
 @pytest.mark.parametrize(
     "text,problem",
     [
-        ("", "the document is empty"),
-        ("- a\n- b\n", "must be a mapping of keys to values, not a list"),
-        ("id: x\ntitle: y\nversions: []\n", "versions: must be a non-empty list of versions"),
-        ("id: [\n", "line 2, column 1: not valid YAML"),
+        ("", "文件为空 / the document is empty"),
+        ("- a\n- b\n", "须为键值映射，而不是列表 / must be a mapping of keys to values, not a list"),
+        ("id: x\ntitle: y\nversions: []\n", "versions：须为非空的版本列表 / versions: must be a non-empty list of versions"),
+        ("id: [\n", "第 2 行第 1 列：不是有效的 YAML / line 2, column 1: not valid YAML"),
     ],
 )
 def test_malformed_documents(text, problem):
@@ -233,7 +255,8 @@ def test_withheld_share_defaults_to_zero_with_withheld_monthly():
 def test_withheld_share_is_still_required_without_withheld_monthly():
     doc = example_document()
     del doc["versions"][1]["performance"]["withheld_share"]
-    assert problems_of(doc) == ["versions[1].performance.withheld_share: is missing"]
+    assert problems_of(doc) == ["versions[1].performance.withheld_share：缺少此项 / "
+                                "versions[1].performance.withheld_share: is missing"]
 
 
 @pytest.mark.parametrize(
@@ -245,7 +268,8 @@ def test_withheld_share_is_still_required_without_withheld_monthly():
         ("grades.amounts", ["600.00", "590.00"] + ["700.00"] * 10,
          "versions[0].grades.amounts[1]: 第 2 级 590.00 低于第 1 级 600.00，各级金额不得递减 / 590.00 for grade 2 is "
          "below 600.00 for grade 1; amounts must not decrease"),
-        ("grades.count", 13, "versions[0].grades.amounts: has 12 amounts for a 13-grade table (count: 13)"),
+        ("grades.count", 13, "versions[0].grades.amounts: 有 12 个 amounts，而等级表为 13 级（count: 13） / has 12 "
+         "amounts for a 13-grade table (count: 13)"),
         ("posts.CHIEF.post_pay", "-1.00",
          "versions[0].posts.CHIEF.post_pay: 金额 -1.00 不能小于 0.00 / -1.00 must not be below 0.00"),
         ("grades.amounts", ["600"] * 11 + ["1.234"],
@@ -304,11 +328,11 @@ def test_revision_2_problems_are_reported_with_path_and_fix(path, value, problem
     for key in keys[:-1]:
         node = node[key]
     node[keys[-1]] = value
-    assert problems_of(doc) == [problem]
+    assert problems_of(doc) == [shown(problem)]
 
 
 def test_grades_with_neither_list_is_reported():
     doc = fixed_amounts_document()
     del doc["versions"][0]["grades"]["amounts"]
-    assert problems_of(doc) == ["versions[0].grades: 只能给出 coefficients 或 amounts 之一 / give exactly one of "
-                                "grades.coefficients and grades.amounts"]
+    assert problems_of(doc) == ["versions[0].grades：只能给出 coefficients 或 amounts 之一 / versions[0].grades: give "
+                                "exactly one of grades.coefficients and grades.amounts"]

@@ -448,8 +448,9 @@ def test_post_missing_from_the_version_in_force_is_an_error():
     later["posts"]["ASSISTANT"] = {"title": "社区助理", "min_grade": 1, "max_grade": 8}
     doc["versions"].append(later)
     policy = parse_policy(doc)
-    with pytest.raises(EngineError, match=r"worker T1: post: ASSISTANT is not a post of the policy version in force "
-                                          r"for 2026-01 \(effective from 2026-01-01\)"):
+    with pytest.raises(EngineError, match=r"^工作者 T1：post：ASSISTANT 不是 2026-01 生效的政策版本（2026-01-01 起生效）中的"
+                                          r"岗位 / worker T1: post: ASSISTANT is not a post of the policy version in "
+                                          r"force for 2026-01 \(effective from 2026-01-01\)$"):
         payslips(policy, "2026-01", "2026-01", post="ASSISTANT", service_start="2020-01-01")
     assert payslips(policy, "2027-01", "2027-01", post="ASSISTANT", service_start="2020-01-01")["2027-01"]["grade"] == 3
 
@@ -458,31 +459,52 @@ def test_post_missing_from_the_version_in_force_is_an_error():
 
 
 @pytest.mark.parametrize(
-    "fields,message",
+    "fields,zh,en",
     [
-        ({"post": "BOSS"}, "worker T1: post: 'BOSS' is not a post of the policy (CHIEF, DEPUTY, STAFF)"),
-        ({"prior_service_years": "-1"}, "worker T1: prior_service_years: -1 must not be negative"),
-        ({"service_end": "2019-12-31"}, "worker T1: service_end: 2019-12-31 is before service_start 2020-01-01"),
-        ({"service_start": "2020-02-30"}, "worker T1: service_start: '2020-02-30' is not a valid date (day is out "
-         "of range for month)"),
-        ({"special_deduction_monthly": "1,000"}, "worker T1: special_deduction_monthly: '1,000' is not an amount of "
-         "yuan with at most two decimals (e.g. 3520.48)"),
-        ({"certificate": "SOCIAL_WORKER"}, "worker T1: certificate_date: is required for certificate SOCIAL_WORKER"),
-        ({"education": "PHD"}, "worker T1: education: 'PHD' is not one of SECONDARY, JUNIOR_COLLEGE, BACHELOR, "
-         "MASTER, DOCTOR"),
-        ({"assessment": "GOOD"}, "worker T1: assessment: 'GOOD' is not one of EXCELLENT, COMPETENT, BASIC, "
-         "INCOMPETENT"),
-        ({"opening_income": "100.00"}, "worker T1: opening_through: is required when opening_income is given"),
-        ({"opening_through": "2026-02", "opening_months": "3"}, "worker T1: opening_months: 3 is more than the 2 "
-         "months up to opening_through 2026-02"),
-        ({"previous_monthly_pay": "-5.00"}, "worker T1: previous_monthly_pay: -5.00 must not be negative"),
+        ({"post": "BOSS"}, "工作者 T1：post：“BOSS”不是政策中的岗位（可填 CHIEF、DEPUTY、STAFF 或岗位名称，如 正职、副职）",
+         "worker T1: post: 'BOSS' is not a post of the policy (CHIEF, DEPUTY, STAFF, or a post's title)"),
+        ({"prior_service_years": "-1"}, "工作者 T1：prior_service_years：-1 不能为负数",
+         "worker T1: prior_service_years: -1 must not be negative"),
+        ({"service_end": "2019-12-31"}, "工作者 T1：service_end：2019-12-31 早于 service_start 2020-01-01",
+         "worker T1: service_end: 2019-12-31 is before service_start 2020-01-01"),
+        ({"service_start": "2020-02-30"}, "工作者 T1：service_start：“2020-02-30”不是有效日期",
+         "worker T1: service_start: '2020-02-30' is not a valid date (day is out of range for month)"),
+        ({"special_deduction_monthly": "1,000"},
+         "工作者 T1：special_deduction_monthly：“1,000”不是最多两位小数的元金额（如 3520.48）",
+         "worker T1: special_deduction_monthly: '1,000' is not an amount of yuan with at most two decimals "
+         "(e.g. 3520.48)"),
+        ({"certificate": "SOCIAL_WORKER"}, "工作者 T1：certificate_date：有证书 SOCIAL_WORKER 时必填",
+         "worker T1: certificate_date: is required for certificate SOCIAL_WORKER"),
+        ({"education": "PHD"}, "工作者 T1：education：“PHD”不是可选值，可选：SECONDARY（高中/中专及以下）、"
+         "JUNIOR_COLLEGE（大专）、BACHELOR（本科）、MASTER（硕士）、DOCTOR（博士）",
+         "worker T1: education: 'PHD' is not one of SECONDARY, JUNIOR_COLLEGE, BACHELOR, MASTER, DOCTOR"),
+        ({"assessment": "GOOD"}, "工作者 T1：assessment：“GOOD”不是可选值，可选：EXCELLENT（优秀）、COMPETENT（称职）、"
+         "BASIC（基本称职）、INCOMPETENT（不称职）",
+         "worker T1: assessment: 'GOOD' is not one of EXCELLENT, COMPETENT, BASIC, INCOMPETENT"),
+        ({"opening_income": "100.00"}, "工作者 T1：opening_through：填写了 opening_income 时必填",
+         "worker T1: opening_through: is required when opening_income is given"),
+        ({"opening_through": "2026-02", "opening_months": "3"},
+         "工作者 T1：opening_months：3 超过截至 opening_through 2026-02 的 2 个月",
+         "worker T1: opening_months: 3 is more than the 2 months up to opening_through 2026-02"),
+        ({"previous_monthly_pay": "-5.00"}, "工作者 T1：previous_monthly_pay：-5.00 不能为负数",
+         "worker T1: previous_monthly_pay: -5.00 must not be negative"),
     ],
 )
-def test_bad_worker_inputs_name_the_worker_and_field(fields, message, example_policy):
+def test_bad_worker_inputs_name_the_worker_and_field(fields, zh, en, example_policy):
     row = {"worker_id": "T1", "post": "STAFF", "service_start": "2020-01-01", **fields}
     with pytest.raises(InputError) as info:
         worker_from_fields(row, post_keys=example_policy.post_keys)
-    assert str(info.value) == message
+    assert str(info.value) == f"{zh} / {en}"
+
+
+def test_posts_and_codes_are_accepted_by_their_chinese_names(example_policy):
+    row = {"worker_id": "T1", "post": "副职", "service_start": "2020-01-01", "education": "本科",
+           "certificate": "社工师", "certificate_date": "2021-05-01", "assessment": "称职"}
+    worker = worker_from_fields(row, post_keys=example_policy.post_keys, post_names=example_policy.post_names)
+    assert (worker.post, worker.education, worker.certificate, worker.assessment) == (
+        "DEPUTY", "BACHELOR", "SOCIAL_WORKER", "COMPETENT")
+    assert worker_from_fields({**row, "post": " 书记 ", "certificate": "NONE"}, post_keys=example_policy.post_keys,
+                              post_names=example_policy.post_names).post == "CHIEF"
 
 
 def test_empty_codes_take_their_defaults(example_policy):

@@ -45,7 +45,7 @@ logger = logging.getLogger("community_payroll.auth")
 TOKEN_PREFIX = "cp_"
 NO_TOKEN = ("未提供令牌：请发送请求头 Authorization: Bearer <令牌>（用 community-payroll token create 创建）/ no token: "
             "send the header Authorization: Bearer <token> (create one with community-payroll token create)")
-BAD_SCHEME = "Authorization 请求头应为 Bearer <令牌> / the Authorization header must be: Bearer <token>"
+BAD_SCHEME = "请求头 Authorization 应为 Bearer <令牌> / the Authorization header must be: Bearer <token>"
 BAD_TOKEN = "令牌无效、已过期或已吊销 / the token is unknown, expired or revoked"
 
 

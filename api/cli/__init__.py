@@ -17,16 +17,12 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from payroll.engine import EngineError
-from payroll.policy import NoVersionInForce, PolicyError
-from payroll.workers import InputError
-
 from api.cli import engine, exports, imports, policies, service
-from api.cli.common import PROG, UsageError, one_line
+from api.cli.common import INPUT_ERRORS, PROG, Parser, error_line, one_line
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG,
         description="社区工作者“三岗十六级”薪酬计算与服务 / Community worker payroll (three posts, sixteen grades)",
     )
@@ -45,8 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int | None] = args.handler
     try:
         return handler(args) or 0
-    except (UsageError, InputError, PolicyError, EngineError, NoVersionInForce) as exc:
-        print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
+    except INPUT_ERRORS as exc:
+        print(error_line(one_line(exc)), file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. piped into head
         return 0

@@ -2,8 +2,9 @@
 
 Reads a CSV or Excel file into the configured database (``DATABASE_URL``) with
 the same checks as the API.  The report — every refused row with its row
-number, column heading and reason — goes to standard output as CSV (or
-``--output FILE``); the summary and a progress bar go to standard error.
+number, column heading and reason, under Chinese headings — goes to standard
+output as CSV (or ``--output FILE``, .csv or .xlsx); the summary and a
+progress bar go to standard error.
 
 Exit status: 0 when every row was imported (or, with ``--dry-run``, would
 be); 1 when some rows were refused and the others imported
@@ -14,42 +15,19 @@ file is rejected) or the command line is wrong.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import sys
 from pathlib import Path
-from typing import Callable, Iterator
 
-from payroll.cells import safe_writer
+from payroll.texts import Text
 
-_STAGES = {"read": "读取 / reading", "prepare": "整理 / preparing", "check": "检查 / checking", "write": "写入 / writing"}
+from api.cli.common import CSV, XLSX, UsageError, add_no_progress, add_output, output_format, progress_bar, write_table
 
-
-@contextlib.contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int | None], None] | None]:
-    """A rich progress bar on standard error, when it is a terminal."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    tasks: dict[str, int] = {}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as bar:
-        def update(stage: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(_STAGES.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
-        yield update
+#: The report's headings: what each line is about and why.
+REPORT_HEADINGS = ("行号", "工号或代码", "结果", "列", "代码", "说明")
 
 
-def _write_report(report, args: argparse.Namespace) -> None:
+def _write_report(report, args: argparse.Namespace, kind: str) -> None:
     lines = []
     keys = {r.row: r.key for r in report.rows}
     for p in report.problems:
@@ -63,14 +41,8 @@ def _write_report(report, args: argparse.Namespace) -> None:
         lines.sort(key=lambda line: (line[0] if isinstance(line[0], int) else 0))
     if not lines:
         return
-    handle = open(args.output, "w", encoding="utf-8-sig", newline="") if args.output else sys.stdout
-    try:
-        writer = safe_writer(handle, lineterminator="\n")
-        writer.writerow(["row", "key", "action", "column", "code", "message"])
-        writer.writerows(lines)
-    finally:
-        if handle is not sys.stdout:
-            handle.close()
+    write_table(args.output, kind, REPORT_HEADINGS, lines, "导入报告", f"导入报告 {Path(args.file).name}",
+                widths=(6, 14, 10, 14, 12, 80))
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -80,19 +52,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     from api.services.imports import importers as imports
     from api.settings import ImportLimits
 
+    kind = output_format(args.output, (CSV, XLSX), Text("导入报告", "the import report"))
     path = Path(args.file)
     try:
         data = path.open("rb")
     except OSError as exc:
-        print(f"community-payroll: error: {path}: cannot be read ({exc.strerror or exc})", file=sys.stderr)
-        return 2
+        raise UsageError(f"{path}：无法读取", f"{path}: cannot be read ({exc.strerror or exc})") from None
     configure()
     migrate()
     principal = Principal(name=args.actor or f"cli:{getpass.getuser()}", role=Role.ADMIN)
     policy = imports.ErrorPolicy.REJECT_FAILED_ROWS if args.reject_failed_rows else imports.ErrorPolicy.REJECT_ALL
     options = {"dry_run": args.dry_run, "error_policy": policy, "sheet": args.sheet,
                "limits": ImportLimits.from_env()}
-    with data, _progress_bar(not args.no_progress) as progress, connection():
+    with data, progress_bar(not args.no_progress) as progress, connection():
         if args.what == "communities":
             report = imports.import_communities(principal, data, path.name, progress=progress, **options)
         elif args.what == "workers":
@@ -100,7 +72,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                                             progress=progress, **options)
         else:
             report = imports.import_assessments(principal, data, path.name, args.year, progress=progress, **options)
-    _write_report(report, args)
+    _write_report(report, args, kind)
     print(f"{path.name}: {report.summary()}", file=sys.stderr)
     if report.rejected:
         return 2
@@ -140,12 +112,11 @@ def add_import_commands(sub: argparse._SubParsersAction) -> None:
         command.add_argument("--reject-failed-rows", action="store_true",
                              help="只拒绝出错的行，其余导入（默认：任何一行出错则全部不导入）/ leave out only the refused "
                                   "rows (default: any refused row rejects the whole file)")
-        command.add_argument("--sheet", metavar="NAME", help="Excel 工作表名（默认第一个）/ sheet name (default: the first)")
+        command.add_argument("--sheet", metavar="NAME", help="工作表名（Excel 文件，默认第一个）/ sheet name (default: the first)")
         command.add_argument("--rows", action="store_true",
                              help="报告中列出每一行的结果 / list every row's outcome in the report, not only problems")
-        command.add_argument("--output", "-o", metavar="FILE", help="报告文件（默认标准输出）/ report file (default: "
-                                                                    "standard output)")
+        add_output(command, (CSV, XLSX), "（导入报告 / the import report）")
         command.add_argument("--actor", metavar="NAME", help="审计日志中的操作人（默认 cli:用户名）/ name recorded in the "
                                                             "audit log (default: cli:<user>)")
-        command.add_argument("--no-progress", action="store_true", help="不显示进度条 / no progress bar")
+        add_no_progress(command)
         command.set_defaults(handler=cmd_import)

@@ -10,6 +10,10 @@ import argparse
 import os
 import sys
 
+from payroll.texts import Text
+
+from api.cli.common import CSV, TEXT, XLSX, UsageError, add_output, output_format, say, write_output, write_table
+
 
 def _configure() -> None:
     from api.db.database import configure
@@ -25,7 +29,10 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
     configure()
     applied = migrate()
-    print(f"{database_url()}: " + (f"applied {', '.join(applied)}" if applied else "up to date"), file=sys.stderr)
+    if applied:
+        say(f"{database_url()}：已执行迁移 {'、'.join(applied)}", f"{database_url()}: applied {', '.join(applied)}")
+    else:
+        say(f"{database_url()}：已是最新", f"{database_url()}: up to date")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -38,14 +45,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
             summary = load_demo(workers=args.workers, streets=args.streets, communities=args.communities,
                                 runs=args.runs, seed=args.seed)
         except ValueError as exc:
-            print(f"community-payroll: error: {exc}", file=sys.stderr)
-            return 2
-    print(
-        f"演示城市已载入 / demo city loaded into {database_url()}: {summary.streets} streets, {summary.communities} "
-        f"communities, {summary.workers} workers, {summary.runs} payroll runs",
-        file=sys.stderr,
-    )
+            raise UsageError(*_halves(str(exc))) from None
+    say(_summary_zh("演示城市已载入", database_url(), summary), _summary_en("demo city loaded into", database_url(), summary))
     return 0
+
+
+def _halves(message: str) -> tuple[str, str]:
+    """The two halves of a service's ``中文 / English`` message."""
+    zh, separator, en = message.partition(" / ")
+    return (zh, en) if separator else (message, message)
+
+
+def _summary_zh(done: str, url: str, summary) -> str:
+    return (f"{done} {url}：{summary.streets} 个街道，{summary.communities} 个社区，{summary.workers} 名工作者，"
+            f"{summary.runs} 个发放批次")
+
+
+def _summary_en(done: str, url: str, summary) -> str:
+    return (f"{done} {url}: {summary.streets} streets, {summary.communities} communities, {summary.workers} workers, "
+            f"{summary.runs} payroll runs")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -66,15 +84,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
         _configure()
         with connection():
             if database_is_empty():
-                print("载入演示城市 / loading the demo city …", file=sys.stderr)
+                say("载入演示城市 …", "loading the demo city …")
                 summary = load_demo()
-                done = "演示城市已载入 / demo city loaded into"
+                done = ("演示城市已载入", "demo city loaded into")
             else:
                 summary = DemoSummary(streets=Street.select().count(), communities=Community.select().count(),
                                       workers=Worker.select().count(), runs=PayrollRun.select().count())
-                done = "数据库已有数据，未重新载入 / the database already holds data, not loaded again:"
-        print(f"{done} {database_url()}: {summary.streets} streets, {summary.communities} communities, "
-              f"{summary.workers} workers, {summary.runs} payroll runs", file=sys.stderr)
+                done = ("数据库已有数据，未重新载入", "the database already holds data, not loaded again:")
+        say(_summary_zh(done[0], database_url(), summary), _summary_en(done[1], database_url(), summary))
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     base = f"http://{'[' + shown_host + ']' if ':' in shown_host else shown_host}:{args.port}"
     print(f"打开 / open:\n  GraphiQL           {base}/graphql\n  看板 / dashboard   {base}/dashboard/", file=sys.stderr)
@@ -93,22 +110,24 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     from api.db.database import connection
     from api.services.tokens import create_token, parse_duration
 
+    output_format(args.output, (TEXT,), Text("令牌", "the token"))
     _configure()
     try:
         expires = parse_duration(args.expires) if args.expires else None
         with connection():
             created = create_token(args.name, Role(args.role), args.street or [], args.community or [], expires)
     except ValueError as exc:
-        print(f"community-payroll: error: {exc}", file=sys.stderr)
-        return 2
-    print(created.token)
-    print(
-        f"令牌只显示这一次，请妥善保存 / the token is shown only this once (id {created.record.id}, role {args.role}"
-        + (f", expires {created.record.expires_at:%Y-%m-%d %H:%M} UTC" if created.record.expires_at else "")
-        + ")",
-        file=sys.stderr,
-    )
+        raise UsageError(*_halves(str(exc))) from None
+    write_output(args.output, created.token + "\n")
+    expiry = created.record.expires_at
+    say(f"令牌只显示这一次，请妥善保存（编号 {created.record.id}，角色 {args.role}"
+        + (f"，{expiry:%Y-%m-%d %H:%M} UTC 到期" if expiry else "") + "）",
+        f"the token is shown only this once (id {created.record.id}, role {args.role}"
+        + (f", expires {expiry:%Y-%m-%d %H:%M} UTC" if expiry else "") + ")")
     return 0
+
+
+TOKEN_HEADINGS = ("编号", "名称", "角色", "前缀", "街道", "社区", "创建", "到期", "吊销", "最近使用")
 
 
 def cmd_token_list(args: argparse.Namespace) -> None:
@@ -117,16 +136,16 @@ def cmd_token_list(args: argparse.Namespace) -> None:
     from api.db.database import connection
     from api.db.models import ApiToken
 
+    kind = output_format(args.output, (CSV, XLSX), Text("令牌列表", "the token list"))
     _configure()
     with connection():
-        print("id\tname\trole\tprefix\tstreets\tcommunities\tcreated\texpires\trevoked\tlast used")
-        for t in ApiToken.select().order_by(ApiToken.id):
-            print("\t".join(str(v) for v in (
-                t.id, t.name, t.role, t.prefix + "…", ",".join(json.loads(t.streets)), ",".join(json.loads(t.communities)),
-                f"{t.created_at:%Y-%m-%d}", f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "-",
-                f"{t.revoked_at:%Y-%m-%d}" if t.revoked_at else "-",
-                f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-",
-            )))
+        rows = [(
+            t.id, t.name, t.role, t.prefix + "…", "、".join(json.loads(t.streets)), "、".join(json.loads(t.communities)),
+            f"{t.created_at:%Y-%m-%d}", f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "-",
+            f"{t.revoked_at:%Y-%m-%d}" if t.revoked_at else "-",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-",
+        ) for t in ApiToken.select().order_by(ApiToken.id)]
+    write_table(args.output, kind, TOKEN_HEADINGS, rows, "访问令牌", widths=(6, 16, 9, 14, 14, 14, 11, 11, 11, 16))
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
@@ -137,9 +156,8 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     with connection():
         revoked = revoke_token(args.id)
     if not revoked:
-        print(f"community-payroll: error: no active token with id {args.id}", file=sys.stderr)
-        return 2
-    print(f"令牌 {args.id} 已吊销 / token {args.id} revoked", file=sys.stderr)
+        raise UsageError(f"没有编号为 {args.id} 的有效令牌", f"no active token with id {args.id}")
+    say(f"令牌 {args.id} 已吊销", f"token {args.id} revoked")
     return 0
 
 
@@ -150,10 +168,10 @@ def add_service_commands(sub: argparse._SubParsersAction) -> None:
         description="在配置的数据库上启动服务（必要时建库并迁移）/ Start the service on DATABASE_URL (default: a SQLite file "
         "here), creating and migrating the database when needed.",
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址 / address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="端口 / port")
     serve.add_argument("--workers", type=int, default=1, help="进程数 / worker processes")
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-level", default="info", help="日志级别 / log level")
     serve.add_argument(
         "--demo",
         action="store_true",
@@ -171,25 +189,28 @@ def add_service_commands(sub: argparse._SubParsersAction) -> None:
                           "city into an empty database: streets, communities, workers, the example policy and this year's "
                           "payroll runs up to last month.")
     demo.add_argument("--workers", type=int, default=800, help="工作者人数 / workers (default 800)")
-    demo.add_argument("--streets", type=int, default=6)
-    demo.add_argument("--communities", type=int, default=60)
+    demo.add_argument("--streets", type=int, default=6, help="街道数 / streets (default 6)")
+    demo.add_argument("--communities", type=int, default=60, help="社区数 / communities (default 60)")
     demo.add_argument("--no-runs", dest="runs", action="store_false", help="不生成工资批次 / no payroll runs")
-    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--seed", type=int, default=2026, help="随机种子 / random seed")
     demo.set_defaults(handler=cmd_demo)
 
     token = sub.add_parser("token", help="访问令牌 / API tokens", description="管理访问令牌 / Manage API tokens.")
     token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
     create = token_sub.add_parser("create", help="新建令牌（只显示一次）/ create a token (shown once)")
-    create.add_argument("--role", required=True, choices=["ADMIN", "HR", "FINANCE", "VIEWER"])
+    create.add_argument("--role", required=True, choices=["ADMIN", "HR", "FINANCE", "VIEWER"],
+                        help="角色：ADMIN 管理员、HR 人事、FINANCE 财务、VIEWER 只读 / role")
     create.add_argument("--name", required=True, help="用途或使用人 / who or what uses it")
     create.add_argument("--street", action="append", metavar="CODE", help="HR 限定街道（可多次）/ HR scope: street code")
     create.add_argument("--community", action="append", metavar="CODE", help="HR 限定社区 / HR scope: community code")
     create.add_argument("--expires", metavar="90d", help="有效期，如 90d、12h / lifetime, e.g. 90d, 12h")
+    add_output(create, (TEXT,), "令牌写入该文件 / the token goes into this file")
     create.set_defaults(handler=cmd_token_create)
     listing = token_sub.add_parser("list", help="列出令牌 / list tokens")
+    add_output(listing, (CSV, XLSX))
     listing.set_defaults(handler=cmd_token_list)
     revoke = token_sub.add_parser("revoke", help="吊销令牌 / revoke a token")
-    revoke.add_argument("id", type=int)
+    revoke.add_argument("id", type=int, help="令牌编号（token list 中的编号）/ the token's id (see token list)")
     revoke.set_defaults(handler=cmd_token_revoke)
 
             

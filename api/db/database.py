@@ -23,14 +23,16 @@ from urllib.parse import parse_qs, unquote, urlparse
 import peewee
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
+from payroll.texts import BilingualError
+
 #: Every model binds to this proxy; :func:`configure` points it at a database.
 database = peewee.DatabaseProxy()
 
 DEFAULT_URL = "sqlite:///community-payroll.db"
 
 
-class DatabaseUrlError(ValueError):
-    pass
+class DatabaseUrlError(BilingualError, ValueError):
+    """A DATABASE_URL the service cannot use; the message says which to give."""
 
 
 def database_url() -> str:
@@ -113,7 +115,8 @@ def make_database(url: str, max_connections: int | None = None) -> peewee.Databa
         # an in-memory database is private to one thread.
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
         if not path or path == ":memory:":
-            raise DatabaseUrlError("an in-memory SQLite database cannot be shared by threads; give a file path")
+            raise DatabaseUrlError("内存中的 SQLite 数据库不能在线程间共享，请给出文件路径",
+                                   "an in-memory SQLite database cannot be shared by threads; give a file path")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return WriterQueueSqliteDatabase(
             path,
@@ -138,7 +141,9 @@ def make_database(url: str, max_connections: int | None = None) -> peewee.Databa
             # deferred transaction tries to upgrade its read lock.
             lock_type="IMMEDIATE",
         )
-    raise DatabaseUrlError(f"DATABASE_URL {url!r}: use sqlite:///path/to/file.db or postgresql://user@host/dbname")
+    raise DatabaseUrlError(f"不能使用数据库地址 DATABASE_URL “{url}”：请用 sqlite:///路径/文件.db 或 "
+                           "postgresql://用户@主机/库名",
+                           f"DATABASE_URL {url!r}: use sqlite:///path/to/file.db or postgresql://user@host/dbname")
 
 
 def configure(url: str | None = None, max_connections: int | None = None) -> peewee.Database:

@@ -44,8 +44,8 @@ def _in_connection(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     except (pw.OperationalError, pw.InterfaceError) as exc:
         if _is_busy(exc):
             raise DatabaseBusy(
-                "the database is busy with other changes and the wait timed out; nothing was written — try again "
-                "in a moment"
+                "数据库正忙于其他修改，等待超时，未写入任何数据，请稍后再试 / the database is busy with other changes and "
+                "the wait timed out; nothing was written — try again in a moment"
             ) from exc
         raise
 

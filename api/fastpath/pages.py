@@ -64,7 +64,7 @@ class PageArgs:
                 raise BadRequest(f"{name}：{value} 超出每页 1–{MAX_PAGE_SIZE} 条 / {name}: {value} is outside the page "
                                  f"size limit of 1 to {MAX_PAGE_SIZE}")
         if self.first is not None and self.last is not None:
-            raise BadRequest("first 与 last 只能给一个 / give first or last, not both")
+            raise BadRequest("不能同时给出 first 和 last / give first or last, not both")
 
     @property
     def backwards(self) -> bool:

@@ -3,11 +3,13 @@
 - :func:`write_payroll_sheet` — the payroll sheet (工资表): a title row, Chinese
   headings, a row per payslip grouped by street and community, a subtotal row
   after each community (``红星社区 小计``) and each street (``颍川街道 合计``)
-  and a total row (``总计``);
+  and a total row (``总计``); it prints landscape on A4 fitted to the page
+  width with the title and headings on every page, and has an autofilter on
+  its headings;
 - :func:`write_payslips` — payslips (工资条) to print and cut: one block per
   worker (a heading row, a row of amounts, an empty row), grouped by street and
   community, with only what the worker is paid and has deducted; the page is
-  landscape A4 fitted to its width;
+  landscape A4 fitted to its width, the title on every page;
 - :func:`write_contributions` — social insurance and housing fund by item, by
   community with street subtotals and a total, and a sheet by item;
 - :func:`write_bank_file` — the bank payment file as a spreadsheet (account
@@ -23,9 +25,22 @@ reader sees them without recalculating.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from api.db.models import PAYSLIP_MONEY
 from api.files.run_files import BANK_COLUMNS, bank_accounts, contribution_subtotals, run_title
-from api.files.xlsx import HEADING, INTEGER, MONEY, PLAIN, SUMMARY_STYLES, TEXT, TITLE, SheetWriter, XlsxWriter
+from api.files.xlsx import (
+    HEADING,
+    INTEGER,
+    MONEY,
+    PLAIN,
+    SUMMARY_STYLES,
+    TEXT,
+    TITLE,
+    Printing,
+    SheetWriter,
+    XlsxWriter,
+)
 from api.reads.run_files import (
     EMPLOYEE_ITEMS,
     EMPLOYER_ITEMS,
@@ -82,6 +97,14 @@ PAYSLIP_HEADINGS = ("工号", "姓名", "社区", "月份", "岗位", "等级", 
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+#: The 工资表 on paper: the title row and the heading row on every page.
+PAYROLL_SHEET_PRINTING = Printing(title_rows=(1, 2))
+#: The 工资条 on paper: the title row on every page (each block has its own headings).
+PAYSLIPS_PRINTING = Printing(title_rows=(1, 1))
+
+#: Told the payslips written so far and the run's count, a group at a time.
+RowsProgress = Callable[[int, int], None]
+
 
 def summary_row(label: str, width: int, kind: str, extra: dict[int, object] | None = None) -> tuple[list, list]:
     """The leading cells of a subtotal row and their styles: ``label`` first,
@@ -111,16 +134,18 @@ def _title(sheet: SheetWriter, text: str) -> None:
     sheet.row([text], TITLE)
 
 
-def write_payroll_sheet(run: AuthorisedRun, path: str) -> None:
-    """The payroll sheet (工资表) of a run, with subtotals, into an .xlsx file at ``path``."""
+def write_payroll_sheet(run: AuthorisedRun, path: str, progress: RowsProgress | None = None) -> None:
+    """The payroll sheet (工资表) of a run, with subtotals, into an .xlsx file at
+    ``path``, print-ready; ``progress`` is told the payslips written after each community."""
     titles = post_titles(run)
     lead = len(LEADING_HEADINGS)
     row_styles = (PLAIN,) * lead + (MONEY,) * len(PAYSLIP_MONEY)
     with XlsxWriter(path) as book:
         sheet = book.sheet("工资表", widths=(12, 14, 10, 10, 9, 14, 6, 6, 8, *([11] * len(PAYSLIP_MONEY))),
-                           freeze="E3")
+                           freeze="E3", printing=PAYROLL_SHEET_PRINTING)
         _title(sheet, f"工资表 {run_title(run)}")
         sheet.row(PAYROLL_SHEET_HEADINGS, HEADING)
+        sheet.filter_here(len(PAYROLL_SHEET_HEADINGS))
 
         def subtotal(label: str, sums: Sums, kind: str) -> None:
             values, styles = summary_row(label, lead, kind, {3: f"{sums.count} 人"})
@@ -145,21 +170,25 @@ def write_payroll_sheet(run: AuthorisedRun, path: str) -> None:
             subtotal(f"{group.community_name} 小计", community, "COMMUNITY")
             if i == len(groups) - 1 or groups[i + 1].street_id != group.street_id:
                 subtotal(f"{group.street_name} 合计", street, "STREET")
+            if progress is not None:
+                progress(grand.count, run.payslip_count)
         subtotal("总计", grand, "TOTAL")
 
 
 # --- 工资条 -----------------------------------------------------------------------------------
 
 
-def write_payslips(run: AuthorisedRun, path: str) -> None:
+def write_payslips(run: AuthorisedRun, path: str, progress: RowsProgress | None = None) -> None:
     """Payslips (工资条) of a run to print and cut: per worker a heading row, a
-    row of amounts and an empty row, grouped by street and community."""
+    row of amounts and an empty row, grouped by street and community;
+    ``progress`` is told the payslips written after each community."""
     titles = post_titles(run)
     money_at = [8 + PAYSLIP_MONEY.index(name) for name in PAYSLIP_MONEY_COLUMNS]
     row_styles = (PLAIN,) * 7 + (MONEY,) * len(PAYSLIP_MONEY_COLUMNS)
+    written = 0
     with XlsxWriter(path) as book:
         sheet = book.sheet("工资条", widths=(10, 10, 14, 9, 14, 6, 8, *([10] * len(PAYSLIP_MONEY_COLUMNS))),
-                           landscape=True)
+                           printing=PAYSLIPS_PRINTING)
         _title(sheet, f"工资条 {run_title(run)}")
         sheet.blank()
         for group in run_groups(run):
@@ -169,6 +198,9 @@ def write_payslips(run: AuthorisedRun, path: str) -> None:
                     sheet.row((row[1], row[2], group.community_name, row[3], titles.get(row[4], row[4]), row[5],
                                row[7], *(row[i] for i in money_at)), row_styles)
                     sheet.blank()
+                written += len(rows)
+            if progress is not None:
+                progress(written, run.payslip_count)
 
 
 # --- social insurance and housing fund --------------------------------------------------------
@@ -223,9 +255,10 @@ def write_contributions(run: AuthorisedRun, path: str) -> None:
 # --- the bank payment file --------------------------------------------------------------------
 
 
-def write_bank_file(run: AuthorisedRun, path: str, masked: bool) -> None:
+def write_bank_file(run: AuthorisedRun, path: str, masked: bool, progress: RowsProgress | None = None) -> None:
     """The bank payment file as a spreadsheet: the columns of the CSV, account
-    numbers as text, and a total row after an empty row."""
+    numbers as text, and a total row after an empty row; ``progress`` is told
+    the payslips read after each block."""
     row_styles = (INTEGER, PLAIN, PLAIN, PLAIN, TEXT, MONEY)
     with XlsxWriter(path) as book:
         sheet = book.sheet("代发工资", widths=(7, 10, 10, 18, 24, 12), freeze="A3")
@@ -237,6 +270,8 @@ def write_bank_file(run: AuthorisedRun, path: str, masked: bool) -> None:
                 sheet.row((number, row[1], row[2], row[3] or "", account, row[5]), row_styles)
                 number += 1
                 total += row[5]
+            if progress is not None:
+                progress(number - 1, run.payslip_count)
         sheet.blank()
         style, money_style = SUMMARY_STYLES["TOTAL"]
         sheet.row(("合计", f"{number - 1} 笔", "", "", "", total), (style,) * 5 + (money_style,))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -63,6 +63,29 @@ def _outcome_summary(t: Totals) -> str:
     return f"增资 {t.gainers} · 减资 {t.losers} · 持平 {t.unchanged} · 无原工资 {t.no_previous_pay}"
 
 
+def conversion_detail_rows(result: ConversionResult, post_titles: dict[str, str]) -> Iterator[tuple]:
+    """Each worker's row of the conversion, in the columns of
+    :data:`CONVERSION_HEADINGS` (money in fen; None where there is no
+    previous pay), in the order of ``result.communities``."""
+    start = 0
+    for group in result.communities:
+        stop = start + group.totals.workers
+        for i in range(start, stop):
+            has_previous = bool(result.has_previous[i])
+            post = result.post_keys[int(result.post[i])]
+            yield (
+                group.street_name, group.community_name, result.codes[i], result.names[i],
+                post_titles.get(post, post), int(result.grade[i]), int(result.counted_years[i]),
+                int(result.previous_pay[i]) if has_previous else None,
+                int(result.grade_pay[i]), int(result.education_allowance[i]), int(result.certificate_allowance[i]),
+                int(result.tenure_allowance[i]), int(result.standard_wage[i]),
+                int(result.difference[i]) if has_previous else None,
+                int(result.protection_allowance[i]), int(result.new_monthly_pay[i]),
+                OUTCOME_LABELS[result.outcome_of(i)],
+            )
+        start = stop
+
+
 def write_conversion(result: ConversionResult, path: str, scope_name: str, post_titles: dict[str, str]) -> None:
     """The conversion report (工资套改测算表) of :func:`api.reads.conversion.conversion`."""
     protects = "是" if result.protects_previous_pay else "否"
@@ -84,23 +107,10 @@ def write_conversion(result: ConversionResult, path: str, scope_name: str, post_
                 [style] * lead + [money_style] * 9 + [style],
             )
 
-        start = 0
+        rows = conversion_detail_rows(result, post_titles)
         for k, group in enumerate(communities):
-            stop = start + group.totals.workers
-            for i in range(start, stop):
-                has_previous = bool(result.has_previous[i])
-                post = result.post_keys[int(result.post[i])]
-                sheet.row((
-                    group.street_name, group.community_name, result.codes[i], result.names[i],
-                    post_titles.get(post, post), int(result.grade[i]), int(result.counted_years[i]),
-                    int(result.previous_pay[i]) if has_previous else None,
-                    int(result.grade_pay[i]), int(result.education_allowance[i]), int(result.certificate_allowance[i]),
-                    int(result.tenure_allowance[i]), int(result.standard_wage[i]),
-                    int(result.difference[i]) if has_previous else None,
-                    int(result.protection_allowance[i]), int(result.new_monthly_pay[i]),
-                    OUTCOME_LABELS[result.outcome_of(i)],
-                ), row_styles)
-            start = stop
+            for _ in range(group.totals.workers):
+                sheet.row(next(rows), row_styles)
             subtotal(f"{group.community_name} 小计", group.totals, "COMMUNITY")
             if k == len(communities) - 1 or communities[k + 1].street_id != group.street_id:
                 subtotal(f"{group.street_name} 合计", streets[group.street_id].totals, "STREET")

@@ -6,7 +6,9 @@ payroll run need little of what it offers: text, numbers, a dozen fixed
 styles, column widths, frozen panes and page setup.  This writer produces
 exactly that (SpreadsheetML with inline strings, as Excel, LibreOffice and
 openpyxl read it), one row at a time straight into the zip entry of the sheet,
-so memory stays flat and a row costs a few microseconds.
+so memory stays flat and a row costs a few microseconds.  Sheets meant for
+paper are print-ready (:class:`Printing`): landscape A4 fitted to the page
+width, title rows repeated on every page, and an autofilter on a heading row.
 
 Money is written from integer fen: a cell whose style is a money style holds
 an ``int`` of fen and is written as exact yuan (``352048`` → ``3520.48``);
@@ -23,9 +25,12 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 from xml.sax.saxutils import escape
+
+from payroll.texts import BilingualError
 
 # Cell styles (indexes into cellXfs of :data:`_STYLES_XML`).
 PLAIN = 0
@@ -122,20 +127,31 @@ def _text_cell(ref: str, text: str, style: int) -> str:
 MAX_ROWS = 1_048_576
 
 
-class SheetFull(ValueError):
+class SheetFull(BilingualError, ValueError):
     """More rows than a worksheet can hold."""
+
+
+@dataclass(frozen=True)
+class Printing:
+    """How a sheet prints: landscape A4 fitted to one page wide, and the
+    ``title_rows`` (first and last, from 1) repeated at the top of every page."""
+
+    title_rows: tuple[int, int] | None = None
 
 
 class SheetWriter:
     """Rows of one sheet, written as they come."""
 
-    def __init__(self, stream, name: str, widths: Sequence[float], freeze: str | None, landscape: bool):
+    def __init__(self, stream, name: str, widths: Sequence[float], freeze: str | None, printing: Printing | None):
         self._stream = stream
         self.name = name
         self.rows = 0
+        self.printing = printing
+        #: The autofilter's heading row and number of columns (see :meth:`filter_here`).
+        self.filter: tuple[int, int] | None = None
         head = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN_NS}" '
                 f'xmlns:r="{_REL_NS}">']
-        if landscape:
+        if printing is not None:
             head.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
         head.append('<sheetViews><sheetView workbookViewId="0">')
         if freeze:
@@ -147,10 +163,28 @@ class SheetWriter:
             ) + "</cols>")
         head.append("<sheetData>")
         self._write("".join(head))
-        self._tail = "</sheetData>" + (
-            '<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5" header="0.3" footer="0.3"/>'
-            '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>' if landscape else ""
-        ) + "</worksheet>"
+
+    def filter_here(self, columns: int) -> None:
+        """An autofilter on the row written last (the heading row) over
+        ``columns`` columns, down to the last row of the sheet."""
+        self.filter = (self.rows, columns)
+
+    @property
+    def filter_range(self) -> str | None:
+        """``A2:AE200``: the autofilter's cells, once the sheet is written."""
+        if self.filter is None:
+            return None
+        row, columns = self.filter
+        return f"A{row}:{_LETTERS[columns - 1]}{max(self.rows, row)}"
+
+    def _tail(self) -> str:
+        tail = "</sheetData>"
+        if self.filter is not None:
+            tail += f'<autoFilter ref="{self.filter_range}"/>'
+        if self.printing is not None:
+            tail += ('<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5" header="0.3" footer="0.3"/>'
+                     '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
+        return tail + "</worksheet>"
 
     def _write(self, text: str) -> None:
         self._stream.write(text.encode("utf-8"))
@@ -161,7 +195,8 @@ class SheetWriter:
         self.rows += 1
         r = self.rows
         if r > MAX_ROWS:
-            raise SheetFull(f"the sheet {self.name} needs more than the {MAX_ROWS:,} rows a spreadsheet holds; "
+            raise SheetFull(f"工作表“{self.name}”超过电子表格最多的 {MAX_ROWS:,} 行；请按街道或社区分别导出，或导出 CSV",
+                            f"the sheet {self.name} needs more than the {MAX_ROWS:,} rows a spreadsheet holds; "
                             "export a street or community at a time, or use the CSV")
         if isinstance(styles, int):
             styles = (styles,) * len(values)
@@ -190,7 +225,7 @@ class SheetWriter:
         self.rows += 1
 
     def close(self) -> None:
-        self._write(self._tail)
+        self._write(self._tail())
         self._stream.close()
 
     def abandon(self) -> None:
@@ -213,12 +248,30 @@ def _pane(freeze: str) -> str:
             f'<selection pane="{pane}" activeCell="{freeze}" sqref="{freeze}"/>')
 
 
+def _defined_names(sheet: SheetWriter, index: int) -> list[str]:
+    """The workbook's names for a sheet: its print titles (``_xlnm.Print_Titles``)
+    and its autofilter's range (``_xlnm._FilterDatabase``, as Excel writes it)."""
+    quoted = "'" + sheet.name.replace("'", "''") + "'"
+    names = []
+    titles = sheet.printing.title_rows if sheet.printing is not None else None
+    if titles is not None:
+        names.append(f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">'
+                     f"{escape(quoted)}!${titles[0]}:${titles[1]}</definedName>")
+    if sheet.filter is not None:
+        absolute = re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", sheet.filter_range)
+        names.append(f'<definedName name="_xlnm._FilterDatabase" localSheetId="{index}" hidden="1">'
+                     f"{escape(quoted)}!{absolute}</definedName>")
+    return names
+
+
 class XlsxWriter:
     """An .xlsx file written sheet by sheet."""
 
     def __init__(self, path: str):
         self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
         self._sheets: list[str] = []
+        #: The defined names of each finished sheet (print titles, the filter's range).
+        self._names: list[str] = []
         self._current: SheetWriter | None = None
 
     def __enter__(self) -> XlsxWriter:
@@ -235,19 +288,21 @@ class XlsxWriter:
         self._zip.close()
 
     def sheet(self, name: str, widths: Iterable[float] = (), freeze: str | None = None,
-              landscape: bool = False) -> SheetWriter:
-        """Start the next sheet (the previous one is finished)."""
+              printing: Printing | None = None) -> SheetWriter:
+        """Start the next sheet (the previous one is finished); ``printing``
+        makes it print-ready (landscape A4, one page wide, title rows)."""
         self._finish_sheet()
         self._sheets.append(name)
         # No ZIP64 records (as common spreadsheet writers do): a sheet of at most
         # 1,048,576 rows stays far below the 2 GB that would need them.
         stream = self._zip.open(_entry(f"xl/worksheets/sheet{len(self._sheets)}.xml"), "w")
-        self._current = SheetWriter(stream, name, tuple(widths), freeze, landscape)
+        self._current = SheetWriter(stream, name, tuple(widths), freeze, printing)
         return self._current
 
     def _finish_sheet(self) -> None:
         if self._current is not None:
             self._current.close()
+            self._names.extend(_defined_names(self._current, len(self._sheets) - 1))
             self._current = None
 
     def close(self) -> None:
@@ -278,7 +333,9 @@ class XlsxWriter:
                 f'xmlns:r="{_REL_NS}"><sheets>'
                 + "".join(f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
                           for i, name in enumerate(self._sheets, start=1))
-                + "</sheets></workbook>"
+                + "</sheets>"
+                + (f"<definedNames>{''.join(self._names)}</definedNames>" if self._names else "")
+                + "</workbook>"
             ),
             "xl/_rels/workbook.xml.rels": (
                 f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{_PKG_REL_NS}">'

@@ -65,8 +65,9 @@ class RequestContextMiddleware:
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
             response = JSONResponse(
-                {"errors": [{"message": f"request body limit: {int(length)} bytes is above the limit of "
-                                        f"{limit} bytes", "extensions": {"code": "LIMIT_EXCEEDED"}}]},
+                {"errors": [{"message": f"请求体过大：{int(length)} 字节，上限为 {limit} 字节 / request body limit: "
+                                        f"{int(length)} bytes is above the limit of {limit} bytes",
+                             "extensions": {"code": "LIMIT_EXCEEDED"}}]},
                 status_code=413,
                 headers={"x-request-id": rid},
             )
@@ -96,7 +97,7 @@ class RequestContextMiddleware:
             await self.app(scope, limited_receive, send_with_id)
         except BodyTooLarge:
             response = JSONResponse(
-                {"errors": [{"message": f"request body limit: more than {limit} bytes",
+                {"errors": [{"message": f"请求体过大：超过 {limit} 字节 / request body limit: more than {limit} bytes",
                              "extensions": {"code": "LIMIT_EXCEEDED"}}]},
                 status_code=413,
             )

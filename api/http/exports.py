@@ -57,7 +57,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from payroll.money import MoneyFormatError, parse_rate
+from payroll.budget import parse_base_income_growth
+from payroll.money import MoneyFormatError
 from payroll.periods import Period, PeriodFormatError
 
 from api.access.authentication import Anonymous, principal_of
@@ -250,21 +251,24 @@ def _id_param(request: Request, name: str, type_name: str) -> int | None:
         return None
     prefix, _, number = value.rpartition(":")
     if prefix not in ("", type_name) or not number.isdigit():
-        raise ExportError(400, "BAD_USER_INPUT", f"{name}: {value!r} is not the id of a {type_name}")
+        raise ExportError(400, "BAD_USER_INPUT", f"{name}：{value!r} 不是 {type_name} 的编号（如 {type_name}:3）/ {name}: "
+                                                 f"{value!r} is not the id of a {type_name}")
     return int(number)
 
 
 def _required(request: Request, name: str, example: str) -> str:
     value = request.query_params.get(name)
     if not value:
-        raise ExportError(400, "BAD_USER_INPUT", f"the query parameter {name} is required, e.g. ?{name}={example}")
+        raise ExportError(400, "BAD_USER_INPUT", f"缺少查询参数 {name}，如 ?{name}={example} / the query parameter {name} "
+                                                 f"is required, e.g. ?{name}={example}")
     return value
 
 
 def _year(request: Request) -> int:
     text = _required(request, "year", "2027")
     if not text.isdigit() or not 1990 <= int(text) <= 2100:
-        raise ExportError(400, "BAD_USER_INPUT", f"year: {text!r} is not a year from 1990 to 2100")
+        raise ExportError(400, "BAD_USER_INPUT", f"year：{text!r} 不是 1990 至 2100 之间的年份 / year: {text!r} is not a "
+                                                 "year from 1990 to 2100")
     return int(text)
 
 
@@ -335,7 +339,7 @@ def export_routes(settings: Settings) -> list[Route]:
         try:
             period = Period.parse(text)
         except PeriodFormatError as exc:
-            raise ExportError(400, "BAD_USER_INPUT", f"period: {exc}") from None
+            raise ExportError(400, "BAD_USER_INPUT", str(exc.text.about("period"))) from None
         street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
 
         def write(path: str) -> None:
@@ -354,11 +358,9 @@ def export_routes(settings: Settings) -> list[Route]:
         year = _year(request)
         growth_text = request.query_params.get("baseIncomeGrowth") or "0"
         try:
-            growth = parse_rate(growth_text)
+            growth = parse_base_income_growth(growth_text)
         except MoneyFormatError as exc:
-            raise ExportError(400, "BAD_USER_INPUT", f"baseIncomeGrowth: {exc}") from None
-        if growth <= -1_000_000 or growth > 10_000_000:
-            raise ExportError(400, "BAD_USER_INPUT", "baseIncomeGrowth: must be above -1 and at most 10")
+            raise ExportError(400, "BAD_USER_INPUT", str(exc.text.about("baseIncomeGrowth"))) from None
         street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
 
         def write(path: str) -> None:
@@ -377,7 +379,8 @@ def export_routes(settings: Settings) -> list[Route]:
         try:
             day = dt.date.fromisoformat(text)
         except ValueError:
-            raise ExportError(400, "BAD_USER_INPUT", f"date: {text!r} is not a date YYYY-MM-DD") from None
+            raise ExportError(400, "BAD_USER_INPUT", f"date：{text!r} 不是 YYYY-MM-DD 格式的日期 / date: {text!r} is "
+                                                     "not a date YYYY-MM-DD") from None
         street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
 
         def write(path: str) -> None:

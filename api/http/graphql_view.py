@@ -365,13 +365,13 @@ class GraphQLApp(GraphQL):
         if query is None:
             raise HTTPProblem(400, f"请求{where}缺少 query / the request{where} has no query")
         if not isinstance(query, str):
-            raise HTTPProblem(400, f"query{where} 须为字符串 / query{where} must be a string, not {_json_kind(query)}")
+            raise HTTPProblem(400, f"query{where}：须为字符串 / query{where}: must be a string, not {_json_kind(query)}")
         expected = (("operationName", str, "字符串", "a string"), ("variables", dict, "对象", "an object"),
                     ("extensions", dict, "对象", "an object"))
         for name, kind, zh, en in expected:
             value = data.get(name)
             if value is not None and not isinstance(value, kind):
-                raise HTTPProblem(400, f"{name}{where} 须为{zh}或 null / {name}{where} must be {en} or null, not "
+                raise HTTPProblem(400, f"{name}{where}：须为{zh}或 null / {name}{where}: must be {en} or null, not "
                                        f"{_json_kind(value)}")
         return GraphQLRequestData(query=query, variables=data.get("variables"),
                                   operation_name=data.get("operationName"), extensions=data.get("extensions"))

@@ -159,7 +159,8 @@ def load_workers(
         first = post.index(unknown[0])
         raise UserErrors.one(
             None, ErrorCode.INVALID_STATE,
-            f"worker {codes_[first]}: post {unknown[0]} is not a post of the active policy ({', '.join(post_keys)})",
+            f"工作者 {codes_[first]}：岗位 {unknown[0]} 不是现行政策中的岗位（{'、'.join(post_keys)}）/ worker "
+            f"{codes_[first]}: post {unknown[0]} is not a post of the active policy ({', '.join(post_keys)})",
         )
 
     def ints(values, default=0) -> np.ndarray:

@@ -18,6 +18,8 @@ from payroll.engine import MonthResult, YearState, compute_month, compute_year_s
 from payroll.explain import Explanation, explain_result
 from payroll.money import format_fen
 from payroll.periods import Period
+from payroll.policy import Policy
+from payroll.texts import join
 from payroll.workers import InputError, Population, WorkerInput, worker_from_fields
 
 from api.access import scopes
@@ -62,7 +64,12 @@ def _worker_input(worker: Worker, year: int) -> WorkerInput:
     return worker_from_fields(fields)
 
 
-def _apply_overrides(worker: WorkerInput, overrides: Mapping[str, Any], post_keys) -> WorkerInput:
+def _input_problems(exc: InputError) -> BadRequest:
+    """The problems of a quote's input, each naming its field (``input.post：… / input.post: …``)."""
+    return BadRequest(str(join(p.text.about(f"input.{camel(p.field)}") for p in exc.problems)))
+
+
+def _apply_overrides(worker: WorkerInput, overrides: Mapping[str, Any], policy: Policy) -> WorkerInput:
     if not overrides:
         return worker
     fields = {
@@ -82,9 +89,9 @@ def _apply_overrides(worker: WorkerInput, overrides: Mapping[str, Any], post_key
     for key, value in overrides.items():
         fields[key] = format_fen(value) if key in ("special_deduction_monthly", "previous_monthly_pay") and value is not None else value
     try:
-        updated = worker_from_fields(fields, post_keys=post_keys)
+        updated = worker_from_fields(fields, post_keys=policy.post_keys, post_names=policy.post_names)
     except InputError as exc:
-        raise BadRequest("input: " + "; ".join(f"{camel(p.field)}: {p.message}" for p in exc.problems)) from None
+        raise _input_problems(exc) from None
     return replace(updated, opening=worker.opening)
 
 
@@ -102,7 +109,7 @@ def quote(principal: Principal, period: Period, worker_pk: int | None, overrides
         if row is None:
             raise NotFound(f"input.workerId：工作者 {worker_pk} 不存在 / input.workerId: worker {worker_pk} does not "
                              "exist")
-        worker = _apply_overrides(_worker_input(row, period.year), overrides, policy.post_keys)
+        worker = _apply_overrides(_worker_input(row, period.year), overrides, policy)
     else:
         fields = {"worker_id": "(hypothetical)", **{k: v for k, v in overrides.items()}}
         for key in ("special_deduction_monthly", "previous_monthly_pay"):
@@ -111,9 +118,9 @@ def quote(principal: Principal, period: Period, worker_pk: int | None, overrides
         if "service_start" not in fields:
             fields["service_start"] = period.first
         try:
-            worker = worker_from_fields(fields, post_keys=policy.post_keys)
+            worker = worker_from_fields(fields, post_keys=policy.post_keys, post_names=policy.post_names)
         except InputError as exc:
-            raise BadRequest("input: " + "; ".join(f"{camel(p.field)}: {p.message}" for p in exc.problems)) from None
+            raise _input_problems(exc) from None
     population = Population.from_workers([worker], policy.post_keys)
     state = _state_before(policy, population, period, worker_pk)
     try:

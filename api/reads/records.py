@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Sequence
 
+from payroll.workers import post_key
+
 from api.access import scopes
 from api.access.masking import present_worker, sees_personal_data
 from api.access.principal import Principal
@@ -13,6 +15,7 @@ from api.db.models import Assessment, Community, Position, Street, Worker, Worke
 from api.fastpath.pages import Listing, OrderKey
 from api.fastpath.views import GLOBAL_ID, MONEY, Column, Relation, View
 from api.reads.common import Ordering, filter_text, grouped, one, order_keys
+from api.reads.policies import active_policy
 
 STREET = View("Street", Street, scopes.streets, columns={
     "id": Column(Street.id, GLOBAL_ID),
@@ -157,6 +160,16 @@ def workers(
         conditions.append((Worker.service_start <= active_on)
                           & (Worker.service_end.is_null() | (Worker.service_end >= active_on)))
     return Listing(principal, WORKER, conditions, order_keys(order, WORKER_ORDER, [OrderKey(Worker.code)], Worker.id))
+
+
+def post_filter(text: str | None) -> str | None:
+    """The post key a ``where.post`` filter names: a key, or a title of the
+    active policy's posts (副职), as the inputs accept (reads the policy: in a
+    database thread, before the listing is built)."""
+    if not text:
+        return text
+    policy = active_policy()
+    return post_key(filter_text(text, "where.post"), policy.post_names if policy else None)
 
 
 def worker(principal: Principal, *, pk: int | None = None, code: str | None = None) -> dict[str, Any] | None:

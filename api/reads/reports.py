@@ -10,12 +10,14 @@ and runs the engine over the whole year.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
 import numpy as np
 import peewee as pw
 
-from payroll.budget import BudgetRow, annual_employer_cost, budget_rows
+from payroll.budget import BudgetRow, annual_employer_cost, budget_rows, check_base_income_growth
 from payroll.codes import CHIEF_POST, DEPUTY_POST
+from payroll.money import MoneyFormatError
 from payroll.staffing import CommunityInput, StaffingRow, staffing_rows
 
 from api.access import scopes
@@ -93,8 +95,16 @@ def staffing(principal: Principal, scope: Scope, day: dt.date) -> tuple[list[Com
     return communities, staffing_rows(version, _inputs(communities), chief, deputy, staff), version
 
 
-def budget(principal: Principal, scope: Scope, year: int, growth: int) -> tuple[list[Community], list[BudgetRow]]:
+def budget(principal: Principal, scope: Scope, year: int, growth: int,
+           progress: Callable[[int, int], None] | None = None) -> tuple[list[Community], list[BudgetRow]]:
+    """The budget of §12 over ``scope``; ``growth`` (scaled 10^6) in the range
+    of :func:`payroll.budget.check_base_income_growth`; ``progress(done, total)``
+    follows the workers computed."""
     _, policy = require_active_policy()
+    try:
+        check_base_income_growth(growth)
+    except MoneyFormatError as exc:
+        raise UserErrors.one("baseIncomeGrowth", ErrorCode.INVALID, str(exc.text.about("baseIncomeGrowth"))) from None
     scenario = policy.with_base_income_growth(growth)
     try:
         scenario.version_on(dt.date(year, 1, 1))
@@ -107,7 +117,7 @@ def budget(principal: Principal, scope: Scope, year: int, growth: int) -> tuple[
         in_year = (Worker.service_start <= last) & (Worker.service_end.is_null() | (Worker.service_end >= first))
         query = workers_query(Scope("CITY"), in_year & Worker.community.in_([c.id for c in communities]))
         loaded = load_workers(query, policy.post_keys, year)
-        per_worker = annual_employer_cost(scenario, loaded.population, year)
+        per_worker = annual_employer_cost(scenario, loaded.population, year, progress)
         index = {c.id: i for i, c in enumerate(communities)}
         positions = np.array([index[c] for c in loaded.community_ids.tolist()], dtype=np.int64)
         np.add.at(workers_cost, positions, per_worker)

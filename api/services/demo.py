@@ -64,7 +64,7 @@ def _id_number(rng: np.random.Generator, birth: dt.date, sex: str, used: set[str
         if first17 not in used:
             used.add(first17)
             return first17 + check_character(first17)
-    raise ValueError(f"no identity number left for {birth}")
+    raise ValueError(f"出生日期 {birth} 已没有可用的身份证号 / no identity number left for {birth}")
 
 
 def load_demo(
@@ -80,7 +80,8 @@ def load_demo(
     today = today or dt.date.today()
     rng = np.random.default_rng(seed)
     if Street.select().exists():
-        raise ValueError("the database already has streets; the demo loads only into an empty database")
+        raise ValueError("数据库已有街道：演示城市只能载入空库 / the database already has streets; the demo loads only "
+                         "into an empty database")
     record = store_policy(principal, _example_policy_text(), activate=True)
     from api.reads.policies import policy_from_record
 

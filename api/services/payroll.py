@@ -33,6 +33,8 @@ from payroll import codes
 from payroll.corrections import BackPayDetail
 from payroll.csvfast import IntColumn, TextColumn, encode_rows
 from payroll.periods import NO_END_DAY, Period, date_of
+from payroll.policy import NoVersionInForce
+from payroll.texts import Text
 
 from api.access import scopes
 from api.access.permissions import Permission, require
@@ -74,38 +76,41 @@ PAYSLIP_COLUMNS = (
 _SQLITE_BATCH = 400  # rows per INSERT: 60 columns × 400 stays under SQLite's 32,766 variables
 
 
-def resolve_scope(principal: Principal, street_id: int | None, community_id: int | None, action: str) -> tuple[Scope, str]:
+def resolve_scope(principal: Principal, street_id: int | None, community_id: int | None,
+                  action: Text) -> tuple[Scope, Text]:
     """The scope of an operation and its label, checked against the principal."""
     if street_id is not None and community_id is not None:
         raise UserErrors.one("scope", ErrorCode.INVALID, "只能给出街道或社区之一 / give a street or a community, not both")
     if community_id is not None:
         community = visible(Community, community_id, principal, "communityId")
-        return Scope("COMMUNITY", community.street_id, community.id), f"{community.name} ({community.code})"
+        return Scope("COMMUNITY", community.street_id, community.id), Text(f"{community.name}（{community.code}）",
+                                                                           f"{community.name} ({community.code})")
     if street_id is not None:
         street = visible(Street, street_id, principal, "streetId", scopes.whole_streets(principal))
-        return Scope("STREET", street.id), f"{street.name} ({street.code})"
+        return Scope("STREET", street.id), Text(f"{street.name}（{street.code}）", f"{street.name} ({street.code})")
     if principal.restricted:
-        raise Forbidden(f"{action}：全市范围须用不限范围的令牌，请指定街道或社区 / {action}: a city-wide scope needs a token "
-                        "without a scope; give a street or a community")
-    return Scope("CITY"), "全市 (city)"
+        raise Forbidden(f"{action.zh}：全市范围须用不限范围的令牌，请指定街道或社区 / {action.en}: a city-wide scope needs a "
+                        "token without a scope; give a street or a community")
+    return Scope("CITY"), Text("全市", "the city")
 
 
 def create_run(principal: Principal, period: Period, street_id: int | None, community_id: int | None) -> PayrollRun:
     require(principal, Permission.PREPARE_PAYROLL)
     with database.atomic():
-        scope, label = resolve_scope(principal, street_id, community_id, "creating a payroll run")
+        scope, label = resolve_scope(principal, street_id, community_id, Text("新建发放批次", "creating a payroll run"))
         existing = PayrollRun.get_or_none((PayrollRun.period == str(period)) & (PayrollRun.scope_key == scope.key))
         if existing is not None:
             raise UserErrors.one(
                 "period", ErrorCode.DUPLICATE,
-                f"a payroll run for {period} over {label} already exists (run {existing.id}, {existing.status})",
+                f"period：{label.zh} {period} 的发放批次已存在（批次 {existing.id}，{existing.status}）/ period: a payroll "
+                f"run for {period} over {label.en} already exists (run {existing.id}, {existing.status})",
             )
         _check_earlier_drafts(principal, period, scope)
         record, policy = require_active_policy()
         try:
             version = policy.version_for(period)
-        except LookupError as exc:
-            raise UserErrors.one("period", ErrorCode.INVALID_STATE, str(exc)) from None
+        except NoVersionInForce as exc:
+            raise UserErrors.one("period", ErrorCode.INVALID_STATE, str(exc.text.about("period"))) from None
         computed = compute_scope_month(scope, period, record, policy)
         result = computed.result
         paid = np.flatnonzero(result.paid)
@@ -121,9 +126,12 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
                 worker_codes = {w.id: w.code for w in Worker.select(Worker.id, Worker.code).where(Worker.id.in_([c[0] for c in clashes]))}
                 seen = _visible_runs(principal, [r for _, r in clashes])
                 described = ", ".join(f"{worker_codes[w]} (run {r})" if r in seen else worker_codes[w] for w, r in clashes)
+                described_zh = "、".join(f"{worker_codes[w]}（批次 {r}）" if r in seen else worker_codes[w]
+                                        for w, r in clashes)
                 raise UserErrors.one(
                     "period", ErrorCode.DUPLICATE,
-                    f"some workers of {label} already have a payslip for {period}: {described}",
+                    f"period：{label.zh}的部分工作者已有 {period} 的工资条：{described_zh} / period: some workers of "
+                    f"{label.en} already have a payslip for {period}: {described}",
                 )
         totals = {
             name: int(result.column(name)[paid].sum())
@@ -145,13 +153,16 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
                 **totals,
             )
         except pw.IntegrityError:
-            raise UserErrors.one("period", ErrorCode.DUPLICATE, f"a payroll run for {period} over {label} already exists") from None
+            raise UserErrors.one("period", ErrorCode.DUPLICATE, f"period：{label.zh} {period} 的发放批次已存在 / period: a "
+                                                               f"payroll run for {period} over {label.en} already exists") \
+                from None
         try:
             insert_payslips(run.id, period, computed, paid)
             _insert_places(run.id, computed, paid)
         except pw.IntegrityError:
             raise UserErrors.one(
-                "period", ErrorCode.DUPLICATE, f"some workers of {label} already have a payslip for {period} (another run)"
+                "period", ErrorCode.DUPLICATE, f"period：{label.zh}的部分工作者已有 {period} 的工资条（在另一批次）/ period: "
+                f"some workers of {label.en} already have a payslip for {period} (another run)"
             ) from None
         audit.record(principal, "createPayrollRun", "PayrollRun", run.id, None, audit.snapshot(run))
     if is_postgres() and len(paid) >= ANALYZE_AFTER_PAYSLIPS:
@@ -200,11 +211,13 @@ def _check_earlier_drafts(principal: Principal, period: Period, scope: Scope) ->
     )
     for draft in drafts:
         if _overlap(scope, draft):
-            named = f"the draft run {draft.id}" if _visible_runs(principal, [draft.id]) else "a draft run"
+            seen = _visible_runs(principal, [draft.id])
+            named, named_zh = (f"the draft run {draft.id}", f"草稿批次 {draft.id} ") if seen else ("a draft run", "一个草稿批次")
             raise UserErrors.one(
                 "period", ErrorCode.INVALID_STATE,
-                f"{named} for {draft.period} covers some of the same workers; "
-                "approve or delete it before running a later month",
+                f"period：{draft.period} 的{named_zh}含有相同的工作者，请先审核或删除它，再计算之后的月份 / period: "
+                f"{named} for {draft.period} covers some of the same workers; approve or delete it "
+                "before running a later month",
             )
 
 
@@ -363,8 +376,10 @@ def _transition(principal: Principal, run_id: int, version_status: str, new_stat
     with database.atomic():
         run = visible(PayrollRun, run_id, principal, "id")
         if run.status != version_status:
+            zh = "审核" if new_status == "APPROVED" else "标记为已发放"
             raise UserErrors.one(
                 "id", ErrorCode.INVALID_STATE,
+                f"id：{run.period} 的发放批次 {run.id} 状态为 {run.status}，只有 {version_status} 状态的批次可以{zh} / id: "
                 f"payroll run {run.id} for {run.period} is {run.status}; only a {version_status} run can be "
                 f"{'approved' if new_status == 'APPROVED' else 'marked paid'}",
             )
@@ -378,7 +393,8 @@ def _transition(principal: Principal, run_id: int, version_status: str, new_stat
             changes.update(paid_by=principal.name, paid_at=now)
         updated = PayrollRun.update(**changes).where((PayrollRun.id == run.id) & (PayrollRun.status == version_status)).execute()
         if updated != 1:
-            raise UserErrors.one("id", ErrorCode.CONFLICT, f"payroll run {run.id} was changed by someone else; reload it")
+            raise UserErrors.one("id", ErrorCode.CONFLICT, f"id：发放批次 {run.id} 已被他人修改，请重新读取 / id: payroll "
+                                                           f"run {run.id} was changed by someone else; reload it")
         run = PayrollRun.get_by_id(run.id)
         audit.record(principal, operation, "PayrollRun", run.id, before, audit.snapshot(run))
     return run
@@ -404,7 +420,8 @@ def _refresh_frozen_values(run_id: int) -> None:
     approved."""
     claimed = PayrollRun.update(status="DRAFT").where((PayrollRun.id == run_id) & (PayrollRun.status == "DRAFT")).execute()
     if claimed != 1:
-        raise UserErrors.one("id", ErrorCode.CONFLICT, f"payroll run {run_id} was changed by someone else; reload it")
+        raise UserErrors.one("id", ErrorCode.CONFLICT, f"id：发放批次 {run_id} 已被他人修改，请重新读取 / id: payroll run {run_id} "
+                             "was changed by someone else; reload it")
     _update_from("payslip", _FROZEN_SOURCES, '"worker" AS w', 'w."id" = t."worker_id"', run_id)
     _update_from("payroll_run_place", _PLACE_SOURCES, '"street" AS s, "community" AS c',
                  's."id" = t."street_id" AND c."id" = t."community_id"', run_id)
@@ -441,7 +458,8 @@ def delete_draft_run(principal: Principal, run_id: int) -> PayrollRun:
         if run.status != "DRAFT":
             raise UserErrors.one(
                 "id", ErrorCode.INVALID_STATE,
-                f"payroll run {run.id} for {run.period} is {run.status}; approved and paid runs never change",
+                f"id：{run.period} 的发放批次 {run.id} 状态为 {run.status}，已审核和已发放的批次不能更改 / id: payroll run "
+                f"{run.id} for {run.period} is {run.status}; approved and paid runs never change",
             )
         later = PayrollRun.select().where(
             (PayrollRun.period > run.period) & (PayrollRun.period <= f"{run.period[:4]}-12")
@@ -449,10 +467,12 @@ def delete_draft_run(principal: Principal, run_id: int) -> PayrollRun:
         scope = Scope(run.scope_type, run.street_id, run.community_id)
         for other in later:
             if _overlap(scope, other):
-                named = f"run {other.id}" if _visible_runs(principal, [other.id]) else "a run"
+                seen = _visible_runs(principal, [other.id])
+                named, named_zh = (f"run {other.id}", f"批次 {other.id} ") if seen else ("a run", "一个批次")
                 raise UserErrors.one(
                     "id", ErrorCode.INVALID_STATE,
-                    f"{named} for {other.period} was computed from this one; delete it first",
+                    f"id：{other.period} 的{named_zh}是在此批次基础上计算的，请先删除它 / id: {named} for "
+                    f"{other.period} was computed from this one; delete it first",
                 )
         before = audit.snapshot(run)
         Payslip.delete().where(Payslip.run == run.id).execute()

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 
-import yaml
-
 from payroll.cells import starts_like_formula
-from payroll.policy import Policy, PolicyError, parse_policy
+from payroll.policy import Policy, PolicyError, load_yaml, parse_policy
 
 from api.access.permissions import Permission, require
 from api.access.principal import Principal
@@ -31,12 +29,7 @@ from api.services.records import formula_message
 def parse_document(text: str) -> dict:
     """Read YAML (or JSON) text; refuse anything that is not a valid policy."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise UserErrors.one("document", ErrorCode.INVALID, f"{where}not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    try:
+        data = load_yaml(text)
         policy = parse_policy(data)
     except PolicyError as exc:
         raise UserErrors([UserError("document", ErrorCode.INVALID, problem) for problem in exc.problems]) from None
@@ -95,11 +88,13 @@ def _check_published_unchanged(old: Policy, new: Policy) -> None:
     for version in old.versions:
         replacement = new_by_date.get(version.effective_from)
         if replacement is None:
-            problems.append(f"the version effective from {version.effective_from} is missing; published versions stay")
+            problems.append(f"缺少 {version.effective_from} 起生效的版本；已发布的版本须保留 / the version effective "
+                            f"from {version.effective_from} is missing; published versions stay")
         elif dataclasses.replace(replacement, index=version.index) != version:
             problems.append(
-                f"the version effective from {version.effective_from} differs from the published one; "
-                "publish a new version with a later effective_from instead"
+                f"{version.effective_from} 起生效的版本与已发布的不同；请另发布一个生效日期更晚的新版本 / the version "
+                f"effective from {version.effective_from} differs from the published one; publish a new version with "
+                "a later effective_from instead"
             )
     if problems:
         raise UserErrors([UserError("document", ErrorCode.CONFLICT, p) for p in problems])
@@ -110,7 +105,8 @@ def activate_policy(principal: Principal, policy_id: int) -> PolicyRecord:
     with database.atomic():
         record = PolicyRecord.get_or_none(PolicyRecord.id == policy_id)
         if record is None:
-            raise UserErrors.one("id", ErrorCode.NOT_FOUND, f"policy {policy_id} does not exist")
+            raise UserErrors.one("id", ErrorCode.NOT_FOUND, f"id：政策 {policy_id} 不存在 / id: policy {policy_id} does "
+                                                            "not exist")
         PolicyRecord.update(active=False).where(PolicyRecord.active == True).execute()  # noqa: E712
         PolicyRecord.update(active=True).where(PolicyRecord.id == record.id).execute()
         audit.record(principal, "activatePolicy", "Policy", record.id, None, {"active": True})

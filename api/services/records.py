@@ -18,7 +18,8 @@ import peewee as pw
 from payroll import codes
 from payroll.cells import starts_like_formula
 from payroll.money import format_fen
-from payroll.workers import WORKER_FIELDS, InputError, worker_from_fields
+from payroll.texts import Text, field_text
+from payroll.workers import WORKER_FIELDS, InputError, post_key, unknown_post, worker_from_fields
 
 from api.access import scopes
 from api.access.permissions import Permission, require
@@ -277,17 +278,29 @@ def validate_worker(values: Mapping[str, Any], code: str) -> dict[str, Any]:
     """Check a worker's merged values; return the columns to store.
 
     Payroll fields go through the engine's validator, so the service accepts
-    exactly what the command line does; errors name the GraphQL input field.
+    exactly what the command line does — posts by their titles (副职) and
+    codes by their Chinese labels included; errors name the GraphQL input field.
     """
     policy = active_policy()
-    return validate_worker_for(values, code, policy.post_keys if policy else None)
+    return validate_worker_for(values, code, policy.post_keys if policy else None,
+                               policy.post_names if policy else None)
 
 
-def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequence[str] | None) -> dict[str, Any]:
+def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequence[str] | None,
+                        post_names: Mapping[str, str] | None = None, name_the_worker: bool = True) -> dict[str, Any]:
     """:func:`validate_worker` with the policy's posts given (``None``: any
-    post), so that imports check thousands of rows without a query per row."""
+    post), so that imports check thousands of rows without a query per row.
+    Messages name the worker and field (``工作者 W001：phone：…``) unless
+    ``name_the_worker`` is false — an import's report names row and column."""
     errors: list[UserError] = [e for e in (formula_error("code", code), formula_error("bank_name", values.get("bank_name")))
                                if e is not None]
+
+    def invalid(field: str, zh: str, en: str) -> None:
+        text = Text(zh, en)
+        if name_the_worker:
+            text = Text(f"工作者 {code}：{field}：{zh}", f"worker {code}: {field}: {en}")
+        errors.append(UserError(field, ErrorCode.INVALID, str(text)))
+
     name = _text(values, "name", errors, True, 100)
     fields = {key: _engine_text(key, values.get(key)) for key in PAYROLL_FIELDS}
     if fields["opening_through"] is None:
@@ -297,11 +310,11 @@ def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequenc
                 fields[key] = None
     fields["worker_id"] = code
     try:
-        worker = worker_from_fields(fields, post_keys=post_keys)
+        worker = worker_from_fields(fields, post_keys=post_keys, post_names=post_names)
     except InputError as exc:
         for problem in exc.problems:
-            message = _FIELD_NAME.sub(lambda m: camel(m.group(0)), problem.message)
-            errors.append(UserError(camel(problem.field), ErrorCode.INVALID, f"worker {code}: {camel(problem.field)}: {message}"))
+            invalid(camel(problem.field), *(_FIELD_NAME.sub(lambda m: camel(m.group(0)), half)
+                                            for half in (problem.zh, problem.en)))
         worker = None
     columns: dict[str, Any] = {"name": name}
     id_number = values.get("id_number")
@@ -309,20 +322,20 @@ def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequenc
         try:
             parsed = parse_id_number(id_number)
         except IdNumberError as exc:
-            errors.append(UserError("idNumber", ErrorCode.INVALID, f"worker {code}: idNumber: {exc}"))
+            invalid("idNumber", exc.text.zh, exc.text.en)
         else:
             columns.update(id_number=parsed.number, birth_date=parsed.birth_date, sex=parsed.sex)
     else:
         columns.update(id_number=None, birth_date=None, sex=None)
     phone = values.get("phone")
     if phone and not (phone.replace("-", "").replace(" ", "").isdigit() and 7 <= len(phone) <= 20):
-        errors.append(UserError("phone", ErrorCode.INVALID, f"worker {code}: phone: {phone!r} is not a telephone number"))
+        invalid("phone", f"“{phone}”不是电话号码（7–20 位数字）", f"{phone!r} is not a telephone number")
     account = values.get("bank_account")
     if account and not (account.replace(" ", "").isdigit() and 8 <= len(account.replace(" ", "")) <= 34):
-        errors.append(UserError("bankAccount", ErrorCode.INVALID, f"worker {code}: bankAccount: {account!r} is not a bank account number"))
+        invalid("bankAccount", f"“{account}”不是银行账号（8–34 位数字）", f"{account!r} is not a bank account number")
     before = values.get("incompetent_years_before", 0)
     if before is None or not 0 <= before <= 100:
-        errors.append(UserError("incompetentYearsBefore", ErrorCode.INVALID, f"worker {code}: incompetentYearsBefore must be from 0 to 100"))
+        invalid("incompetentYearsBefore", "须为 0 至 100", "must be from 0 to 100")
     if errors:
         raise UserErrors(errors)
     opening = worker.opening
@@ -465,9 +478,10 @@ def _position_values(values: Mapping[str, Any], errors: list[UserError]) -> dict
     out: dict[str, Any] = {}
     if "post" in values:
         policy = active_policy()
-        post = (values.get("post") or "").upper()
+        post = post_key(values.get("post") or "", policy.post_names if policy else None)
         if policy is not None and post not in policy.post_keys:
-            errors.append(UserError("post", ErrorCode.INVALID, f"post {values.get('post')!r} is not a post of the policy ({', '.join(policy.post_keys)})"))
+            problem = unknown_post(values.get("post"), policy.post_keys)
+            errors.append(UserError("post", ErrorCode.INVALID, str(problem)))
         out["post"] = post
     if "title" in values:
         out["title"] = _text(values, "title", errors, True, 50)
@@ -477,12 +491,17 @@ def _position_values(values: Mapping[str, Any], errors: list[UserError]) -> dict
     return out
 
 
+def _end_before_start(start: dt.date, end: dt.date) -> UserError:
+    return UserError("endDate", ErrorCode.INVALID, field_text("endDate", f"{end} 早于 startDate {start}",
+                                                              f"{end} is before startDate {start}"))
+
+
 def create_position(principal: Principal, values: Mapping[str, Any]) -> Position:
     require(principal, Permission.EDIT_RECORDS)
     errors: list[UserError] = []
     columns = _position_values({"post": values.get("post"), "title": values.get("title"), **values}, errors)
     if columns.get("start_date") and columns.get("end_date") and columns["end_date"] < columns["start_date"]:
-        errors.append(UserError("endDate", ErrorCode.INVALID, f"endDate {columns['end_date']} is before startDate {columns['start_date']}"))
+        errors.append(_end_before_start(columns["start_date"], columns["end_date"]))
     if errors:
         raise UserErrors(errors)
     with database.atomic():
@@ -518,7 +537,7 @@ def update_position(principal: Principal, position_id: int, version: int, values
         start = changes.get("start_date", position.start_date)
         end = changes.get("end_date", position.end_date)
         if start and end and end < start:
-            errors.append(UserError("endDate", ErrorCode.INVALID, f"endDate {end} is before startDate {start}"))
+            errors.append(_end_before_start(start, end))
         if errors:
             raise UserErrors(errors)
         before = audit.snapshot(position)
@@ -539,16 +558,19 @@ def record_assessments(principal: Principal, year: int, entries: list[tuple[int,
     require(principal, Permission.EDIT_RECORDS)
     errors: list[UserError] = []
     if not 1990 <= year <= 2100:
-        errors.append(UserError("year", ErrorCode.INVALID, f"year {year} is out of range"))
+        errors.append(UserError("year", ErrorCode.INVALID, f"year：{year} 不在 1990 至 2100 之间 / year: {year} is out "
+                                                           "of range (1990 to 2100)"))
     for i, (_, result) in enumerate(entries):
         if result not in codes.ASSESSMENT:
-            errors.append(UserError(f"entries[{i}].result", ErrorCode.INVALID,
-                                    f"entries[{i}]: {result!r} is not one of {', '.join(codes.ASSESSMENT)}"))
+            errors.append(UserError(f"entries[{i}].result", ErrorCode.INVALID, field_text(
+                f"entries[{i}].result", f"“{result}”不是可选值，可选：{codes.code_choices('assessment')}",
+                f"{result!r} is not one of {', '.join(codes.ASSESSMENT)}")))
     if errors:
         raise UserErrors(errors)
     ids = [worker_id for worker_id, _ in entries]
     if len(set(ids)) != len(ids):
-        raise UserErrors.one("entries", ErrorCode.DUPLICATE, "a worker appears twice in the entries")
+        raise UserErrors.one("entries", ErrorCode.DUPLICATE, "entries：同一工作者出现了两次 / entries: a worker appears "
+                                                             "twice in the entries")
     with database.atomic():
         found = Worker.select(Worker.id).where(Worker.id.in_(ids))
         scope = scopes.workers(principal)

@@ -171,7 +171,8 @@ def test_pages_follow_the_cursor(gql, city: City):
     # (No fields with loaders beside the failing one: GraphQL would leave them running after the error.)
     body = gql.post('{ conversion(period: "2026-08") { workers(after: "bm90LWEtY3Vyc29y") { totalCount } } }')
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-    assert body["errors"][0]["message"] == "after: 'bm90LWEtY3Vyc29y' is not a cursor of this list"
+    assert body["errors"][0]["message"] == ("after：'bm90LWEtY3Vyc29y' 不是本列表的游标 / after: 'bm90LWEtY3Vyc29y' is "
+                                            "not a cursor of this list")
 
 
 def test_without_protection_the_loss_stays(gql, city: City):

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from ..conftest import example_payslip_lines
 from .conftest import CREATE_WORKER, City, GraphQLClient, Tokens
@@ -157,11 +158,27 @@ def test_payroll_sheet_has_headings_subtotals_and_total(client, gql, tokens: Tok
     assert total[-1] == yuan(run["employerCost"])
 
 
+def test_the_payroll_sheet_and_the_payslips_are_print_ready(client, tokens: Tokens, january):
+    """Issue 13: the 31-column 工资表 printed portrait, cut off, without headings
+    on the second page.  Both sheets: landscape A4, one page wide, any height,
+    the title (and the 工资表's headings) repeated on every page; an autofilter
+    on the 工资表's headings over every row."""
+    book = workbook(get(client, "/exports/payroll-runs/1.xlsx", tokens.finance))
+    slips = workbook(get(client, "/exports/payroll-runs/1/payslips.xlsx", tokens.admin))
+    for sheet, titles in ((book["工资表"], "$1:$2"), (slips["工资条"], "$1:$1")):
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+        assert sheet.print_title_rows == titles
+    sheet = book["工资表"]
+    assert sheet.auto_filter.ref == f"A2:{get_column_letter(len(PAYROLL_HEADINGS))}{sheet.max_row}"
+    assert sheet.max_row == 2 + 11 and get_column_letter(len(PAYROLL_HEADINGS)) == "AG"  # 33 columns, title + headings
+    assert slips["工资条"].auto_filter.ref is None
+
+
 def test_payslips_for_print_are_one_block_per_worker(client, gql, tokens: Tokens, january):
     _, payslips = january
     sheet = workbook(get(client, "/exports/payroll-runs/1/payslips.xlsx", tokens.admin))["工资条"]
-    assert sheet.page_setup.orientation == "landscape"
-    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert rows[0][0] == "工资条 2026-01 · 全市 · 批次 1 · 草稿"
     blocks = rows[2:]

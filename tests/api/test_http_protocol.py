@@ -55,10 +55,13 @@ def test_the_response_media_type_follows_accept(accept, media_type):
 
 def test_graphql_response_json_uses_the_spec_status_codes(client, tokens):
     cases = [
-        ("{", None, 400, "GRAPHQL_PARSE_FAILED", "Syntax Error: Expected Name, found <EOF>."),
-        ("{ nope }", None, 400, "GRAPHQL_VALIDATION_FAILED", "Cannot query field 'nope' on type 'Query'."),
+        ("{", None, 400, "GRAPHQL_PARSE_FAILED", "查询语句有语法错误（检查括号和引号是否成对） / Syntax Error: Expected Name, "
+                                                 "found <EOF>."),
+        ("{ nope }", None, 400, "GRAPHQL_VALIDATION_FAILED", "类型 Query 没有字段 nope / Cannot query field 'nope' on type "
+                                                             "'Query'."),
         ("query($p: Period!) { payslips(period: $p, first: 1) { totalCount } }", {"p": None}, 400, "BAD_USER_INPUT",
-         "Variable '$p' has invalid value: Expected value of non-null type 'Period!' not to be None."),
+         "变量 $p 的值无效：须提供 Period! 类型的值，不能为 null / Variable '$p' has invalid value: Expected value of "
+         "non-null type 'Period!' not to be None."),
         ("query($p: Period!) { payslips(period: $p, first: 1) { totalCount } }", {"p": "2026-13"}, 400, "BAD_USER_INPUT",
          None),
     ]
@@ -149,19 +152,19 @@ def test_get_never_runs_a_mutation(client, tokens):
               "{\"query\": \"{ me { name } }\"}, not a number"),
     ("{}", "请求缺少 query / the request has no query"),
     ("[]", "批量请求为空 / an empty batch: send at least one operation"),
-    ('{"query": 1}', "query 须为字符串 / query must be a string, not a number"),
+    ('{"query": 1}', "query：须为字符串 / query: must be a string, not a number"),
     ('{"query": "{ me { name } }", "variables": "x"}',
-     "variables 须为对象或 null / variables must be an object or null, not a string"),
+     "variables：须为对象或 null / variables: must be an object or null, not a string"),
     ('{"query": "{ me { name } }", "variables": [1]}',
-     "variables 须为对象或 null / variables must be an object or null, not an array"),
+     "variables：须为对象或 null / variables: must be an object or null, not an array"),
     ('{"query": "{ me { name } }", "variables": 0}',
-     "variables 须为对象或 null / variables must be an object or null, not a number"),
+     "variables：须为对象或 null / variables: must be an object or null, not a number"),
     ('{"query": "{ me { name } }", "operationName": false}',
-     "operationName 须为字符串或 null / operationName must be a string or null, not a boolean"),
+     "operationName：须为字符串或 null / operationName: must be a string or null, not a boolean"),
     ('{"query": "{ me { name } }", "extensions": "x"}',
-     "extensions 须为对象或 null / extensions must be an object or null, not a string"),
+     "extensions：须为对象或 null / extensions: must be an object or null, not a string"),
     ('[{"query": "{ me { name } }"}, {"query": "{ me { name } }", "variables": 1}]',
-     "variables[1] 须为对象或 null / variables[1] must be an object or null, not a number"),
+     "variables[1]：须为对象或 null / variables[1]: must be an object or null, not a number"),
     ('{"query": ', "请求体不是有效的 JSON / the body is not valid JSON: unexpected end of data: line 1 column 11 (char 10)"),
     ("", "请求体不是有效的 JSON / the body is not valid JSON: Input is a zero-length, empty document: line 1 column 1 "
          "(char 0)"),

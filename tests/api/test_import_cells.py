@@ -62,7 +62,7 @@ def test_identifiers_that_excel_turned_into_numbers_are_refused():
     assert digits("411081198003121230", "身份证号") == "411081198003121230"
     assert digits(13800138000, "手机") == "13800138000"  # 11 digits survive as a number
     assert digits(13800138000.0, "手机") == "13800138000"
-    with pytest.raises(CellError, match=r"Excel 把身份证号存成了数字（4.11081E\+17），后几位已丢失"):
+    with pytest.raises(CellError, match=r"^该身份证号被 Excel 存成了数字（4.11081E\+17），后几位已丢失"):
         digits(4.11081198003121e17, "身份证号")
     with pytest.raises(CellError, match="its last digits are lost"):
         digits(6228480012345678901, "银行账号")
@@ -72,7 +72,7 @@ def test_identifiers_that_excel_turned_into_numbers_are_refused():
 
 def test_numbers_and_amounts_stored_as_text():
     assert [whole(v, "户数") for v in ("2600", " 2600 ", "2,600", "2600.0", 2600, 2600.0, None)] == [2600] * 6 + [None]
-    with pytest.raises(CellError, match="户数应为整数 / 户数 must be a whole number, not '2.5'"):
+    with pytest.raises(CellError, match="^户数：应为整数，而不是“2.5” / 户数: must be a whole number, not '2.5'$"):
         whole("2.5", "户数")
     assert [money_text(v) for v in ("1,000.00", "¥1000", "1000元", 1500.5, 1000, None)] == [
         "1000.00", "1000", "1000", "1500.5", "1000", None]

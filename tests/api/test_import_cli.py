@@ -52,7 +52,7 @@ def test_import_from_the_command_line(database, capsys, tmp_path):
     # A file with mistakes: rejected whole, exit status 2, every problem on standard output.
     code, report, err = run(capsys, "workers", str(IMPORTS / "workers-with-errors.csv"))
     assert code == 2
-    assert [(r["row"], r["key"], r["action"], r["column"], r["code"]) for r in report] == [
+    assert [(r["行号"], r["工号或代码"], r["结果"], r["列"], r["代码"]) for r in report] == [
         ("4", "W103", "REFUSED", "身份证号", "INVALID"), ("5", "W104", "REFUSED", "岗位", "INVALID"),
         ("6", "W105", "REFUSED", "参加工作时间", "INVALID"), ("7", "W106", "REFUSED", "工号", "DUPLICATE"),
         ("7", "W106", "REFUSED", "身份证号", "DUPLICATE"), ("8", "W106", "REFUSED", "工号", "DUPLICATE"),
@@ -60,8 +60,10 @@ def test_import_from_the_command_line(database, capsys, tmp_path):
         ("10", "W108", "REFUSED", "学历", "INVALID"), ("10", "W108", "REFUSED", "社区代码", "NOT_FOUND"),
         ("11", "W109", "REFUSED", "证书登记日期", "INVALID"),
     ]
-    assert report[0]["message"] == "'411081199001011359' fails its checksum: the last character should be 8, not 9"
-    assert err.startswith("workers-with-errors.csv: 文件被拒绝，未写入任何数据 / file rejected, nothing written")
+    assert report[0]["说明"] == ("“411081199001011359”校验位不符：最后一位应为 8，而不是 9 / '411081199001011359' fails its "
+                               "checksum: the last character should be 8, not 9")
+    assert err.startswith("workers-with-errors.csv: 文件被拒绝，未写入任何数据（新增 2，更新 0，未变 0，拒绝 8） / file "
+                          "rejected, nothing written")
     assert worker_codes() == []
 
     # Only the failed rows refused: the two good rows are written, exit status 1; the report to a file.
@@ -69,6 +71,7 @@ def test_import_from_the_command_line(database, capsys, tmp_path):
     code, report, _ = run(capsys, "workers", str(IMPORTS / "workers-with-errors.csv"), "--reject-failed-rows",
                           "--output", str(output))
     assert (code, report) == (1, [])
+    assert output.read_bytes().startswith("\ufeff行号,工号或代码,结果,列,代码,说明\n".encode())
     assert len(output.read_text(encoding="utf-8-sig").splitlines()) == 1 + 11
     assert worker_codes() == ["W101", "W102"]
 
@@ -76,9 +79,9 @@ def test_import_from_the_command_line(database, capsys, tmp_path):
     code, report, err = run(capsys, "workers", str(EXAMPLES / "workers.csv"), "--dry-run", "--rows",
                             "--assessment-year", "2026")
     assert code == 0
-    assert [(r["row"], r["key"], r["action"]) for r in report] == [
+    assert [(r["行号"], r["工号或代码"], r["结果"]) for r in report] == [
         (str(n), f"W00{n - 1}", "CREATED") for n in range(2, 8)]
-    assert err.startswith("workers.csv: 试运行，未写入 / dry run, nothing written: 新增 6")
+    assert err.startswith("workers.csv: 试运行，未写入：新增 6，更新 0，未变 0，拒绝 0 / dry run, nothing written: 6 created")
     assert worker_codes() == ["W101", "W102"]
 
     code, _, _ = run(capsys, "workers", str(EXAMPLES / "workers.csv"), "--assessment-year", "2026", "--actor", "hr-li")
@@ -94,12 +97,12 @@ def test_import_from_the_command_line(database, capsys, tmp_path):
 
 def test_unreadable_files_exit_with_status_2(database, capsys, tmp_path):
     code, _, err = run(capsys, "workers", str(tmp_path / "missing.csv"))
-    assert code == 2 and "missing.csv: cannot be read" in err
+    assert code == 2 and f"{tmp_path / 'missing.csv'}：无法读取 / {tmp_path / 'missing.csv'}: cannot be read" in err
     old = tmp_path / "old.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64)
     code, report, err = run(capsys, "workers", str(old))
     assert code == 2
-    assert report[0]["action"] == "FILE"
+    assert report[0]["结果"] == "FILE"
     assert "这是旧版 Excel（.xls）文件，请另存为 .xlsx 或“CSV UTF-8”" in err
     with pytest.raises(SystemExit) as exit_info:
         main(["import", "assessments", str(old)])  # --year is required

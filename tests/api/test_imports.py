@@ -91,9 +91,11 @@ def test_a_community_in_an_unknown_street_is_refused_and_no_street_is_created(gq
 # --- workers: a file with mistakes ---------------------------------------------------------
 
 EXPECTED_PROBLEMS = [
-    (4, "身份证号", "INVALID", "'411081199001011359' fails its checksum: the last character should be 8, not 9"),
-    (5, "岗位", "INVALID", "'网格长' is not a post of the policy (CHIEF, DEPUTY, STAFF)"),
-    (6, "参加工作时间", "INVALID", "'2012-13-01' is not a valid date (month must be in 1..12)"),
+    (4, "身份证号", "INVALID", "“411081199001011359”校验位不符：最后一位应为 8，而不是 9 / '411081199001011359' fails its "
+                              "checksum: the last character should be 8, not 9"),
+    (5, "岗位", "INVALID", "“网格长”不是政策中的岗位（可填 CHIEF、DEPUTY、STAFF 或岗位名称，如 正职、副职） / '网格长' is not a "
+                          "post of the policy (CHIEF, DEPUTY, STAFF, or a post's title)"),
+    (6, "参加工作时间", "INVALID", "“2012-13-01”不是有效日期 / '2012-13-01' is not a valid date (month must be in 1..12)"),
     (7, "工号", "DUPLICATE", "工号 W106 在第 7、8 行重复出现，请只保留一行 / 工号 W106 appears in rows 7, 8: keep one"),
     (7, "身份证号", "DUPLICATE", "身份证号 411081198802284626 在第 7、8 行重复出现，请只保留一行 / 身份证号 "
                                "411081198802284626 appears in rows 7, 8: keep one"),
@@ -106,7 +108,7 @@ EXPECTED_PROBLEMS = [
     (10, "学历", "INVALID", "“中学”不是可用的学历 / '中学' is not a known 学历: use one of 高中/中专及以下（SECONDARY）、"
                           "大专（JUNIOR_COLLEGE）、本科（BACHELOR）、硕士（MASTER）、博士（DOCTOR）"),
     (10, "社区代码", "NOT_FOUND", "社区 C09 不存在 / community C09 does not exist"),
-    (11, "证书登记日期", "INVALID", "is required for certificate SOCIAL_WORKER"),
+    (11, "证书登记日期", "INVALID", "有证书 SOCIAL_WORKER 时必填 / is required for certificate SOCIAL_WORKER"),
 ]
 
 
@@ -124,10 +126,12 @@ def test_a_file_with_mistakes_is_rejected_whole_and_each_mistake_named(gql, comm
     assert report["written"] is False and report["importId"] is None
     assert result["errors"] == [{
         "field": "file", "code": "INVALID",
-        "message": report["summary"] + "; 出错的行 / rows with errors: 4、5、6、7、7、8、8、9、10、10… (see report.problems)",
+        "message": "文件被拒绝，未写入任何数据（新增 2，更新 0，未变 0，拒绝 8）；出错的行：4、5、6、7、7、8、8、9、10、10…（见 "
+                   "report.problems） / file rejected, nothing written (2 created, 0 updated, 0 unchanged, 8 refused); "
+                   "rows with errors: 4, 5, 6, 7, 7, 8, 8, 9, 10, 10… (see report.problems)",
     }]
-    assert report["summary"] == ("文件被拒绝，未写入任何数据 / file rejected, nothing written (新增 2，更新 0，未变 0，拒绝 8 / "
-                                 "2 created, 0 updated, 0 unchanged, 8 refused)")
+    assert report["summary"] == ("文件被拒绝，未写入任何数据（新增 2，更新 0，未变 0，拒绝 8） / file rejected, nothing written "
+                                 "(2 created, 0 updated, 0 unchanged, 8 refused)")
     # Nothing was written: no worker, no audit entry.
     assert gql.data(WORKERS)["workers"]["totalCount"] == 0
     assert audit_count() == before
@@ -160,7 +164,7 @@ def test_a_dry_run_reports_and_writes_nothing(gql, communities):
     report = result["report"]
     assert result["errors"] == []
     assert (report["dryRun"], report["written"], report["created"], report["refused"]) == (True, False, 6, 0)
-    assert report["summary"] == ("试运行，未写入 / dry run, nothing written: 新增 6，更新 0，未变 0，拒绝 0 / 6 created, "
+    assert report["summary"] == ("试运行，未写入：新增 6，更新 0，未变 0，拒绝 0 / dry run, nothing written: 6 created, "
                                  "0 updated, 0 unchanged, 0 refused")
     assert gql.data(WORKERS)["workers"]["totalCount"] == 0
     assert audit_count() == before
@@ -168,7 +172,7 @@ def test_a_dry_run_reports_and_writes_nothing(gql, communities):
     query = """mutation($input: ImportWorkersInput!) { importWorkers(input: $input) {
       report { summary rows(actions: [CREATED]) { row key } } errors { field } } }"""
     bad = payload(gql, query, IMPORTS / "workers-with-errors.csv", dryRun=True)
-    assert bad["report"]["summary"].startswith("文件将被拒绝，未写入任何数据 / file would be rejected")
+    assert bad["report"]["summary"].startswith("文件将被拒绝，未写入任何数据（新增 2，")
     assert bad["report"]["rows"] == [{"row": 2, "key": "W101"}, {"row": 3, "key": "W102"}]
     assert bad["errors"] == [{"field": "file"}]
     # An assessment year out of range is refused before the file is read.
@@ -240,10 +244,11 @@ def test_an_excel_roster_with_dates_numbers_as_text_and_lost_digits(gql, communi
     report = result["report"]
     assert (report["format"], report["sheet"], report["headingRow"]) == ("XLSX", "花名册", 2)
     assert problems(report) == [
-        (4, "身份证号码", "INVALID", "Excel 把身份证号码存成了数字（4.11081E+17），后几位已丢失；请把该列设为“文本”格式后重新输入 / "
+        (4, "身份证号码", "INVALID", "该身份证号码被 Excel 存成了数字（4.11081E+17），后几位已丢失；请把该列设为“文本”格式后重新输入 / "
                                  "Excel stored this 身份证号码 as a number (4.11081E+17) and its last digits are lost: "
                                  "format the column as Text and type it again"),
-        (7, "参加社区工作时间", "INVALID", "'2019-02-30' is not a valid date (day is out of range for month)"),
+        (7, "参加社区工作时间", "INVALID", "“2019-02-30”不是有效日期 / '2019-02-30' is not a valid date (day is out of range "
+                                     "for month)"),
     ]
     stored = workers(gql)
     assert sorted(stored) == ["1001", "W201", "W203"]

@@ -36,7 +36,9 @@ def test_cost_limit(gql, city):
     # 100 workers × (1 + payslips: 1 + 100 × (nodes 1 + net 1 + explanation 1 + value 1)) + workers 1 = 40201
     query = "{ workers(first: 100) { nodes { payslips(first: 100) { nodes { net explanation { value } } } } } }"
     body = gql.post(query)
-    assert first_message(body).startswith("query cost limit: the operation may return about 40201 objects, above the limit of 20000")
+    assert first_message(body).startswith("查询过大：该操作可能返回约 40201 个对象，超过上限 20000；请减小每页条数"
+                                          "（first/last）或减少嵌套列表 / query cost limit: the operation may return "
+                                          "about 40201 objects, above the limit of 20000")
     assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
 
 
@@ -109,12 +111,14 @@ def test_nul_characters_are_refused_where_they_are_written(gql):
     with connection():
         streets = Street.select().count()
     body = gql.post('mutation { createStreet(input: {code: "S\\u0000", name: "x"}) { errors { field } } }')
-    assert body["errors"][0]["message"] == "input.code: text must not contain the NUL character (U+0000)"
+    assert body["errors"][0]["message"] == ("input.code：文字中不能有 NUL 字符（U+0000） / input.code: text must not "
+                                            "contain the NUL character (U+0000)")
     body = gql.post("mutation($input: CreateStreetInput!) { createStreet(input: $input) { errors { field } } }",
                     {"input": {"code": "S9", "name": "颍\x00川"}})
     # Refused before anything ran: no `data` entry (GraphQL spec, "Response").
     assert body == {"errors": [{
-        "message": "variables: $input.name: text must not contain the NUL character (U+0000)",
+        "message": "$input.name：文字中不能有 NUL 字符（U+0000） / $input.name: text must not contain the NUL character "
+                   "(U+0000)",
         "extensions": {"code": "BAD_USER_INPUT"}}]}
     with connection():
         assert Street.select().count() == streets

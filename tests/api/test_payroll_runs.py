@@ -101,7 +101,8 @@ def test_a_run_is_unique_per_month_and_scope(gql, city: City):
     run_year(gql, months=[1], approve=False)
     payload = gql.data(CREATE_RUN, {"input": {"period": "2026-01"}})["createPayrollRun"]
     assert payload["errors"] == [{"field": "period", "code": "DUPLICATE",
-                                  "message": "a payroll run for 2026-01 over 全市 (city) already exists (run 1, DRAFT)"}]
+                                  "message": "period：全市 2026-01 的发放批次已存在（批次 1，DRAFT）/ period: a payroll "
+                                             "run for 2026-01 over the city already exists (run 1, DRAFT)"}]
     # A street run would pay the same workers twice in the month.
     street = gql.data(CREATE_RUN, {"input": {"period": "2026-01", "streetId": city.streets["S1"]}})["createPayrollRun"]
     assert street["errors"][0]["code"] == "DUPLICATE"
@@ -119,11 +120,13 @@ def test_approving_twice_and_paying_a_draft_are_refused(gql, city: City):
     run = run_year(gql, months=[1], approve=False)[0]
     payload = gql.data(MARK_PAID, {"id": run["id"]})["markPayrollRunPaid"]
     assert payload["errors"] == [{"field": "id", "code": "INVALID_STATE", "message":
+                                  "id：2026-01 的发放批次 1 状态为 DRAFT，只有 APPROVED 状态的批次可以标记为已发放 / id: "
                                   "payroll run 1 for 2026-01 is DRAFT; only a APPROVED run can be marked paid"}]
     assert gql.mutate(APPROVE, {"id": run["id"]})["payrollRun"]["status"] == "APPROVED"
     again = gql.data(APPROVE, {"id": run["id"]})["approvePayrollRun"]
     assert again["errors"] == [{"field": "id", "code": "INVALID_STATE", "message":
-                                "payroll run 1 for 2026-01 is APPROVED; only a DRAFT run can be approved"}]
+                                "id：2026-01 的发放批次 1 状态为 APPROVED，只有 DRAFT 状态的批次可以审核 / id: payroll run "
+                                "1 for 2026-01 is APPROVED; only a DRAFT run can be approved"}]
     paid = gql.mutate(MARK_PAID, {"id": run["id"]})["payrollRun"]
     assert paid["status"] == "PAID" and paid["paidBy"] == "admin"
 
@@ -133,7 +136,8 @@ def test_a_paid_run_cannot_be_edited_or_deleted(gql, city: City):
     gql.mutate(MARK_PAID, {"id": run["id"]})
     payload = gql.data(DELETE, {"id": run["id"]})["deletePayrollRun"]
     assert payload["errors"] == [{"field": "id", "code": "INVALID_STATE", "message":
-                                  "payroll run 1 for 2026-01 is PAID; approved and paid runs never change"}]
+                                  "id：2026-01 的发放批次 1 状态为 PAID，已审核和已发放的批次不能更改 / id: payroll run 1 "
+                                  "for 2026-01 is PAID; approved and paid runs never change"}]
     # Not only the API: the database itself refuses.
     with connection():
         with pytest.raises(pw.DatabaseError, match="LOCKED"):
@@ -255,9 +259,11 @@ def test_runs_outside_an_hr_tokens_scope_are_never_named(gql, city: City, tokens
     hr = gql.as_(tokens.hr)
     payload = hr.data(CREATE_RUN, {"input": {"period": "2026-02", "streetId": city.streets["S1"]}})["createPayrollRun"]
     assert payload["errors"] == [{"field": "period", "code": "INVALID_STATE", "message":
-                                  "a draft run for 2026-01 covers some of the same workers; approve or delete it "
-                                  "before running a later month"}]
+                                  "period：2026-01 的一个草稿批次含有相同的工作者，请先审核或删除它，再计算之后的月份 / "
+                                  "period: a draft run for 2026-01 covers some of the same workers; approve or delete "
+                                  "it before running a later month"}]
     same_month = hr.data(CREATE_RUN, {"input": {"period": "2026-01", "streetId": city.streets["S1"]}})["createPayrollRun"]
     assert same_month["errors"] == [{"field": "period", "code": "DUPLICATE", "message":
-                                     "some workers of 颍川街道 (S1) already have a payslip for 2026-01: W001, W002, W004, "
-                                     "W005"}]
+                                     "period：颍川街道（S1）的部分工作者已有 2026-01 的工资条：W001、W002、W004、W005 / "
+                                     "period: some workers of 颍川街道 (S1) already have a payslip for 2026-01: W001, "
+                                     "W002, W004, W005"}]

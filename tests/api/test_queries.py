@@ -91,7 +91,9 @@ def test_salary_quote_errors(gql, city):
     assert body["errors"][0]["message"] == ("工作者 W003 在 2026-02 不在职（当月无工资条）/ worker W003 is not in service in 2026-02 (no "
                                               "payslip that month)")
     body = gql.post('{ salaryQuote(input: {period: "2026-02", post: "BOSS"}) { net } }')
-    assert "post: 'BOSS' is not a post of the policy" in body["errors"][0]["message"]
+    assert body["errors"][0]["message"] == ("input.post：“BOSS”不是政策中的岗位（可填 CHIEF、DEPUTY、STAFF 或岗位名称，如 正职、"
+                                            "副职） / input.post: 'BOSS' is not a post of the policy (CHIEF, DEPUTY, STAFF, "
+                                            "or a post's title)")
 
 
 def expected_csv(name: str) -> list[list[str]]:

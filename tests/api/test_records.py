@@ -51,7 +51,8 @@ def test_bad_id_number_is_refused_with_its_checksum(gql, city):
     assert payload["createWorker"]["worker"] is None
     assert payload["createWorker"]["errors"] == [{
         "field": "idNumber", "code": "INVALID",
-        "message": "worker N001: idNumber: '110105194912310020' fails its checksum: the last character should be X, not 0",
+        "message": "工作者 N001：idNumber：“110105194912310020”校验位不符：最后一位应为 X，而不是 0 / worker N001: idNumber: "
+                   "'110105194912310020' fails its checksum: the last character should be X, not 0",
     }]
     assert count_workers() == before
 
@@ -64,9 +65,13 @@ def test_end_before_start_and_other_field_errors_are_all_listed(gql, city):
     assert {(e["field"], e["code"]) for e in errors} == {("post", "INVALID"), ("serviceEnd", "INVALID"),
                                                          ("certificateDate", "INVALID")}
     messages = {e["field"]: e["message"] for e in errors}
-    assert messages["serviceEnd"] == "worker N001: serviceEnd: 2026-04-30 is before serviceStart 2026-05-01"
-    assert messages["post"] == "worker N001: post: 'BOSS' is not a post of the policy (CHIEF, DEPUTY, STAFF)"
-    assert messages["certificateDate"] == "worker N001: certificateDate: is required for certificate SOCIAL_WORKER"
+    assert messages["serviceEnd"] == ("工作者 N001：serviceEnd：2026-04-30 早于 serviceStart 2026-05-01 / worker N001: "
+                                      "serviceEnd: 2026-04-30 is before serviceStart 2026-05-01")
+    assert messages["post"] == ("工作者 N001：post：“BOSS”不是政策中的岗位（可填 CHIEF、DEPUTY、STAFF 或岗位名称，如 正职、副职） "
+                                "/ worker N001: post: 'BOSS' is not a post of the policy (CHIEF, DEPUTY, STAFF, or a "
+                                "post's title)")
+    assert messages["certificateDate"] == ("工作者 N001：certificateDate：有证书 SOCIAL_WORKER 时必填 / worker N001: "
+                                           "certificateDate: is required for certificate SOCIAL_WORKER")
     assert count_workers() == before
 
 
@@ -179,3 +184,24 @@ def test_record_assessments_errors(gql, city):
     assert ok["recorded"] == 1
     assessments = gql.data('{ worker(code: "W001") { assessments { year result } } }')["worker"]["assessments"]
     assert assessments == [{"year": 2026, "result": "EXCELLENT"}, {"year": 2027, "result": "BASIC"}]
+
+
+def test_posts_are_accepted_by_their_titles_as_in_imports(gql: GraphQLClient, city: City):
+    """Issue 13: 副职 was accepted in an import and refused in GraphQL. Every
+    string input and filter that names a post takes the policy's titles too."""
+    payload = gql.mutate(CREATE_WORKER, {"input": base_worker(city.communities["C01"], post="副职")})
+    assert payload["errors"] == []
+    worker = gql.data('{ workers(where: {post: "副职", code: "N001"}) { nodes { id code post } } }')["workers"]["nodes"]
+    assert [(w["code"], w["post"]) for w in worker] == [("N001", "DEPUTY")]
+    assert gql.data('{ workers(where: {post: "DEPUTY", code: "N001"}) { totalCount } }')["workers"]["totalCount"] == 1
+    updated = gql.mutate(UPDATE_WORKER, {"input": {"id": worker[0]["id"], "version": 1, "post": " 书记 "}})
+    assert updated["errors"] == [] and updated["worker"]["post"] == "CHIEF"
+    position = gql.mutate("""mutation($input: CreatePositionInput!) { createPosition(input: $input) {
+                               position { post title } errors { message } } }""",
+                          {"input": {"communityId": city.communities["C01"], "post": "副主任", "title": "居委会副主任"}})
+    assert position == {"position": {"post": "DEPUTY", "title": "居委会副主任"}, "errors": []}
+    vacant = gql.data('{ positions(where: {post: "副职", vacant: true}) { nodes { title } } }')["positions"]["nodes"]
+    assert {"title": "居委会副主任"} in vacant
+    quote = gql.data('{ salaryQuote(input: {period: "2026-11", post: "其他社区工作者", serviceStart: "2026-01-01", '
+                     'education: BACHELOR}) { post grade } }')["salaryQuote"]
+    assert quote == {"post": "STAFF", "grade": 2}

@@ -7,6 +7,7 @@ smaller caps (the same shapes; bench/uploads.py runs the issue's sizes)."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -57,7 +58,8 @@ def refusal(gql: GraphQLClient, content: bytes, name: str) -> str:
     message = report["problems"][0]["message"]
     assert result["errors"] == [{"field": "file", "code": "INVALID", "message": message}]
     assert (report["written"], report["totalRows"], report["created"]) == (False, 0, 0)
-    assert report["summary"] == f"文件被拒绝，未写入任何数据 / file rejected, nothing written: {message}"
+    zh, en = re.split(r"(?<=）)/ | / ", message, maxsplit=1)
+    assert report["summary"] == f"文件被拒绝，未写入任何数据：{zh} / file rejected, nothing written: {en}"
     assert nothing_written()
     return message
 
@@ -72,7 +74,7 @@ def test_an_xlsx_whose_one_cell_unzips_beyond_the_size_limit(gql, community):
     assert len(content) < 30_000
     total = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(content)).infolist())
     assert refusal(gql, content, "giant-cell.xlsx") == (
-        f"Excel 文件解压后 {total:,} 字节，超过 20,000,000 字节的上限（PAYROLL_IMPORT_MAX_XLSX_BYTES）/ the .xlsx "
+        f"该 .xlsx 文件解压后 {total:,} 字节，超过 20,000,000 字节的上限（PAYROLL_IMPORT_MAX_XLSX_BYTES）/ the .xlsx "
         f"file unzips to {total:,} bytes, above the limit of 20,000,000 bytes (PAYROLL_IMPORT_MAX_XLSX_BYTES)")
 
 
@@ -82,7 +84,7 @@ def test_an_xlsx_whose_one_cell_unzips_a_thousand_times_larger(gql, community):
     ratio = part.file_size / part.compress_size
     assert ratio > 900
     assert refusal(gql, content, "giant-cell.xlsx") == (
-        f"Excel 文件的 xl/worksheets/sheet1.xml 解压后是压缩时的 {ratio:,.0f} 倍，超过 100 倍的上限（PAYROLL_IMPORT_MAX_RATIO）"
+        f"该 .xlsx 文件的 xl/worksheets/sheet1.xml 解压后是压缩时的 {ratio:,.0f} 倍，超过 100 倍的上限（PAYROLL_IMPORT_MAX_RATIO）"
         f"/ the part xl/worksheets/sheet1.xml of the .xlsx file unzips {ratio:,.0f} times larger than it is zipped, "
         "above the limit of 100 (PAYROLL_IMPORT_MAX_RATIO)")
 
@@ -164,7 +166,7 @@ def test_an_xlsx_with_a_dtd_is_not_read(gql, community):
              b'openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
     result = payload(gql, IMPORT_WORKERS, hostile.to_bytes(lambda f: hostile.sheet_xlsx(f, sheet)), "dtd.xlsx")
     assert result["errors"] == [{"field": "file", "code": "INVALID", "message":
-                                 "Excel 文件的 xl/worksheets/sheet1.xml 含有 DTD，不予读取 / the part "
+                                 "该 .xlsx 文件的 xl/worksheets/sheet1.xml 含有 DTD，不予读取 / the part "
                                  "xl/worksheets/sheet1.xml of the .xlsx file holds a DTD, which a workbook never needs: "
                                  "it is not read"}]
     assert nothing_written()

@@ -152,7 +152,7 @@ def test_the_command_line_exports_the_same_file(client, gql: GraphQLClient, city
     monkeypatch.setenv("DATABASE_URL", database_url)
     path = tmp_path / "名册.xlsx"
     assert main(["export", "workers", "--street", "S1", "--output", str(path)]) == 0
-    assert "已写入 / wrote 工作者名册 / workers file: " in capsysbinary.readouterr().err.decode()
+    assert "已写入工作者名册：" in capsysbinary.readouterr().err.decode()
     assert path.read_bytes() == get(client, f"/exports/workers.xlsx?streetId={city.streets['S1']}", tokens.admin).content
     assert main(["export", "workers", "--community", "C03"]) == 0
     out = capsysbinary.readouterr().out.decode("utf-8-sig")

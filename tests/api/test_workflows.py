@@ -195,7 +195,9 @@ def test_staffing_workbook_gives_the_spec_figures_and_charts_the_gaps(client, gq
 def test_report_workbooks_check_parameters_and_scope(client, gql, city: City, tokens: Tokens):
     assert get(client, "/exports/budget.xlsx", tokens.admin).status_code == 400
     bad = get(client, "/exports/budget.xlsx?year=2027&baseIncomeGrowth=lots", tokens.admin)
-    assert bad.status_code == 400 and bad.json()["errors"][0]["message"].startswith("baseIncomeGrowth:")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["message"] == (
+        "baseIncomeGrowth：“lots”不是最多 6 位小数的数 / baseIncomeGrowth: 'lots' is not a decimal number with at most 6 "
+        "decimal places")
     assert get(client, "/exports/staffing.xlsx?date=2026-13-01", tokens.admin).status_code == 400
     street = city.streets["S1"]
     assert get(client, f"/exports/staffing.xlsx?date=2026-11-01&streetId={street}", tokens.hr_other).status_code == 404

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from api.files import xlsx as xlsx_writer
-from api.files.xlsx import HEADING, MONEY, PLAIN, TEXT, TOTAL_MONEY, SheetFull, XlsxWriter, column_letter
+from api.files.xlsx import HEADING, MONEY, PLAIN, TEXT, TOTAL_MONEY, Printing, SheetFull, XlsxWriter, column_letter
 
 
 def test_cells_styles_and_sheets(tmp_path):
@@ -18,7 +18,7 @@ def test_cells_styles_and_sheets(tmp_path):
                   [PLAIN, PLAIN, MONEY, TOTAL_MONEY, TEXT, PLAIN, PLAIN, PLAIN])
         sheet.blank()
         sheet.row(["after a blank row"])
-        second = book.sheet("第二页", landscape=True)
+        second = book.sheet("第二页", printing=Printing())
         second.row([1])
     workbook = load_workbook(path)
     assert workbook.sheetnames == ["工资表", "第二页"]

@@ -80,11 +80,14 @@ def create_rule(max_cost: int) -> type[ValidationRule]:
                 if isinstance(definition, OperationDefinitionNode):
                     cost = selection_cost(definition.selection_set, fragments)
                     if cost > max_cost:
-                        name = definition.name.value if definition.name else "the operation"
+                        name = definition.name.value if definition.name else None
+                        zh_name, en_name = (name, name) if name else ("该操作", "the operation")
                         context.report_error(
                             GraphQLError(
-                                f"query cost limit: {name} may return about {cost} objects, above the limit of "
-                                f"{max_cost}; ask for smaller pages (first/last) or fewer nested lists",
+                                f"查询过大：{zh_name}{' ' if name else ''}可能返回约 {cost} 个对象，超过上限 {max_cost}；请减小每页条数"
+                                f"（first/last）或减少嵌套列表 / query cost limit: {en_name} may return about {cost} "
+                                f"objects, above the limit of {max_cost}; ask for smaller pages (first/last) or fewer "
+                                "nested lists",
                                 definition,
                                 extensions={"code": "LIMIT_EXCEEDED"},
                             )

@@ -20,7 +20,9 @@ Every error it reports carries ``extensions.code``, so that clients can branch
 on it and the HTTP view can pick the status: ``GRAPHQL_PARSE_FAILED``,
 ``GRAPHQL_VALIDATION_FAILED``, ``LIMIT_EXCEEDED`` (tokens, and every error of
 the limit rules: depth, aliases, cost) and ``BAD_USER_INPUT`` (variables that
-do not fit their types).  A code an error already has is kept.
+do not fit their types).  A code an error already has is kept.  Messages
+graphql-core and strawberry write in English get a Chinese sentence in front
+(:mod:`.messages`), as every message HR staff read.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from graphql import ASTValidationRule, DocumentNode, ExecutionResult, GraphQLErr
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from api.graphql.core.messages import EnumChoices
+from api.graphql.core.messages import chinese_first as chinese_first_message
 from api.graphql.core.text import MESSAGE as NUL_MESSAGE
 from api.graphql.core.text import nul_in_variables
 
@@ -52,12 +56,24 @@ LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 
 
-def with_code(error: GraphQLError, code: str) -> GraphQLError:
-    """The error with ``extensions.code`` set, unless it already has one."""
+def with_code(error: GraphQLError, code: str, enum_choices: EnumChoices | None = None) -> GraphQLError:
+    """The error with ``extensions.code`` set and its message Chinese first,
+    unless it already has a code (errors of ours are both already)."""
     if error.extensions and "code" in error.extensions:
         return error
-    return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path, error.original_error,
-                        {**(error.extensions or {}), "code": code})
+    return GraphQLError(chinese_first_message(error.message, code, enum_choices), error.nodes, error.source,
+                        error.positions, error.path, error.original_error, {**(error.extensions or {}), "code": code})
+
+
+def enum_choices_of(schema: Any) -> EnumChoices:
+    """The values of an enum of the (strawberry) ``schema`` with their Chinese
+    names — the first half of each value's description — for messages."""
+
+    def choices(name: str) -> list[tuple[str, str]]:
+        definition = schema.get_type_by_name(name)
+        return [(v.name, (v.description or "").partition(" / ")[0]) for v in getattr(definition, "values", None) or ()]
+
+    return choices
 
 
 class _ValidationResults:
@@ -72,14 +88,15 @@ class _ValidationResults:
         self._entries: OrderedDict[int, tuple[DocumentNode, list[GraphQLError]]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, schema: Any, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]) -> list[GraphQLError]:
+    def get(self, schema: Any, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...],
+            enum_choices: EnumChoices | None = None) -> list[GraphQLError]:
         key = id(document)
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and entry[0] is document:
                 self._entries.move_to_end(key)
                 return entry[1]
-        errors = [with_code(e, VALIDATION_FAILED) for e in validate_document(schema, document, rules)]
+        errors = [with_code(e, VALIDATION_FAILED, enum_choices) for e in validate_document(schema, document, rules)]
         if self.limit_rules:
             errors += [with_code(e, LIMIT_EXCEEDED) for e in validate(schema, document, self.limit_rules)]
         with self._lock:
@@ -131,10 +148,10 @@ class PrepareOperation(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         errors = self.operations.validation.get(graphql_schema(context.schema), context.graphql_document,
-                                                context.validation_rules)
+                                                context.validation_rules, enum_choices_of(context.schema))
         found = nul_in_variables(context.variables or {})
         if found is not None:
-            error = GraphQLError(f"variables: {found}: {NUL_MESSAGE}", extensions={"code": BAD_USER_INPUT})
+            error = GraphQLError(str(NUL_MESSAGE.about(found)), extensions={"code": BAD_USER_INPUT})
             errors = [*errors, error]  # a new list: the cached one is shared
         context.pre_execution_errors = errors
         yield
@@ -146,4 +163,5 @@ class PrepareOperation(SchemaExtension):
         result = self.execution_context.result
         if isinstance(result, ExecutionResult) and result.data is None and result.errors:
             if all(e.path is None for e in result.errors):
-                result.errors[:] = [with_code(e, BAD_USER_INPUT) for e in result.errors]
+                choices = enum_choices_of(self.execution_context.schema)
+                result.errors[:] = [with_code(e, BAD_USER_INPUT, choices) for e in result.errors]

@@ -32,7 +32,8 @@ Decimal = NewType("Decimal", _Decimal)
 
 def _parse_money(value: object) -> int:
     if not isinstance(value, str):
-        raise ValueError('Money is a decimal string of yuan such as "3520.48", never a number')
+        raise ValueError('金额须写成带引号的元金额字符串，如 "3520.48"，不能是数字 / Money is a decimal string of yuan such '
+                         'as "3520.48", never a number')
     try:
         return parse_fen(value)
     except MoneyFormatError as exc:
@@ -48,13 +49,13 @@ def _parse_period(value: object) -> _Period:
 
 def _parse_decimal(value: object) -> _Decimal:
     if not isinstance(value, str):
-        raise ValueError('Decimal is a string such as "0.05"')
+        raise ValueError('小数须写成带引号的字符串，如 "0.05" / Decimal is a string such as "0.05"')
     try:
         result = _Decimal(value)
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal number") from None
+        raise ValueError(f"“{value}”不是小数 / {value!r} is not a decimal number") from None
     if not result.is_finite():
-        raise ValueError(f"{value!r} is not a finite decimal number")
+        raise ValueError(f"“{value}”不是有限的小数 / {value!r} is not a finite decimal number")
     return result
 
 

@@ -13,8 +13,10 @@ from typing import Any
 
 from graphql import ArgumentNode, GraphQLError, ObjectFieldNode, StringValueNode, ValidationRule
 
+from payroll.texts import Text
+
 NUL = "\x00"
-MESSAGE = "text must not contain the NUL character (U+0000)"
+MESSAGE = Text("文字中不能有 NUL 字符（U+0000）", "text must not contain the NUL character (U+0000)")
 
 
 class NoNulCharacters(ValidationRule):
@@ -22,8 +24,8 @@ class NoNulCharacters(ValidationRule):
         if NUL not in node.value:
             return
         names = [a.name.value for a in [*ancestors, parent] if isinstance(a, (ArgumentNode, ObjectFieldNode))]
-        where = ".".join(names) or "a string"
-        self.report_error(GraphQLError(f"{where}: {MESSAGE}", node))
+        where = ".".join(names)
+        self.report_error(GraphQLError(str(MESSAGE.about(where)), node))
 
 
 def nul_in_variables(value: Any, path: str = "") -> str | None:

@@ -141,9 +141,12 @@ def report_errors(report: importing.ImportReport) -> list[UserError]:
     errors = [UserError(field="file", code=codes.get(p.code, ErrorCode.INVALID), message=p.message)
               for p in report.file_problems]
     if report.rejected and not errors:
-        rows = "、".join(str(p.row) for p in report.problems[:10]) + ("…" if len(report.problems) > 10 else "")
+        rows = [str(p.row) for p in report.problems[:10]]
+        more = "…" if len(report.problems) > 10 else ""
+        summary = report.summary_text()
         errors.append(UserError(field="file", code=ErrorCode.INVALID,
-                                message=f"{report.summary()}; 出错的行 / rows with errors: {rows} (see report.problems)"))
+                                message=f"{summary.zh}；出错的行：{'、'.join(rows)}{more}（见 report.problems） / "
+                                        f"{summary.en}; rows with errors: {', '.join(rows)}{more} (see report.problems)"))
     return errors
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from strawberry.types import Info
 
+from api.db.threads import run_db
 from api.fastpath.pages import PageArgs
 from api.graphql.core.connection import Connection, paginate
 from api.graphql.core.ids import optional_global_id
@@ -43,7 +44,7 @@ async def workers(info: Info, first, after, last, before, where: Any, order_by: 
         search=where.search if where else None,
         community_pk=optional_global_id(where and where.community_id, "Community", "where.communityId"),
         street_pk=optional_global_id(where and where.street_id, "Street", "where.streetId"),
-        post=where.post if where else None,
+        post=await run_db(reads.post_filter, where.post) if where and where.post else None,
         education=where.education.value if where and where.education else None,
         certificate=where.certificate.value if where and where.certificate else None,
         active_on=where.active_on if where else None,
@@ -58,7 +59,7 @@ async def positions(info: Info, first, after, last, before, where: Any) -> Conne
         info.context.principal,
         community_pk=optional_global_id(where and where.community_id, "Community", "where.communityId"),
         street_pk=optional_global_id(where and where.street_id, "Street", "where.streetId"),
-        post=where.post if where else None,
+        post=await run_db(reads.post_filter, where.post) if where and where.post else None,
         vacant=where.vacant if where else None,
     )
     return await paginate(listing, PageArgs(first, after, last, before), info)

@@ -13,7 +13,8 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from payroll.money import MoneyFormatError, parse_rate
+from payroll.budget import parse_base_income_growth
+from payroll.money import MoneyFormatError
 
 from api.access.permissions import Permission
 from api.db.threads import run_db
@@ -45,6 +46,12 @@ from api.reads.reports import report_scope
 READ = [needs(Permission.READ)]
 _SCOPE_ARGUMENT = ("范围：街道或社区；不填为全市（限定范围的令牌为其范围）/ A street or a community; the city when omitted "
                    "(for tokens with a scope: their scope).")
+
+
+def check_year(year: int) -> None:
+    """A report's year: 1990 to 2100."""
+    if not 1990 <= year <= 2100:
+        raise BadRequest(f"year：{year} 不在 1990 至 2100 之间 / year: {year} is out of range (1990 to 2100)")
 
 
 def _scope_ids(scope: ScopeInput | None) -> tuple[int | None, int | None]:
@@ -105,21 +112,19 @@ class ReportQueries:
         scope: Annotated[ScopeInput | None, strawberry.argument(description=_SCOPE_ARGUMENT)] = None,
         base_income_growth: Annotated[
             Decimal | None,
-            strawberry.argument(description="基数增长率情景，如 \"0.05\"（大于 -1，至多 10；不填为 0）/ Scenario growth of "
-                                            "the base income, e.g. \"0.05\" for 5% (above -1, at most 10; 0 when omitted)."),
+            strawberry.argument(description="基数增长率情景，小数，如 \"0.05\" 表示 5 %（-0.5 至 1；不填为 0）/ Scenario "
+                                            "growth of the base income as a decimal, e.g. \"0.05\" for 5 % (from -0.5 "
+                                            "to 1; 0 when omitted)."),
         ] = None,
     ) -> BudgetReport:
         principal = info.context.principal
         street, community = _scope_ids(scope)
         growth_text = str(base_income_growth) if base_income_growth is not None else "0"
         try:
-            growth = parse_rate(growth_text)
+            growth = parse_base_income_growth(growth_text)
         except MoneyFormatError as exc:
-            raise BadRequest(f"baseIncomeGrowth: {exc}") from None
-        if growth <= -1_000_000 or growth > 10_000_000:
-            raise BadRequest("baseIncomeGrowth: must be above -1 and at most 10")
-        if not 1990 <= year <= 2100:
-            raise BadRequest(f"year: {year} is out of range")
+            raise BadRequest(str(exc.text.about("baseIncomeGrowth"))) from None
+        check_year(year)
 
         def compute() -> BudgetReport:
             target = report_scope(principal, street, community)
@@ -217,8 +222,7 @@ class ReportQueries:
         pk = from_global_id(policy_id, "Policy", "policyId") if policy_id is not None else None
         street, community = _scope_ids(scope)
         year = year if year is not None else to.year
-        if not 1990 <= year <= 2100:
-            raise BadRequest(f"year: {year} is out of range")
+        check_year(year)
 
         def compare() -> PolicyComparison:
             stored = policies.policy(principal, pk=pk)

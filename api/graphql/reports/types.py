@@ -202,7 +202,7 @@ def _cursor_worker(cursor: str) -> int:
         text = ""
     prefix, _, pk = text.partition(":")
     if prefix != "conversion" or not pk.isdigit():
-        raise BadRequest(f"after: {cursor!r} is not a cursor of this list")
+        raise BadRequest(f"after：{cursor!r} 不是本列表的游标 / after: {cursor!r} is not a cursor of this list")
     return int(pk)
 
 
@@ -244,7 +244,8 @@ class ConversionReport:
         if after:
             position = np.flatnonzero(r.worker_ids[selected] == _cursor_worker(after))
             if not len(position):
-                raise BadRequest("after: the cursor's worker is not in this list (the records changed); start again")
+                raise BadRequest("after：游标所指的工作者已不在本列表中（记录已变动），请从头开始 / after: the cursor's "
+                                 "worker is not in this list (the records changed); start again")
             start = int(position[0]) + 1
         size = first or 20
         page = selected[start : start + size].tolist()

@@ -142,7 +142,7 @@ class Watch:
         total = sum(m.file_size for m in members)
         n = self.limits.max_xlsx_bytes
         if total > n:
-            raise LimitExceeded(f"Excel 文件解压后 {total:,} 字节，超过 {n:,} 字节的上限（PAYROLL_IMPORT_MAX_XLSX_BYTES）/ "
+            raise LimitExceeded(f"该 .xlsx 文件解压后 {total:,} 字节，超过 {n:,} 字节的上限（PAYROLL_IMPORT_MAX_XLSX_BYTES）/ "
                                 f"the .xlsx file unzips to {total:,} bytes, above the limit of {n:,} bytes "
                                 "(PAYROLL_IMPORT_MAX_XLSX_BYTES)")
         ratio_limit = self.limits.max_ratio
@@ -152,7 +152,7 @@ class Watch:
             ratio = member.file_size / max(member.compress_size, 1)
             if ratio > ratio_limit:
                 raise LimitExceeded(
-                    f"Excel 文件的 {member.filename} 解压后是压缩时的 {ratio:,.0f} 倍，超过 {ratio_limit} 倍的上限"
+                    f"该 .xlsx 文件的 {member.filename} 解压后是压缩时的 {ratio:,.0f} 倍，超过 {ratio_limit} 倍的上限"
                     f"（PAYROLL_IMPORT_MAX_RATIO）/ the part {member.filename} of the .xlsx file unzips {ratio:,.0f} "
                     f"times larger than it is zipped, above the limit of {ratio_limit} (PAYROLL_IMPORT_MAX_RATIO)")
 
@@ -169,7 +169,7 @@ class Watch:
             start = offset - len(carry)  # where block begins in the part
             offset += len(chunk)
             if _DTD.search(block):
-                raise FileFormatError(f"Excel 文件的 {name} 含有 DTD，不予读取 / the part {name} of the .xlsx file "
+                raise FileFormatError(f"该 .xlsx 文件的 {name} 含有 DTD，不予读取 / the part {name} of the .xlsx file "
                                       "holds a DTD, which a workbook never needs: it is not read")
             if too_long.search(block):
                 raise self.cell_too_long(None)

@@ -41,7 +41,6 @@ transaction and the audit entries.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import IO, Any, Callable
 
 from payroll import codes
@@ -92,80 +91,19 @@ _VALIDATED = ("name", "id_number", "phone", "bank_name", "bank_account", *_WHOLE
 # --- coded values ----------------------------------------------------------------------------
 
 
-def _value_key(value: str) -> str:
-    return re.sub(r"[\s\u3000]+", "", value).upper()
-
-
-def _choices(labels: dict[str, str], extra: dict[str, str]) -> dict[str, str]:
-    table = {code: code for code in labels}
-    table.update({label: code for code, label in labels.items()})
-    table.update(extra)
-    return {_value_key(k): v for k, v in table.items()}
-
-
-EDUCATION_VALUES = _choices(codes.EDUCATION_LABELS, {
-    "高中": "SECONDARY", "中专": "SECONDARY", "初中": "SECONDARY", "小学": "SECONDARY", "职高": "SECONDARY",
-    "技校": "SECONDARY", "高中及以下": "SECONDARY", "中专及以下": "SECONDARY", "高中/中专": "SECONDARY",
-    "高中（中专）": "SECONDARY", "专科": "JUNIOR_COLLEGE", "大学专科": "JUNIOR_COLLEGE", "高职": "JUNIOR_COLLEGE",
-    "大学本科": "BACHELOR", "学士": "BACHELOR", "研究生": "MASTER", "硕士研究生": "MASTER", "博士研究生": "DOCTOR",
-})
-TAX_BASIC_DEDUCTION_VALUES = _choices(codes.TAX_BASIC_DEDUCTION_LABELS, {
-    "按月": "MONTHLY", "全年": "FULL_YEAR", "13号公告": "FULL_YEAR", "19号公告": "FROM_JANUARY"})
-BONUS_TAX_METHOD_VALUES = _choices(codes.BONUS_TAX_METHOD_LABELS, {"单独": "SEPARATE", "合并": "COMBINED",
-                                                                   "并入": "COMBINED"})
-CERTIFICATE_VALUES = _choices(codes.CERTIFICATE_LABELS, {
-    "无证书": "NONE", "没有": "NONE", "否": "NONE",
-    "助理社会工作师证": "ASSISTANT_SOCIAL_WORKER", "助理社工师": "ASSISTANT_SOCIAL_WORKER",
-    "社会工作师证": "SOCIAL_WORKER", "社工师": "SOCIAL_WORKER", "中级社会工作师": "SOCIAL_WORKER",
-    "高级社会工作师证": "SENIOR_SOCIAL_WORKER", "高级社工师": "SENIOR_SOCIAL_WORKER",
-})
-ASSESSMENT_VALUES = _choices(codes.ASSESSMENT_LABELS, {})
-
-
-def _choice(raw: Any, table: dict[str, str], labels: dict[str, str], what: str) -> str | None:
+def _choice(raw: Any, field: str, what: str) -> str | None:
+    """A code given as itself or by a Chinese name (:func:`payroll.codes.code_from_label`, as everywhere)."""
     value = text(raw)
     if value is None:
         return None
-    code = table.get(_value_key(value))
+    code = codes.code_from_label(field, value)
     if code is None:
-        options = "、".join(f"{label}（{code}）" for code, label in labels.items())
+        options = "、".join(f"{label}（{code}）" for code, label in codes.CODE_LABELS[field].items())
         raise CellError(f"“{value}”不是可用的{what} / {value!r} is not a known {what}: use one of {options}")
     return code
 
 
-def _post_values() -> tuple[dict[str, str], tuple[str, ...] | None]:
-    """The active policy's posts by key and by title (正职, 书记, 副主任 …), and its post keys."""
-    policy = active_policy()
-    if policy is None:
-        return {}, None
-    names: dict[str, set[str]] = {}
-
-    def add(name: str, key: str) -> None:
-        if name.strip():
-            names.setdefault(_value_key(name), set()).add(key)
-
-    for version in policy.versions:
-        for key, post in version.posts.items():
-            add(key, key)
-            add(post.title, key)
-            add(re.split(r"[（(]", post.title, maxsplit=1)[0], key)
-            bracket = re.search(r"[（(]([^）)]*)[）)]", post.title)
-            if bracket:
-                for part in re.split(r"[、,，/]", bracket.group(1)):
-                    add(part, key)
-    # A name that could mean two posts is no name at all.
-    return {name: next(iter(keys)) for name, keys in names.items() if len(keys) == 1}, policy.post_keys
-
-
 # --- helpers -------------------------------------------------------------------------------
-
-
-_MESSAGE_PREFIX = re.compile(r"^worker [^:]*: (?:[a-zA-Z]+: )?")
-
-
-def _plain(message: str) -> str:
-    """``worker W001: serviceStart: '2012-13-01' is …`` → ``'2012-13-01' is …`` (the report names row and column)."""
-    return _MESSAGE_PREFIX.sub("", message)
 
 
 def _money(raw: Any) -> int | None:
@@ -440,7 +378,7 @@ class WorkerImporter(_Headed, _Counted):
         return []
 
     def _converters(self) -> dict[str, Callable[[Any, str], Any]]:
-        posts = self.posts
+        posts = self.post_names
 
         def id_number(raw: Any, heading: str) -> str | None:
             value = digits(raw, heading)
@@ -448,7 +386,7 @@ class WorkerImporter(_Headed, _Counted):
 
         def post(raw: Any, heading: str) -> str | None:
             value = text(raw)
-            return posts.get(_value_key(value), value) if value else None
+            return posts.get(codes.label_key(value), value) if value else None
 
         converters: dict[str, Callable[[Any, str], Any]] = {
             "code": lambda raw, h: text(raw),
@@ -460,12 +398,11 @@ class WorkerImporter(_Headed, _Counted):
             "bank_account": digits,
             "post": post,
             "opening_through": lambda raw, h: period_text(raw),
-            "education": lambda raw, h: _choice(raw, EDUCATION_VALUES, codes.EDUCATION_LABELS, h),
-            "certificate": lambda raw, h: _choice(raw, CERTIFICATE_VALUES, codes.CERTIFICATE_LABELS, h),
-            "assessment": lambda raw, h: _choice(raw, ASSESSMENT_VALUES, codes.ASSESSMENT_LABELS, h),
-            "tax_basic_deduction": lambda raw, h: _choice(raw, TAX_BASIC_DEDUCTION_VALUES,
-                                                          codes.TAX_BASIC_DEDUCTION_LABELS, h),
-            "bonus_tax_method": lambda raw, h: _choice(raw, BONUS_TAX_METHOD_VALUES, codes.BONUS_TAX_METHOD_LABELS, h),
+            "education": lambda raw, h: _choice(raw, "education", h),
+            "certificate": lambda raw, h: _choice(raw, "certificate", h),
+            "assessment": lambda raw, h: _choice(raw, "assessment", h),
+            "tax_basic_deduction": lambda raw, h: _choice(raw, "tax_basic_deduction", h),
+            "bonus_tax_method": lambda raw, h: _choice(raw, "bonus_tax_method", h),
             "version": whole,
         }
         converters.update({f: (lambda raw, h: date_text(raw)) for f in _DATE_FIELDS})
@@ -475,7 +412,8 @@ class WorkerImporter(_Headed, _Counted):
 
     def begin(self, headings: Headings, report: ImportReport) -> None:
         self.headings = headings
-        self.posts, self.post_keys = _post_values()
+        policy = active_policy()
+        self.post_names, self.post_keys = (policy.post_names, policy.post_keys) if policy else ({}, None)
         self.converters = self._converters()
         # Every community the rows may name, once (a city has hundreds, not
         # hundreds of thousands); those outside the scope do not exist here.
@@ -601,9 +539,10 @@ class WorkerImporter(_Headed, _Counted):
             given["incompetent_years_before"] = 0  # a blank cell: not given, the default
         merged = {**records.worker_values(worker), **given} if worker is not None else given
         try:
-            columns = records.validate_worker_for(merged, code or (worker.code if worker else "-"), self.post_keys)
+            columns = records.validate_worker_for(merged, code or (worker.code if worker else "-"), self.post_keys,
+                                                  self.post_names, name_the_worker=False)
         except UserErrors as exc:
-            errors.extend((self.heading_for_api(e.field), e.code.value, _plain(e.message)) for e in exc.errors)
+            errors.extend((self.heading_for_api(e.field), e.code.value, e.message) for e in exc.errors)
             columns = {}
         refused = _plan(row, key, errors, report, **data)
         if refused:
@@ -761,7 +700,7 @@ class AssessmentImporter(_Headed, _Counted):
             "code": lambda raw, h: text(raw),
             "id_number": lambda raw, h: (digits(raw, h) or "").upper() or None,
             "name": lambda raw, h: text(raw),
-            "result": lambda raw, h: _choice(raw, ASSESSMENT_VALUES, codes.ASSESSMENT_LABELS, h),
+            "result": lambda raw, h: _choice(raw, "assessment", h),
             "year": whole,
         }
 

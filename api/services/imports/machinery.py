@@ -45,6 +45,8 @@ from typing import IO, Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 import peewee as pw
 
+from payroll.texts import Text, split_message
+
 from api.access.principal import Principal
 from api.db.database import database, is_postgres
 from api.db.models import AuditEntry, utcnow
@@ -145,16 +147,23 @@ class ImportReport:
 
     def summary(self) -> str:
         """One line for people: what happened, in Chinese and English."""
-        counts = (f"新增 {self.created}，更新 {self.updated}，未变 {self.unchanged}，拒绝 {self.refused} / "
-                  f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, {self.refused} refused")
+        return str(self.summary_text())
+
+    def summary_text(self) -> Text:
+        """:meth:`summary` with its two halves apart."""
+        zh = f"新增 {self.created}，更新 {self.updated}，未变 {self.unchanged}，拒绝 {self.refused}"
+        en = (f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+              f"{self.refused} refused")
         if self.file_problems:
-            return f"文件被拒绝，未写入任何数据 / file rejected, nothing written: {self.file_problems[0].message}"
+            problem = split_message(self.file_problems[0].message)
+            return Text(f"文件被拒绝，未写入任何数据：{problem.zh}", f"file rejected, nothing written: {problem.en}")
         if self.rejected:
             verb = "将被拒绝" if self.dry_run else "被拒绝"
-            return f"文件{verb}，未写入任何数据 / file {'would be ' if self.dry_run else ''}rejected, nothing written ({counts})"
+            return Text(f"文件{verb}，未写入任何数据（{zh}）",
+                        f"file {'would be ' if self.dry_run else ''}rejected, nothing written ({en})")
         if self.dry_run:
-            return f"试运行，未写入 / dry run, nothing written: {counts}"
-        return counts
+            return Text(f"试运行，未写入：{zh}", f"dry run, nothing written: {en}")
+        return Text(zh, en)
 
 
 class RowError(Exception):

@@ -258,7 +258,7 @@ def digits(value: Any, what: str, exact_below: int = 10**15) -> str | None:
         number = int(value)
         if abs(number) >= exact_below:
             raise CellError(
-                f"Excel 把{what}存成了数字（{_excel_style(value)}），后几位已丢失；请把该列设为“文本”格式后重新输入 / "
+                f"该{what}被 Excel 存成了数字（{_excel_style(value)}），后几位已丢失；请把该列设为“文本”格式后重新输入 / "
                 f"Excel stored this {what} as a number ({_excel_style(value)}) and its last digits are lost: "
                 "format the column as Text and type it again"
             )
@@ -354,9 +354,9 @@ def whole(value: Any, what: str) -> int | None:
     try:
         number = Decimal(raw.replace(",", ""))
     except InvalidOperation:
-        raise CellError(f"{what}应为整数 / {what} must be a whole number, not {raw!r}") from None
+        raise CellError(f"{what}：应为整数，而不是“{raw}” / {what}: must be a whole number, not {raw!r}") from None
     if number != number.to_integral_value():
-        raise CellError(f"{what}应为整数 / {what} must be a whole number, not {raw!r}")
+        raise CellError(f"{what}：应为整数，而不是“{raw}” / {what}: must be a whole number, not {raw!r}")
     return int(number)
 
 
