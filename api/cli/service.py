@@ -10,6 +10,8 @@ import argparse
 import os
 import sys
 
+from api.settings import DEFAULT_LINK_DAYS, MAX_LINK_DAYS
+
 
 def _configure() -> None:
     from api.db.database import configure
@@ -97,7 +99,8 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     try:
         expires = parse_duration(args.expires) if args.expires else None
         with connection():
-            created = create_token(args.name, Role(args.role), args.street or [], args.community or [], expires)
+            created = create_token(args.name, Role(args.role), args.street or [], args.community or [], expires,
+                                   args.worker)
     except ValueError as exc:
         print(f"community-payroll: error: {exc}", file=sys.stderr)
         return 2
@@ -111,18 +114,54 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_token_link(args: argparse.Namespace) -> int:
+    """A one-time payslip link (电子工资条) for a worker, printed once."""
+    import getpass
+
+    from api.access.principal import Principal, Role
+    from api.db.database import connection
+    from api.errors import UserErrors
+    from api.reads.records import worker
+    from api.services.payslip_links import issue_link
+    from api.settings import Settings
+
+    _configure()
+    principal = Principal(name=args.actor or f"cli:{getpass.getuser()}", role=Role.ADMIN)
+    with connection():
+        found = worker(principal, code=args.worker)
+        if found is None:
+            print(f"community-payroll: error: 工号不存在：{args.worker} / unknown worker code: {args.worker}", file=sys.stderr)
+            return 2
+        try:
+            link = issue_link(principal, found["id"], args.days)
+        except UserErrors as exc:
+            print(f"community-payroll: error: {exc}", file=sys.stderr)
+            return 2
+    print((Settings.from_env().public_url or "") + link.path)
+    print(f"{found['name']}（{found['code']}）的电子工资条链接只显示这一次，仅可使用一次，{link.record.expires_at:%Y-%m-%d %H:%M} "
+          f"UTC 前有效 / the payslip link of {found['code']} is shown only this once, works once and expires "
+          f"{link.record.expires_at:%Y-%m-%d %H:%M} UTC"
+          + ("" if Settings.from_env().public_url else
+             "; 请在前面加上服务地址，或设置 PAYROLL_PUBLIC_URL / put the service's address in front, or set "
+             "PAYROLL_PUBLIC_URL"),
+          file=sys.stderr)
+    return 0
+
+
 def cmd_token_list(args: argparse.Namespace) -> None:
     import json
 
     from api.db.database import connection
-    from api.db.models import ApiToken
+    from api.db.models import ApiToken, Worker
 
     _configure()
     with connection():
-        print("id\tname\trole\tprefix\tstreets\tcommunities\tcreated\texpires\trevoked\tlast used")
+        print("id\tname\trole\tprefix\tstreets\tcommunities\tworker\tcreated\texpires\trevoked\tlast used")
+        workers = dict(Worker.select(Worker.id, Worker.code).join(ApiToken, on=ApiToken.worker == Worker.id).tuples())
         for t in ApiToken.select().order_by(ApiToken.id):
             print("\t".join(str(v) for v in (
                 t.id, t.name, t.role, t.prefix + "…", ",".join(json.loads(t.streets)), ",".join(json.loads(t.communities)),
+                workers.get(t.worker_id, "-"),
                 f"{t.created_at:%Y-%m-%d}", f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "-",
                 f"{t.revoked_at:%Y-%m-%d}" if t.revoked_at else "-",
                 f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-",
@@ -180,12 +219,26 @@ def add_service_commands(sub: argparse._SubParsersAction) -> None:
     token = sub.add_parser("token", help="访问令牌 / API tokens", description="管理访问令牌 / Manage API tokens.")
     token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
     create = token_sub.add_parser("create", help="新建令牌（只显示一次）/ create a token (shown once)")
-    create.add_argument("--role", required=True, choices=["ADMIN", "HR", "FINANCE", "VIEWER"])
+    create.add_argument("--role", required=True, choices=["ADMIN", "HR", "FINANCE", "VIEWER", "WORKER"])
     create.add_argument("--name", required=True, help="用途或使用人 / who or what uses it")
     create.add_argument("--street", action="append", metavar="CODE", help="HR 限定街道（可多次）/ HR scope: street code")
     create.add_argument("--community", action="append", metavar="CODE", help="HR 限定社区 / HR scope: community code")
+    create.add_argument("--worker", metavar="CODE", help="WORKER 令牌所属工作者的工号（电子工资条）/ WORKER scope: the "
+                        "worker's code (its own payslips only)")
     create.add_argument("--expires", metavar="90d", help="有效期，如 90d、12h / lifetime, e.g. 90d, 12h")
     create.set_defaults(handler=cmd_token_create)
+    link = token_sub.add_parser(
+        "link", help="电子工资条一次性链接（只显示一次）/ a worker's one-time payslip link (shown once)",
+        description="为工作者生成一次性电子工资条链接：在手机上打开即登录本人工资条，仅可使用一次；此前未用的链接作废 / Print a "
+        "one-time link to a worker's own payslips: opened on a phone it signs the phone in, once; the worker's earlier "
+        "unused links stop working.")
+    link.add_argument("--worker", required=True, metavar="CODE", help="工号 / the worker's code")
+    link.add_argument("--days", type=int, default=DEFAULT_LINK_DAYS,
+                      help=f"未使用时的有效天数（1–{MAX_LINK_DAYS}，默认 {DEFAULT_LINK_DAYS}）/ days until the link "
+                      f"expires if unused (1–{MAX_LINK_DAYS}, default {DEFAULT_LINK_DAYS})")
+    link.add_argument("--actor", metavar="NAME", help="审计日志中的操作人（默认 cli:用户名）/ name recorded in the audit "
+                      "log (default cli:<user>)")
+    link.set_defaults(handler=cmd_token_link)
     listing = token_sub.add_parser("list", help="列出令牌 / list tokens")
     listing.set_defaults(handler=cmd_token_list)
     revoke = token_sub.add_parser("revoke", help="吊销令牌 / revoke a token")

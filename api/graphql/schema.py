@@ -30,6 +30,7 @@ from api.graphql.core.text import NoNulCharacters
 from api.graphql.imports.mutations import ImportMutations
 from api.graphql.payroll.mutations import PayrollMutations
 from api.graphql.payroll.queries import PayrollQueries
+from api.graphql.payslip_links.mutations import PayslipLinkMutations
 from api.graphql.policies.mutations import PolicyMutations
 from api.graphql.policies.queries import PolicyQueries
 from api.graphql.records.mutations import RecordMutations
@@ -77,7 +78,7 @@ class Query(RecordQueries, PayrollQueries, PolicyQueries, ReportQueries, AuditQu
 
 @strawberry.type(description="变更 / Mutations: each takes one `input` and returns the object and `errors`; nothing is "
                              "written when errors are returned.")
-class Mutation(RecordMutations, PayrollMutations, PolicyMutations, ImportMutations):
+class Mutation(RecordMutations, PayrollMutations, PolicyMutations, ImportMutations, PayslipLinkMutations):
     pass
 
 
