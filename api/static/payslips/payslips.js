@@ -77,7 +77,7 @@
     { id: "deductions", title: "扣除项目", total: "deductions", open: true,
       items: ["employee_pension", "employee_medical", "employee_unemployment", "housing_fund_employee", "income_tax",
         "bonus_tax"] },
-    { id: "net", title: "实发", open: true, items: ["net"] },
+    { id: "net", title: "实发", total: "net", open: true, items: ["net"] },
     { id: "basis", title: "计算依据（工龄、等级、基数）", open: false,
       items: ["counted_years", "grade", "grade_pay", "pay_base", "performance_reserve", "days", "standard_wage",
         "si_base"] },
