@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api.access.authentication import FailedAttempts
+from api.access.authentication import FailedAttempts, TooManyFailures, authentication_error
 from api.db.threads import run_db
 from api.http.graphql_view import HTTPProblem
 from api.http.static_pages import PackagedPage
@@ -53,9 +53,7 @@ def payslip_routes(settings: Settings, failures: FailedAttempts) -> list[Route]:
         address = request.client.host if request.client else "-"
         retry_after = failures.locked(address)
         if retry_after:
-            return HTTPProblem(429, f"认证失败次数过多，请 {retry_after} 秒后再试 / too many failed authentication attempts "
-                                    f"from this address; try again in {retry_after} s", "RATE_LIMITED",
-                               {"retry-after": str(retry_after)}).response()
+            return authentication_error(request, TooManyFailures(retry_after))
         content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if content_type != "application/json":
             return HTTPProblem(415, "请以 application/json 提交 {\"code\": …} / send {\"code\": …} as application/json",
