@@ -18,6 +18,8 @@
 | ``PAYROLL_AUTH_MAX_FAILURES`` | 10 | failed authentications from one address that lock it out |
 | ``PAYROLL_AUTH_WINDOW_SECONDS`` | 60 | the window in which those failures are counted |
 | ``PAYROLL_AUTH_LOCKOUT_SECONDS`` | 60 | how long a locked-out address is refused (429) |
+| ``PAYROLL_WORKER_TOKEN_DAYS`` | 90 | lifetime of the token a worker's one-time payslip link is exchanged for |
+| ``PAYROLL_PUBLIC_URL`` | none | the address workers open (``https://pay.example.gov.cn``), for payslip links; GraphQL otherwise uses the request's own address, the command line prints the path only |
 
 Imports (:class:`ImportLimits`; checked while the file is read, before memory grows):
 
@@ -40,6 +42,9 @@ from dataclasses import dataclass, field
 MAX_PAGE_SIZE = 100
 #: The largest id a table holds (64-bit): larger numbers are refused before they reach SQL.
 MAX_ID = 2**63 - 1
+#: How long a one-time payslip link (电子工资条) lasts unused: by default, and at most (days).
+DEFAULT_LINK_DAYS = 7
+MAX_LINK_DAYS = 30
 
 
 def _int(name: str, default: int) -> int:
@@ -94,6 +99,8 @@ class Settings:
     auth_max_failures: int = 10
     auth_window_seconds: float = 60.0
     auth_lockout_seconds: float = 60.0
+    worker_token_days: int = 90
+    public_url: str | None = None
     import_limits: ImportLimits = field(default_factory=ImportLimits)
 
     @classmethod
@@ -117,6 +124,8 @@ class Settings:
             auth_max_failures=_int("PAYROLL_AUTH_MAX_FAILURES", 10),
             auth_window_seconds=float(os.environ.get("PAYROLL_AUTH_WINDOW_SECONDS", "60")),
             auth_lockout_seconds=float(os.environ.get("PAYROLL_AUTH_LOCKOUT_SECONDS", "60")),
+            worker_token_days=_int("PAYROLL_WORKER_TOKEN_DAYS", 90),
+            public_url=os.environ.get("PAYROLL_PUBLIC_URL", "").strip().rstrip("/") or None,
             migrate_on_start=os.environ.get("PAYROLL_MIGRATE", "1").strip() not in ("0", "false", "no", "off"),
             import_limits=ImportLimits.from_env(),
         )

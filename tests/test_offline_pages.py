@@ -2,8 +2,8 @@
 on disk changes.
 
 * Every page and file the service ships to browsers (GraphiQL's page as
-  served, its scripts and styles, the dashboard's HTML, JavaScript and CSS)
-  loads nothing from another host: no ``src=``/``href=`` to an http(s) host,
+  served, its scripts and styles, the dashboard's and the payslip page's
+  HTML, JavaScript and CSS) loads nothing from another host: no ``src=``/``href=`` to an http(s) host,
   no ``@import`` or ``url()`` of one, no ``fetch("http…")``, no CDN name.
   Our own files contain no absolute URL at all (XML namespace names aside).
   The vendored GraphiQL files (api/static/graphiql, from npm) mention URLs in
@@ -14,8 +14,8 @@ on disk changes.
   licences, and the package ships them.
 * A running service whose installed package is removed (``pip install -e .``
   replacing a ``pip install .`` beside a running demo) still serves GraphiQL,
-  its files, the dashboard and queries: everything a request needs is read and
-  imported at start-up.
+  its files, the dashboard, the payslip page and queries: everything a
+  request needs is read and imported at start-up.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ from tests.live_service import running_service
 ROOT = Path(__file__).resolve().parent.parent
 GRAPHIQL = ROOT / "api" / "static" / "graphiql"
 OURS = ("graphiql-page.js", "graphiql-page.css", "index.html")
+DASHBOARD_FILES = ("/dashboard/", "/dashboard/dashboard.js", "/dashboard/dashboard.css")
+PAYSLIP_FILES = ("/payslips/", "/payslips/payslips.js", "/payslips/payslips.css")
 
 #: What would make a browser load something from another host.
 LOADS = [
@@ -103,7 +105,7 @@ def shipped(client: TestClient) -> dict[str, str]:
         response = client.get(f"/static/graphiql/{name}")
         assert response.status_code == 200, name
         files[name] = response.text
-    for path in ("/dashboard/", "/dashboard/dashboard.js", "/dashboard/dashboard.css"):
+    for path in (*DASHBOARD_FILES, *PAYSLIP_FILES):
         response = client.get(path)
         assert response.status_code == 200, path
         files[path] = response.text
@@ -119,7 +121,7 @@ def client(tmp_path_factory):
 
 def test_no_shipped_file_loads_anything_from_another_host(client):
     files = shipped(client)
-    assert len(files) == len(SCRIPTS) + len(STYLES) + 4
+    assert len(files) == len(SCRIPTS) + len(STYLES) + 1 + len(DASHBOARD_FILES) + len(PAYSLIP_FILES)
     found = []
     for name, text in files.items():
         for pattern in LOADS:
@@ -133,8 +135,7 @@ def test_our_own_files_hold_no_absolute_url(client):
     files = shipped(client)
     vendored = vendored_files()
     ours = {name: text for name, text in files.items() if name not in vendored}
-    assert set(ours) == {"GraphiQL page", "graphiql-page.js", "graphiql-page.css", "/dashboard/",
-                         "/dashboard/dashboard.js", "/dashboard/dashboard.css"}
+    assert set(ours) == {"GraphiQL page", "graphiql-page.js", "graphiql-page.css", *DASHBOARD_FILES, *PAYSLIP_FILES}
     for name, text in ours.items():
         urls = set(re.findall(r"""(?:https?:|wss?:)?//[\w.-]+\.[a-z]{2,}[^\s"'`)<]*""", text))
         assert urls <= NAMESPACES, name
@@ -240,7 +241,7 @@ def test_a_running_service_survives_its_package_being_removed(tmp_path):
         assert status == 200 and "社区工作者薪酬 GraphiQL" in page.decode()
         for name in (*SCRIPTS, *STYLES):
             assert get(f"/static/graphiql/{name}")[0] == 200, name
-        for path in ("/dashboard/", "/dashboard/dashboard.js", "/dashboard/dashboard.css"):
+        for path in (*DASHBOARD_FILES, *PAYSLIP_FILES):
             assert get(path)[0] == 200, path
         data = service.graphql(WELCOME)
         assert data["me"] == {"name": "dev-admin", "role": "ADMIN"} and data["streets"]["totalCount"] == 6

@@ -59,6 +59,11 @@ def principal_for_token(token: str) -> Principal | None:
     now = utcnow()
     if record is None or record.revoked_at is not None or (record.expires_at is not None and record.expires_at <= now):
         return None
+    role = Role(record.role)
+    if (role is Role.WORKER) != (record.worker_id is not None):
+        logger.error("token %s: a %s token %s a worker; refused", record.id, role.value,
+                     "without" if role is Role.WORKER else "with")
+        return None
     if record.last_used_at is None or now - record.last_used_at > dt.timedelta(minutes=5):
         # Kept coarse so that reads do not write on every request; an instance
         # reading a replica cannot write it at all, and need not.
@@ -72,8 +77,9 @@ def principal_for_token(token: str) -> Principal | None:
     communities = json.loads(record.communities)
     return Principal(
         name=record.name,
-        role=Role(record.role),
+        role=role,
         token_id=record.id,
+        worker_id=record.worker_id,
         street_ids=frozenset(s.id for s in Street.select(Street.id).where(Street.code.in_(streets))) if streets
         else frozenset(),
         community_ids=frozenset(c.id for c in Community.select(Community.id).where(Community.code.in_(communities)))

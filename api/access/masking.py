@@ -18,7 +18,10 @@ without :attr:`Permission.SEE_PERSONAL_DATA` gets
   number would confirm it) — :mod:`api.reads.records` leaves it out.
 
 Names and bank names are not masked: they are how HR and finance staff
-recognise a payslip.  docs/security.md lists the same rules.
+recognise a payslip.  A WORKER token (a worker's own payslips on a phone)
+sees its own record masked too: the token lives in a phone's browser that
+others may pick up, and the payslip page needs none of these values.
+docs/security.md lists the same rules.
 """
 
 from __future__ import annotations

@@ -26,29 +26,37 @@ class Permission(enum.Enum):
     APPROVE_PAYROLL = "审核发放批次并标记已发放 / approve payroll runs and mark them paid"
     MANAGE_POLICIES = "导入与启用薪酬政策 / import and activate pay policies"
     READ_AUDIT_LOG = "查看操作日志 / read the audit log"
+    ISSUE_PAYSLIP_ACCESS = "发放与撤销电子工资条链接 / issue and revoke workers' payslip links and tokens"
+    READ_OWN_PAYSLIPS = "查看本人工资条 / read one's own worker record and payslips"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.HR: frozenset({Permission.READ, Permission.SEE_PERSONAL_DATA, Permission.EDIT_RECORDS,
-                        Permission.PREPARE_PAYROLL}),
+                        Permission.PREPARE_PAYROLL, Permission.ISSUE_PAYSLIP_ACCESS}),
     Role.FINANCE: frozenset({Permission.READ, Permission.SEE_PERSONAL_DATA, Permission.APPROVE_PAYROLL}),
     Role.VIEWER: frozenset({Permission.READ}),
+    # Their own record and payslips only (the scope is one worker: api.access.scopes),
+    # personal data masked: the token lives on a phone that others may pick up.
+    Role.WORKER: frozenset({Permission.READ_OWN_PAYSLIPS}),
 }
 
 
-def allowed(principal: Principal, permission: Permission) -> bool:
-    return permission in ROLE_PERMISSIONS[principal.role]
+def allowed(principal: Principal, *permissions: Permission) -> bool:
+    """Whether the principal's role has any of ``permissions``."""
+    granted = ROLE_PERMISSIONS[principal.role]
+    return any(permission in granted for permission in permissions)
 
 
-def roles_with(permission: Permission) -> list[Role]:
-    return [role for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
+def roles_with(*permissions: Permission) -> list[Role]:
+    """The roles with any of ``permissions``."""
+    return [role for role, granted in ROLE_PERMISSIONS.items() if any(p in granted for p in permissions)]
 
 
-def refusal(principal: Principal, permission: Permission) -> str:
-    """Why ``principal`` may not do it, Chinese first."""
-    zh, _, en = permission.value.partition(" / ")
-    roles = roles_with(permission)
+def refusal(principal: Principal, *permissions: Permission) -> str:
+    """Why ``principal`` may not do it (the first permission names it), Chinese first."""
+    zh, _, en = permissions[0].value.partition(" / ")
+    roles = roles_with(*permissions)
     return (f"无权{zh}：需要{('或'.join(ROLE_LABELS[r] for r in roles))}角色，本令牌为{ROLE_LABELS[principal.role]} / "
             f"not allowed to {en}: needs the role {' or '.join(r.value for r in roles)}; this token has "
             f"{principal.role.value}")

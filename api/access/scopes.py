@@ -21,6 +21,18 @@ A payslip keeps the street and community it was paid for, so a street's old
 payslips stay with that street after a worker or a community moves; the
 worker and community they point to are shown only while they are visible
 themselves.  ``None`` means "no restriction".
+
+A WORKER principal (电子工资条) is limited to its one worker W:
+
+| record | visible when |
+|---|---|
+| worker | it is W |
+| assessment | its worker is W |
+| payslip | its worker is W and its run is approved or paid (a draft may still be deleted and recomputed) |
+| street, community, position, payroll run | never (a payslip's street, community and run are null) |
+
+Every condition below answers for a WORKER first, so that no rule for
+streets and communities can apply to it by accident.
 """
 
 from __future__ import annotations
@@ -33,6 +45,13 @@ from api.access.principal import Principal
 from api.db.models import Assessment, Community, PayrollRun, Payslip, Position, Street, Worker, WorkerTaxChoice
 
 Condition = pw.Expression | None
+
+#: Run statuses whose payslips a worker sees: settled, never to change.
+RELEASED_TO_WORKERS = ("APPROVED", "PAID")
+
+
+def _nothing() -> pw.Expression:
+    return pw.Value(False)
 
 
 def _any_of(*terms: pw.Expression | None) -> pw.Expression:
@@ -54,6 +73,8 @@ def community_ids(principal: Principal) -> pw.ModelSelect | None:
 
 
 def streets(principal: Principal) -> Condition:
+    if principal.worker_id is not None:
+        return _nothing()
     if not principal.restricted:
         return None
     holding = (Street.id.in_(Community.select(Community.street).where(Community.id.in_(_ids(principal.community_ids))))
@@ -64,12 +85,16 @@ def streets(principal: Principal) -> Condition:
 def whole_streets(principal: Principal) -> Condition:
     """Streets the principal holds entirely (to change the street itself, add
     communities to it or run its payroll)."""
+    if principal.worker_id is not None:
+        return _nothing()
     if not principal.restricted:
         return None
-    return Street.id.in_(_ids(principal.street_ids)) if principal.street_ids else pw.Value(False)
+    return Street.id.in_(_ids(principal.street_ids)) if principal.street_ids else _nothing()
 
 
 def communities(principal: Principal) -> Condition:
+    if principal.worker_id is not None:
+        return _nothing()
     if not principal.restricted:
         return None
     return _any_of(
@@ -79,16 +104,22 @@ def communities(principal: Principal) -> Condition:
 
 
 def workers(principal: Principal) -> Condition:
+    if principal.worker_id is not None:
+        return Worker.id == principal.worker_id
     visible = community_ids(principal)
     return None if visible is None else Worker.community.in_(visible)
 
 
 def positions(principal: Principal) -> Condition:
+    if principal.worker_id is not None:
+        return _nothing()
     visible = community_ids(principal)
     return None if visible is None else Position.community.in_(visible)
 
 
 def assessments(principal: Principal) -> Condition:
+    if principal.worker_id is not None:
+        return Assessment.worker == principal.worker_id
     visible = workers(principal)
     return None if visible is None else Assessment.worker.in_(Worker.select(Worker.id).where(visible))
 
@@ -99,6 +130,9 @@ def tax_choices(principal: Principal) -> Condition:
 
 
 def payslips(principal: Principal) -> Condition:
+    if principal.worker_id is not None:
+        released = PayrollRun.select(PayrollRun.id).where(PayrollRun.status.in_(list(RELEASED_TO_WORKERS)))
+        return (Payslip.worker == principal.worker_id) & Payslip.run.in_(released)
     if not principal.restricted:
         return None
     return _any_of(
@@ -108,6 +142,8 @@ def payslips(principal: Principal) -> Condition:
 
 
 def runs(principal: Principal) -> Condition:
+    if principal.worker_id is not None:
+        return _nothing()
     if not principal.restricted:
         return None
     return _any_of(

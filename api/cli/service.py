@@ -12,7 +12,19 @@ import sys
 
 from payroll.texts import Text
 
-from api.cli.common import CSV, TEXT, XLSX, UsageError, add_output, output_format, say, write_output, write_table
+from api.cli.common import (
+    CSV,
+    TEXT,
+    XLSX,
+    Refused,
+    UsageError,
+    add_output,
+    output_format,
+    say,
+    write_output,
+    write_table,
+)
+from api.settings import DEFAULT_LINK_DAYS, MAX_LINK_DAYS
 
 
 def _configure() -> None:
@@ -115,7 +127,8 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     try:
         expires = parse_duration(args.expires) if args.expires else None
         with connection():
-            created = create_token(args.name, Role(args.role), args.street or [], args.community or [], expires)
+            created = create_token(args.name, Role(args.role), args.street or [], args.community or [], expires,
+                                   args.worker)
     except ValueError as exc:
         raise UsageError(*_halves(str(exc))) from None
     write_output(args.output, created.token + "\n")
@@ -127,25 +140,59 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
-TOKEN_HEADINGS = ("编号", "名称", "角色", "前缀", "街道", "社区", "创建", "到期", "吊销", "最近使用")
+def cmd_token_link(args: argparse.Namespace) -> int:
+    """A one-time payslip link (电子工资条) for a worker, printed once."""
+    import getpass
+
+    from api.access.principal import Principal, Role
+    from api.db.database import connection
+    from api.errors import UserErrors
+    from api.reads.records import worker
+    from api.services.payslip_links import issue_link
+    from api.settings import Settings
+
+    output_format(args.output, (TEXT,), Text("链接", "the link"))
+    _configure()
+    principal = Principal(name=args.actor or f"cli:{getpass.getuser()}", role=Role.ADMIN)
+    with connection():
+        found = worker(principal, code=args.worker)
+        if found is None:
+            raise UsageError(f"工号不存在：{args.worker}", f"unknown worker code: {args.worker}")
+        try:
+            link = issue_link(principal, found["id"], args.days)
+        except UserErrors as exc:
+            raise Refused(str(exc)) from None
+    public_url = Settings.from_env().public_url
+    write_output(args.output, (public_url or "") + link.path + "\n")
+    expires = f"{link.record.expires_at:%Y-%m-%d %H:%M}"
+    say(f"{found['name']}（{found['code']}）的电子工资条链接只显示这一次，仅可使用一次，{expires} UTC 前有效"
+        + ("" if public_url else "；请在前面加上服务地址，或设置 PAYROLL_PUBLIC_URL"),
+        f"the payslip link of {found['code']} is shown only this once, works once and expires {expires} UTC"
+        + ("" if public_url else "; put the service's address in front, or set PAYROLL_PUBLIC_URL"))
+    return 0
+
+
+TOKEN_HEADINGS = ("编号", "名称", "角色", "前缀", "街道", "社区", "工作者", "创建", "到期", "吊销", "最近使用")
 
 
 def cmd_token_list(args: argparse.Namespace) -> None:
     import json
 
     from api.db.database import connection
-    from api.db.models import ApiToken
+    from api.db.models import ApiToken, Worker
 
     kind = output_format(args.output, (CSV, XLSX), Text("令牌列表", "the token list"))
     _configure()
     with connection():
+        workers = dict(Worker.select(Worker.id, Worker.code).join(ApiToken, on=ApiToken.worker == Worker.id).tuples())
         rows = [(
             t.id, t.name, t.role, t.prefix + "…", "、".join(json.loads(t.streets)), "、".join(json.loads(t.communities)),
+            workers.get(t.worker_id, "-"),
             f"{t.created_at:%Y-%m-%d}", f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "-",
             f"{t.revoked_at:%Y-%m-%d}" if t.revoked_at else "-",
             f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-",
         ) for t in ApiToken.select().order_by(ApiToken.id)]
-    write_table(args.output, kind, TOKEN_HEADINGS, rows, "访问令牌", widths=(6, 16, 9, 14, 14, 14, 11, 11, 11, 16))
+    write_table(args.output, kind, TOKEN_HEADINGS, rows, "访问令牌", widths=(6, 16, 9, 14, 14, 14, 10, 11, 11, 11, 16))
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
@@ -198,14 +245,29 @@ def add_service_commands(sub: argparse._SubParsersAction) -> None:
     token = sub.add_parser("token", help="访问令牌 / API tokens", description="管理访问令牌 / Manage API tokens.")
     token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
     create = token_sub.add_parser("create", help="新建令牌（只显示一次）/ create a token (shown once)")
-    create.add_argument("--role", required=True, choices=["ADMIN", "HR", "FINANCE", "VIEWER"],
-                        help="角色：ADMIN 管理员、HR 人事、FINANCE 财务、VIEWER 只读 / role")
+    create.add_argument("--role", required=True, choices=["ADMIN", "HR", "FINANCE", "VIEWER", "WORKER"],
+                        help="角色：ADMIN 管理员、HR 人事、FINANCE 财务、VIEWER 只读、WORKER 工作者本人（电子工资条）/ role")
     create.add_argument("--name", required=True, help="用途或使用人 / who or what uses it")
     create.add_argument("--street", action="append", metavar="CODE", help="HR 限定街道（可多次）/ HR scope: street code")
     create.add_argument("--community", action="append", metavar="CODE", help="HR 限定社区 / HR scope: community code")
+    create.add_argument("--worker", metavar="CODE", help="WORKER 令牌所属工作者的工号（电子工资条）/ WORKER scope: the "
+                        "worker's code (its own payslips only)")
     create.add_argument("--expires", metavar="90d", help="有效期，如 90d、12h / lifetime, e.g. 90d, 12h")
     add_output(create, (TEXT,), "令牌写入该文件 / the token goes into this file")
     create.set_defaults(handler=cmd_token_create)
+    link = token_sub.add_parser(
+        "link", help="电子工资条一次性链接（只显示一次）/ a worker's one-time payslip link (shown once)",
+        description="为工作者生成一次性电子工资条链接：在手机上打开即登录本人工资条，仅可使用一次；此前未用的链接作废 / Print a "
+        "one-time link to a worker's own payslips: opened on a phone it signs the phone in, once; the worker's earlier "
+        "unused links stop working.")
+    link.add_argument("--worker", required=True, metavar="CODE", help="工号 / the worker's code")
+    link.add_argument("--days", type=int, default=DEFAULT_LINK_DAYS,
+                      help=f"未使用时的有效天数（1–{MAX_LINK_DAYS}，默认 {DEFAULT_LINK_DAYS}）/ days until the link "
+                      f"expires if unused (1–{MAX_LINK_DAYS}, default {DEFAULT_LINK_DAYS})")
+    link.add_argument("--actor", metavar="NAME", help="审计日志中的操作人（默认 cli:用户名）/ name recorded in the audit "
+                      "log (default cli:<user>)")
+    add_output(link, (TEXT,), "链接写入该文件 / the link goes into this file")
+    link.set_defaults(handler=cmd_token_link)
     listing = token_sub.add_parser("list", help="列出令牌 / list tokens")
     add_output(listing, (CSV, XLSX))
     listing.set_defaults(handler=cmd_token_list)

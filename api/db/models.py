@@ -126,7 +126,8 @@ class WorkerTaxChoice(BaseModel):
     """A worker's tax choices for one tax year (salary-model.md §1, §9):
     累计减除费用规则 and 年终奖计税方式."""
 
-    worker = pw.ForeignKeyField(Worker, backref="tax_choices", on_delete="CASCADE")
+    #: No index of its own: the unique (worker, year) index serves lookups by worker.
+    worker = pw.ForeignKeyField(Worker, backref="tax_choices", on_delete="CASCADE", index=False)
     year = pw.IntegerField()
     tax_basic_deduction = pw.CharField(max_length=20)
     bonus_tax_method = pw.CharField(max_length=20, null=True)
@@ -334,10 +335,29 @@ class ApiToken(BaseModel):
     expires_at = pw.DateTimeField(null=True)
     revoked_at = pw.DateTimeField(null=True)
     last_used_at = pw.DateTimeField(null=True)
+    #: The worker a WORKER token is limited to (电子工资条); its tokens go with it.
+    worker = pw.ForeignKeyField(Worker, null=True, on_delete="CASCADE", index=True)
+
+
+class PayslipLink(BaseModel):
+    """一次性工资条链接 — a one-time link HR gives a worker (printed or sent).
+
+    Opening it exchanges its code, once, for a WORKER token of that worker
+    (``token``).  Only the code's SHA-256 is stored; a link is refused after
+    use, after ``expires_at`` and once revoked."""
+
+    worker = pw.ForeignKeyField(Worker, on_delete="CASCADE", index=True)
+    code_hash = pw.CharField(max_length=64, unique=True)
+    created_by = pw.CharField(max_length=100)
+    created_at = pw.DateTimeField(default=utcnow)
+    expires_at = pw.DateTimeField()
+    used_at = pw.DateTimeField(null=True)
+    revoked_at = pw.DateTimeField(null=True)
+    #: The token the code was exchanged for.
+    token = pw.ForeignKeyField(ApiToken, null=True, on_delete="SET NULL")
 
 
 ALL_MODELS = (
     Street, Community, Worker, Position, Assessment, WorkerTaxChoice, Policy, PolicyVersion, PayrollRun, Payslip,
-    PayrollRunPlace,
-    AuditEntry, ApiToken,
+    PayrollRunPlace, AuditEntry, ApiToken, PayslipLink,
 )

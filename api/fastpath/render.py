@@ -262,8 +262,9 @@ def rendering_for(operation: OperationDefinitionNode, path: Any, type_name: str,
     if not ENABLED or declared is None or declared.view.model is not model:
         return None
     sqlite = is_sqlite(model._meta.database)
-    scope_key = (principal.restricted, principal.street_ids, principal.community_ids)
-    key = (id(operation), _path_keys(path), type_name, sqlite, scope_key)
+    # The rendering holds the scope's parameters (a WORKER's worker id among
+    # them): it is shared only by principals who see the same rows.
+    key = (id(operation), _path_keys(path), type_name, sqlite, principal.scope_key)
     cached = _CACHE.get(key)
     if cached is not None and cached[0] is operation:
         return cached[1]

@@ -30,12 +30,15 @@ from api.graphql.core.text import NoNulCharacters
 from api.graphql.imports.mutations import ImportMutations
 from api.graphql.payroll.mutations import PayrollMutations
 from api.graphql.payroll.queries import PayrollQueries
+from api.graphql.payslip_links.mutations import PayslipLinkMutations
 from api.graphql.policies.mutations import PolicyMutations
 from api.graphql.policies.queries import PolicyQueries
 from api.graphql.records.mutations import RecordMutations
 from api.graphql.records.queries import RecordQueries
+from api.graphql.records.types import Worker
 from api.graphql.reports.queries import ReportQueries
 from api.reads.records import scope_codes
+from api.reads.records import worker as worker_record
 from api.services.audit import request_id
 from api.settings import Settings
 
@@ -45,26 +48,37 @@ logger = logging.getLogger("community_payroll")
 @strawberry.type(description="当前令牌 / Who the current token is.")
 class Viewer:
     name: str = strawberry.field(description="令牌名称 / The token's name.")
-    role: str = strawberry.field(description="角色：ADMIN、HR、FINANCE、VIEWER / Role.")
+    role: str = strawberry.field(description="角色：ADMIN、HR、FINANCE、VIEWER、WORKER（工作者本人）/ Role.")
     street_codes: list[str] = strawberry.field(description="限定的街道 / Streets the token is limited to.")
     community_codes: list[str] = strawberry.field(description="限定的社区 / Communities the token is limited to.")
     sees_personal_data: bool = strawberry.field(description="可见个人信息 / Whether personal data is shown unmasked.")
+    worker_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="工作者本人令牌（电子工资条）所属的工作者；其他角色为空 / The worker a WORKER token "
+                                  "(电子工资条) belongs to: its own record and, under it, its payslips. Null for the other "
+                                  "roles.")
+    async def worker(self, info: Info) -> Worker | None:
+        if self.worker_pk is None:
+            return None
+        found = await run_db(worker_record, info.context.principal, pk=self.worker_pk)
+        return Worker.from_values(found) if found else None
 
 
 @strawberry.type(description="查询 / Queries.")
 class Query(RecordQueries, PayrollQueries, PolicyQueries, ReportQueries, AuditQueries):
     @strawberry.field(description="当前令牌的身份与范围 / The current token: name, role and scope.",
-                      permission_classes=[needs(Permission.READ)])
+                      permission_classes=[needs(Permission.READ, Permission.READ_OWN_PAYSLIPS)])
     async def me(self, info: Info) -> Viewer:
         principal = info.context.principal
         streets, communities = await run_db(scope_codes, principal)
         return Viewer(name=principal.name, role=principal.role.value, street_codes=streets,
-                      community_codes=communities, sees_personal_data=sees_personal_data(principal))
+                      community_codes=communities, sees_personal_data=sees_personal_data(principal),
+                      worker_pk=principal.worker_id)
 
 
 @strawberry.type(description="变更 / Mutations: each takes one `input` and returns the object and `errors`; nothing is "
                              "written when errors are returned.")
-class Mutation(RecordMutations, PayrollMutations, PolicyMutations, ImportMutations):
+class Mutation(RecordMutations, PayrollMutations, PolicyMutations, ImportMutations, PayslipLinkMutations):
     pass
 
 

@@ -1,5 +1,6 @@
 """The Starlette application: GraphQL (and GraphiQL) at ``/graphql``,
-``/healthz``, streamed exports, and the example dashboard.
+``/healthz``, streamed exports, the example dashboard and the workers'
+payslip page (电子工资条, :mod:`api.http.payslips`).
 
 :func:`create_app` configures the database from the settings, migrates it on
 start, and wraps the routes in small middlewares: a request id for every
@@ -30,8 +31,10 @@ from api.access.authentication import BearerTokenBackend, authentication_error
 from api.db.database import configure, connection, is_postgres
 from api.db.migrate import migrate
 from api.db.threads import run_db, set_thread_capacity
+from api.http.dashboard import DASHBOARD, dashboard_routes
 from api.http.graphiql import graphiql_page
 from api.http.graphql_view import EXCEPTION_HANDLERS, DevOriginGuard, GraphQLApp
+from api.http.payslips import PAYSLIPS_PAGE, payslip_routes
 from api.services.audit import request_id
 from api.settings import Settings
 
@@ -135,27 +138,26 @@ def create_app(settings: Settings | None = None) -> Starlette:
         migrate()
     graphiql = graphiql_page()
     graphql_app = GraphQLApp(build_schema(settings), settings, graphiql)
+    authentication = BearerTokenBackend(settings)
     routes = [
         Route("/graphql", graphql_app),  # every method: the view answers 405 itself, as JSON
         *graphiql.routes(),
         Route("/healthz", healthz, methods=["GET"]),
         *export_routes(settings),
+        # A refused payslip link counts as a failed authentication, like a bad token.
+        *payslip_routes(settings, authentication.failures),
+        *dashboard_routes(),
     ]
-    try:
-        from api.http.dashboard import FILES, dashboard_routes, read_file
-    except ImportError:  # pragma: no cover - the dashboard ships with the package
-        pass
-    else:
-        routes += dashboard_routes()
-        for name in FILES:  # read now: served from memory even if the installed package is replaced
-            read_file(name)
+    # Read now: served from memory even if the installed package is replaced.
+    DASHBOARD.preload()
+    PAYSLIPS_PAGE.preload()
     middleware = [
         Middleware(
             RequestContextMiddleware,
             max_body_bytes=settings.max_body_bytes,
             max_upload_bytes=settings.max_upload_bytes,
         ),
-        Middleware(AuthenticationMiddleware, backend=BearerTokenBackend(settings), on_error=authentication_error),
+        Middleware(AuthenticationMiddleware, backend=authentication, on_error=authentication_error),
     ]
     if settings.cors_origins:
         middleware.append(

@@ -36,7 +36,8 @@ written row by row in a worker thread into a temporary file
 and deleted.  The bank file shows
 account numbers to roles that see personal data; a VIEWER token gets them
 masked (``6228***********1234``, file name ending ``-masked``), like every
-other personal field it reads.  Errors are JSON like GraphQL's:
+other personal field it reads.  Every file needs the READ permission: a
+WORKER token (电子工资条) gets 403.  Errors are JSON like GraphQL's:
 ``{"errors": [{"message": …, "extensions": {"code": …}}]}`` with status 400,
 401, 403 or 404.
 """
@@ -63,6 +64,7 @@ from payroll.periods import Period, PeriodFormatError
 
 from api.access.authentication import Anonymous, principal_of
 from api.access.masking import sees_personal_data
+from api.access.permissions import Permission, allowed, refusal
 from api.access.principal import Principal
 from api.db.database import is_postgres
 from api.db.threads import run_db
@@ -107,9 +109,13 @@ async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 async def _principal(request: Request, settings: Settings) -> Principal:
+    """The caller, who must have READ: files are whole runs and reports (a
+    WORKER token reads its own payslips through GraphQL only)."""
     principal = principal_of(request)
     if principal is None:
         raise ExportError(401, "UNAUTHENTICATED", Anonymous.problem)
+    if not allowed(principal, Permission.READ):
+        raise ExportError(403, "FORBIDDEN", refusal(principal, Permission.READ))
     return principal
 
 

@@ -2,7 +2,9 @@
 
 A token is 32 random bytes shown once (``cp_…``); only its SHA-256 is stored
 (:func:`api.access.authentication.hash_token`).  HR tokens are scoped to
-streets or communities; the other roles read the whole city.
+streets or communities; a WORKER token to one worker (电子工资条: the worker's
+own record and payslips); the other roles read the whole city.  Workers
+usually get theirs from a one-time link (:mod:`api.services.payslip_links`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 from api.access.authentication import TOKEN_PREFIX, hash_token
 from api.access.principal import Role
-from api.db.models import ApiToken, Community, Street, utcnow
+from api.db.models import ApiToken, Community, Street, Worker, utcnow
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ def create_token(
     street_codes: list[str] = (),
     community_codes: list[str] = (),
     expires_in: dt.timedelta | None = None,
+    worker_code: str | None = None,
 ) -> NewToken:
     """Store a new token (its hash) and return the token text, shown once."""
     street_codes, community_codes = list(street_codes), list(community_codes)
@@ -36,6 +39,13 @@ def create_token(
         raise ValueError("人事令牌须限定 --street 或 --community / an HR token needs at least one --street or --community")
     if role is not Role.HR and (street_codes or community_codes):
         raise ValueError("只有人事令牌可限定街道或社区 / only HR tokens are scoped to streets or communities")
+    if role is Role.WORKER and not worker_code:
+        raise ValueError("工作者令牌须用 --worker 指定工号 / a WORKER token needs --worker with the worker's code")
+    if role is not Role.WORKER and worker_code:
+        raise ValueError("只有工作者令牌可指定 --worker / only WORKER tokens name a --worker")
+    worker = Worker.get_or_none(Worker.code == worker_code) if worker_code else None
+    if worker_code and worker is None:
+        raise ValueError(f"工号不存在：{worker_code} / unknown worker code: {worker_code}")
     known_streets = {s.code for s in Street.select(Street.code).where(Street.code.in_(street_codes))}
     known_communities = {c.code for c in Community.select(Community.code).where(Community.code.in_(community_codes))}
     unknown = [c for c in street_codes if c not in known_streets] + [c for c in community_codes if c not in known_communities]
@@ -50,6 +60,7 @@ def create_token(
         streets=json.dumps(sorted(street_codes)),
         communities=json.dumps(sorted(community_codes)),
         expires_at=utcnow() + expires_in if expires_in else None,
+        worker=worker.id if worker is not None else None,
     )
     return NewToken(token, record)
 

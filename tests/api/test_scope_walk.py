@@ -4,15 +4,18 @@ schema — a walk generated from the schema itself.
 For every root query field, a document is generated from the introspected
 schema that selects every field of every object type it reaches, nested at
 least four object levels deep (connections with ``first``), with the
-arguments each field needs.  Each role and an HR token scoped to a street and
-one scoped to a community run every document against a demo city in which a
-worker was transferred to another street, a community moved to another
-street after its months were paid, and an old post in one street is still
-held by the worker who moved.  Every node of every answer with an ``id`` is
+arguments each field needs.  Each role, an HR token scoped to a street, one
+scoped to a community and a WORKER token (电子工资条) of one worker run every
+document against a demo city in which a worker was transferred to another
+street, a community moved to another street after its months were paid, an
+old post in one street is still held by the worker who moved, and April's
+city-wide run is still a draft.  Every node of every answer with an ``id`` is
 checked against visibility computed here, independently of
-``api.access.scopes``, from the rules of docs/security.md; single lookups of
-every record answer null outside the scope exactly as for a missing record;
-and no VIEWER answer holds an identity number, bank account, phone or
+``api.access.scopes``, from the rules of docs/security.md (a worker: only
+itself and its payslips of approved and paid runs); single lookups of every
+record answer null outside the scope exactly as for a missing record (or
+FORBIDDEN for a role that may not read that kind of record at all); and no
+VIEWER or WORKER answer holds an identity number, bank account, phone or
 anything derived from the identity number.
 """
 
@@ -26,12 +29,15 @@ from typing import Any
 import pytest
 from strawberry.utils.str_converters import to_camel_case
 
-from api.access.principal import Role
+from payroll.periods import Period
+
+from api.access.principal import SYSTEM, Role
 from api.db.database import connection
 from api.db.models import Community, PayrollRun, Payslip, Position, Street, Worker
 from api.fastpath.views import node_of, node_type
 from api.schema import schema
 from api.services.demo import load_demo
+from api.services.payroll import create_run
 from api.services.tokens import create_token
 from api.settings import Settings
 
@@ -160,8 +166,12 @@ class Scope:
     streets: frozenset[int] = frozenset()
     communities: frozenset[int] = frozenset()
     restricted: bool = False
+    #: A WORKER token's worker: it sees itself and its settled payslips, nothing else.
+    worker: int | None = None
 
     def visible(self, type_name: str, pk: int, city: CityState) -> bool:
+        if self.worker is not None:
+            return self.visible_to_worker(type_name, pk, city)
         if not self.restricted:
             return True
         community_street = city.community_street
@@ -181,6 +191,16 @@ class Scope:
             return (kind != "CITY" and street in self.streets) or community in self.communities
         return True
 
+    def visible_to_worker(self, type_name: str, pk: int, city: CityState) -> bool:
+        if type_name == "Worker":
+            return pk == self.worker
+        if type_name == "Payslip":
+            worker, run = city.payslip_owner[pk]
+            return worker == self.worker and city.run_status[run] in ("APPROVED", "PAID")
+        # Streets, communities, positions and runs: never.  Other types hold
+        # no records of the city (policies are refused to a worker anyway).
+        return type_name not in ("Street", "Community", "Position", "PayrollRun")
+
 
 @dataclass
 class CityState:
@@ -188,7 +208,9 @@ class CityState:
     worker_community: dict[int, int]
     position_community: dict[int, int]
     payslip_place: dict[int, tuple[int, int]]
+    payslip_owner: dict[int, tuple[int, int]]
     run_scope: dict[int, tuple[str, int | None, int | None]]
+    run_status: dict[int, str]
     personal: list[str]
 
     @classmethod
@@ -202,7 +224,9 @@ class CityState:
             position_community={p.id: p.community_id for p in Position.select(Position.id, Position.community)},
             payslip_place={p.id: (p.street_id, p.community_id)
                            for p in Payslip.select(Payslip.id, Payslip.street, Payslip.community)},
+            payslip_owner={p.id: (p.worker_id, p.run_id) for p in Payslip.select(Payslip.id, Payslip.worker, Payslip.run)},
             run_scope={r.id: (r.scope_type, r.street_id, r.community_id) for r in PayrollRun.select()},
+            run_status={r.id: r.status for r in PayrollRun.select(PayrollRun.id, PayrollRun.status)},
             personal=personal,
         )
 
@@ -215,9 +239,10 @@ def settings(database_url) -> Settings:
 
 @pytest.fixture
 def moved_city(client):
-    """The demo city (January–March paid city-wide), then: worker A moved from
-    street S01 to S02 keeping an old post in S01, community B moved from S01 to
-    S02, and a street run for April of S01 and a community run of S02."""
+    """The demo city (January and February paid, March approved, city-wide),
+    then: worker A moved from street S01 to S02 keeping an old post in S01,
+    community B moved from S01 to S02, and April's city-wide run made (a
+    draft).  A WORKER token of A sees A's January–March payslips, not April's."""
     with connection():
         load_demo(workers=120, streets=3, communities=9, today=dt.date(2026, 4, 15))
         s01, s02 = (Street.get(Street.code == code) for code in ("S01", "S02"))
@@ -230,6 +255,7 @@ def moved_city(client):
         Worker.update(community=s02_community).where(Worker.id == mover.id).execute()
         moved_community = s01_communities[1]
         Community.update(street=s02).where(Community.id == moved_community.id).execute()
+        create_run(SYSTEM, Period(2026, 4), None, None)
         tokens = {
             "admin": (create_token("admin", Role.ADMIN).token, Scope()),
             "finance": (create_token("finance", Role.FINANCE).token, Scope()),
@@ -238,6 +264,8 @@ def moved_city(client):
                           Scope(streets=frozenset({s01.id}), restricted=True)),
             "hr_community": (create_token("hr-c", Role.HR, [], [s02_community.code]).token,
                              Scope(communities=frozenset({s02_community.id}), restricted=True)),
+            "worker": (create_token("worker-a", Role.WORKER, worker_code=mover.code).token,
+                       Scope(restricted=True, worker=mover.id)),
         }
         state = CityState.read()
         ids = {
@@ -291,7 +319,7 @@ def test_no_node_outside_the_scope_through_any_path(client, moved_city):
     tokens, state, ids, mover = moved_city
     walk = Walk(mover)
     documents = walk.documents() | {f"rendered {name}": d for name, d in walk.rendered_documents().items()}
-    seen_by_admin: set[tuple[str, int]] = set()
+    seen: dict[str, set[tuple[str, int]]] = {role: set() for role in tokens}
     for role, (token, scope) in tokens.items():
         gql = GraphQLClient(client, token)
         answers = []
@@ -305,7 +333,14 @@ def test_no_node_outside_the_scope_through_any_path(client, moved_city):
         for field, field_ids in ids.items():
             for start in range(0, len(field_ids), 25):
                 body = gql.post(walk.lookup_document(field, field_ids[start:start + 25]))
-                assert "errors" not in body, (role, field, body["errors"])
+                if body.get("errors"):
+                    # A role that may not read this kind of record at all (a worker asking for a
+                    # street): every lookup refused, none answered.
+                    assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}, (role, field)
+                    assert not any(body["data"].values()), (role, field)
+                    assert not any(scope.visible(LOOKUPS[field], int(pk.partition(":")[2]), state)
+                                   for pk in field_ids[start:start + 25]), (role, field)
+                    continue
                 for alias, value in body["data"].items():
                     pk = int(field_ids[start + int(alias[1:])].partition(":")[2])
                     assert (value is not None) == scope.visible(LOOKUPS[field], pk, state), (role, field, pk)
@@ -313,14 +348,20 @@ def test_no_node_outside_the_scope_through_any_path(client, moved_city):
         for name, data in answers:
             for type_name, pk in nodes(data):
                 assert scope.visible(type_name, pk, state), f"{role} saw {type_name}:{pk} through {name}"
-                if role == "admin":
-                    seen_by_admin.add((type_name, pk))
-            if role == "viewer":
+                seen[role].add((type_name, pk))
+            if role in ("viewer", "worker"):
                 text = json.dumps(data, ensure_ascii=False)
-                assert [v for v in state.personal if v in text] == [], name
-                assert masked_personal_data(data) == [], name
+                assert [v for v in state.personal if v in text] == [], (role, name)
+                assert masked_personal_data(data) == [], (role, name)
     # The walk reached every kind of record (the check above is not empty).
-    assert {t for t, _ in seen_by_admin} >= {"Street", "Community", "Worker", "Position", "Payslip", "PayrollRun"}
+    assert {t for t, _ in seen["admin"]} >= {"Street", "Community", "Worker", "Position", "Payslip", "PayrollRun"}
+    # The worker saw itself and every payslip of its own of an approved or paid run; the
+    # draft April payslip it also has was there to be missed.
+    worker_pk = tokens["worker"][1].worker
+    own = {pk: state.run_status[run] for pk, (w, run) in state.payslip_owner.items() if w == worker_pk}
+    assert sorted(own.values()) == ["APPROVED", "DRAFT", "PAID", "PAID"]
+    assert {pk for t, pk in seen["worker"] if t == "Payslip"} == {pk for pk, s in own.items() if s != "DRAFT"}
+    assert {t for t, _ in seen["worker"]} == {"Worker", "Payslip"}
 
 
 def test_the_walk_is_deep_and_covers_every_root_field(client, moved_city):

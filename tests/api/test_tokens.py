@@ -49,7 +49,7 @@ def test_token_lifecycle_through_the_command_line(sqlite_url):
             assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
             assert token not in (stored.token_hash, stored.prefix)  # only a hash and a short prefix are kept
         listing = cli(sqlite_url, "token", "list")
-        assert listing.stdout.splitlines()[0] == "编号,名称,角色,前缀,街道,社区,创建,到期,吊销,最近使用"
+        assert listing.stdout.splitlines()[0] == "编号,名称,角色,前缀,街道,社区,工作者,创建,到期,吊销,最近使用"
         assert "1,财务处,FINANCE," in listing.stdout and token not in listing.stdout
         revoked = cli(sqlite_url, "token", "revoke", str(stored.id))
         assert revoked.returncode == 0

@@ -19,15 +19,17 @@ from api.errors import Forbidden
 
 
 @functools.cache
-def needs(permission: Permission) -> type[BasePermission]:
-    """The permission class of ``permission`` (one class per permission)."""
+def needs(*permissions: Permission) -> type[BasePermission]:
+    """The permission class of a field that needs any of ``permissions`` (one
+    class per set): ``needs(Permission.READ, Permission.READ_OWN_PAYSLIPS)``
+    lets every reading role through, a worker too, whose scope is its own."""
 
     class Needs(BasePermission):
         def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
             principal = info.context.principal  # UNAUTHENTICATED without a token
-            if not allowed(principal, permission):
-                raise Forbidden(refusal(principal, permission))
+            if not allowed(principal, *permissions):
+                raise Forbidden(refusal(principal, *permissions))
             return True
 
-    Needs.__name__ = Needs.__qualname__ = f"Needs{permission.name.title().replace('_', '')}"
+    Needs.__name__ = Needs.__qualname__ = "Needs" + "Or".join(p.name.title().replace("_", "") for p in permissions)
     return Needs

@@ -27,6 +27,8 @@ from api.reads import payroll as reads
 from api.reads.quotes import quote
 
 READ = [needs(Permission.READ)]
+#: Fields a WORKER token may ask too: its scope is its own payslips of approved and paid runs.
+READ_OR_OWN = [needs(Permission.READ, Permission.READ_OWN_PAYSLIPS)]
 MAX_PERIODS = 100
 
 
@@ -54,8 +56,9 @@ class PayrollQueries:
         found = await run_db(reads.run, info.context.principal, from_global_id(id, "PayrollRun"))
         return PayrollRun.from_values(found) if found else None
 
-    @strawberry.field(description="某月全部工资条（跨批次，供财务系统）/ The payslips of a month across runs, for finance "
-                                  "systems; page through them with `first`/`after`.", permission_classes=READ)
+    @strawberry.field(description="某月全部工资条（跨批次，供财务系统；工作者本人令牌只见本人已审核的）/ The payslips of a "
+                                  "month across runs, for finance systems; page through them with `first`/`after`. A "
+                                  "WORKER token sees its own, of approved and paid runs.", permission_classes=READ_OR_OWN)
     async def payslips(
         self,
         info: Info,
@@ -106,7 +109,8 @@ class PayrollQueries:
         return BackPayPreview.of(found)
 
     @strawberry.field(description="有工资条的月份（最新在前，限于令牌范围）/ The months that have payslips this token may "
-                                  "see, newest first — e.g. to find the latest month to show.", permission_classes=READ)
+                                  "see, newest first — e.g. to find the latest month to show.",
+                      permission_classes=READ_OR_OWN)
     async def payroll_periods(
         self,
         info: Info,

@@ -26,6 +26,8 @@ from api.graphql.records.types import Community, Position, Street, Worker
 from api.reads import records as reads
 
 READ = [needs(Permission.READ)]
+#: Fields a WORKER token may ask too: its scope is its own record and payslips.
+READ_OR_OWN = [needs(Permission.READ, Permission.READ_OWN_PAYSLIPS)]
 
 
 @strawberry.type
@@ -63,7 +65,8 @@ class RecordQueries:
                       order_by: OrderBy[WorkerOrder] = None) -> Connection[Worker]:
         return await lists.workers(info, first, after, last, before, where, order_by)
 
-    @strawberry.field(description="按编号或工号取工作者 / One worker by id or code.", permission_classes=READ)
+    @strawberry.field(description="按编号或工号取工作者（工作者本人令牌只见本人）/ One worker by id or code (a WORKER token "
+                                  "sees only its own).", permission_classes=READ_OR_OWN)
     async def worker(self, info: Info, id: OptionalId = None, code: Code = None) -> Worker | None:
         pk = from_global_id(id, "Worker") if id is not None else None
         found = await run_db(reads.worker, info.context.principal, pk=pk, code=code)
