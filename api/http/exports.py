@@ -41,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable
@@ -65,11 +66,14 @@ from api.errors import BadRequest, Forbidden, NotFound, UserErrors
 from api.files import run_files
 from api.files.payroll_sheets import XLSX_MEDIA_TYPE
 from api.files.xlsx import SheetFull
+from api.graphql.core.ids import parse_number
 from api.reads import payroll as payroll_reads
 from api.reads.reports import report_scope
-from api.settings import MAX_ID, Settings
+from api.settings import Settings
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+#: A year in a query parameter: four ASCII digits (``str.isdigit`` also takes ``²``).
+YEAR = re.compile(r"[0-9]{4}")
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -119,10 +123,12 @@ async def _authorised_run(request: Request, settings: Settings) -> tuple[Princip
     """The run of the path, if the caller may see it: NOT_FOUND otherwise,
     the same for a run outside its scope and one that does not exist."""
     principal = await _principal(request, settings)
-    run_id = request.path_params["run_id"]
-    found = await _in_thread(payroll_reads.run, principal, run_id) if 0 < run_id <= MAX_ID else None
+    text = request.path_params["run_id"]
+    run_id = parse_number(text)
+    found = await _in_thread(payroll_reads.run, principal, run_id) if run_id else None
     if found is None:
-        raise ExportError(404, "NOT_FOUND", f"发放批次 {run_id} 不存在 / payroll run {run_id} does not exist")
+        shown = text if len(text) <= 30 else text[:30] + "…"
+        raise ExportError(404, "NOT_FOUND", f"发放批次 {shown} 不存在 / payroll run {shown} does not exist")
     return principal, RunRef(found["id"], found["period"])
 
 
@@ -246,14 +252,17 @@ async def xlsx_response(write: Callable[[str], None], filename: str) -> Response
 
 
 def _id_param(request: Request, name: str, type_name: str) -> int | None:
-    """``streetId=Street:3`` (the GraphQL id) or ``streetId=3``."""
+    """``streetId=Street:3`` (the GraphQL id) or ``streetId=3``, checked like every id."""
     value = request.query_params.get(name)
     if value is None or value == "":
         return None
     prefix, _, number = value.rpartition(":")
-    if prefix not in ("", type_name) or not number.isdigit():
-        raise ExportError(400, "BAD_USER_INPUT", f"{name}: {value!r} is not the id of a {type_name}")
-    return int(number)
+    pk = parse_number(number) if prefix in ("", type_name) else None
+    if pk is None:
+        shown = value if len(value) <= 60 else value[:60] + "…"
+        raise ExportError(400, "BAD_USER_INPUT", f"{name}：{shown!r} 不是{type_name}的编号 / {name}: {shown!r} is not "
+                                                 f"the id of a {type_name}")
+    return pk
 
 
 def _required(request: Request, name: str, example: str) -> str:
@@ -265,7 +274,7 @@ def _required(request: Request, name: str, example: str) -> str:
 
 def _year(request: Request) -> int:
     text = _required(request, "year", "2027")
-    if not text.isdigit() or not 1990 <= int(text) <= 2100:
+    if not YEAR.fullmatch(text) or not 1990 <= int(text) <= 2100:
         raise ExportError(400, "BAD_USER_INPUT", f"year: {text!r} is not a year from 1990 to 2100")
     return int(text)
 
@@ -389,7 +398,8 @@ def export_routes(settings: Settings) -> list[Route]:
 
         return await xlsx_response(write, f"staffing-{day.isoformat()}.xlsx")
 
-    run = "/exports/payroll-runs/{run_id:int}"
+    # {run_id} is any text: checked by parse_number (Starlette's int convertor takes 5,000 digits).
+    run = "/exports/payroll-runs/{run_id}"
     return [
         Route(f"{run}.csv", handler(run_csv), methods=["GET"]),
         Route(f"{run}.xlsx", handler(run_xlsx), methods=["GET"]),

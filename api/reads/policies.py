@@ -14,6 +14,7 @@ from payroll.policy import Policy, parse_policy
 from api.access.principal import Principal
 from api.db.models import Policy as PolicyRecord
 from api.errors import ErrorCode, UserErrors
+from api.reads.common import filter_text
 
 # Keyed by the document too: ids and versions repeat across databases (a test
 # database after another, a restored backup), the document does not.
@@ -90,7 +91,7 @@ def policy(principal: Principal, *, pk: int | None = None, code: str | None = No
     if pk is not None:
         query = query.where(PolicyRecord.id == pk)
     elif code is not None:
-        query = query.where(PolicyRecord.code == code[:64])
+        query = query.where(PolicyRecord.code == filter_text(code, "code"))
     else:
         query = query.where(PolicyRecord.active == True)  # noqa: E712
     record = query.first()

@@ -27,6 +27,7 @@ from api.db.models import Assessment, Community, Position, Street, Worker, utcno
 from api.errors import ErrorCode, UserError, UserErrors, camel
 from api.reads.policies import active_policy
 from api.services import audit
+from api.services.columns import check_length
 from api.services.identity import IdNumberError, parse_id_number
 from api.services.lookups import RECORD_NAMES, visible
 
@@ -62,16 +63,16 @@ def _unique(model: type[pw.Model], field: pw.Field, value: Any, exclude_id: int 
                                                                f"{value!r} already exists")
 
 
-def _text(values: Mapping[str, Any], key: str, errors: list[UserError], required: bool, max_length: int) -> str | None:
+def _text(values: Mapping[str, Any], key: str, errors: list[UserError], required: bool, column: pw.CharField
+          ) -> str | None:
+    """A text value, trimmed, that must fit ``column``; blank is None (REQUIRED when ``required``)."""
     value = values.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors.append(UserError(camel(key), ErrorCode.REQUIRED, f"{camel(key)}：必填 / {camel(key)} is required"))
         return None
     value = str(value).strip()
-    if len(value) > max_length:
-        errors.append(UserError(camel(key), ErrorCode.INVALID,
-                                f"{camel(key)}：最长 {max_length} 字 / {camel(key)} is longer than {max_length} characters"))
+    check_length(errors, camel(key), column, value)
     return value
 
 
@@ -90,8 +91,8 @@ def _count(values: Mapping[str, Any], key: str, errors: list[UserError]) -> int:
 def create_street(principal: Principal, values: Mapping[str, Any]) -> Street:
     require(principal, Permission.CREATE_STREETS)
     errors: list[UserError] = []
-    code = _text(values, "code", errors, True, 32)
-    name = _text(values, "name", errors, True, 100)
+    code = _text(values, "code", errors, True, Street.code)
+    name = _text(values, "name", errors, True, Street.name)
     if errors:
         raise UserErrors(errors)
     with database.atomic():
@@ -108,9 +109,9 @@ def update_street(principal: Principal, street_id: int, version: int, values: Ma
         errors: list[UserError] = []
         changes: dict[str, Any] = {}
         if "code" in values:
-            changes["code"] = _text(values, "code", errors, True, 32)
+            changes["code"] = _text(values, "code", errors, True, Street.code)
         if "name" in values:
-            changes["name"] = _text(values, "name", errors, True, 100)
+            changes["name"] = _text(values, "name", errors, True, Street.name)
         if errors:
             raise UserErrors(errors)
         if "code" in changes:
@@ -127,8 +128,8 @@ def update_street(principal: Principal, street_id: int, version: int, values: Ma
 def create_community(principal: Principal, values: Mapping[str, Any]) -> Community:
     require(principal, Permission.EDIT_RECORDS)
     errors: list[UserError] = []
-    code = _text(values, "code", errors, True, 32)
-    name = _text(values, "name", errors, True, 100)
+    code = _text(values, "code", errors, True, Community.code)
+    name = _text(values, "name", errors, True, Community.name)
     households = _count(values, "households", errors)
     population = _count(values, "population", errors)
     if errors:
@@ -145,9 +146,9 @@ def community_columns(values: Mapping[str, Any], errors: list[UserError]) -> dic
     """The community fields among ``values`` (code, name, households,
     population), checked; problems are added to ``errors``.  Shared with imports."""
     columns: dict[str, Any] = {}
-    for key, length in (("code", 32), ("name", 100)):
+    for key, column in (("code", Community.code), ("name", Community.name)):
         if key in values:
-            columns[key] = _text(values, key, errors, True, length)
+            columns[key] = _text(values, key, errors, True, column)
     for key in ("households", "population"):
         if key in values:
             columns[key] = _count(values, key, errors)
@@ -214,7 +215,12 @@ def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequenc
     """:func:`validate_worker` with the policy's posts given (``None``: any
     post), so that imports check thousands of rows without a query per row."""
     errors: list[UserError] = []
-    name = _text(values, "name", errors, True, 100)
+    check_length(errors, "code", Worker.code, code)
+    code_too_long = bool(errors)
+    name = _text(values, "name", errors, True, Worker.name)
+    if post_keys is None:  # any post: it must still fit its column
+        check_length(errors, "post", Worker.post, values.get("post"))
+    check_length(errors, "bankName", Worker.bank_name, values.get("bank_name"))  # phone: 7–20 characters, below
     fields = {key: _engine_text(key, values.get(key)) for key in PAYROLL_FIELDS}
     if fields["opening_through"] is None:
         # Zero opening figures without opening_through mean "no opening balances".
@@ -226,6 +232,8 @@ def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequenc
         worker = worker_from_fields(fields, post_keys=post_keys)
     except InputError as exc:
         for problem in exc.problems:
+            if problem.field == "worker_id" and code_too_long:
+                continue  # reported above, Chinese first
             message = _FIELD_NAME.sub(lambda m: camel(m.group(0)), problem.message)
             errors.append(UserError(camel(problem.field), ErrorCode.INVALID, f"worker {code}: {camel(problem.field)}: {message}"))
         worker = None
@@ -279,7 +287,7 @@ def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequenc
 def create_worker(principal: Principal, values: Mapping[str, Any]) -> Worker:
     require(principal, Permission.EDIT_RECORDS)
     errors: list[UserError] = []
-    code = _text(values, "code", errors, True, 64)
+    code = _text(values, "code", errors, True, Worker.code)
     if errors:
         raise UserErrors(errors)
     columns = validate_worker(values, code)
@@ -308,7 +316,7 @@ def update_worker(principal: Principal, worker_id: int, version: int, values: Ma
         changes = {}
         if "code" in values:
             errors: list[UserError] = []
-            code = _text(values, "code", errors, True, 64)
+            code = _text(values, "code", errors, True, Worker.code)
             if errors:
                 raise UserErrors(errors)
             _unique(Worker, Worker.code, code, worker.id, "code", "worker")
@@ -370,9 +378,11 @@ def _position_values(values: Mapping[str, Any], errors: list[UserError]) -> dict
         post = (values.get("post") or "").upper()
         if policy is not None and post not in policy.post_keys:
             errors.append(UserError("post", ErrorCode.INVALID, f"post {values.get('post')!r} is not a post of the policy ({', '.join(policy.post_keys)})"))
+        elif policy is None:  # any post: it must still fit its column
+            check_length(errors, "post", Position.post, post)
         out["post"] = post
     if "title" in values:
-        out["title"] = _text(values, "title", errors, True, 50)
+        out["title"] = _text(values, "title", errors, True, Position.title)
     for key in ("start_date", "end_date"):
         if key in values:
             out[key] = values[key]
