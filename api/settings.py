@@ -18,6 +18,7 @@
 | ``PAYROLL_AUTH_MAX_FAILURES`` | 10 | failed authentications from one address that lock it out |
 | ``PAYROLL_AUTH_WINDOW_SECONDS`` | 60 | the window in which those failures are counted |
 | ``PAYROLL_AUTH_LOCKOUT_SECONDS`` | 60 | how long a locked-out address is refused (429) |
+| ``PAYROLL_STATEMENT_TIMEOUT_MS`` | 5000 | longest a database statement of a request may run (``0``: no limit); payroll runs, imports and exports are not limited |
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Settings:
     auth_max_failures: int = 10
     auth_window_seconds: float = 60.0
     auth_lockout_seconds: float = 60.0
+    statement_timeout_ms: int = 5000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -80,5 +82,6 @@ class Settings:
             auth_max_failures=_int("PAYROLL_AUTH_MAX_FAILURES", 10),
             auth_window_seconds=float(os.environ.get("PAYROLL_AUTH_WINDOW_SECONDS", "60")),
             auth_lockout_seconds=float(os.environ.get("PAYROLL_AUTH_LOCKOUT_SECONDS", "60")),
+            statement_timeout_ms=_int("PAYROLL_STATEMENT_TIMEOUT_MS", 5000),
             migrate_on_start=os.environ.get("PAYROLL_MIGRATE", "1").strip() not in ("0", "false", "no", "off"),
         )

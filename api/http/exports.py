@@ -33,7 +33,11 @@ account numbers to roles that see personal data; a VIEWER token gets them
 masked (``6228***********1234``, file name ending ``-masked``), like every
 other personal field it reads.  Errors are JSON like GraphQL's:
 ``{"errors": [{"message": …, "extensions": {"code": …}}]}`` with status 400,
-401, 403 or 404.
+401, 403 or 404; 413 ``LIMIT_EXCEEDED`` for a sheet above Excel's row limit;
+503 ``DATABASE_BUSY`` (or ``LIMIT_EXCEEDED``, a statement stopped at its
+timeout) when the database could not answer in time — nothing was written.
+Exports are long work by nature (:func:`api.db.threads.run_long_db`): their
+statements are not limited by ``PAYROLL_STATEMENT_TIMEOUT_MS``.
 """
 
 from __future__ import annotations
@@ -61,8 +65,8 @@ from api.access.authentication import Anonymous, principal_of
 from api.access.masking import sees_personal_data
 from api.access.principal import Principal
 from api.db.database import is_postgres
-from api.db.threads import run_db
-from api.errors import BadRequest, Forbidden, NotFound, UserErrors
+from api.db.threads import run_long_db
+from api.errors import BadRequest, DatabaseBusy, Forbidden, LimitExceeded, NotFound, UserErrors
 from api.files import run_files
 from api.files.payroll_sheets import XLSX_MEDIA_TYPE
 from api.files.xlsx import SheetFull
@@ -89,9 +93,10 @@ class ExportError(Exception):
 
 
 async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
-    """Database work in a worker thread, its refusals turned into :class:`ExportError`."""
+    """Database work in a worker thread (an export: no statement limit), its
+    refusals turned into :class:`ExportError`."""
     try:
-        return await run_db(fn, *args)
+        return await run_long_db(fn, *args)
     except Forbidden as exc:
         raise ExportError(403, "FORBIDDEN", exc.message) from None
     except NotFound as exc:
@@ -102,6 +107,8 @@ async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
         raise ExportError(400, "BAD_USER_INPUT", str(exc)) from None
     except SheetFull as exc:
         raise ExportError(413, "LIMIT_EXCEEDED", str(exc)) from None
+    except (DatabaseBusy, LimitExceeded) as exc:
+        raise ExportError(503, exc.code, exc.message) from None
 
 
 async def _principal(request: Request, settings: Settings) -> Principal:
@@ -181,7 +188,7 @@ async def stream_from_thread(
             failure.append(task.exception())
             send.close()
 
-    producer = asyncio.ensure_future(run_db(run))
+    producer = asyncio.ensure_future(run_long_db(run))
     producer.add_done_callback(finished)
     try:
         yield header

@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.access.permissions import Permission
-from api.db.threads import run_db
+from api.db.threads import run_long_db
 from api.graphql.core.permissions import needs
 from api.graphql.core.types import Input
 from api.graphql.imports.inputs import ImportAssessmentsInput, ImportCommunitiesInput, ImportWorkersInput
@@ -34,7 +34,7 @@ class ImportMutations:
     async def import_communities(self, info: Info, input: Input[ImportCommunitiesInput]) -> ImportPayload:
         principal = info.context.principal
         data, name = await _read(input.file)
-        report = await run_db(lambda: imports.import_communities(
+        report = await run_long_db(lambda: imports.import_communities(
             principal, data, name, dry_run=input.dry_run,
             error_policy=importing.ErrorPolicy(input.error_policy.value), sheet=input.sheet))
         return import_payload(report)
@@ -44,7 +44,7 @@ class ImportMutations:
     async def import_workers(self, info: Info, input: Input[ImportWorkersInput]) -> ImportPayload:
         principal = info.context.principal
         data, name = await _read(input.file)
-        report = await run_db(lambda: imports.import_workers(
+        report = await run_long_db(lambda: imports.import_workers(
             principal, data, name, dry_run=input.dry_run,
             error_policy=importing.ErrorPolicy(input.error_policy.value),
             assessment_year=input.assessment_year, sheet=input.sheet))
@@ -55,7 +55,7 @@ class ImportMutations:
     async def import_assessments(self, info: Info, input: Input[ImportAssessmentsInput]) -> ImportPayload:
         principal = info.context.principal
         data, name = await _read(input.file)
-        report = await run_db(lambda: imports.import_assessments(
+        report = await run_long_db(lambda: imports.import_assessments(
             principal, data, name, input.year, dry_run=input.dry_run,
             error_policy=importing.ErrorPolicy(input.error_policy.value), sheet=input.sheet))
         return import_payload(report)
