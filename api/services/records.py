@@ -10,8 +10,9 @@ what the command line accepts, and errors name the input field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import peewee as pw
 
@@ -327,9 +328,41 @@ def update_worker(principal: Principal, worker_id: int, version: int, values: Ma
         if changes.get("id_number") and changes["id_number"] != worker.id_number:
             _unique(Worker, Worker.id_number, changes["id_number"], worker.id, "idNumber", "a worker with identity number")
         before = audit.snapshot(worker)
+        old_community = worker.community_id
         worker = _update_versioned(Worker, worker, version, changes, worker.code)
         audit.record(principal, "updateWorker", "Worker", worker.id, before, audit.snapshot(worker))
+        if worker.community_id != old_community:
+            end_posts_left_behind(worker.id, old_community, dt.date.today(), functools.partial(audit.record, principal))
+            _refresh_paid_post(principal, worker.id)
     return worker
+
+
+#: Records an audit entry: (operation, record type, record id, before, after).
+AuditWriter = Callable[[str, str, Any, "dict[str, Any] | None", "dict[str, Any] | None"], None]
+
+
+def end_posts_left_behind(worker_id: int, old_community_id: int, moved_on: dt.date, log: AuditWriter) -> list[int]:
+    """A worker moved to another community on ``moved_on`` leaves the posts
+    held in the old one: each position held on or after that day ends the day
+    before (``transferEndedPosition``); one that had not begun yet is left
+    vacant for the old community to fill (``transferVacatedPosition``).
+    Returns the positions changed.  Positions that had already ended are
+    history and stay as they are."""
+    last_day = moved_on - dt.timedelta(days=1)
+    held = Position.select().where((Position.worker == worker_id) & (Position.community == old_community_id)
+                                   & (Position.end_date.is_null() | (Position.end_date >= moved_on)))
+    changed = []
+    for position in held:
+        before = audit.snapshot(position)
+        if position.start_date is not None and position.start_date > last_day:
+            change, operation = {"worker": None}, "transferVacatedPosition"
+        else:
+            change, operation = {"end_date": last_day}, "transferEndedPosition"
+        Position.update(**change, version=Position.version + 1, updated_at=utcnow()).where(
+            Position.id == position.id).execute()
+        log(operation, "Position", position.id, before, audit.snapshot(Position.get_by_id(position.id)))
+        changed.append(position.id)
+    return changed
 
 
 def end_worker_service(principal: Principal, worker_id: int, version: int, service_end: dt.date) -> Worker:

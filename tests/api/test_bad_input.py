@@ -251,3 +251,17 @@ def test_a_token_name_longer_than_its_column_is_refused(database_url, app):
 
     with connection(), pytest.raises(ValueError, match="令牌名称须为 1–100 字 / the token's name must have 1 to 100"):
         create_token("名" * 101, Role.ADMIN)
+
+
+@pytest.mark.parametrize(("input_type", "clearable"), [("UpdateWorkerInput", "WORKER_CLEARABLE"),
+                                                        ("UpdatePositionInput", "POSITION_CLEARABLE")])
+def test_the_update_inputs_say_which_fields_null_clears(input_type, clearable):
+    from api.graphql.records import inputs
+    from api.schema import schema
+
+    fields = {f.python_name: f.description for f in schema.get_type_by_name(input_type).fields
+              if f.python_name not in ("id", "version")}
+    says_clears = {name for name, text in fields.items() if "null clears it" in text or "null makes it vacant" in text}
+    says_refused = {name for name, text in fields.items() if "null is refused" in text}
+    assert says_clears == set(getattr(inputs, clearable))
+    assert says_refused == set(fields) - says_clears

@@ -634,6 +634,10 @@ class WorkerImporter(_Headed):
         for plan in updates:
             record = plan.data["record"]
             log.add("importWorker", "Worker", record.id, audit.snapshot(record), after[record.id])
+        today = dt.date.today()
+        for plan in updates:
+            if "community" in plan.data["changes"]:  # a transfer: the posts of the old community end
+                records.end_posts_left_behind(plan.data["record"].id, plan.data["record"].community_id, today, log.add)
         results = [(p.data["worker_id"], p.data["assessment"], p.data.get("previous_assessment"))
                    for p in plans if p.data.get("assessment")]
         write_assessments(self.assessment_year, results, log, now)
