@@ -29,6 +29,7 @@ from api.errors import ErrorCode, UserError, UserErrors, camel
 from api.reads.policies import active_policy
 from api.services import audit
 from api.services.columns import check_length
+from api.services.dates import check_dates
 from api.services.identity import IdNumberError, parse_id_number
 from api.services.lookups import RECORD_NAMES, visible
 
@@ -212,12 +213,28 @@ def validate_worker(values: Mapping[str, Any], code: str) -> dict[str, Any]:
     return validate_worker_for(values, code, policy.post_keys if policy else None)
 
 
+def _date(value: Any) -> dt.date | None:
+    """A date given as a date or ISO text (an import's cell); None otherwise (the engine reports it)."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
 def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequence[str] | None) -> dict[str, Any]:
     """:func:`validate_worker` with the policy's posts given (``None``: any
     post), so that imports check thousands of rows without a query per row."""
     errors: list[UserError] = []
     check_length(errors, "code", Worker.code, code)
-    code_too_long = bool(errors)
+    check_dates(errors, {"serviceStart": _date(values.get("service_start")),
+                         "certificateDate": _date(values.get("certificate_date"))},
+                {"serviceEnd": _date(values.get("service_end"))})
+    # Reported here, Chinese first: the engine's own message for the same field is left out.
+    reported = {error.field for error in errors}
     name = _text(values, "name", errors, True, Worker.name)
     if post_keys is None:  # any post: it must still fit its column
         check_length(errors, "post", Worker.post, values.get("post"))
@@ -233,8 +250,8 @@ def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequenc
         worker = worker_from_fields(fields, post_keys=post_keys)
     except InputError as exc:
         for problem in exc.problems:
-            if problem.field == "worker_id" and code_too_long:
-                continue  # reported above, Chinese first
+            if camel(problem.field) in reported or problem.field == "worker_id" and "code" in reported:
+                continue
             message = _FIELD_NAME.sub(lambda m: camel(m.group(0)), problem.message)
             errors.append(UserError(camel(problem.field), ErrorCode.INVALID, f"worker {code}: {camel(problem.field)}: {message}"))
         worker = None
@@ -419,6 +436,7 @@ def _position_values(values: Mapping[str, Any], errors: list[UserError]) -> dict
     for key in ("start_date", "end_date"):
         if key in values:
             out[key] = values[key]
+    check_dates(errors, {"startDate": out.get("start_date")}, {"endDate": out.get("end_date")})
     return out
 
 
