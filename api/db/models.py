@@ -90,7 +90,9 @@ class Worker(VersionedModel):
     opening_reserve = pw.BigIntegerField(default=0)
 
     class Meta:
-        indexes = ((("community", "post"), False),)
+        # Staffing counts the workers in service on a day by community and
+        # post from this index alone (an index-only scan, migration 0004).
+        indexes = ((("community", "post", "service_start", "service_end"), False),)
 
 
 class Position(VersionedModel):

@@ -13,6 +13,7 @@ from typing import Iterator
 
 import httpx2
 import orjson
+import pytest
 
 from api.access.principal import SYSTEM
 from api.db.database import connection
@@ -280,3 +281,14 @@ def test_a_request_leaves_no_cyclic_garbage(app, demo_gql):
             gc.enable()
 
     assert asyncio.run(scenario()) == []
+
+
+@pytest.mark.parametrize(("term", "codes"), [
+    ("张", ["W001"]), ("张敏", ["W001"]), ("w00", ["W001", "W002", "W003", "W004", "W005", "W006"]), ("W004", ["W004"]),
+    ("%", []), ("_", []), ("W0_1", []), ("\\", []), ("敏%", []),
+])
+def test_worker_search_matches_text_anywhere_case_ignored_wildcards_literal(gql, city, term, codes):
+    """LIKE for terms without cased letters, ILIKE otherwise (PostgreSQL): the same answers; % and _ are text."""
+    nodes = gql.data("query($s: String) { workers(first: 20, where: {search: $s}) { nodes { code } } }",
+                     {"s": term})["workers"]["nodes"]
+    assert [n["code"] for n in nodes] == codes
