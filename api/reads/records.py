@@ -145,6 +145,15 @@ _CODE_AND_NAME_CHARACTERS = pw.fn.array_cat(pw.fn.string_to_array(Worker.code, p
                                             pw.fn.string_to_array(Worker.name, pw.SQL("NULL")))
 
 
+def _selective(term: str) -> bool:
+    """Whether an index finds the term's few rows: three characters or more
+    (trigrams), or a character beyond ASCII (a Chinese name: the index of
+    characters).  Then the rows are found before they are sorted; a letter or
+    two of a code matches most workers, and walking the sort column's index to
+    the first page's rows is quicker."""
+    return len(term) >= 3 or not term.isascii()
+
+
 def _search(term: str, with_id_number: bool) -> pw.Node:
     """Workers whose code, name or (``with_id_number``) identity number contain ``term``.
 
@@ -199,7 +208,8 @@ def workers(
     if active_on is not None:
         conditions.append((Worker.service_start <= active_on)
                           & (Worker.service_end.is_null() | (Worker.service_end >= active_on)))
-    return Listing(principal, WORKER, conditions, order_keys(order, WORKER_ORDER, [OrderKey(Worker.code)], Worker.id))
+    return Listing(principal, WORKER, conditions, order_keys(order, WORKER_ORDER, [OrderKey(Worker.code)], Worker.id),
+                   filter_first=bool(search) and _selective(search))
 
 
 def worker(principal: Principal, *, pk: int | None = None, code: str | None = None) -> dict[str, Any] | None:
