@@ -19,6 +19,7 @@
 | ``PAYROLL_AUTH_WINDOW_SECONDS`` | 60 | the window in which those failures are counted |
 | ``PAYROLL_AUTH_LOCKOUT_SECONDS`` | 60 | how long a locked-out address is refused (429) |
 | ``PAYROLL_STATEMENT_TIMEOUT_MS`` | 5000 | longest a database statement of a request may run (``0``: no limit); payroll runs, imports and exports are not limited |
+| ``PAYROLL_PG_RANDOM_PAGE_COST`` | 1.1 | PostgreSQL planner's ``random_page_cost`` for the service's sessions (data in memory or on SSD); ``database``: the database's own |
 """
 
 from __future__ import annotations
@@ -30,11 +31,24 @@ from dataclasses import dataclass, field
 MAX_PAGE_SIZE = 100
 #: The largest id a table holds (64-bit): larger numbers are refused before they reach SQL.
 MAX_ID = 2**63 - 1
+#: PostgreSQL's cost of a page read out of order, for the service's sessions: the
+#: data is in memory or on SSD.  With PostgreSQL's default of 4 the planner read
+#: a month's first page of payslips through the primary key, filtering out every
+#: earlier month (0.25–0.5 s among 1M payslips), instead of the (period, id) index (1 ms).
+DEFAULT_PG_RANDOM_PAGE_COST = 1.1
 
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def _page_cost(text: str) -> float | None:
+    """``PAYROLL_PG_RANDOM_PAGE_COST``: a number (default 1.1), or ``database`` for the database's own."""
+    text = text.strip()
+    if text.lower() == "database":
+        return None
+    return float(text) if text else DEFAULT_PG_RANDOM_PAGE_COST
 
 
 def _flag(name: str) -> bool:
@@ -60,6 +74,8 @@ class Settings:
     auth_window_seconds: float = 60.0
     auth_lockout_seconds: float = 60.0
     statement_timeout_ms: int = 5000
+    #: None: leave PostgreSQL's own setting (4 unless the operator changed it).
+    pg_random_page_cost: float | None = DEFAULT_PG_RANDOM_PAGE_COST
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -83,5 +99,6 @@ class Settings:
             auth_window_seconds=float(os.environ.get("PAYROLL_AUTH_WINDOW_SECONDS", "60")),
             auth_lockout_seconds=float(os.environ.get("PAYROLL_AUTH_LOCKOUT_SECONDS", "60")),
             statement_timeout_ms=_int("PAYROLL_STATEMENT_TIMEOUT_MS", 5000),
+            pg_random_page_cost=_page_cost(os.environ.get("PAYROLL_PG_RANDOM_PAGE_COST", "")),
             migrate_on_start=os.environ.get("PAYROLL_MIGRATE", "1").strip() not in ("0", "false", "no", "off"),
         )

@@ -123,18 +123,25 @@ WRITER_WAIT_SECONDS = 30
 _PROGRESS_STEPS = 10_000
 
 
-def make_database(url: str, max_connections: int | None = None, statement_timeout_ms: int | None = None
-                  ) -> peewee.Database:
+def make_database(url: str, max_connections: int | None = None, statement_timeout_ms: int | None = None,
+                  random_page_cost: float | None = None) -> peewee.Database:
     """A pooled peewee database for ``sqlite:///path`` or ``postgresql://…``.
 
     ``statement_timeout_ms``: the longest a statement may run (see
-    :func:`connection`); None or 0, no limit."""
+    :func:`connection`); None or 0, no limit.  ``random_page_cost``
+    (PostgreSQL): the planner's cost of reading a page out of order, for this
+    service's sessions; None, the database's own."""
     parsed = urlparse(url)
     options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
     if parsed.scheme in ("postgresql", "postgres"):
-        # The connection's default: every statement of every unit of work is
-        # limited without a round trip of its own.
-        session = {"options": f"-c statement_timeout={statement_timeout_ms}"} if statement_timeout_ms else {}
+        # Session defaults, set when a pooled connection opens: no round trip
+        # per unit of work.
+        settings = []
+        if statement_timeout_ms:
+            settings.append(f"-c statement_timeout={int(statement_timeout_ms)}")
+        if random_page_cost is not None:
+            settings.append(f"-c random_page_cost={float(random_page_cost)}")
+        session = {"options": " ".join(settings)} if settings else {}
         postgres = PooledPostgresqlDatabase(
             unquote(parsed.path.lstrip("/")) or "postgres",
             user=unquote(parsed.username) if parsed.username else None,
@@ -184,12 +191,13 @@ def make_database(url: str, max_connections: int | None = None, statement_timeou
     raise DatabaseUrlError(f"DATABASE_URL {url!r}: use sqlite:///path/to/file.db or postgresql://user@host/dbname")
 
 
-def configure(url: str | None = None, max_connections: int | None = None, statement_timeout_ms: int | None = None
-              ) -> peewee.Database:
+def configure(url: str | None = None, max_connections: int | None = None, statement_timeout_ms: int | None = None,
+              random_page_cost: float | None = None) -> peewee.Database:
     """Point :data:`database` at the database of ``url`` (default: ``DATABASE_URL``).
-    The service limits its statements (``PAYROLL_STATEMENT_TIMEOUT_MS``); the
-    command line's own work does not."""
-    db = make_database(url or database_url(), max_connections, statement_timeout_ms)
+    The service limits its statements (``PAYROLL_STATEMENT_TIMEOUT_MS``) and
+    sets the planner's page cost (``PAYROLL_PG_RANDOM_PAGE_COST``); the
+    command line's own work does neither."""
+    db = make_database(url or database_url(), max_connections, statement_timeout_ms, random_page_cost)
     if database.obj is not None and database.obj is not db:
         # Only the idle connections: a worker thread may still be finishing
         # with one (closing it under the thread crashes the SQLite driver);

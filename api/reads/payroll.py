@@ -95,10 +95,7 @@ def payslips(
         conditions.append(_in_runs_of_status(status))
     default = ([OrderKey(Payslip.period, True), OrderKey(Payslip.id, True)] if newest_first
                else [OrderKey(Payslip.id)])
-    # The indexes (period, id) and (run, id) serve a month's or a run's pages.
-    run = run_pk if run_pk is not None else within_run
-    fixed = [Payslip.period] if period is not None else [Payslip.run] if run is not None else []
-    return Listing(principal, PAYSLIP, conditions, order_keys(order, PAYSLIP_ORDER, default, Payslip.id), fixed)
+    return Listing(principal, PAYSLIP, conditions, order_keys(order, PAYSLIP_ORDER, default, Payslip.id))
 
 
 def runs(

@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.access.principal import Role
-from api.db.database import connection, database, is_postgres
+from api.db.database import connection, database, is_postgres, make_database
 from api.db.models import Street
 from api.files import run_files
 from api.http.app import create_app
@@ -151,3 +151,34 @@ def test_a_big_city_search_stays_within_the_limit(database_url):
             token = create_token("admin", Role.ADMIN).token
         body = GraphQLClient(http, token).post(SEARCH, {"s": "%_" * 50})
         assert body == {"data": {"workers": {"nodes": []}}}
+
+
+def _shown(db) -> tuple[str, str]:
+    return tuple(db.execute_sql(f"SHOW {name}").fetchone()[0] for name in ("statement_timeout", "random_page_cost"))
+
+
+@pytest.mark.parametrize(("settings", "expected"), [
+    ({}, ("5s", "1.1")),
+    ({"statement_timeout_ms": 0, "pg_random_page_cost": None}, None),  # the database's own
+    ({"statement_timeout_ms": 250, "pg_random_page_cost": 2.0}, ("250ms", "2")),
+])
+def test_postgresql_sessions_of_the_service(database_url, settings, expected):
+    """Each pooled PostgreSQL connection of the service opens with its statement
+    timeout and the planner's page cost (api.settings.DEFAULT_PG_RANDOM_PAGE_COST)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL session settings")
+    plain = make_database(database_url)
+    plain.connect()
+    try:
+        own = _shown(plain)
+    finally:
+        plain.close_all()
+    create_app(Settings(database_url=database_url, **settings))
+    with connection() as db:
+        assert _shown(db) == (expected or own)
+
+
+@pytest.mark.parametrize(("text", "value"), [("", 1.1), ("1.5", 1.5), ("database", None), (" Database ", None)])
+def test_the_page_cost_setting(monkeypatch, text, value):
+    monkeypatch.setenv("PAYROLL_PG_RANDOM_PAGE_COST", text)
+    assert Settings.from_env().pg_random_page_cost == value
