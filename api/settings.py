@@ -31,6 +31,8 @@ Imports (:class:`ImportLimits`; checked while the file is read, before memory gr
 | ``PAYROLL_IMPORT_MAX_FILE_BYTES`` | 50000000 | size of the file as uploaded or read (a CSV, or an .xlsx before unzipping) |
 | ``PAYROLL_IMPORT_MAX_XLSX_BYTES`` | 256000000 | size of an .xlsx once unzipped (from the zip's directory, before opening) |
 | ``PAYROLL_IMPORT_MAX_RATIO`` | 100 | how much larger a part of an .xlsx may be unzipped than zipped |
+| ``PAYROLL_STATEMENT_TIMEOUT_MS`` | 5000 | longest a database statement of a request may run (``0``: no limit); payroll runs, imports and exports are not limited |
+| ``PAYROLL_PG_RANDOM_PAGE_COST`` | 1.1 | PostgreSQL planner's ``random_page_cost`` for the service's sessions (data in memory or on SSD); ``database``: the database's own |
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ MAX_ID = 2**63 - 1
 #: How long a one-time payslip link (电子工资条) lasts unused: by default, and at most (days).
 DEFAULT_LINK_DAYS = 7
 MAX_LINK_DAYS = 30
+#: PostgreSQL's cost of a page read out of order, for the service's sessions: the
+#: data is in memory or on SSD.  With PostgreSQL's default of 4 the planner read
+#: a month's first page of payslips through the primary key, filtering out every
+#: earlier month (0.25–0.5 s among 1M payslips), instead of the (period, id) index (1 ms).
+DEFAULT_PG_RANDOM_PAGE_COST = 1.1
 
 
 def _int(name: str, default: int) -> int:
@@ -77,6 +84,14 @@ class ImportLimits:
         )
 
 
+def _page_cost(text: str) -> float | None:
+    """``PAYROLL_PG_RANDOM_PAGE_COST``: a number (default 1.1), or ``database`` for the database's own."""
+    text = text.strip()
+    if text.lower() == "database":
+        return None
+    return float(text) if text else DEFAULT_PG_RANDOM_PAGE_COST
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -102,6 +117,9 @@ class Settings:
     worker_token_days: int = 90
     public_url: str | None = None
     import_limits: ImportLimits = field(default_factory=ImportLimits)
+    statement_timeout_ms: int = 5000
+    #: None: leave PostgreSQL's own setting (4 unless the operator changed it).
+    pg_random_page_cost: float | None = DEFAULT_PG_RANDOM_PAGE_COST
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -126,6 +144,8 @@ class Settings:
             auth_lockout_seconds=float(os.environ.get("PAYROLL_AUTH_LOCKOUT_SECONDS", "60")),
             worker_token_days=_int("PAYROLL_WORKER_TOKEN_DAYS", 90),
             public_url=os.environ.get("PAYROLL_PUBLIC_URL", "").strip().rstrip("/") or None,
+            statement_timeout_ms=_int("PAYROLL_STATEMENT_TIMEOUT_MS", 5000),
+            pg_random_page_cost=_page_cost(os.environ.get("PAYROLL_PG_RANDOM_PAGE_COST", "")),
             migrate_on_start=os.environ.get("PAYROLL_MIGRATE", "1").strip() not in ("0", "false", "no", "off"),
             import_limits=ImportLimits.from_env(),
         )

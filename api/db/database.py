@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qs, unquote, urlparse
@@ -55,10 +57,37 @@ class WriterQueueSqliteDatabase(PooledSqliteDatabase):
     the busy handler is left for writers in other processes.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, statement_timeout_ms: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._writer = threading.Lock()
         self._holding = threading.local()
+        self.statement_timeout_ms = statement_timeout_ms or None
+
+    @contextlib.contextmanager
+    def statement_limit(self) -> Iterator[None]:
+        """Interrupt any statement of this thread's connection that runs longer
+        than ``statement_timeout_ms`` (SQLite has no statement timeout of its
+        own): each statement's start sets a deadline, and SQLite's progress
+        handler, called every few thousand virtual-machine steps, stops the
+        statement once it has passed ("interrupted")."""
+        if not self.statement_timeout_ms:
+            yield
+            return
+        raw = self.connection()
+        seconds = self.statement_timeout_ms / 1000
+        deadline = time.monotonic() + seconds
+
+        def started(_statement: str) -> None:
+            nonlocal deadline
+            deadline = time.monotonic() + seconds
+
+        raw.set_trace_callback(started)
+        raw.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)
+        try:
+            yield
+        finally:
+            raw.set_progress_handler(None, _PROGRESS_STEPS)
+            raw.set_trace_callback(None)
 
     def begin(self, lock_type: str | None = None) -> None:
         if not self._writer.acquire(timeout=WRITER_WAIT_SECONDS):
@@ -91,14 +120,31 @@ class WriterQueueSqliteDatabase(PooledSqliteDatabase):
 #: How long a write transaction waits for the others of this process (the
 #: same as SQLite's busy timeout for other processes).
 WRITER_WAIT_SECONDS = 30
+#: SQLite virtual-machine steps between two looks at the clock (a few
+#: microseconds of work; the look costs well under 1 % of it).
+_PROGRESS_STEPS = 10_000
 
 
-def make_database(url: str, max_connections: int | None = None) -> peewee.Database:
-    """A pooled peewee database for ``sqlite:///path`` or ``postgresql://…``."""
+def make_database(url: str, max_connections: int | None = None, statement_timeout_ms: int | None = None,
+                  random_page_cost: float | None = None) -> peewee.Database:
+    """A pooled peewee database for ``sqlite:///path`` or ``postgresql://…``.
+
+    ``statement_timeout_ms``: the longest a statement may run (see
+    :func:`connection`); None or 0, no limit.  ``random_page_cost``
+    (PostgreSQL): the planner's cost of reading a page out of order, for this
+    service's sessions; None, the database's own."""
     parsed = urlparse(url)
     options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
     if parsed.scheme in ("postgresql", "postgres"):
-        return PooledPostgresqlDatabase(
+        # Session defaults, set when a pooled connection opens: no round trip
+        # per unit of work.
+        settings = []
+        if statement_timeout_ms:
+            settings.append(f"-c statement_timeout={int(statement_timeout_ms)}")
+        if random_page_cost is not None:
+            settings.append(f"-c random_page_cost={float(random_page_cost)}")
+        session = {"options": " ".join(settings)} if settings else {}
+        postgres = PooledPostgresqlDatabase(
             unquote(parsed.path.lstrip("/")) or "postgres",
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
@@ -109,7 +155,10 @@ def make_database(url: str, max_connections: int | None = None) -> peewee.Databa
             timeout=int(options.get("pool_timeout", 30)),
             connect_timeout=int(options.get("connect_timeout", 10)),
             autoconnect=False,
+            **session,
         )
+        postgres.statement_timeout_ms = statement_timeout_ms or None
+        return postgres
     if parsed.scheme == "sqlite":
         # sqlite:///relative/path, sqlite:////absolute/path, sqlite:///:memory: is refused:
         # an in-memory database is private to one thread.
@@ -120,6 +169,7 @@ def make_database(url: str, max_connections: int | None = None) -> peewee.Databa
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return WriterQueueSqliteDatabase(
             path,
+            statement_timeout_ms=statement_timeout_ms,
             pragmas={
                 "journal_mode": "wal",
                 "foreign_keys": 1,
@@ -146,9 +196,13 @@ def make_database(url: str, max_connections: int | None = None) -> peewee.Databa
                            f"DATABASE_URL {url!r}: use sqlite:///path/to/file.db or postgresql://user@host/dbname")
 
 
-def configure(url: str | None = None, max_connections: int | None = None) -> peewee.Database:
-    """Point :data:`database` at the database of ``url`` (default: ``DATABASE_URL``)."""
-    db = make_database(url or database_url(), max_connections)
+def configure(url: str | None = None, max_connections: int | None = None, statement_timeout_ms: int | None = None,
+              random_page_cost: float | None = None) -> peewee.Database:
+    """Point :data:`database` at the database of ``url`` (default: ``DATABASE_URL``).
+    The service limits its statements (``PAYROLL_STATEMENT_TIMEOUT_MS``) and
+    sets the planner's page cost (``PAYROLL_PG_RANDOM_PAGE_COST``); the
+    command line's own work does neither."""
+    db = make_database(url or database_url(), max_connections, statement_timeout_ms, random_page_cost)
     if database.obj is not None and database.obj is not db:
         # Only the idle connections: a worker thread may still be finishing
         # with one (closing it under the thread crashes the SQLite driver);
@@ -160,8 +214,13 @@ def configure(url: str | None = None, max_connections: int | None = None) -> pee
 
 
 @contextlib.contextmanager
-def connection() -> Iterator[peewee.Database]:
-    """A pooled connection for one unit of work in the current thread."""
+def connection(statement_limit: bool = True) -> Iterator[peewee.Database]:
+    """A pooled connection for one unit of work in the current thread.
+
+    Its statements are limited to the database's statement timeout, if it was
+    configured with one; ``statement_limit=False`` lifts the limit for work
+    that is long by nature and bounded by its input (a payroll run, an
+    import, an export).  A nested unit of work keeps the outer one's limit."""
     db = database.obj
     if db is None:
         raise RuntimeError("the database is not configured; call api.db.database.configure() first")
@@ -170,7 +229,8 @@ def connection() -> Iterator[peewee.Database]:
         return
     db.connect()
     try:
-        yield db
+        with _statement_limit(db, statement_limit):
+            yield db
     finally:
         db.close()
 
@@ -200,3 +260,47 @@ def primary_of_replica() -> str | None:
     except peewee.DatabaseError:
         return None
     return f"{row[0]}:{row[1]}" if row and row[0] else None
+
+
+@contextlib.contextmanager
+def _statement_limit(db: peewee.Database, limited: bool) -> Iterator[None]:
+    if isinstance(db, WriterQueueSqliteDatabase):
+        if limited:
+            with db.statement_limit():
+                yield
+        else:
+            yield
+        return
+    if limited or not statement_timeout_ms(db):
+        yield  # PostgreSQL: the connection's default (or no limit at all)
+        return
+    db.execute_sql("SET statement_timeout = 0")
+    try:
+        yield
+    finally:
+        try:
+            db.execute_sql("RESET statement_timeout")
+        except peewee.DatabaseError:
+            # The connection is in a failed transaction (its work raised):
+            # let it go rather than hand it back to the pool without its limit.
+            db.manual_close()
+
+
+def statement_timeout_ms(db: peewee.Database | None = None) -> int | None:
+    """The statement timeout the database was configured with (None: no limit)."""
+    return getattr(db if db is not None else database.obj, "statement_timeout_ms", None)
+
+
+#: SQLSTATE 57014 (query_canceled): PostgreSQL stopped a statement at its timeout.
+_QUERY_CANCELED = "57014"
+
+
+def statement_timed_out(exc: BaseException) -> bool:
+    """Whether ``exc`` is a statement stopped by the statement timeout (either database)."""
+    for error in (exc, exc.__cause__, exc.__context__, *exc.args[:1]):
+        if isinstance(error, BaseException):
+            if getattr(error, "pgcode", None) == _QUERY_CANCELED:
+                return True
+            if isinstance(error, (sqlite3.OperationalError, peewee.OperationalError)) and str(error) == "interrupted":
+                return True
+    return False

@@ -57,15 +57,20 @@ def pending() -> list[Migration]:
     return [m for m in available(_dialect()) if m.number not in done]
 
 
-def migrate() -> list[str]:
-    """Apply the pending migrations; return the numbers applied."""
+def migrate(up_to: str | None = None) -> list[str]:
+    """Apply the pending migrations (those numbered up to ``up_to``, if given:
+    a test builds an older schema); return the numbers applied."""
     done: list[str] = []
     with connection() as db:
         if is_postgres(db):
-            _migrate_postgres(db, done)
+            _migrate_postgres(db, done, up_to)
         else:
-            _migrate_sqlite(db, done)
+            _migrate_sqlite(db, done, up_to)
     return done
+
+
+def _wanted(dialect: str, up_to: str | None) -> list[Migration]:
+    return [m for m in available(dialect) if up_to is None or m.number <= up_to]
 
 
 _CREATE_LEDGER = (
@@ -81,14 +86,14 @@ def _record(cursor, migration: Migration, placeholder: str) -> None:
     )
 
 
-def _migrate_postgres(db: pw.PostgresqlDatabase, done: list[str]) -> None:
+def _migrate_postgres(db: pw.PostgresqlDatabase, done: list[str], up_to: str | None) -> None:
     with db.atomic():
         cursor = db.cursor()
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK,))
         cursor.execute(_CREATE_LEDGER)
         cursor.execute('SELECT "number" FROM "schema_migration"')
         already = {row[0] for row in cursor.fetchall()}
-        for migration in available("postgresql"):
+        for migration in _wanted("postgresql", up_to):
             if migration.number in already:
                 continue
             cursor.execute(migration.sql)
@@ -96,24 +101,40 @@ def _migrate_postgres(db: pw.PostgresqlDatabase, done: list[str]) -> None:
             done.append(migration.number)
 
 
-def _migrate_sqlite(db: pw.SqliteDatabase, done: list[str]) -> None:
+def _migrate_sqlite(db: pw.SqliteDatabase, done: list[str], up_to: str | None) -> None:
     raw = db.connection()
-    # Serialise concurrent starts: the first takes the write lock, the others
-    # wait (busy_timeout) and then find nothing left to do.
-    raw.execute("BEGIN IMMEDIATE")
+    # A step may rebuild a table (create, copy, drop, rename: SQLite's way of
+    # changing one): with foreign keys on, dropping the old table would delete
+    # or refuse its children's rows.  They are switched off around the
+    # transaction (inside one the pragma does nothing) and the whole schema is
+    # checked before committing.
+    raw.execute("PRAGMA foreign_keys = OFF")
     try:
-        raw.execute(_CREATE_LEDGER)
-        already = {row[0] for row in raw.execute('SELECT "number" FROM "schema_migration"')}
-        todo = [m for m in available("sqlite") if m.number not in already]
-        for migration in todo:
-            for statement in _sqlite_statements(migration.sql):
-                raw.execute(statement)
-            _record(raw, migration, "?")
-            done.append(migration.number)
-        raw.execute("COMMIT")
-    except BaseException:
-        raw.execute("ROLLBACK")
-        raise
+        # Serialise concurrent starts: the first takes the write lock, the
+        # others wait (busy_timeout) and then find nothing left to do.
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            raw.execute(_CREATE_LEDGER)
+            already = {row[0] for row in raw.execute('SELECT "number" FROM "schema_migration"')}
+            todo = [m for m in _wanted("sqlite", up_to) if m.number not in already]
+            for migration in todo:
+                for statement in _sqlite_statements(migration.sql):
+                    raw.execute(statement)
+                _record(raw, migration, "?")
+                done.append(migration.number)
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise MigrationError(f"foreign keys broken after migrations {', '.join(done)}: {broken[:5]}")
+            raw.execute("COMMIT")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
+
+
+class MigrationError(RuntimeError):
+    """A migration left the schema inconsistent; it was rolled back."""
 
 
 def _sqlite_statements(script: str) -> list[str]:
@@ -140,8 +161,9 @@ def reset_for_tests() -> None:  # pragma: no cover - used by the test fixtures o
         else:
             db.execute_sql("PRAGMA foreign_keys = OFF")
             for table in db.get_tables():
-                db.execute_sql(f'DROP TABLE IF EXISTS "{table}"')
+                if not table.startswith("sqlite_"):  # sqlite_sequence (AUTOINCREMENT) belongs to SQLite
+                    db.execute_sql(f'DROP TABLE IF EXISTS "{table}"')
             db.execute_sql("PRAGMA foreign_keys = ON")
 
 
-__all__ = ["Migration", "applied", "available", "database", "migrate", "pending"]
+__all__ = ["Migration", "MigrationError", "applied", "available", "database", "migrate", "pending"]

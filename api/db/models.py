@@ -95,7 +95,9 @@ class Worker(VersionedModel):
     pay_changed_at = pw.DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("community", "post"), False),)
+        # Staffing counts the workers in service on a day by community and
+        # post from this index alone (an index-only scan, migration 0004).
+        indexes = ((("community", "post", "service_start", "service_end"), False),)
 
 
 class Position(VersionedModel):

@@ -182,16 +182,23 @@ def _shape_of(node: Any, converter: Any, params: list[Any]) -> tuple:
 
 
 def statement(model: type[pw.Model], fields: Sequence[pw.Field], conditions: Sequence[pw.Expression],
-              ordering: Sequence[tuple[pw.Field, bool]], limit: int | None) -> tuple[str, list[Any]]:
+              ordering: Sequence[tuple[pw.Field, bool]], limit: int | None, filter_first: bool = False
+              ) -> tuple[str, list[Any]]:
     """The SQL text and parameters of ``SELECT fields FROM model WHERE conditions
-    ORDER BY ordering LIMIT limit`` (``ordering``: (field, descending))."""
+    ORDER BY ordering LIMIT limit`` (``ordering``: (field, descending)).
+
+    ``filter_first``: the matching rows are found first (a materialized CTE),
+    then sorted — for conditions that an index of their own serves but whose
+    selectivity the planner cannot estimate (a text search): otherwise it may
+    walk the index of the sort column to stop early at the limit, and read the
+    whole table when few rows match (0.2 s for ten workers among 100,000)."""
     params: list[Any] = []
     try:
         shape: tuple | None = (
             type(model._meta.database.obj if isinstance(model._meta.database, pw.DatabaseProxy)
                  else model._meta.database),
             model, tuple(id(f) for f in fields), tuple(_shape_of(c, None, params) for c in conditions),
-            tuple((id(f), d) for f, d in ordering), limit is not None,
+            tuple((id(f), d) for f, d in ordering), limit is not None, filter_first,
         )
         if limit is not None:
             params.append(limit)
@@ -200,10 +207,17 @@ def statement(model: type[pw.Model], fields: Sequence[pw.Field], conditions: Seq
     text = _TEXTS.get(shape, False) if shape is not None else None
     if isinstance(text, str):
         return text, params
-    query = model.select(*fields)
+    sort_only = [f for f, _ in ordering if all(f is not g for g in fields)]  # selected for the outer ORDER BY
+    query = model.select(*fields, *sort_only) if filter_first else model.select(*fields)
     if conditions:
         query = query.where(*conditions)
-    query = query.order_by(*(f.desc() if d else f.asc() for f, d in ordering))
+    if filter_first:
+        matches = query.cte("matches", materialized=True)
+        query = matches.select_from(*(matches.c[f.column_name] for f in fields))
+        query = query.order_by(*(matches.c[f.column_name].desc() if d else matches.c[f.column_name].asc()
+                                 for f, d in ordering))
+    else:
+        query = query.order_by(*(f.desc() if d else f.asc() for f, d in ordering))
     if limit is not None:
         query = query.limit(limit)
     sql, generated = query.sql()
@@ -230,6 +244,8 @@ class Listing:
     conditions: list[pw.Expression]
     #: Sort keys, ending with the id.
     keys: list[OrderKey]
+    #: Find the matching rows before sorting them (:func:`statement`): for a text search.
+    filter_first: bool = False
 
     def _page_statement(self, fields: Sequence[pw.Field], args: PageArgs) -> tuple[str, list[Any]]:
         args.validate()
@@ -239,7 +255,7 @@ class Listing:
         if args.before:
             conditions.append(_after(self.keys, decode_cursor(args.before, self.keys, "before"), reverse=True))
         ordering = [(key.field, key.descending != args.backwards) for key in self.keys]
-        return statement(self.view.model, fields, conditions, ordering, args.size + 1)
+        return statement(self.view.model, fields, conditions, ordering, args.size + 1, self.filter_first)
 
     def _finish(self, rows: list, key_values: list[list[Any]], more: bool, args: PageArgs) -> Page:
         return Page(

@@ -15,7 +15,7 @@ from strawberry.extensions import MaskErrors
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
 from api.access.masking import sees_personal_data
 from api.access.permissions import Permission
@@ -23,7 +23,8 @@ from api.db.threads import run_db
 from api.fastpath.completion import FastListExecutionContext
 from api.graphql.audit.queries import AuditQueries
 from api.graphql.core.limits import create_rule as cost_rule
-from api.graphql.core.operations import PreparedOperations
+from api.graphql.core.messages import chinese_first
+from api.graphql.core.operations import PreparedOperations, enum_choices_of
 from api.graphql.core.permissions import needs
 from api.graphql.core.scalars import SCALAR_MAP
 from api.graphql.core.text import NoNulCharacters
@@ -43,6 +44,8 @@ from api.services.audit import request_id
 from api.settings import Settings
 
 logger = logging.getLogger("community_payroll")
+#: One line per request error.
+request_log = logging.getLogger("community_payroll.requests")
 
 
 @strawberry.type(description="当前令牌 / Who the current token is.")
@@ -82,13 +85,49 @@ class Mutation(RecordMutations, PayrollMutations, PolicyMutations, ImportMutatio
     pass
 
 
+def _unexpected(error: GraphQLError) -> bool:
+    """An exception we did not raise on purpose (a bug, a lost database)."""
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+
+
 def _should_mask(error: GraphQLError) -> bool:
     """Errors we raise on purpose (with a code) and GraphQL's own validation
     and input-coercion errors (no path: they happen before any resolver runs,
     e.g. a Money literal that is not an amount) pass; any other exception in a
     resolver is masked and logged."""
-    original = error.original_error
-    return error.path is not None and original is not None and not isinstance(original, GraphQLError)
+    return error.path is not None and _unexpected(error)
+
+
+#: Request errors worth an operator's attention (the others are users' mistakes).
+_WARNING_CODES = frozenset({"LIMIT_EXCEEDED", "DATABASE_BUSY"})
+_LOGGED_MESSAGE = 300
+
+
+class PayrollSchema(strawberry.Schema):
+    """The schema, logging its errors as an operator wants them: a request
+    error (``BAD_USER_INPUT``, ``NOT_FOUND``, ``FORBIDDEN``, ``LIMIT_EXCEEDED``
+    …) or a parse or validation error in one line — code, message, request id
+    — and an unexpected exception with its whole traceback, once
+    (:class:`MaskAndLogErrors` logs those it masks).  Strawberry's own
+    logging would print a traceback for every user's mistake."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        rid = request_id.get() or "-"
+        for error in errors:
+            if _unexpected(error):
+                if not _should_mask(error):  # masked ones are logged by MaskAndLogErrors
+                    logger.error("unexpected error (request %s)", rid, exc_info=error.original_error)
+                continue
+            # Without a code: variables that do not fit their types (their
+            # code, BAD_USER_INPUT, is set later by PreparedOperations), or
+            # an error of GraphQL's own during execution.
+            code = (error.extensions or {}).get("code") or ("BAD_USER_INPUT" if error.path is None else "GRAPHQL_ERROR")
+            # The message as the client receives it (Chinese first; graphql-core's own get their Chinese later).
+            message = chinese_first(error.message, code, enum_choices_of(self))
+            message = message if len(message) <= _LOGGED_MESSAGE else message[:_LOGGED_MESSAGE] + "…"
+            where = ".".join(str(p) for p in error.path) if error.path else "operation"
+            request_log.log(logging.WARNING if code in _WARNING_CODES or error.path and code == "GRAPHQL_ERROR"
+                            else logging.INFO, "%s in %s (request %s): %s", code, where, rid, message.replace("\n", " "))
 
 
 class MaskAndLogErrors(MaskErrors):
@@ -126,7 +165,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # documents can be cached: clients repeat the same few queries.  Their
     # errors are LIMIT_EXCEEDED; NoNulCharacters' GRAPHQL_VALIDATION_FAILED.
     operations = PreparedOperations([NoNulCharacters], max_tokens=settings.max_tokens, limit_rules=limit_rules)
-    return strawberry.Schema(
+    return PayrollSchema(
         query=Query,
         mutation=Mutation,
         extensions=[

@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     from api.http.exports import export_routes
 
     settings = settings or Settings.from_env()
-    db = configure(settings.database_url, settings.db_pool)
+    db = configure(settings.database_url, settings.db_pool, settings.statement_timeout_ms, settings.pg_random_page_cost)
     set_thread_capacity(settings.db_pool or (20 if is_postgres(db) else 16))
     if settings.migrate_on_start:
         migrate()

@@ -39,7 +39,11 @@ masked (``6228***********1234``, file name ending ``-masked``), like every
 other personal field it reads.  Every file needs the READ permission: a
 WORKER token (电子工资条) gets 403.  Errors are JSON like GraphQL's:
 ``{"errors": [{"message": …, "extensions": {"code": …}}]}`` with status 400,
-401, 403 or 404.
+401, 403 or 404; 413 ``LIMIT_EXCEEDED`` for a sheet above Excel's row limit;
+503 ``DATABASE_BUSY`` (or ``LIMIT_EXCEEDED``, a statement stopped at its
+timeout) when the database could not answer in time — nothing was written.
+Exports are long work by nature (:func:`api.db.threads.run_long_db`): their
+statements are not limited by ``PAYROLL_STATEMENT_TIMEOUT_MS``.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 import tempfile
 from typing import Any, AsyncIterator, Callable
 
@@ -67,17 +72,20 @@ from api.access.masking import sees_personal_data
 from api.access.permissions import Permission, allowed, refusal
 from api.access.principal import Principal
 from api.db.database import is_postgres
-from api.db.threads import run_db
-from api.errors import BadRequest, Forbidden, NotFound, UserErrors
+from api.db.threads import run_long_db
+from api.errors import BadRequest, DatabaseBusy, Forbidden, LimitExceeded, NotFound, UserErrors
 from api.files import run_files
 from api.files.payroll_sheets import XLSX_MEDIA_TYPE
 from api.files.xlsx import SheetFull
+from api.graphql.core.ids import parse_number
 from api.reads import run_files as run_reads
 from api.reads.reports import report_scope
 from api.reads.run_files import AuthorisedRun
-from api.settings import MAX_ID, Settings
+from api.settings import Settings
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+#: A year in a query parameter: four ASCII digits (``str.isdigit`` also takes ``²``).
+YEAR = re.compile(r"[0-9]{4}")
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -93,9 +101,10 @@ class ExportError(Exception):
 
 
 async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
-    """Database work in a worker thread, its refusals turned into :class:`ExportError`."""
+    """Database work in a worker thread (an export: no statement limit), its
+    refusals turned into :class:`ExportError`."""
     try:
-        return await run_db(fn, *args)
+        return await run_long_db(fn, *args)
     except Forbidden as exc:
         raise ExportError(403, "FORBIDDEN", exc.message) from None
     except NotFound as exc:
@@ -106,6 +115,8 @@ async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
         raise ExportError(400, "BAD_USER_INPUT", str(exc)) from None
     except SheetFull as exc:
         raise ExportError(413, "LIMIT_EXCEEDED", str(exc)) from None
+    except (DatabaseBusy, LimitExceeded) as exc:
+        raise ExportError(503, exc.code, exc.message) from None
 
 
 async def _principal(request: Request, settings: Settings) -> Principal:
@@ -123,10 +134,12 @@ async def _authorised_run(request: Request, settings: Settings) -> tuple[Princip
     """The run of the path, if the caller may see it: NOT_FOUND otherwise,
     the same for a run outside its scope and one that does not exist."""
     principal = await _principal(request, settings)
-    run_id = request.path_params["run_id"]
-    found = await _in_thread(run_reads.authorised_run, principal, run_id) if 0 < run_id <= MAX_ID else None
+    text = request.path_params["run_id"]
+    run_id = parse_number(text)
+    found = await _in_thread(run_reads.authorised_run, principal, run_id) if run_id else None
     if found is None:
-        raise ExportError(404, "NOT_FOUND", f"发放批次 {run_id} 不存在 / payroll run {run_id} does not exist")
+        shown = text if len(text) <= 30 else text[:30] + "…"
+        raise ExportError(404, "NOT_FOUND", f"发放批次 {shown} 不存在 / payroll run {shown} does not exist")
     return principal, found
 
 
@@ -179,7 +192,7 @@ async def stream_from_thread(
             failure.append(task.exception())
             send.close()
 
-    producer = asyncio.ensure_future(run_db(run))
+    producer = asyncio.ensure_future(run_long_db(run))
     producer.add_done_callback(finished)
     try:
         yield header
@@ -251,15 +264,17 @@ async def xlsx_response(write: Callable[[str], None], filename: str) -> Response
 
 
 def _id_param(request: Request, name: str, type_name: str) -> int | None:
-    """``streetId=Street:3`` (the GraphQL id) or ``streetId=3``."""
+    """``streetId=Street:3`` (the GraphQL id) or ``streetId=3``, checked like every id."""
     value = request.query_params.get(name)
     if value is None or value == "":
         return None
     prefix, _, number = value.rpartition(":")
-    if prefix not in ("", type_name) or not number.isdigit():
-        raise ExportError(400, "BAD_USER_INPUT", f"{name}：{value!r} 不是 {type_name} 的编号（如 {type_name}:3）/ {name}: "
-                                                 f"{value!r} is not the id of a {type_name}")
-    return int(number)
+    pk = parse_number(number) if prefix in ("", type_name) else None
+    if pk is None:
+        shown = value if len(value) <= 60 else value[:60] + "…"
+        raise ExportError(400, "BAD_USER_INPUT", f"{name}：{shown!r} 不是{type_name}的编号 / {name}: {shown!r} is not "
+                                                 f"the id of a {type_name}")
+    return pk
 
 
 def _required(request: Request, name: str, example: str) -> str:
@@ -272,7 +287,7 @@ def _required(request: Request, name: str, example: str) -> str:
 
 def _year(request: Request) -> int:
     text = _required(request, "year", "2027")
-    if not text.isdigit() or not 1990 <= int(text) <= 2100:
+    if not YEAR.fullmatch(text) or not 1990 <= int(text) <= 2100:
         raise ExportError(400, "BAD_USER_INPUT", f"year：{text!r} 不是 1990 至 2100 之间的年份 / year: {text!r} is not a "
                                                  "year from 1990 to 2100")
     return int(text)
@@ -428,7 +443,8 @@ def export_routes(settings: Settings) -> list[Route]:
         return StreamingResponse(stream, media_type=CSV_MEDIA_TYPE,
                                  headers=_attachment(workers_filename("csv", street, community, masked)))
 
-    run = "/exports/payroll-runs/{run_id:int}"
+    # {run_id} is any text: checked by parse_number (Starlette's int convertor takes 5,000 digits).
+    run = "/exports/payroll-runs/{run_id}"
     return [
         Route(f"{run}.csv", handler(run_csv), methods=["GET"]),
         Route(f"{run}.xlsx", handler(run_xlsx), methods=["GET"]),

@@ -27,7 +27,7 @@ from api.db.models import PAYSLIP_MONEY, PayrollRun, Payslip, Worker
 from api.db.models import Policy as PolicyRecord
 from api.fastpath.pages import Listing, OrderKey
 from api.fastpath.views import GLOBAL_ID, MONEY, Column, Relation, View
-from api.reads.common import Ordering, order_keys
+from api.reads.common import Ordering, filter_text, order_keys
 from api.reads.policies import policy_from_document, policy_from_record
 from api.reads.records import COMMUNITY, STREET, WORKER
 
@@ -92,7 +92,7 @@ def payslips(
     if period is not None:
         conditions.append(Payslip.period == str(period))
     if post:
-        conditions.append(Payslip.post == post.strip().upper()[:32])
+        conditions.append(Payslip.post == filter_text(post, "where.post").upper())
     if status:
         conditions.append(_in_runs_of_status(status))
     default = ([OrderKey(Payslip.period, True), OrderKey(Payslip.id, True)] if newest_first

@@ -16,6 +16,7 @@ from api.access.principal import Principal
 from api.db.models import PayrollRun
 from api.db.models import Policy as PolicyRecord
 from api.errors import ErrorCode, UserErrors
+from api.reads.common import filter_text
 
 # Parsed policies by their document: ids and versions repeat across databases
 # (a test database after another, a restored backup), the document does not;
@@ -100,7 +101,7 @@ def policy(principal: Principal, *, pk: int | None = None, code: str | None = No
     if pk is not None:
         query = query.where(PolicyRecord.id == pk)
     elif code is not None:
-        query = query.where(PolicyRecord.code == code[:64])
+        query = query.where(PolicyRecord.code == filter_text(code, "code"))
     else:
         query = query.where(PolicyRecord.active == True)  # noqa: E712
     record = query.first()

@@ -19,10 +19,11 @@ from api.access.principal import Principal
 from api.db.database import database
 from api.db.models import Policy as PolicyRecord
 from api.db.models import PolicyVersion as PolicyVersionRecord
-from api.db.models import utcnow
+from api.db.models import Worker, utcnow
 from api.errors import ErrorCode, UserError, UserErrors
 from api.reads.policies import document_json, policy_from_record
 from api.services import audit
+from api.services.columns import check_length
 from api.services.records import formula_message
 
 
@@ -54,6 +55,7 @@ def store_policy(principal: Principal, text: str, activate: bool = False) -> Pol
     require(principal, Permission.MANAGE_POLICIES)
     data = parse_document(text)
     policy = parse_policy(data)
+    _check_fits_columns(policy)
     with database.atomic():
         record = PolicyRecord.get_or_none(PolicyRecord.code == policy.id)
         if record is None:
@@ -73,13 +75,26 @@ def store_policy(principal: Principal, text: str, activate: bool = False) -> Pol
                 PolicyVersionRecord.create(
                     policy=record,
                     effective_from=version.effective_from,
-                    source=(version.source or "")[:200] or None,
+                    source=version.source or None,
                     base_income_annual=version.base_income_annual,
                 )
         audit.record(principal, "importPolicy", "Policy", record.id, before, audit.snapshot(record))
         if activate:
             record = activate_policy(principal, record.id)
     return record
+
+
+def _check_fits_columns(policy: Policy) -> None:
+    """The texts stored in columns of their own (the document itself is stored whole)."""
+    errors: list[UserError] = []
+    check_length(errors, "document.id", PolicyRecord.code, policy.id, "document")
+    check_length(errors, "document.title", PolicyRecord.title, policy.title, "document")
+    for version in policy.versions:
+        check_length(errors, f"document.{version.path}.source", PolicyVersionRecord.source, version.source, "document")
+    for post in policy.post_keys:  # stored as workers' and positions' post
+        check_length(errors, f"document.posts.{post[:40]}", Worker.post, post, "document")
+    if errors:
+        raise UserErrors(errors)
 
 
 def _check_published_unchanged(old: Policy, new: Policy) -> None:

@@ -10,8 +10,9 @@ what the command line accepts, and errors name the input field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import peewee as pw
 
@@ -29,6 +30,8 @@ from api.db.models import Assessment, Community, Position, Street, Worker, Worke
 from api.errors import ErrorCode, UserError, UserErrors, camel
 from api.reads.policies import active_policy
 from api.services import audit
+from api.services.columns import check_length
+from api.services.dates import check_dates
 from api.services.identity import IdNumberError, parse_id_number
 from api.services.lookups import RECORD_NAMES, visible
 
@@ -79,16 +82,16 @@ def formula_error(key: str, value: Any) -> UserError | None:
     return UserError(camel(key), ErrorCode.INVALID, formula_message(camel(key)))
 
 
-def _text(values: Mapping[str, Any], key: str, errors: list[UserError], required: bool, max_length: int) -> str | None:
+def _text(values: Mapping[str, Any], key: str, errors: list[UserError], required: bool, column: pw.CharField
+          ) -> str | None:
+    """A text value, trimmed, that must fit ``column``; blank is None (REQUIRED when ``required``)."""
     value = values.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors.append(UserError(camel(key), ErrorCode.REQUIRED, f"{camel(key)}：必填 / {camel(key)} is required"))
         return None
     value = str(value).strip()
-    if len(value) > max_length:
-        errors.append(UserError(camel(key), ErrorCode.INVALID,
-                                f"{camel(key)}：最长 {max_length} 字 / {camel(key)} is longer than {max_length} characters"))
+    check_length(errors, camel(key), column, value)
     formula = formula_error(key, value)
     if formula is not None:
         errors.append(formula)
@@ -110,8 +113,8 @@ def _count(values: Mapping[str, Any], key: str, errors: list[UserError]) -> int:
 def create_street(principal: Principal, values: Mapping[str, Any]) -> Street:
     require(principal, Permission.CREATE_STREETS)
     errors: list[UserError] = []
-    code = _text(values, "code", errors, True, 32)
-    name = _text(values, "name", errors, True, 100)
+    code = _text(values, "code", errors, True, Street.code)
+    name = _text(values, "name", errors, True, Street.name)
     if errors:
         raise UserErrors(errors)
     with database.atomic():
@@ -128,9 +131,9 @@ def update_street(principal: Principal, street_id: int, version: int, values: Ma
         errors: list[UserError] = []
         changes: dict[str, Any] = {}
         if "code" in values:
-            changes["code"] = _text(values, "code", errors, True, 32)
+            changes["code"] = _text(values, "code", errors, True, Street.code)
         if "name" in values:
-            changes["name"] = _text(values, "name", errors, True, 100)
+            changes["name"] = _text(values, "name", errors, True, Street.name)
         if errors:
             raise UserErrors(errors)
         if "code" in changes:
@@ -147,8 +150,8 @@ def update_street(principal: Principal, street_id: int, version: int, values: Ma
 def create_community(principal: Principal, values: Mapping[str, Any]) -> Community:
     require(principal, Permission.EDIT_RECORDS)
     errors: list[UserError] = []
-    code = _text(values, "code", errors, True, 32)
-    name = _text(values, "name", errors, True, 100)
+    code = _text(values, "code", errors, True, Community.code)
+    name = _text(values, "name", errors, True, Community.name)
     households = _count(values, "households", errors)
     population = _count(values, "population", errors)
     if errors:
@@ -165,9 +168,9 @@ def community_columns(values: Mapping[str, Any], errors: list[UserError]) -> dic
     """The community fields among ``values`` (code, name, households,
     population), checked; problems are added to ``errors``.  Shared with imports."""
     columns: dict[str, Any] = {}
-    for key, length in (("code", 32), ("name", 100)):
+    for key, column in (("code", Community.code), ("name", Community.name)):
         if key in values:
-            columns[key] = _text(values, key, errors, True, length)
+            columns[key] = _text(values, key, errors, True, column)
     for key in ("households", "population"):
         if key in values:
             columns[key] = _count(values, key, errors)
@@ -286,6 +289,18 @@ def validate_worker(values: Mapping[str, Any], code: str) -> dict[str, Any]:
                                policy.post_names if policy else None)
 
 
+def _date(value: Any) -> dt.date | None:
+    """A date given as a date or ISO text (an import's cell); None otherwise (the engine reports it)."""
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
 def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequence[str] | None,
                         post_names: Mapping[str, str] | None = None, name_the_worker: bool = True) -> dict[str, Any]:
     """:func:`validate_worker` with the policy's posts given (``None``: any
@@ -301,7 +316,16 @@ def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequenc
             text = Text(f"工作者 {code}：{field}：{zh}", f"worker {code}: {field}: {en}")
         errors.append(UserError(field, ErrorCode.INVALID, str(text)))
 
-    name = _text(values, "name", errors, True, 100)
+    check_length(errors, "code", Worker.code, code)
+    check_dates(errors, {"serviceStart": _date(values.get("service_start")),
+                         "certificateDate": _date(values.get("certificate_date"))},
+                {"serviceEnd": _date(values.get("service_end"))})
+    # Reported here, Chinese first: the engine's own message for the same field is left out.
+    reported = {error.field for error in errors}
+    name = _text(values, "name", errors, True, Worker.name)
+    if post_keys is None:  # any post: it must still fit its column
+        check_length(errors, "post", Worker.post, values.get("post"))
+    check_length(errors, "bankName", Worker.bank_name, values.get("bank_name"))  # phone: 7–20 characters, below
     fields = {key: _engine_text(key, values.get(key)) for key in PAYROLL_FIELDS}
     if fields["opening_through"] is None:
         # Zero opening figures without opening_through mean "no opening balances".
@@ -313,6 +337,8 @@ def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequenc
         worker = worker_from_fields(fields, post_keys=post_keys, post_names=post_names)
     except InputError as exc:
         for problem in exc.problems:
+            if camel(problem.field) in reported or problem.field == "worker_id" and "code" in reported:
+                continue
             invalid(camel(problem.field), *(_FIELD_NAME.sub(lambda m: camel(m.group(0)), half)
                                             for half in (problem.zh, problem.en)))
         worker = None
@@ -366,7 +392,7 @@ def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequenc
 def create_worker(principal: Principal, values: Mapping[str, Any]) -> Worker:
     require(principal, Permission.EDIT_RECORDS)
     errors: list[UserError] = []
-    code = _text(values, "code", errors, True, 64)
+    code = _text(values, "code", errors, True, Worker.code)
     choices = tax_choice_values(values, errors)
     if errors:
         raise UserErrors(errors)
@@ -416,7 +442,7 @@ def update_worker(principal: Principal, worker_id: int, version: int, values: Ma
         changes = {}
         if "code" in values:
             errors: list[UserError] = []
-            code = _text(values, "code", errors, True, 64)
+            code = _text(values, "code", errors, True, Worker.code)
             if errors:
                 raise UserErrors(errors)
             _unique(Worker, Worker.code, code, worker.id, "code", "worker")
@@ -429,9 +455,41 @@ def update_worker(principal: Principal, worker_id: int, version: int, values: Ma
         if changes.get("id_number") and changes["id_number"] != worker.id_number:
             _unique(Worker, Worker.id_number, changes["id_number"], worker.id, "idNumber", "a worker with identity number")
         before = audit.snapshot(worker)
+        old_community = worker.community_id
         worker = _update_versioned(Worker, worker, version, changes, worker.code)
         audit.record(principal, "updateWorker", "Worker", worker.id, before, audit.snapshot(worker))
+        if worker.community_id != old_community:
+            end_posts_left_behind(worker.id, old_community, dt.date.today(), functools.partial(audit.record, principal))
+            _refresh_paid_post(principal, worker.id)
     return worker
+
+
+#: Records an audit entry: (operation, record type, record id, before, after).
+AuditWriter = Callable[[str, str, Any, "dict[str, Any] | None", "dict[str, Any] | None"], None]
+
+
+def end_posts_left_behind(worker_id: int, old_community_id: int, moved_on: dt.date, log: AuditWriter) -> list[int]:
+    """A worker moved to another community on ``moved_on`` leaves the posts
+    held in the old one: each position held on or after that day ends the day
+    before (``transferEndedPosition``); one that had not begun yet is left
+    vacant for the old community to fill (``transferVacatedPosition``).
+    Returns the positions changed.  Positions that had already ended are
+    history and stay as they are."""
+    last_day = moved_on - dt.timedelta(days=1)
+    held = Position.select().where((Position.worker == worker_id) & (Position.community == old_community_id)
+                                   & (Position.end_date.is_null() | (Position.end_date >= moved_on)))
+    changed = []
+    for position in held:
+        before = audit.snapshot(position)
+        if position.start_date is not None and position.start_date > last_day:
+            change, operation = {"worker": None}, "transferVacatedPosition"
+        else:
+            change, operation = {"end_date": last_day}, "transferEndedPosition"
+        Position.update(**change, version=Position.version + 1, updated_at=utcnow()).where(
+            Position.id == position.id).execute()
+        log(operation, "Position", position.id, before, audit.snapshot(Position.get_by_id(position.id)))
+        changed.append(position.id)
+    return changed
 
 
 def end_worker_service(principal: Principal, worker_id: int, version: int, service_end: dt.date) -> Worker:
@@ -482,12 +540,15 @@ def _position_values(values: Mapping[str, Any], errors: list[UserError]) -> dict
         if policy is not None and post not in policy.post_keys:
             problem = unknown_post(values.get("post"), policy.post_keys)
             errors.append(UserError("post", ErrorCode.INVALID, str(problem)))
+        elif policy is None:  # any post: it must still fit its column
+            check_length(errors, "post", Position.post, post)
         out["post"] = post
     if "title" in values:
-        out["title"] = _text(values, "title", errors, True, 50)
+        out["title"] = _text(values, "title", errors, True, Position.title)
     for key in ("start_date", "end_date"):
         if key in values:
             out[key] = values[key]
+    check_dates(errors, {"startDate": out.get("start_date")}, {"endDate": out.get("end_date")})
     return out
 
 

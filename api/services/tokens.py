@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from api.access.authentication import TOKEN_PREFIX, hash_token
 from api.access.principal import Role
 from api.db.models import ApiToken, Community, Street, Worker, utcnow
+from api.services.columns import max_length
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ def create_token(
 ) -> NewToken:
     """Store a new token (its hash) and return the token text, shown once."""
     street_codes, community_codes = list(street_codes), list(community_codes)
+    if not name.strip() or len(name) > max_length(ApiToken.name):
+        raise ValueError(f"令牌名称须为 1–{max_length(ApiToken.name)} 字 / the token's name must have 1 to "
+                         f"{max_length(ApiToken.name)} characters")
     if role is Role.HR and not (street_codes or community_codes):
         raise ValueError("人事令牌须限定 --street 或 --community / an HR token needs at least one --street or --community")
     if role is not Role.HR and (street_codes or community_codes):

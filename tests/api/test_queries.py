@@ -13,6 +13,7 @@ from typing import Iterator
 
 import httpx2
 import orjson
+import pytest
 
 from api.access.principal import SYSTEM
 from api.db.database import connection
@@ -282,3 +283,33 @@ def test_a_request_leaves_no_cyclic_garbage(app, demo_gql):
             gc.enable()
 
     assert asyncio.run(scenario()) == []
+
+
+@pytest.mark.parametrize(("term", "codes"), [
+    ("张", ["W001"]), ("张敏", ["W001"]), ("w00", ["W001", "W002", "W003", "W004", "W005", "W006"]), ("W004", ["W004"]),
+    ("%", []), ("_", []), ("W0_1", []), ("\\", []), ("敏%", []),
+])
+def test_worker_search_matches_text_anywhere_case_ignored_wildcards_literal(gql, city, term, codes):
+    """LIKE for terms without cased letters, ILIKE otherwise (PostgreSQL): the same answers; % and _ are text."""
+    nodes = gql.data("query($s: String) { workers(first: 20, where: {search: $s}) { nodes { code } } }",
+                     {"s": term})["workers"]["nodes"]
+    assert [n["code"] for n in nodes] == codes
+
+
+def test_worker_search_pages_forwards_and_backwards(gql, city):
+    """A search finds its rows before sorting them (a materialized CTE); the pages and cursors are as ever."""
+    query = """query($s: String, $f: Int, $a: String, $l: Int, $b: String, $o: [WorkerOrder!]) {
+      workers(where: {search: $s}, first: $f, after: $a, last: $l, before: $b, orderBy: $o) {
+        nodes { code } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+    seen, after = [], None
+    while True:
+        page = gql.data(query, {"s": "W00", "f": 2, "a": after, "o": [{"field": "SERVICE_START", "direction": "DESC"}]})
+        seen += [n["code"] for n in page["workers"]["nodes"]]
+        if not page["workers"]["pageInfo"]["hasNextPage"]:
+            break
+        after = page["workers"]["pageInfo"]["endCursor"]
+    # W003 2026-03-16, W002 2019-07-15, W005, W001 2012-03-01, W006, W004 2008-01-01 (tests/data/examples/workers.csv)
+    starts = gql.data("{ workers(first: 10) { nodes { code serviceStart } } }")["workers"]["nodes"]
+    assert seen == [w["code"] for w in sorted(starts, key=lambda w: (w["serviceStart"], w["code"]), reverse=True)]
+    last = gql.data(query, {"s": "W00", "l": 2, "b": after, "o": [{"field": "SERVICE_START", "direction": "DESC"}]})
+    assert [n["code"] for n in last["workers"]["nodes"]] == seen[1:3]  # the two before the fourth

@@ -10,7 +10,7 @@ ALTER TABLE "payslip" ADD COLUMN "worker_code" VARCHAR(64) NOT NULL DEFAULT '';
 ALTER TABLE "payslip" ADD COLUMN "worker_name" VARCHAR(100) NOT NULL DEFAULT '';
 ALTER TABLE "payslip" ADD COLUMN "bank_name" VARCHAR(100);
 ALTER TABLE "payslip" ADD COLUMN "bank_account" VARCHAR(34);
-CREATE TABLE "payroll_run_place" ("id" INTEGER NOT NULL PRIMARY KEY, "run_id" INTEGER NOT NULL, "street_id" INTEGER NOT NULL, "community_id" INTEGER NOT NULL, "street_code" VARCHAR(32) NOT NULL, "street_name" VARCHAR(100) NOT NULL, "community_code" VARCHAR(32) NOT NULL, "community_name" VARCHAR(100) NOT NULL, FOREIGN KEY ("run_id") REFERENCES "payroll_run" ("id") ON DELETE CASCADE, FOREIGN KEY ("street_id") REFERENCES "street" ("id") ON DELETE RESTRICT, FOREIGN KEY ("community_id") REFERENCES "community" ("id") ON DELETE RESTRICT);
+CREATE TABLE "payroll_run_place" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "run_id" INTEGER NOT NULL, "street_id" INTEGER NOT NULL, "community_id" INTEGER NOT NULL, "street_code" VARCHAR(32) NOT NULL, "street_name" VARCHAR(100) NOT NULL, "community_code" VARCHAR(32) NOT NULL, "community_name" VARCHAR(100) NOT NULL, FOREIGN KEY ("run_id") REFERENCES "payroll_run" ("id") ON DELETE CASCADE, FOREIGN KEY ("street_id") REFERENCES "street" ("id") ON DELETE RESTRICT, FOREIGN KEY ("community_id") REFERENCES "community" ("id") ON DELETE RESTRICT);
 CREATE INDEX "payroll_run_place_run_id" ON "payroll_run_place" ("run_id");
 CREATE INDEX "payroll_run_place_street_id" ON "payroll_run_place" ("street_id");
 CREATE INDEX "payroll_run_place_community_id" ON "payroll_run_place" ("community_id");

@@ -20,11 +20,17 @@ def to_global_id(type_name: str, pk: int) -> strawberry.ID:
     return strawberry.ID(f"{type_name}:{pk}")
 
 
-def _parse(value: str, type_name: str) -> int | None:
-    prefix, _, number = str(value).partition(":")
-    if prefix != type_name or not _NUMBER.fullmatch(number) or int(number) > MAX_ID:
+def parse_number(number: str) -> int | None:
+    """The id a string of ASCII digits names, or None: not digits (a
+    full-width ``１``, a sign, a space), or above the largest 64-bit id."""
+    if not _NUMBER.fullmatch(number) or int(number) > MAX_ID:
         return None
     return int(number)
+
+
+def _parse(value: str, type_name: str) -> int | None:
+    prefix, _, number = str(value).partition(":")
+    return parse_number(number) if prefix == type_name else None
 
 
 def _message(value: str, type_name: str, argument: str) -> str:

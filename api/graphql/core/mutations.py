@@ -13,7 +13,7 @@ from typing import Any, Callable, Collection, TypeVar
 
 import strawberry
 
-from api.db.threads import run_db
+from api.db.threads import run_db, run_long_db
 from api.errors import ErrorCode, UserErrors, camel
 from api.errors import UserError as UserErrorValue
 from api.graphql.core.types import UserError
@@ -38,11 +38,12 @@ def provided(data: Any, *exclude: str, clearable: Collection[str] = ()) -> dict[
     return values
 
 
-async def run_mutation(write: Callable[[], T], read_back: Callable[[T], R] | None = None
+async def run_mutation(write: Callable[[], T], read_back: Callable[[T], R] | None = None, *, long: bool = False
                        ) -> tuple[R | T | None, list[UserError]]:
     """Run a service operation in a worker thread — then, in the same thread,
     ``read_back`` its result through the read layer (as the caller may see
-    it); user mistakes become payload errors.
+    it); user mistakes become payload errors.  ``long``: work long by nature
+    (a payroll run), without the statement limit (:func:`run_long_db`).
 
     The service runs in one transaction, so when it reports errors nothing
     was written."""
@@ -52,6 +53,6 @@ async def run_mutation(write: Callable[[], T], read_back: Callable[[T], R] | Non
         return read_back(result) if read_back is not None else result
 
     try:
-        return await run_db(run), []
+        return await (run_long_db if long else run_db)(run), []
     except UserErrors as exc:
         return None, [UserError.of(e) for e in exc.errors]

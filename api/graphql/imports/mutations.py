@@ -18,7 +18,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.access.permissions import Permission
-from api.db.threads import run_db
+from api.db.threads import run_long_db
 from api.graphql.core.permissions import needs
 from api.graphql.core.types import Input
 from api.graphql.imports.inputs import ImportAssessmentsInput, ImportCommunitiesInput, ImportWorkersInput
@@ -55,7 +55,7 @@ async def _import(info: Info, upload: Any, run: Run) -> ImportPayload:
     watcher = asyncio.ensure_future(_watch_client(request, gone)) if request is not None else None
     name = getattr(upload, "filename", None) or "upload"
     try:
-        report = await run_db(lambda: run(upload.file, name, limits, gone.is_set))
+        report = await run_long_db(lambda: run(upload.file, name, limits, gone.is_set))
     finally:
         gone.set()
         if watcher is not None:

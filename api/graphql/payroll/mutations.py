@@ -38,7 +38,7 @@ class PayrollMutations:
             community = input_global_id(input.community_id, "Community", "communityId")
             return service.create_run(principal, input.period, street, community)
 
-        run, errors = await run_mutation(create, _read_back(principal))
+        run, errors = await run_mutation(create, _read_back(principal), long=True)
         return PayrollRunPayload(payroll_run=run, errors=errors)
 
     @strawberry.mutation(description="审核批次（财务）：此后不再变更 / Approve a DRAFT run (ADMIN, FINANCE); it never "
@@ -65,5 +65,5 @@ class PayrollMutations:
         # The run is gone afterwards: it is shown as it was, from the deleted record.
         run, errors = await run_mutation(
             lambda: service.delete_draft_run(principal, input_global_id(input.id, "PayrollRun", "id")),
-            lambda row: PayrollRun.from_values(model_to_dict(row, recurse=False)))
+            lambda row: PayrollRun.from_values(model_to_dict(row, recurse=False)), long=True)
         return PayrollRunPayload(payroll_run=run, errors=errors)

@@ -12,6 +12,23 @@ from api.graphql.core.enums import AssessmentResult, BonusTaxMethod, Certificate
 from api.graphql.core.scalars import Money, Period
 from api.graphql.core.types import OrderDirection
 
+#: Worker fields an update may clear with an explicit null (absent is not
+#: null: any other field refuses null with REQUIRED).
+WORKER_CLEARABLE = ("service_end", "id_number", "phone", "bank_name", "bank_account", "certificate_date",
+                    "previous_monthly_pay", "opening_through", "bonus_tax_method")
+#: Position fields an update may clear with an explicit null (a vacancy, an open start or end).
+POSITION_CLEARABLE = ("worker_id", "start_date", "end_date")
+
+
+def _unchanged(zh: str, en: str, clearable: bool = False):
+    """An optional field of an update input: left as it is when omitted; an
+    explicit null clears it only when ``clearable`` (listed above)."""
+    if clearable:
+        return strawberry.field(default=strawberry.UNSET, description=f"{zh}；不填则不变，null 清除 / {en}; unchanged when "
+                                                                      "omitted, null clears it.")
+    return strawberry.field(default=strawberry.UNSET, description=f"{zh}；不填则不变，不可为 null / {en}; unchanged when "
+                                                                  "omitted; null is refused (REQUIRED).")
+
 
 @strawberry.input(description="街道筛选 / Filter streets.")
 class StreetWhere:
@@ -39,7 +56,8 @@ class CreateStreetInput:
     name: str = strawberry.field(description="名称 / Name.")
 
 
-@strawberry.input(description="修改街道 / Changes to a street.")
+@strawberry.input(description="修改街道（不填的字段不变，不可为 null）/ Changes to a street: fields left out are "
+                              "unchanged; null is refused.")
 class UpdateStreetInput:
     id: strawberry.ID = strawberry.field(description="要修改的街道 / Global id of the street, e.g. `Street:1`.")
     version: int = strawberry.field(description="读取时的版本号 / The version you read; a stale one is a CONFLICT.")
@@ -85,7 +103,8 @@ class CreateCommunityInput:
     population: int = strawberry.field(default=0, description="常住人口 / Residents.")
 
 
-@strawberry.input(description="修改社区 / Changes to a community.")
+@strawberry.input(description="修改社区（不填的字段不变，不可为 null）/ Changes to a community: fields left out are "
+                              "unchanged; null is refused.")
 class UpdateCommunityInput:
     id: strawberry.ID = strawberry.field(description="要修改的社区 / Global id of the community, e.g. `Community:3`.")
     version: int = strawberry.field(description="读取时的版本号 / The version you read.")
@@ -131,20 +150,12 @@ class CreatePositionInput:
 class UpdatePositionInput:
     id: strawberry.ID = strawberry.field(description="要修改的岗位 / Global id of the position, e.g. `Position:5`.")
     version: int = strawberry.field(description="读取时的版本号 / The version you read; a stale one is a CONFLICT.")
-    post: str | None = strawberry.field(default=strawberry.UNSET, description="新岗位类别（政策中的岗位）；不填则不变 / "
-                                                                              "New policy post; unchanged when omitted.")
-    title: str | None = strawberry.field(default=strawberry.UNSET, description="新职务名称；不填则不变 / New title; "
-                                                                               "unchanged when omitted.")
-    worker_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="新任职人（同社区），null 为空缺；不填则不变 / New holder (same community), null makes it vacant; "
-        "unchanged when omitted.",
-    )
-    start_date: dt.date | None = strawberry.field(default=strawberry.UNSET, description="任职起始日期；不填则不变 / Held "
-                                                                                        "from; unchanged when omitted.")
-    end_date: dt.date | None = strawberry.field(default=strawberry.UNSET, description="任职截止日期（结束任职）；不填则不变 / "
-                                                                                      "Held until (ends the position); "
-                                                                                      "unchanged when omitted.")
+    post: str | None = _unchanged("新岗位类别（政策中的岗位）", "New policy post")
+    title: str | None = _unchanged("新职务名称", "New title")
+    worker_id: strawberry.ID | None = _unchanged("新任职人（同社区），null 为空缺", "New holder (same community); null makes "
+                                                 "it vacant", clearable=True)
+    start_date: dt.date | None = _unchanged("任职起始日期", "Held from", clearable=True)
+    end_date: dt.date | None = _unchanged("任职截止日期（结束任职）", "Held until (ends the position)", clearable=True)
 
 
 @strawberry.input(description="工作者筛选 / Filter workers.")
@@ -178,10 +189,6 @@ class WorkerOrder:
 
 _WORKER_INPUT_DOC = "金额为元（字符串）/ Money in yuan as strings."
 
-
-def _unchanged(zh: str, en: str):
-    """An optional field of an update input: left as it is when omitted."""
-    return strawberry.field(default=strawberry.UNSET, description=f"{zh}；不填则不变 / {en}; unchanged when omitted.")
 
 
 @strawberry.input(description="新建工作者 / A new worker. " + _WORKER_INPUT_DOC)
@@ -250,29 +257,33 @@ class CreateWorkerInput:
                                                                                   "(default: this year).")
 
 
-@strawberry.input(description="修改工作者（只改给出的字段）/ Changes to a worker: only the fields given change. "
-                              + _WORKER_INPUT_DOC)
+@strawberry.input(description="修改工作者（只改给出的字段；null 只可清除注明可清除的字段）/ Changes to a worker: only "
+                              "the fields given change; null clears only the fields that say so. " + _WORKER_INPUT_DOC)
 class UpdateWorkerInput:
     id: strawberry.ID = strawberry.field(description="要修改的工作者 / Global id of the worker, e.g. `Worker:12`.")
     version: int = strawberry.field(description="读取时的版本号 / The version you read; a stale one is a CONFLICT.")
     code: str | None = _unchanged("新工号（唯一）", "New unique worker code")
     name: str | None = _unchanged("姓名", "Name")
-    community_id: strawberry.ID | None = _unchanged("调往社区", "Move to this community")
+    community_id: strawberry.ID | None = _unchanged("调往社区（原社区的岗位于前一日结束，未开始的岗位空出）",
+                                                    "Move to this community (its posts in the old one end the day before "
+                                                    "— today — and those not begun yet are left vacant)")
     post: str | None = _unchanged("计薪岗位（任免岗位时自动更新）", "Paid post (also set by position changes)")
     service_start: dt.date | None = _unchanged("参加社区工作时间", "Date community work began")
-    service_end: dt.date | None = _unchanged("离职日期（含），null 清除", "Last day of service (inclusive), null clears it")
-    id_number: str | None = _unchanged("身份证号（重新得出出生日期、性别）", "Identity number (birth date and sex follow it)")
-    phone: str | None = _unchanged("电话", "Phone")
-    bank_name: str | None = _unchanged("开户行", "Bank")
-    bank_account: str | None = _unchanged("银行账号", "Bank account number")
+    service_end: dt.date | None = _unchanged("离职日期（含）", "Last day of service (inclusive)", clearable=True)
+    id_number: str | None = _unchanged("身份证号（重新得出出生日期、性别）", "Identity number (birth date and sex follow it)",
+                                       clearable=True)
+    phone: str | None = _unchanged("电话", "Phone", clearable=True)
+    bank_name: str | None = _unchanged("开户行", "Bank", clearable=True)
+    bank_account: str | None = _unchanged("银行账号", "Bank account number", clearable=True)
     prior_service_years: int | None = _unchanged("认定的此前工作年限", "Earlier qualifying service, whole years")
     incompetent_years_before: int | None = _unchanged("系统记录之前的不称职年数", "不称职 years before the recorded assessments")
     education: Education | None = _unchanged("学历", "Education")
     certificate: Certificate | None = _unchanged("职业资格证书", "Social-work certificate")
-    certificate_date: dt.date | None = _unchanged("证书登记日期", "Date the certificate was registered")
+    certificate_date: dt.date | None = _unchanged("证书登记日期", "Date the certificate was registered", clearable=True)
     special_deduction_monthly: Money | None = _unchanged("专项附加扣除（元/月）", "Special deductions, yuan per month")
-    previous_monthly_pay: Money | None = _unchanged("套改前月工资（元）", "Monthly pay before conversion, yuan")
-    opening_through: Period | None = _unchanged("期初：原系统已发放至", "Opening: last month paid by the system used before")
+    previous_monthly_pay: Money | None = _unchanged("套改前月工资（元）", "Monthly pay before conversion, yuan", clearable=True)
+    opening_through: Period | None = _unchanged("期初：原系统已发放至", "Opening: last month paid by the system used before",
+                                                clearable=True)
     opening_months: int | None = _unchanged("期初：已计税月数", "Opening: months already taxed")
     opening_income: Money | None = _unchanged("期初：累计收入（元）", "Opening: income so far, yuan")
     opening_deductions: Money | None = _unchanged("期初：累计扣除（元）", "Opening: contributions and special deductions, yuan")
@@ -281,7 +292,8 @@ class UpdateWorkerInput:
     tax_basic_deduction: TaxBasicDeduction | None = _unchanged("累计减除费用规则（纳税年度 taxYear）",
                                                                "Basic deduction rule of the tax year taxYear")
     bonus_tax_method: BonusTaxMethod | None = _unchanged("年终奖计税方式（纳税年度 taxYear），null 为按政策",
-                                                         "How taxYear's year-end payout is taxed; null: the policy's method")
+                                                         "How taxYear's year-end payout is taxed; null: the policy's method",
+                                                         clearable=True)
     tax_year: int | None = _unchanged("上两项所属纳税年度（默认今年）", "The tax year of the two fields above (default: this year)")
 
 

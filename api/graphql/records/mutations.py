@@ -17,6 +17,8 @@ from api.graphql.core.mutations import provided, run_mutation
 from api.graphql.core.permissions import needs
 from api.graphql.core.types import Input
 from api.graphql.records.inputs import (
+    POSITION_CLEARABLE,
+    WORKER_CLEARABLE,
     CreateCommunityInput,
     CreatePositionInput,
     CreateStreetInput,
@@ -43,12 +45,6 @@ from api.reads import records as reads
 from api.services import records
 
 EDIT = [needs(Permission.EDIT_RECORDS)]
-
-#: Worker fields an update may clear with an explicit null.
-WORKER_CLEARABLE = ("service_end", "id_number", "phone", "bank_name", "bank_account", "certificate_date",
-                    "previous_monthly_pay", "opening_through", "bonus_tax_method")
-#: Position fields an update may clear with an explicit null (a vacancy, an open end).
-POSITION_CLEARABLE = ("worker_id", "start_date", "end_date")
 
 
 def _worker_values(data: Any, *exclude: str) -> dict[str, Any]:

@@ -573,6 +573,7 @@ class WorkerImporter(_Headed, _Counted):
         if stale is not None:
             return stale
         data.update(version=worker.version, before=audit.snapshot(worker), changes=changes,
+                    old_community=worker.community_id,
                     pay_changed=records.pay_inputs_changed(worker, changes), taxes=taxes,
                     assessment=assessment if assessment_changes else None,
                     previous_assessment=(previous.id, audit.snapshot(previous)) if previous is not None else None)
@@ -619,6 +620,10 @@ class WorkerImporter(_Headed, _Counted):
         after = {w["id"]: w for w in snapshots_in(Worker, Worker.id, [p.data["worker_id"] for p in updates])}
         for plan in updates:
             log.add("importWorker", "Worker", plan.data["worker_id"], plan.data["before"], after[plan.data["worker_id"]])
+        today = dt.date.today()
+        for plan in updates:
+            if "community" in plan.data["changes"]:  # a transfer: the posts of the old community end
+                records.end_posts_left_behind(plan.data["worker_id"], plan.data["old_community"], today, log.add)
         results = [(p.data["worker_id"], p.data["assessment"], p.data.get("previous_assessment"))
                    for p in plans if p.data.get("assessment")]
         write_assessments(self.assessment_year, results, log, now)
