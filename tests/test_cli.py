@@ -326,7 +326,8 @@ def test_argparse_errors_are_chinese_first(capsys):
         main(["token", "create", "--role", "BOSS", "--name", "x"])
     assert capsys.readouterr().err.splitlines()[-1] == (
         "community-payroll: 错误 / error: 参数 --role：'BOSS' 不是可选值（可选：'ADMIN', 'HR', 'FINANCE', 'VIEWER', "
-        "'WORKER'） / argument --role: invalid choice: 'BOSS' (choose from 'ADMIN', 'HR', 'FINANCE', 'VIEWER', 'WORKER')")
+        "'WORKER', 'PROVINCE'） / argument --role: invalid choice: 'BOSS' (choose from 'ADMIN', 'HR', 'FINANCE', 'VIEWER', "
+        "'WORKER', 'PROVINCE')")
 
 
 @pytest.mark.parametrize("command", [

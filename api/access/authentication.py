@@ -36,6 +36,7 @@ from starlette.responses import JSONResponse
 
 from api.access.principal import DEV_ADMIN, Principal, Role
 from api.db.database import read_only
+from api.db.jurisdictions import JurisdictionTree
 from api.db.models import ApiToken, Community, Street, utcnow
 from api.db.threads import run_db
 from api.settings import Settings
@@ -73,13 +74,17 @@ def principal_for_token(token: str) -> Principal | None:
         except pw.InternalError as exc:
             if not read_only(exc):
                 raise
+    jurisdictions = json.loads(record.jurisdictions)
     streets = json.loads(record.streets)
     communities = json.loads(record.communities)
+    tree = JurisdictionTree.load() if jurisdictions else None
     return Principal(
         name=record.name,
         role=role,
         token_id=record.id,
         worker_id=record.worker_id,
+        jurisdiction_ids=tree.descendants(tree.ids_of_codes(jurisdictions)) if tree else frozenset(),
+        scoped=bool(jurisdictions or streets or communities),
         street_ids=frozenset(s.id for s in Street.select(Street.id).where(Street.code.in_(streets))) if streets
         else frozenset(),
         community_ids=frozenset(c.id for c in Community.select(Community.id).where(Community.code.in_(communities)))

@@ -15,19 +15,24 @@ class Role(enum.Enum):
     FINANCE = "FINANCE"
     VIEWER = "VIEWER"
     WORKER = "WORKER"
+    #: A province's civil-affairs department: reads every jurisdiction, writes nothing.
+    PROVINCE = "PROVINCE"
 
 
 #: Chinese names of the roles, for messages.
-ROLE_LABELS = {Role.ADMIN: "管理员", Role.HR: "人事", Role.FINANCE: "财务", Role.VIEWER: "只读", Role.WORKER: "工作者本人"}
+ROLE_LABELS = {Role.ADMIN: "管理员", Role.HR: "人事", Role.FINANCE: "财务", Role.VIEWER: "只读", Role.WORKER: "工作者本人",
+               Role.PROVINCE: "省级"}
 
 
 @dataclass(frozen=True)
 class Principal:
     """A token's name, role and scope.
 
-    A principal with streets or communities sees only the records inside them
-    (:mod:`api.access.scopes`); one with neither sees everything its role may
-    read.  An HR token always has a scope (tokens are created so).  A WORKER
+    A principal with jurisdictions, streets or communities sees only the
+    records inside them (:mod:`api.access.scopes`); one with none sees
+    everything its role may read.  An HR token always has a scope (tokens are
+    created so).  ``jurisdiction_ids`` holds the token's jurisdictions and
+    every jurisdiction below them (a city's token sees its districts).  A WORKER
     principal is limited to one worker (``worker_id``) and sees that worker
     and its payslips only; only a WORKER has a ``worker_id``, and a WORKER
     always has one (a principal that breaks this cannot be made).
@@ -36,11 +41,15 @@ class Principal:
     name: str
     role: Role
     token_id: int | None = None
-    #: Street and community ids the principal is limited to.
+    #: Jurisdiction, street and community ids the principal is limited to.
+    jurisdiction_ids: frozenset[int] = field(default_factory=frozenset)
     street_ids: frozenset[int] = field(default_factory=frozenset)
     community_ids: frozenset[int] = field(default_factory=frozenset)
     #: The worker a WORKER principal is limited to.
     worker_id: int | None = None
+    #: Whether the token names a scope at all: a token whose jurisdictions,
+    #: streets or communities no longer exist sees nothing, never everything.
+    scoped: bool = False
 
     def __post_init__(self) -> None:
         # Fail closed: a WORKER without its worker must not fall through to
@@ -48,19 +57,20 @@ class Principal:
         if (self.role is Role.WORKER) != (self.worker_id is not None):
             raise ValueError(f"a {self.role.value} principal {'needs' if self.role is Role.WORKER else 'has no'} "
                              "worker_id")
-        if self.worker_id is not None and (self.street_ids or self.community_ids):
-            raise ValueError("a WORKER principal is limited to its worker, not to streets or communities")
+        if self.worker_id is not None and (self.jurisdiction_ids or self.street_ids or self.community_ids):
+            raise ValueError("a WORKER principal is limited to its worker, not to jurisdictions, streets or communities")
 
     @property
     def restricted(self) -> bool:
         """Whether the principal sees only part of the records."""
-        return bool(self.street_ids or self.community_ids) or self.role in (Role.HR, Role.WORKER)
+        return (self.scoped or bool(self.jurisdiction_ids or self.street_ids or self.community_ids)
+                or self.role in (Role.HR, Role.WORKER))
 
     @property
     def scope_key(self) -> tuple:
         """What decides the rows the principal sees: principals with equal keys
         see the same rows (a key for caches of scoped SQL)."""
-        return self.restricted, self.street_ids, self.community_ids, self.worker_id
+        return self.restricted, self.jurisdiction_ids, self.street_ids, self.community_ids, self.worker_id
 
 
 #: Requests without a token in development mode (``serve --demo``).

@@ -6,16 +6,18 @@ and files alike — so a row outside the scope never leaves the database.  The
 services look up what they are asked to change through the same conditions:
 outside the scope is "not found", exactly like a missing row.
 
-For a principal limited to streets S and communities C:
+For a principal limited to jurisdictions J (a token's jurisdictions and every
+one below them), streets S and communities C — any of the three:
 
 | record | visible when |
 |---|---|
-| street | in S, or holding a community of C |
-| community | its street is in S, or it is in C |
+| jurisdiction | in J, or holding a visible street |
+| street | of a jurisdiction in J, in S, or holding a community of C |
+| community | its street is of J or in S, or it is in C |
 | worker, position | its community (today's) is visible |
 | assessment, tax choice | its worker is visible |
-| payslip | the street or community it was paid for (stored with it) is in S or C |
-| payroll run | a street or community run of a street in S, or a community run of C (a city-wide run is not) |
+| payslip | the street or community it was paid for (stored with it) is visible by J, S or C |
+| payroll run | paid under a jurisdiction in J; a street or community run of a street of J or in S; a community run of C (a city-wide run is not visible by S or C) |
 
 A payslip keeps the street and community it was paid for, so a street's old
 payslips stay with that street after a worker or a community moves; the
@@ -42,7 +44,17 @@ from typing import Callable
 import peewee as pw
 
 from api.access.principal import Principal
-from api.db.models import Assessment, Community, PayrollRun, Payslip, Position, Street, Worker, WorkerTaxChoice
+from api.db.models import (
+    Assessment,
+    Community,
+    Jurisdiction,
+    PayrollRun,
+    Payslip,
+    Position,
+    Street,
+    Worker,
+    WorkerTaxChoice,
+)
 
 Condition = pw.Expression | None
 
@@ -72,6 +84,25 @@ def community_ids(principal: Principal) -> pw.ModelSelect | None:
     return None if condition is None else Community.select(Community.id).where(condition)
 
 
+def _streets_of_jurisdictions(principal: Principal) -> pw.ModelSelect | None:
+    """The ids of the streets of the principal's jurisdictions, as a sub-select."""
+    if not principal.jurisdiction_ids:
+        return None
+    return Street.select(Street.id).where(Street.jurisdiction.in_(_ids(principal.jurisdiction_ids)))
+
+
+def jurisdictions(principal: Principal) -> Condition:
+    if principal.worker_id is not None:
+        return _nothing()
+    if not principal.restricted:
+        return None
+    holding = streets(principal)
+    return _any_of(
+        Jurisdiction.id.in_(_ids(principal.jurisdiction_ids)) if principal.jurisdiction_ids else None,
+        Jurisdiction.id.in_(Street.select(Street.jurisdiction).where(holding)) if holding is not None else None,
+    )
+
+
 def streets(principal: Principal) -> Condition:
     if principal.worker_id is not None:
         return _nothing()
@@ -79,7 +110,11 @@ def streets(principal: Principal) -> Condition:
         return None
     holding = (Street.id.in_(Community.select(Community.street).where(Community.id.in_(_ids(principal.community_ids))))
                if principal.community_ids else None)
-    return _any_of(Street.id.in_(_ids(principal.street_ids)) if principal.street_ids else None, holding)
+    return _any_of(
+        Street.jurisdiction.in_(_ids(principal.jurisdiction_ids)) if principal.jurisdiction_ids else None,
+        Street.id.in_(_ids(principal.street_ids)) if principal.street_ids else None,
+        holding,
+    )
 
 
 def whole_streets(principal: Principal) -> Condition:
@@ -89,7 +124,20 @@ def whole_streets(principal: Principal) -> Condition:
         return _nothing()
     if not principal.restricted:
         return None
-    return Street.id.in_(_ids(principal.street_ids)) if principal.street_ids else _nothing()
+    return _any_of(
+        Street.jurisdiction.in_(_ids(principal.jurisdiction_ids)) if principal.jurisdiction_ids else None,
+        Street.id.in_(_ids(principal.street_ids)) if principal.street_ids else None,
+    )
+
+
+def whole_jurisdictions(principal: Principal) -> Condition:
+    """Jurisdictions the principal holds entirely (to run a whole jurisdiction's
+    payroll, add streets to it, publish its policies)."""
+    if principal.worker_id is not None:
+        return _nothing()
+    if not principal.restricted:
+        return None
+    return Jurisdiction.id.in_(_ids(principal.jurisdiction_ids)) if principal.jurisdiction_ids else _nothing()
 
 
 def communities(principal: Principal) -> Condition:
@@ -97,7 +145,9 @@ def communities(principal: Principal) -> Condition:
         return _nothing()
     if not principal.restricted:
         return None
+    of_jurisdictions = _streets_of_jurisdictions(principal)
     return _any_of(
+        Community.street.in_(of_jurisdictions) if of_jurisdictions is not None else None,
         Community.street.in_(_ids(principal.street_ids)) if principal.street_ids else None,
         Community.id.in_(_ids(principal.community_ids)) if principal.community_ids else None,
     )
@@ -135,7 +185,9 @@ def payslips(principal: Principal) -> Condition:
         return (Payslip.worker == principal.worker_id) & Payslip.run.in_(released)
     if not principal.restricted:
         return None
+    of_jurisdictions = _streets_of_jurisdictions(principal)
     return _any_of(
+        Payslip.street.in_(of_jurisdictions) if of_jurisdictions is not None else None,
         Payslip.street.in_(_ids(principal.street_ids)) if principal.street_ids else None,
         Payslip.community.in_(_ids(principal.community_ids)) if principal.community_ids else None,
     )
@@ -146,7 +198,12 @@ def runs(principal: Principal) -> Condition:
         return _nothing()
     if not principal.restricted:
         return None
+    of_jurisdictions = _streets_of_jurisdictions(principal)
     return _any_of(
+        PayrollRun.jurisdiction.in_(_ids(principal.jurisdiction_ids)) if principal.jurisdiction_ids else None,
+        # A county paid under its city's policy: its streets' runs are the city's, yet its own.
+        (PayrollRun.scope_type.in_(["STREET", "COMMUNITY"]) & PayrollRun.street.in_(of_jurisdictions))
+        if of_jurisdictions is not None else None,
         (PayrollRun.scope_type.in_(["STREET", "COMMUNITY"]) & PayrollRun.street.in_(_ids(principal.street_ids)))
         if principal.street_ids else None,
         PayrollRun.community.in_(_ids(principal.community_ids)) if principal.community_ids else None,
@@ -155,6 +212,7 @@ def runs(principal: Principal) -> Condition:
 
 #: The condition of each model's rows (the read layer finds a table's condition here).
 BY_MODEL: dict[type[pw.Model], Callable[[Principal], Condition]] = {
+    Jurisdiction: jurisdictions,
     Street: streets,
     Community: communities,
     Worker: workers,

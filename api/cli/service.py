@@ -128,7 +128,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
         expires = parse_duration(args.expires) if args.expires else None
         with connection():
             created = create_token(args.name, Role(args.role), args.street or [], args.community or [], expires,
-                                   args.worker)
+                                   args.worker, args.jurisdiction or [])
     except ValueError as exc:
         raise UsageError(*_halves(str(exc))) from None
     write_output(args.output, created.token + "\n")
@@ -172,7 +172,7 @@ def cmd_token_link(args: argparse.Namespace) -> int:
     return 0
 
 
-TOKEN_HEADINGS = ("编号", "名称", "角色", "前缀", "街道", "社区", "工作者", "创建", "到期", "吊销", "最近使用")
+TOKEN_HEADINGS = ("编号", "名称", "角色", "前缀", "辖区", "街道", "社区", "工作者", "创建", "到期", "吊销", "最近使用")
 
 
 def cmd_token_list(args: argparse.Namespace) -> None:
@@ -186,13 +186,14 @@ def cmd_token_list(args: argparse.Namespace) -> None:
     with connection():
         workers = dict(Worker.select(Worker.id, Worker.code).join(ApiToken, on=ApiToken.worker == Worker.id).tuples())
         rows = [(
-            t.id, t.name, t.role, t.prefix + "…", "、".join(json.loads(t.streets)), "、".join(json.loads(t.communities)),
+            t.id, t.name, t.role, t.prefix + "…", "、".join(json.loads(t.jurisdictions)),
+            "、".join(json.loads(t.streets)), "、".join(json.loads(t.communities)),
             workers.get(t.worker_id, "-"),
             f"{t.created_at:%Y-%m-%d}", f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "-",
             f"{t.revoked_at:%Y-%m-%d}" if t.revoked_at else "-",
             f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-",
         ) for t in ApiToken.select().order_by(ApiToken.id)]
-    write_table(args.output, kind, TOKEN_HEADINGS, rows, "访问令牌", widths=(6, 16, 9, 14, 14, 14, 10, 11, 11, 11, 16))
+    write_table(args.output, kind, TOKEN_HEADINGS, rows, "访问令牌", widths=(6, 16, 9, 14, 14, 14, 14, 10, 11, 11, 11, 16))
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
@@ -245,9 +246,13 @@ def add_service_commands(sub: argparse._SubParsersAction) -> None:
     token = sub.add_parser("token", help="访问令牌 / API tokens", description="管理访问令牌 / Manage API tokens.")
     token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
     create = token_sub.add_parser("create", help="新建令牌（只显示一次）/ create a token (shown once)")
-    create.add_argument("--role", required=True, choices=["ADMIN", "HR", "FINANCE", "VIEWER", "WORKER"],
-                        help="角色：ADMIN 管理员、HR 人事、FINANCE 财务、VIEWER 只读、WORKER 工作者本人（电子工资条）/ role")
+    create.add_argument("--role", required=True, choices=["ADMIN", "HR", "FINANCE", "VIEWER", "WORKER", "PROVINCE"],
+                        help="角色：ADMIN 管理员、HR 人事、FINANCE 财务、VIEWER 只读、WORKER 工作者本人（电子工资条）、PROVINCE 省级"
+                             "（查看各辖区，不能修改）/ role")
     create.add_argument("--name", required=True, help="用途或使用人 / who or what uses it")
+    create.add_argument("--jurisdiction", action="append", metavar="CODE",
+                        help="限定辖区（行政区划代码，可多次；含其下级；HR、FINANCE、VIEWER、PROVINCE）/ scope: jurisdiction code, "
+                             "repeatable, with the jurisdictions below it (HR, FINANCE, VIEWER, PROVINCE)")
     create.add_argument("--street", action="append", metavar="CODE", help="HR 限定街道（可多次）/ HR scope: street code")
     create.add_argument("--community", action="append", metavar="CODE", help="HR 限定社区 / HR scope: community code")
     create.add_argument("--worker", metavar="CODE", help="WORKER 令牌所属工作者的工号（电子工资条）/ WORKER scope: the "

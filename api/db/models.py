@@ -38,11 +38,35 @@ class VersionedModel(BaseModel):
     updated_at = pw.DateTimeField(default=utcnow)
 
 
+#: Levels of a jurisdiction: 地级市, 县 (and 县级市), 区.
+JURISDICTION_LEVELS = ("CITY", "COUNTY", "DISTRICT")
+
+#: The jurisdiction everything belonged to before there were several
+#: (migration 0007): a one-city installation needs no other.
+DEFAULT_JURISDICTION_ID = 1
+
+
+class Jurisdiction(VersionedModel):
+    """行政区划 — a city (市), county (县) or district (区): it owns streets and
+    publishes its own policies; one without an active policy of its own is
+    paid under its nearest ancestor's (a city-wide system over its districts)."""
+
+    #: 行政区划代码 (six digits; the default jurisdiction's ``000000`` is a placeholder).
+    code = pw.CharField(max_length=12, unique=True)
+    name = pw.CharField(max_length=100)
+    level = pw.CharField(max_length=10)
+    parent = pw.ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT", index=True)
+    #: 城镇常住人口 as published, for the staffing standard per 10,000 residents
+    #: (None: the sum of its communities' residents).
+    population = pw.IntegerField(null=True)
+
+
 class Street(VersionedModel):
-    """街道 — a street office, the unit HR staff are scoped to."""
+    """街道 — a street office of a jurisdiction, the unit HR staff are scoped to."""
 
     code = pw.CharField(max_length=32, unique=True)
     name = pw.CharField(max_length=100)
+    jurisdiction = pw.ForeignKeyField(Jurisdiction, backref="streets", on_delete="RESTRICT", index=True)
 
 
 class Community(VersionedModel):
@@ -139,12 +163,18 @@ class WorkerTaxChoice(BaseModel):
 
 
 class Policy(VersionedModel):
-    """A policy document, stored whole as validated JSON."""
+    """A policy document of a jurisdiction, stored whole as validated JSON; at
+    most one of a jurisdiction's policies is active."""
 
-    code = pw.CharField(max_length=64, unique=True)
+    #: No index of its own: the unique (jurisdiction, code) index serves it.
+    jurisdiction = pw.ForeignKeyField(Jurisdiction, backref="policies", on_delete="RESTRICT", index=False)
+    code = pw.CharField(max_length=64)
     title = pw.CharField(max_length=200)
     document = pw.TextField()
     active = pw.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("jurisdiction", "code"), True),)
 
 
 class PolicyVersion(BaseModel):
@@ -161,7 +191,8 @@ class PolicyVersion(BaseModel):
 
 
 class PayrollRun(BaseModel):
-    """工资发放批次 — a month's payroll over a city, street or community.
+    """工资发放批次 — a month's payroll over a jurisdiction (scope ``CITY``), a
+    street or a community, paid under the jurisdiction's policy.
 
     DRAFT → APPROVED → PAID.  Approved and paid runs and their payslips never
     change; the database refuses it (triggers), not only the API.
@@ -171,8 +202,10 @@ class PayrollRun(BaseModel):
     scope_type = pw.CharField(max_length=10)  # CITY, STREET, COMMUNITY
     street = pw.ForeignKeyField(Street, null=True, on_delete="RESTRICT")
     community = pw.ForeignKeyField(Community, null=True, on_delete="RESTRICT")
-    #: "CITY", "STREET:<id>" or "COMMUNITY:<id>": one run per month and scope.
+    #: "CITY", "STREET:<id>" or "COMMUNITY:<id>": one run per month, jurisdiction and scope.
     scope_key = pw.CharField(max_length=40)
+    #: The jurisdiction whose policy the run is paid under (for CITY: the one it covers).
+    jurisdiction = pw.ForeignKeyField(Jurisdiction, on_delete="RESTRICT", index=True)
     status = pw.CharField(max_length=10, default="DRAFT")
     policy = pw.ForeignKeyField(Policy, on_delete="RESTRICT")
     policy_effective_from = pw.DateField()
@@ -193,7 +226,7 @@ class PayrollRun(BaseModel):
     policy_document = pw.TextField(null=True)
 
     class Meta:
-        indexes = ((("period", "scope_key"), True),)
+        indexes = ((("period", "jurisdiction", "scope_key"), True),)
 
 
 #: Payslip columns that keep what a run's files print about the worker
@@ -330,7 +363,9 @@ class ApiToken(BaseModel):
     role = pw.CharField(max_length=10)
     token_hash = pw.CharField(max_length=64, unique=True)
     prefix = pw.CharField(max_length=12)
-    #: JSON lists of street and community codes an HR token is limited to.
+    #: JSON lists of the jurisdiction (行政区划代码), street and community codes
+    #: a token is limited to.
+    jurisdictions = pw.TextField(default="[]")
     streets = pw.TextField(default="[]")
     communities = pw.TextField(default="[]")
     created_at = pw.DateTimeField(default=utcnow)
@@ -360,6 +395,6 @@ class PayslipLink(BaseModel):
 
 
 ALL_MODELS = (
-    Street, Community, Worker, Position, Assessment, WorkerTaxChoice, Policy, PolicyVersion, PayrollRun, Payslip,
+    Jurisdiction, Street, Community, Worker, Position, Assessment, WorkerTaxChoice, Policy, PolicyVersion, PayrollRun, Payslip,
     PayrollRunPlace, AuditEntry, ApiToken, PayslipLink,
 )

@@ -51,7 +51,9 @@ request_log = logging.getLogger("community_payroll.requests")
 @strawberry.type(description="当前令牌 / Who the current token is.")
 class Viewer:
     name: str = strawberry.field(description="令牌名称 / The token's name.")
-    role: str = strawberry.field(description="角色：ADMIN、HR、FINANCE、VIEWER、WORKER（工作者本人）/ Role.")
+    role: str = strawberry.field(description="角色：ADMIN、HR、FINANCE、VIEWER、WORKER（工作者本人）、PROVINCE（省级）/ Role.")
+    jurisdiction_codes: list[str] = strawberry.field(description="限定的辖区（含下级）/ Jurisdictions the token is limited "
+                                                                 "to, with those below them.")
     street_codes: list[str] = strawberry.field(description="限定的街道 / Streets the token is limited to.")
     community_codes: list[str] = strawberry.field(description="限定的社区 / Communities the token is limited to.")
     sees_personal_data: bool = strawberry.field(description="可见个人信息 / Whether personal data is shown unmasked.")
@@ -73,8 +75,8 @@ class Query(RecordQueries, PayrollQueries, PolicyQueries, ReportQueries, AuditQu
                       permission_classes=[needs(Permission.READ, Permission.READ_OWN_PAYSLIPS)])
     async def me(self, info: Info) -> Viewer:
         principal = info.context.principal
-        streets, communities = await run_db(scope_codes, principal)
-        return Viewer(name=principal.name, role=principal.role.value, street_codes=streets,
+        jurisdictions, streets, communities = await run_db(scope_codes, principal)
+        return Viewer(name=principal.name, role=principal.role.value, jurisdiction_codes=jurisdictions, street_codes=streets,
                       community_codes=communities, sees_personal_data=sees_personal_data(principal),
                       worker_pk=principal.worker_id)
 

@@ -12,9 +12,10 @@ a city every month would cost more than the month itself, and almost always
 find nothing, so only the workers whose paid months can have changed are
 recomputed:
 
-- everyone of the scope, when a paid run of the window was computed with
-  another policy or another policy version than the one in force for its
-  month now (the year's disposable income published late);
+- everyone of the scope, when a paid run of the window (of the scope's
+  jurisdiction: another jurisdiction's publications change nothing here) was
+  computed with another policy or another policy version than the one in
+  force for its month now (the year's disposable income published late);
 - otherwise the workers whose pay inputs changed (``Worker.pay_changed_at``:
   a corrected record, an assessment, a late entry, a leaver found late)
   after the first paid run of the window was computed.
@@ -75,8 +76,8 @@ class PaidWindow:
     def before(cls, period: Period, record: PolicyRecord, policy: Policy) -> PaidWindow:
         runs = list(PayrollRun.select(PayrollRun.period, PayrollRun.created_at, PayrollRun.policy,
                                       PayrollRun.policy_effective_from)
-                    .where(PayrollRun.status.in_(PAID) & (PayrollRun.period >= f"{period.year - 1:04d}-01")
-                           & (PayrollRun.period < str(period))))
+                    .where(PayrollRun.status.in_(PAID) & (PayrollRun.jurisdiction == record.jurisdiction_id)
+                           & (PayrollRun.period >= f"{period.year - 1:04d}-01") & (PayrollRun.period < str(period))))
         if not runs:
             return cls(None, None, False)
 

@@ -1,5 +1,13 @@
 """Reading the stored policy documents: the parsed policy of a record and
-the active one.  Policies are published figures, readable by every role."""
+the one in force for a jurisdiction.  Policies are published figures,
+readable by every role.
+
+Each jurisdiction has at most one active policy; one without is paid under
+its nearest ancestor's (:class:`api.db.jurisdictions.JurisdictionTree`).
+Where no jurisdiction is named — a one-city installation, as before there
+were several — "the active policy" is the one active policy; with several
+active the caller must name the jurisdiction.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,8 @@ from payroll.periods import Period
 from payroll.policy import Policy, parse_policy
 
 from api.access.principal import Principal
-from api.db.models import PayrollRun
+from api.db.jurisdictions import JurisdictionTree
+from api.db.models import Community, PayrollRun, Street
 from api.db.models import Policy as PolicyRecord
 from api.errors import ErrorCode, UserErrors
 from api.reads.common import filter_text
@@ -54,21 +63,55 @@ def policy_from_record(record: PolicyRecord) -> Policy:
     return policy_from_document(record.document)
 
 
-def active_record() -> PolicyRecord | None:
-    return PolicyRecord.select().where(PolicyRecord.active == True).first()  # noqa: E712
+def active_record(jurisdiction_id: int | None = None) -> PolicyRecord | None:
+    """The policy in force for ``jurisdiction_id`` (its own active one or its
+    nearest ancestor's); without a jurisdiction, the one active policy (None
+    when there are several: the caller must name the jurisdiction)."""
+    if jurisdiction_id is not None:
+        home = JurisdictionTree.load().policy_home(jurisdiction_id)
+        return None if home is None else PolicyRecord.get_or_none(
+            (PolicyRecord.jurisdiction == home) & (PolicyRecord.active == True))  # noqa: E712
+    active = list(PolicyRecord.select().where(PolicyRecord.active == True).limit(2))  # noqa: E712
+    return active[0] if len(active) == 1 else None
 
 
-def active_policy() -> Policy | None:
-    record = active_record()
+def active_policy(jurisdiction_id: int | None = None) -> Policy | None:
+    record = active_record(jurisdiction_id)
     return None if record is None else policy_from_record(record)
 
 
-def require_active_policy() -> tuple[PolicyRecord, Policy]:
-    record = active_record()
+def require_active_policy(jurisdiction_id: int | None = None) -> tuple[PolicyRecord, Policy]:
+    record = active_record(jurisdiction_id)
     if record is None:
-        raise UserErrors.one(None, ErrorCode.INVALID_STATE, "没有启用的薪酬政策：请先导入并启用政策文件 / no policy is active; "
-                                                            "import a policy document and activate it first")
+        several = jurisdiction_id is None and PolicyRecord.select().where(PolicyRecord.active == True).count() > 1  # noqa: E712
+        if several:
+            raise UserErrors.one("jurisdictionId", ErrorCode.INVALID, "jurisdictionId：多个辖区各有政策，请指定辖区 / "
+                                 "jurisdictionId: several jurisdictions have their own policies; name the jurisdiction")
+        raise no_policy_in_force()
     return record, policy_from_record(record)
+
+
+def no_policy_in_force() -> UserErrors:
+    return UserErrors.one(None, ErrorCode.INVALID_STATE, "没有启用的薪酬政策：请先导入并启用政策文件 / no policy is active; "
+                                                         "import a policy document and activate it first")
+
+
+def jurisdiction_of_street(street_id: int) -> int | None:
+    row = Street.select(Street.jurisdiction).where(Street.id == street_id).tuples().first()
+    return None if row is None else row[0]
+
+
+def jurisdiction_of_community(community_id: int) -> int | None:
+    row = (Street.select(Street.jurisdiction).join(Community, on=(Community.street == Street.id))
+           .where(Community.id == community_id).tuples().first())
+    return None if row is None else row[0]
+
+
+def policy_of_community(community_id: int | None) -> Policy | None:
+    """The policy in force for a community's jurisdiction (None: none in force,
+    or no community given and several policies active)."""
+    jurisdiction = jurisdiction_of_community(community_id) if community_id is not None else None
+    return active_policy(jurisdiction)
 
 
 @dataclass(frozen=True)
@@ -76,6 +119,7 @@ class StoredPolicy:
     """A stored policy document with its parsed policy."""
 
     id: int
+    jurisdiction_id: int
     code: str
     title: str
     active: bool
@@ -86,25 +130,34 @@ class StoredPolicy:
 
 
 def stored(record: PolicyRecord) -> StoredPolicy:
-    return StoredPolicy(record.id, record.code, record.title, record.active, record.version, record.document,
-                        policy_from_record(record))
+    return StoredPolicy(record.id, record.jurisdiction_id, record.code, record.title, record.active, record.version,
+                        record.document, policy_from_record(record))
 
 
-def policies(principal: Principal) -> list[StoredPolicy]:
-    """Every stored policy, by code (published figures: every role reads them)."""
-    return [stored(record) for record in PolicyRecord.select().order_by(PolicyRecord.code)]
+def policies(principal: Principal, *, jurisdiction_pk: int | None = None) -> list[StoredPolicy]:
+    """Every stored policy (or a jurisdiction's own), by jurisdiction and code
+    (published figures: every role reads them)."""
+    query = PolicyRecord.select()
+    if jurisdiction_pk is not None:
+        query = query.where(PolicyRecord.jurisdiction == jurisdiction_pk)
+    return [stored(record) for record in query.order_by(PolicyRecord.jurisdiction, PolicyRecord.code)]
 
 
-def policy(principal: Principal, *, pk: int | None = None, code: str | None = None) -> StoredPolicy | None:
-    """A policy by id or code; the active one when neither is given."""
+def policy(principal: Principal, *, pk: int | None = None, code: str | None = None,
+           jurisdiction_pk: int | None = None) -> StoredPolicy | None:
+    """A policy by id, or by code (within a jurisdiction when given); without
+    either, the one in force for the jurisdiction (or the one active policy)."""
+    if pk is None and code is None:
+        record = active_record(jurisdiction_pk)
+        return None if record is None else stored(record)
     query = PolicyRecord.select()
     if pk is not None:
         query = query.where(PolicyRecord.id == pk)
-    elif code is not None:
-        query = query.where(PolicyRecord.code == filter_text(code, "code"))
     else:
-        query = query.where(PolicyRecord.active == True)  # noqa: E712
-    record = query.first()
+        query = query.where(PolicyRecord.code == filter_text(code, "code"))
+        if jurisdiction_pk is not None:
+            query = query.where(PolicyRecord.jurisdiction == jurisdiction_pk)
+    record = query.order_by(PolicyRecord.jurisdiction).first()
     return None if record is None else stored(record)
 
 
@@ -113,12 +166,14 @@ def paid_months_to_correct(record: PolicyRecord) -> list[str]:
     one before) whose version in force under ``record``'s policy is not the
     one they were paid with: the next payroll run corrects them (§13)."""
     policy = policy_from_record(record)
-    latest = PayrollRun.select(PayrollRun.period).where(PayrollRun.status.in_(("APPROVED", "PAID"))) \
-        .order_by(PayrollRun.period.desc()).first()
+    # The runs paid under this policy's jurisdiction: another jurisdiction's
+    # late publication corrects only its own months.
+    paid = PayrollRun.status.in_(("APPROVED", "PAID")) & (PayrollRun.jurisdiction == record.jurisdiction_id)
+    latest = PayrollRun.select(PayrollRun.period).where(paid).order_by(PayrollRun.period.desc()).first()
     if latest is None:
         return []
     runs = PayrollRun.select(PayrollRun.period, PayrollRun.policy, PayrollRun.policy_effective_from).where(
-        PayrollRun.status.in_(("APPROVED", "PAID")) & (PayrollRun.period >= f"{int(latest.period[:4]) - 1:04d}-01"))
+        paid & (PayrollRun.period >= f"{int(latest.period[:4]) - 1:04d}-01"))
     months = set()
     for run in runs:
         try:

@@ -20,18 +20,24 @@ from payroll.engine import YearState
 from payroll.periods import NO_END_DAY, Period
 from payroll.workers import Population
 
-from api.db.models import Assessment, Community, Payslip, Worker, WorkerTaxChoice
+from api.db.models import Assessment, Community, Payslip, Street, Worker, WorkerTaxChoice
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 
 
 @dataclass(frozen=True)
 class Scope:
-    """CITY, a street or a community."""
+    """A whole jurisdiction (``CITY``), a street or a community.
+
+    ``jurisdiction_id`` is the jurisdiction whose policy pays the scope (for a
+    run); ``jurisdictions`` the jurisdictions a ``CITY`` scope covers (None:
+    every one — a one-city installation, or an unrestricted report)."""
 
     type: str
     street_id: int | None = None
     community_id: int | None = None
+    jurisdiction_id: int | None = None
+    jurisdictions: frozenset[int] | None = None
 
     @property
     def key(self) -> str:
@@ -46,6 +52,8 @@ class Scope:
             return community.street == self.street_id
         if self.type == "COMMUNITY":
             return community.id == self.community_id
+        if self.jurisdictions is not None:
+            return community.street.in_(Street.select(Street.id).where(Street.jurisdiction.in_(sorted(self.jurisdictions))))
         return None
 
 

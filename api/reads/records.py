@@ -1,5 +1,6 @@
-"""Reading the records: streets, communities, positions, workers and their
-assessments — each through its view, limited to the caller's scope."""
+"""Reading the records: jurisdictions, streets, communities, positions,
+workers and their assessments — each through its view, limited to the
+caller's scope."""
 
 from __future__ import annotations
 
@@ -15,18 +16,28 @@ from api.access import scopes
 from api.access.masking import present_worker, sees_personal_data
 from api.access.principal import Principal
 from api.db.database import is_postgres
-from api.db.models import Assessment, Community, Position, Street, Worker, WorkerTaxChoice
+from api.db.models import Assessment, Community, Jurisdiction, Position, Street, Worker, WorkerTaxChoice
 from api.fastpath.pages import Listing, OrderKey
 from api.fastpath.views import GLOBAL_ID, MONEY, Column, Relation, View
 from api.reads.common import Ordering, filter_text, grouped, one, order_keys
 from api.reads.policies import active_policy
+
+JURISDICTION = View("Jurisdiction", Jurisdiction, scopes.jurisdictions, columns={
+    "id": Column(Jurisdiction.id, GLOBAL_ID),
+    "code": Jurisdiction.code,
+    "name": Jurisdiction.name,
+    "level": Jurisdiction.level,
+    "population": Jurisdiction.population,
+    "version": Jurisdiction.version,
+})
+JURISDICTION.relations["parent"] = Relation(Jurisdiction.parent, JURISDICTION)
 
 STREET = View("Street", Street, scopes.streets, columns={
     "id": Column(Street.id, GLOBAL_ID),
     "code": Street.code,
     "name": Street.name,
     "version": Street.version,
-})
+}, relations={"jurisdiction": Relation(Street.jurisdiction, JURISDICTION)})
 
 COMMUNITY = View("Community", Community, scopes.communities, columns={
     "id": Column(Community.id, GLOBAL_ID),
@@ -68,16 +79,46 @@ ASSESSMENT = View("Assessment", Assessment, scopes.assessments)
 TAX_CHOICE = View("WorkerTaxChoice", WorkerTaxChoice, scopes.tax_choices)
 
 
+# --- jurisdictions ----------------------------------------------------------------------------
+
+
+def jurisdictions(principal: Principal, *, parent_pk: int | None = None, top: bool = False) -> list[dict[str, Any]]:
+    """Visible jurisdictions by code: all, the children of ``parent_pk``, or
+    (``top``) those without a parent."""
+    condition = pw.Value(True)
+    if parent_pk is not None:
+        condition = Jurisdiction.parent == parent_pk
+    elif top:
+        condition = Jurisdiction.parent.is_null()
+    return JURISDICTION.fetch_where(principal, condition, (Jurisdiction.code,))
+
+
+def children_of_jurisdictions(principal: Principal, parent_ids: Sequence[int]) -> list[list[dict[str, Any]]]:
+    """Each jurisdiction's visible children by code (a batch for the nested field)."""
+    rows = JURISDICTION.fetch_where(principal, Jurisdiction.parent.in_(list(parent_ids)), (Jurisdiction.code,))
+    return grouped(rows, "parent", parent_ids)
+
+
+def jurisdiction(principal: Principal, *, pk: int | None = None, code: str | None = None) -> dict[str, Any] | None:
+    return one(JURISDICTION, principal,
+               Jurisdiction.id == pk if pk is not None else Jurisdiction.code == filter_text(code, "code"))
+
+
 # --- streets ----------------------------------------------------------------------------------
 
 STREET_ORDER = {"code": Street.code, "name": Street.name}
 
 
 def streets(principal: Principal, *, code: str | None = None, name_contains: str | None = None,
+            jurisdiction_pk: int | None = None, within_jurisdiction: int | None = None,
             order: Ordering = ()) -> Listing:
+    """Streets (``within_jurisdiction``: of the jurisdiction whose list this is)."""
     conditions = [c for c in (scopes.streets(principal),) if c is not None]
     code = filter_text(code, "where.code")
     name_contains = filter_text(name_contains, "where.nameContains")
+    for jurisdiction_id in (jurisdiction_pk, within_jurisdiction):
+        if jurisdiction_id is not None:
+            conditions.append(Street.jurisdiction == jurisdiction_id)
     if code is not None:
         conditions.append(Street.code == code)
     if name_contains:
@@ -276,9 +317,12 @@ def positions_of_workers(principal: Principal, worker_ids: Sequence[int]) -> lis
     return grouped(rows, "worker", worker_ids)
 
 
-def scope_codes(principal: Principal) -> tuple[list[str], list[str]]:
-    """The codes of the streets and communities a principal is limited to."""
+def scope_codes(principal: Principal) -> tuple[list[str], list[str], list[str]]:
+    """The codes of the jurisdictions (with those below them), streets and
+    communities a principal is limited to."""
+    jurisdictions = sorted(j.code for j in Jurisdiction.select(Jurisdiction.code)
+                           .where(Jurisdiction.id.in_(sorted(principal.jurisdiction_ids))))
     streets = sorted(s.code for s in Street.select(Street.code).where(Street.id.in_(sorted(principal.street_ids))))
     communities = sorted(c.code for c in Community.select(Community.code)
                          .where(Community.id.in_(sorted(principal.community_ids))))
-    return streets, communities
+    return jurisdictions, streets, communities

@@ -10,12 +10,12 @@ import peewee as pw
 
 from api.access import scopes
 from api.access.principal import Principal
-from api.db.models import Community, PayrollRun, Position, Street, Worker
+from api.db.models import Community, Jurisdiction, PayrollRun, Position, Street, Worker
 from api.errors import ErrorCode, UserErrors
 from api.settings import MAX_ID
 
 #: What a record is called in messages (中文 / English).
-RECORD_NAMES = {Street: ("街道", "street"), Community: ("社区", "community"), Worker: ("工作者", "worker"),
+RECORD_NAMES = {Jurisdiction: ("辖区", "jurisdiction"), Street: ("街道", "street"), Community: ("社区", "community"), Worker: ("工作者", "worker"),
                 Position: ("岗位", "position"), PayrollRun: ("发放批次", "payroll run")}
 
 
@@ -37,3 +37,18 @@ def visible(model: type[pw.Model], pk: Any, principal: Principal, field: str,
     if record is None:
         raise not_found(field, model, pk)
     return record
+
+
+def jurisdiction_to_change(principal: Principal, pk: int | None, field: str = "jurisdictionId") -> Jurisdiction:
+    """The jurisdiction a write names, held whole by the principal (NOT_FOUND
+    otherwise); when none is named, the only jurisdiction there is — a
+    one-city installation needs no extra step — else REQUIRED."""
+    if pk is not None:
+        return visible(Jurisdiction, pk, principal, field, scopes.whole_jurisdictions(principal))
+    condition = scopes.whole_jurisdictions(principal)
+    query = Jurisdiction.select()
+    candidates = list((query.where(condition) if condition is not None else query).order_by(Jurisdiction.id).limit(2))
+    if len(candidates) == 1:
+        return candidates[0]
+    raise UserErrors.one(field, ErrorCode.REQUIRED, f"{field}：有多个辖区，请指定辖区 / {field}: there are several "
+                                                    "jurisdictions; name one")

@@ -41,10 +41,12 @@ from api.access.permissions import Permission, require
 from api.access.principal import Principal
 from api.db.bulk import driver_errors
 from api.db.database import database, is_postgres
+from api.db.jurisdictions import JurisdictionTree
 from api.db.models import (
     PAYSLIP_FROZEN,
     PAYSLIP_MONEY,
     Community,
+    Jurisdiction,
     PayrollRun,
     PayrollRunPlace,
     Payslip,
@@ -54,11 +56,11 @@ from api.db.models import (
 )
 from api.errors import ErrorCode, Forbidden, UserErrors
 from api.reads.months import ComputedMonth, compute_scope_month
-from api.reads.policies import require_active_policy
+from api.reads.policies import no_policy_in_force, require_active_policy
 from api.reads.population import Scope
 from api.reads.run_files import PLACE_LABELS, CodedText, frozen_values, place_labels
 from api.services import audit
-from api.services.lookups import visible
+from api.services.lookups import jurisdiction_to_change, visible
 
 logger = logging.getLogger(__name__)
 
@@ -77,28 +79,78 @@ _SQLITE_BATCH = 400  # rows per INSERT: 60 columns × 400 stays under SQLite's 3
 
 
 def resolve_scope(principal: Principal, street_id: int | None, community_id: int | None,
-                  action: Text) -> tuple[Scope, Text]:
-    """The scope of an operation and its label, checked against the principal."""
-    if street_id is not None and community_id is not None:
-        raise UserErrors.one("scope", ErrorCode.INVALID, "只能给出街道或社区之一 / give a street or a community, not both")
+                  action: Text, jurisdiction_id: int | None = None) -> tuple[Scope, Text]:
+    """The scope of an operation and its label, checked against the
+    principal, with the jurisdiction whose policy pays it.
+
+    Without a street, community or jurisdiction: the whole of the one
+    jurisdiction with a policy the principal holds (the city, in a one-city
+    installation); with several, the caller must name one."""
+    if sum(x is not None for x in (street_id, community_id, jurisdiction_id)) > 1:
+        raise UserErrors.one("scope", ErrorCode.INVALID, "只能给出辖区、街道或社区之一 / give a jurisdiction, a street or a "
+                                                         "community, not several")
+    tree = JurisdictionTree.load()
     if community_id is not None:
         community = visible(Community, community_id, principal, "communityId")
-        return Scope("COMMUNITY", community.street_id, community.id), Text(f"{community.name}（{community.code}）",
-                                                                           f"{community.name} ({community.code})")
+        home = _home_of(tree, Street.get_by_id(community.street_id).jurisdiction_id)
+        return (Scope("COMMUNITY", community.street_id, community.id, home),
+                Text(f"{community.name}（{community.code}）", f"{community.name} ({community.code})"))
     if street_id is not None:
         street = visible(Street, street_id, principal, "streetId", scopes.whole_streets(principal))
-        return Scope("STREET", street.id), Text(f"{street.name}（{street.code}）", f"{street.name} ({street.code})")
-    if principal.restricted:
-        raise Forbidden(f"{action.zh}：全市范围须用不限范围的令牌，请指定街道或社区 / {action.en}: a city-wide scope needs a "
-                        "token without a scope; give a street or a community")
-    return Scope("CITY"), Text("全市", "the city")
+        return (Scope("STREET", street.id, jurisdiction_id=_home_of(tree, street.jurisdiction_id)),
+                Text(f"{street.name}（{street.code}）", f"{street.name} ({street.code})"))
+    if jurisdiction_id is None and principal.restricted and not principal.jurisdiction_ids:
+        raise Forbidden(f"{action.zh}：全市范围须用不限范围或限定辖区的令牌，请指定街道或社区 / {action.en}: a city-wide scope "
+                        "needs a token without a scope or limited to jurisdictions; give a street or a community")
+    home = _home_to_run(principal, tree, jurisdiction_id)
+    domain = tree.domain(home.id)
+    if domain == frozenset(tree.parents):
+        # Every jurisdiction is paid under this policy (a one-city installation).
+        return Scope("CITY", jurisdiction_id=home.id), Text("全市", "the city")
+    return (Scope("CITY", jurisdiction_id=home.id, jurisdictions=domain),
+            Text(f"{home.name}（{home.code}）", f"{home.name} ({home.code})"))
 
 
-def create_run(principal: Principal, period: Period, street_id: int | None, community_id: int | None) -> PayrollRun:
+def _home_of(tree: JurisdictionTree, jurisdiction_id: int) -> int:
+    """The jurisdiction whose policy pays ``jurisdiction_id``'s streets (INVALID_STATE when none)."""
+    home = tree.policy_home(jurisdiction_id)
+    if home is None:
+        raise no_policy_in_force()
+    return home
+
+
+def _home_to_run(principal: Principal, tree: JurisdictionTree, jurisdiction_id: int | None) -> Jurisdiction:
+    """The jurisdiction a whole-jurisdiction scope runs: the one named (it must
+    have a policy of its own), else the only one with a policy the principal holds."""
+    if jurisdiction_id is not None:
+        named = jurisdiction_to_change(principal, jurisdiction_id)
+        home = _home_of(tree, named.id)
+        if home != named.id:
+            owner = Jurisdiction.get_by_id(home)
+            raise UserErrors.one(
+                "jurisdictionId", ErrorCode.INVALID,
+                f"jurisdictionId：{named.name}没有自己的政策，按{owner.name}（{owner.code}）的政策发放：请为{owner.name}生成批次，"
+                f"或按街道生成 / jurisdictionId: {named.name} has no policy of its own and is paid under the policy of "
+                f"{owner.name} ({owner.code}): run {owner.name}, or run its streets")
+        return named
+    held = tree.homes() if not principal.restricted else [
+        h for h in tree.homes() if h in principal.jurisdiction_ids]
+    if len(held) > 1:
+        raise UserErrors.one("jurisdictionId", ErrorCode.REQUIRED, f"jurisdictionId：{len(held)} 个辖区各有政策，请指定辖区 / "
+                             f"jurisdictionId: {len(held)} jurisdictions have policies of their own; name one")
+    if not held:
+        raise no_policy_in_force()
+    return Jurisdiction.get_by_id(held[0])
+
+
+def create_run(principal: Principal, period: Period, street_id: int | None, community_id: int | None,
+               jurisdiction_id: int | None = None) -> PayrollRun:
     require(principal, Permission.PREPARE_PAYROLL)
     with database.atomic():
-        scope, label = resolve_scope(principal, street_id, community_id, Text("新建发放批次", "creating a payroll run"))
-        existing = PayrollRun.get_or_none((PayrollRun.period == str(period)) & (PayrollRun.scope_key == scope.key))
+        scope, label = resolve_scope(principal, street_id, community_id, Text("新建发放批次", "creating a payroll run"),
+                                     jurisdiction_id)
+        existing = PayrollRun.get_or_none((PayrollRun.period == str(period)) & (PayrollRun.scope_key == scope.key)
+                                          & (PayrollRun.jurisdiction == scope.jurisdiction_id))
         if existing is not None:
             raise UserErrors.one(
                 "period", ErrorCode.DUPLICATE,
@@ -106,7 +158,7 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
                 f"run for {period} over {label.en} already exists (run {existing.id}, {existing.status})",
             )
         _check_earlier_drafts(principal, period, scope)
-        record, policy = require_active_policy()
+        record, policy = require_active_policy(scope.jurisdiction_id)
         try:
             version = policy.version_for(period)
         except NoVersionInForce as exc:
@@ -145,6 +197,7 @@ def create_run(principal: Principal, period: Period, street_id: int | None, comm
                 street=scope.street_id,
                 community=scope.community_id,
                 scope_key=scope.key,
+                jurisdiction=record.jurisdiction_id,
                 policy=record,
                 policy_effective_from=version.effective_from,
                 policy_document=record.document,
@@ -222,6 +275,8 @@ def _check_earlier_drafts(principal: Principal, period: Period, scope: Scope) ->
 
 
 def _overlap(scope: Scope, run: PayrollRun) -> bool:
+    if scope.jurisdiction_id is not None and scope.jurisdiction_id != run.jurisdiction_id:
+        return False  # paid under other policies: their streets differ
     if scope.type == "CITY" or run.scope_type == "CITY":
         return True
     run_street = run.street_id
@@ -464,7 +519,7 @@ def delete_draft_run(principal: Principal, run_id: int) -> PayrollRun:
         later = PayrollRun.select().where(
             (PayrollRun.period > run.period) & (PayrollRun.period <= f"{run.period[:4]}-12")
         )
-        scope = Scope(run.scope_type, run.street_id, run.community_id)
+        scope = Scope(run.scope_type, run.street_id, run.community_id, run.jurisdiction_id)
         for other in later:
             if _overlap(scope, other):
                 seen = _visible_runs(principal, [other.id])

@@ -24,6 +24,7 @@ from api.errors import ErrorCode, UserError, UserErrors
 from api.reads.policies import document_json, policy_from_record
 from api.services import audit
 from api.services.columns import check_length
+from api.services.lookups import jurisdiction_to_change
 from api.services.records import formula_message
 
 
@@ -50,16 +51,21 @@ def _texts(policy: Policy) -> list[tuple[str, str]]:
     return texts
 
 
-def store_policy(principal: Principal, text: str, activate: bool = False) -> PolicyRecord:
-    """Import a policy document, or publish new versions of a stored one."""
+def store_policy(principal: Principal, text: str, activate: bool = False,
+                 jurisdiction_id: int | None = None) -> PolicyRecord:
+    """Import a policy document of a jurisdiction (the only one when there is
+    one), or publish new versions of a stored one."""
     require(principal, Permission.MANAGE_POLICIES)
     data = parse_document(text)
     policy = parse_policy(data)
     _check_fits_columns(policy)
     with database.atomic():
-        record = PolicyRecord.get_or_none(PolicyRecord.code == policy.id)
+        jurisdiction = jurisdiction_to_change(principal, jurisdiction_id)
+        record = PolicyRecord.get_or_none((PolicyRecord.jurisdiction == jurisdiction.id)
+                                          & (PolicyRecord.code == policy.id))
         if record is None:
-            record = PolicyRecord.create(code=policy.id, title=policy.title, document=document_json(data), active=False)
+            record = PolicyRecord.create(jurisdiction=jurisdiction.id, code=policy.id, title=policy.title,
+                                         document=document_json(data), active=False)
             before = None
         else:
             before = audit.snapshot(record)
@@ -116,13 +122,16 @@ def _check_published_unchanged(old: Policy, new: Policy) -> None:
 
 
 def activate_policy(principal: Principal, policy_id: int) -> PolicyRecord:
+    """Make a policy the one its jurisdiction is paid under (the jurisdiction's
+    other policies stop being active; other jurisdictions keep theirs)."""
     require(principal, Permission.MANAGE_POLICIES)
     with database.atomic():
         record = PolicyRecord.get_or_none(PolicyRecord.id == policy_id)
         if record is None:
             raise UserErrors.one("id", ErrorCode.NOT_FOUND, f"id：政策 {policy_id} 不存在 / id: policy {policy_id} does "
                                                             "not exist")
-        PolicyRecord.update(active=False).where(PolicyRecord.active == True).execute()  # noqa: E712
+        PolicyRecord.update(active=False).where((PolicyRecord.active == True)  # noqa: E712
+                                                & (PolicyRecord.jurisdiction == record.jurisdiction_id)).execute()
         PolicyRecord.update(active=True).where(PolicyRecord.id == record.id).execute()
         audit.record(principal, "activatePolicy", "Policy", record.id, None, {"active": True})
     return PolicyRecord.get_by_id(record.id)

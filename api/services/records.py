@@ -26,14 +26,25 @@ from api.access import scopes
 from api.access.permissions import Permission, require
 from api.access.principal import Principal
 from api.db.database import database
-from api.db.models import Assessment, Community, Position, Street, Worker, WorkerTaxChoice, utcnow
+from api.db.jurisdictions import JurisdictionTree
+from api.db.models import (
+    JURISDICTION_LEVELS,
+    Assessment,
+    Community,
+    Jurisdiction,
+    Position,
+    Street,
+    Worker,
+    WorkerTaxChoice,
+    utcnow,
+)
 from api.errors import ErrorCode, UserError, UserErrors, camel
 from api.reads.policies import active_policy
 from api.services import audit
 from api.services.columns import check_length
 from api.services.dates import check_dates
 from api.services.identity import IdNumberError, parse_id_number
-from api.services.lookups import RECORD_NAMES, visible
+from api.services.lookups import RECORD_NAMES, jurisdiction_to_change, visible
 
 
 def _conflict(model: type[pw.Model], key: str, current: int, sent: int) -> UserErrors:
@@ -107,10 +118,83 @@ def _count(values: Mapping[str, Any], key: str, errors: list[UserError]) -> int:
     return value
 
 
+
+# --- jurisdictions -------------------------------------------------------------------------
+
+#: 行政区划代码 of a city, county or district: six digits.
+_JURISDICTION_CODE = re.compile(r"[0-9]{6}")
+_LEVEL_LABELS = {"CITY": "市", "COUNTY": "县", "DISTRICT": "区"}
+
+
+def _jurisdiction_values(principal: Principal, values: Mapping[str, Any], errors: list[UserError],
+                         record: Jurisdiction | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "code" in values or record is None:
+        code = _text(values, "code", errors, True, Jurisdiction.code)
+        if code is not None and not _JURISDICTION_CODE.fullmatch(code):
+            errors.append(UserError("code", ErrorCode.INVALID, f"code：“{code}”不是六位行政区划代码 / code: {code!r} is "
+                                                                "not a six-digit administrative division code"))
+        out["code"] = code
+    if "name" in values or record is None:
+        out["name"] = _text(values, "name", errors, True, Jurisdiction.name)
+    if "level" in values or record is None:
+        level = values.get("level")
+        if level not in JURISDICTION_LEVELS:
+            choices = "、".join(f"{k}（{v}）" for k, v in _LEVEL_LABELS.items())
+            errors.append(UserError("level", ErrorCode.INVALID, f"level：须为 {choices} / level: one of "
+                                                                f"{', '.join(JURISDICTION_LEVELS)}"))
+        out["level"] = level
+    if "population" in values:
+        population = values["population"]
+        if population is not None and not 0 <= population <= 2_000_000_000:
+            errors.append(UserError("population", ErrorCode.INVALID, f"population：{population} 不是常住人口数 / "
+                                                                     f"population: {population} is not a population"))
+        out["population"] = population
+    if values.get("parent_id") is not None:
+        parent = visible(Jurisdiction, values["parent_id"], principal, "parentId")
+        if record is not None and parent.id in JurisdictionTree.load().descendants({record.id}):
+            errors.append(UserError("parentId", ErrorCode.INVALID, "parentId：上级不能是本辖区或其下级 / parentId: a "
+                                                                   "jurisdiction cannot be under itself or one below it"))
+        out["parent"] = parent.id
+    elif "parent_id" in values:
+        out["parent"] = None
+    return out
+
+
+def create_jurisdiction(principal: Principal, values: Mapping[str, Any]) -> Jurisdiction:
+    require(principal, Permission.MANAGE_JURISDICTIONS)
+    with database.atomic():
+        errors: list[UserError] = []
+        columns = _jurisdiction_values(principal, values, errors, None)
+        if errors:
+            raise UserErrors(errors)
+        _unique(Jurisdiction, Jurisdiction.code, columns["code"], None, "code", "jurisdiction")
+        record = Jurisdiction.create(**columns)
+        audit.record(principal, "createJurisdiction", "Jurisdiction", record.id, None, audit.snapshot(record))
+    return record
+
+
+def update_jurisdiction(principal: Principal, pk: int, version: int, values: Mapping[str, Any]) -> Jurisdiction:
+    require(principal, Permission.MANAGE_JURISDICTIONS)
+    with database.atomic():
+        record = visible(Jurisdiction, pk, principal, "id")
+        errors: list[UserError] = []
+        changes = _jurisdiction_values(principal, values, errors, record)
+        if errors:
+            raise UserErrors(errors)
+        if "code" in changes:
+            _unique(Jurisdiction, Jurisdiction.code, changes["code"], record.id, "code", "jurisdiction")
+        before = audit.snapshot(record)
+        record = _update_versioned(Jurisdiction, record, version, changes, record.code)
+        audit.record(principal, "updateJurisdiction", "Jurisdiction", record.id, before, audit.snapshot(record))
+    return record
+
+
 # --- streets -------------------------------------------------------------------------------
 
 
 def create_street(principal: Principal, values: Mapping[str, Any]) -> Street:
+    """A street of a jurisdiction (the only one, when there is one)."""
     require(principal, Permission.CREATE_STREETS)
     errors: list[UserError] = []
     code = _text(values, "code", errors, True, Street.code)
@@ -118,8 +202,9 @@ def create_street(principal: Principal, values: Mapping[str, Any]) -> Street:
     if errors:
         raise UserErrors(errors)
     with database.atomic():
+        jurisdiction = jurisdiction_to_change(principal, values.get("jurisdiction_id"))
         _unique(Street, Street.code, code, None, "code", "street")
-        street = Street.create(code=code, name=name)
+        street = Street.create(code=code, name=name, jurisdiction=jurisdiction.id)
         audit.record(principal, "createStreet", "Street", street.id, None, audit.snapshot(street))
     return street
 
@@ -134,6 +219,10 @@ def update_street(principal: Principal, street_id: int, version: int, values: Ma
             changes["code"] = _text(values, "code", errors, True, Street.code)
         if "name" in values:
             changes["name"] = _text(values, "name", errors, True, Street.name)
+        if values.get("jurisdiction_id") is not None:
+            # Another jurisdiction pays the street under its policy from now on.
+            require(principal, Permission.MANAGE_JURISDICTIONS)
+            changes["jurisdiction"] = jurisdiction_to_change(principal, values["jurisdiction_id"]).id
         if errors:
             raise UserErrors(errors)
         if "code" in changes:

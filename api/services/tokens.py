@@ -2,8 +2,10 @@
 
 A token is 32 random bytes shown once (``cp_…``); only its SHA-256 is stored
 (:func:`api.access.authentication.hash_token`).  HR tokens are scoped to
-streets or communities; a WORKER token to one worker (电子工资条: the worker's
-own record and payslips); the other roles read the whole city.  Workers
+jurisdictions, streets or communities; FINANCE, VIEWER and PROVINCE tokens
+may be scoped to jurisdictions (a city's finance office sees its own city);
+a WORKER token to one worker (电子工资条: the worker's own record and
+payslips); unscoped tokens read everything.  Workers
 usually get theirs from a one-time link (:mod:`api.services.payslip_links`).
 """
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from api.access.authentication import TOKEN_PREFIX, hash_token
 from api.access.principal import Role
-from api.db.models import ApiToken, Community, Street, Worker, utcnow
+from api.db.models import ApiToken, Community, Jurisdiction, Street, Worker, utcnow
 from api.services.columns import max_length
 
 
@@ -33,14 +35,18 @@ def create_token(
     community_codes: list[str] = (),
     expires_in: dt.timedelta | None = None,
     worker_code: str | None = None,
+    jurisdiction_codes: list[str] = (),
 ) -> NewToken:
     """Store a new token (its hash) and return the token text, shown once."""
-    street_codes, community_codes = list(street_codes), list(community_codes)
+    street_codes, community_codes, jurisdiction_codes = list(street_codes), list(community_codes), list(jurisdiction_codes)
     if not name.strip() or len(name) > max_length(ApiToken.name):
         raise ValueError(f"令牌名称须为 1–{max_length(ApiToken.name)} 字 / the token's name must have 1 to "
                          f"{max_length(ApiToken.name)} characters")
-    if role is Role.HR and not (street_codes or community_codes):
-        raise ValueError("人事令牌须限定 --street 或 --community / an HR token needs at least one --street or --community")
+    if role is Role.HR and not (street_codes or community_codes or jurisdiction_codes):
+        raise ValueError("人事令牌须限定 --jurisdiction、--street 或 --community / an HR token needs at least one "
+                         "--jurisdiction, --street or --community")
+    if role in (Role.ADMIN, Role.WORKER) and jurisdiction_codes:
+        raise ValueError("管理员和工作者令牌不限定辖区 / ADMIN and WORKER tokens are not scoped to jurisdictions")
     if role is not Role.HR and (street_codes or community_codes):
         raise ValueError("只有人事令牌可限定街道或社区 / only HR tokens are scoped to streets or communities")
     if role is Role.WORKER and not worker_code:
@@ -52,15 +58,21 @@ def create_token(
         raise ValueError(f"工号不存在：{worker_code} / unknown worker code: {worker_code}")
     known_streets = {s.code for s in Street.select(Street.code).where(Street.code.in_(street_codes))}
     known_communities = {c.code for c in Community.select(Community.code).where(Community.code.in_(community_codes))}
-    unknown = [c for c in street_codes if c not in known_streets] + [c for c in community_codes if c not in known_communities]
+    known_jurisdictions = {j.code for j in Jurisdiction.select(Jurisdiction.code)
+                           .where(Jurisdiction.code.in_(jurisdiction_codes))}
+    unknown = ([c for c in jurisdiction_codes if c not in known_jurisdictions]
+               + [c for c in street_codes if c not in known_streets]
+               + [c for c in community_codes if c not in known_communities])
     if unknown:
-        raise ValueError(f"街道或社区代码不存在：{', '.join(unknown)} / unknown street or community code: {', '.join(unknown)}")
+        raise ValueError(f"辖区、街道或社区代码不存在：{', '.join(unknown)} / unknown jurisdiction, street or community code: "
+                         f"{', '.join(unknown)}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken.create(
         name=name,
         role=role.value,
         token_hash=hash_token(token),
         prefix=token[:10],
+        jurisdictions=json.dumps(sorted(jurisdiction_codes)),
         streets=json.dumps(sorted(street_codes)),
         communities=json.dumps(sorted(community_codes)),
         expires_at=utcnow() + expires_in if expires_in else None,

@@ -33,9 +33,15 @@ _pg_ready = False
 
 
 def _truncate_postgres() -> None:
+    """Every table emptied, as freshly migrated: the default jurisdiction
+    (which migration 0007 adds) is kept as that migration left it."""
     with connection() as db:
-        tables = [t for t in db.get_tables() if t != "schema_migration"]
+        tables = [t for t in db.get_tables() if t not in ("schema_migration", "jurisdiction")]
         db.execute_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        db.execute_sql('DELETE FROM "jurisdiction" WHERE "id" <> 1')
+        db.execute_sql('UPDATE "jurisdiction" SET "version" = 1, "code" = \'000000\', "name" = \'本市\', '
+                       '"level" = \'CITY\', "parent_id" = NULL, "population" = NULL WHERE "id" = 1')
+        db.execute_sql("SELECT setval(pg_get_serial_sequence('jurisdiction', 'id'), 1)")
 
 
 @pytest.fixture(params=BACKENDS)

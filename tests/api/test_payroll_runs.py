@@ -195,7 +195,7 @@ def test_street_and_community_runs(gql, city: City):
     assert empty["payslipCount"] == 0
     both = gql.data(CREATE_RUN, {"input": {"period": "2026-01", "streetId": city.streets["S1"],
                                            "communityId": city.communities["C01"]}})["createPayrollRun"]
-    assert both["errors"] == [{"field": "scope", "code": "INVALID", "message": "只能给出街道或社区之一 / give a street or a community, not both"}]
+    assert both["errors"] == [{"field": "scope", "code": "INVALID", "message": "只能给出辖区、街道或社区之一 / give a jurisdiction, a street or a community, not several"}]
 
 
 def test_run_queries(gql, city: City):

@@ -154,8 +154,8 @@ def test_a_worker_token_sees_its_own_settled_payslips_and_nothing_else(gql, toke
         body = worker.post(document)
         assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"], document
     assert worker.post("{ streets { totalCount } }")["errors"][0]["message"] == (
-        "无权查看记录、工资与报表：需要管理员或人事或财务或只读角色，本令牌为工作者本人 / not allowed to read records, payroll and "
-        "reports: needs the role ADMIN or HR or FINANCE or VIEWER; this token has WORKER")
+        "无权查看记录、工资与报表：需要管理员或人事或财务或只读或省级角色，本令牌为工作者本人 / not allowed to read records, payroll and "
+        "reports: needs the role ADMIN or HR or FINANCE or VIEWER or PROVINCE; this token has WORKER")
     refused = worker.post(CREATE_LINK, {"w": paid_city.workers["W001"]})
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     # Files are whole runs and reports: refused too.
@@ -264,8 +264,8 @@ def test_worker_tokens_from_the_command_line(tmp_path):
     created = cli(url, "token", "create", "--role", "WORKER", "--name", "王的手机", "--worker", "W000003")
     assert created.returncode == 0, created.stderr
     listing = list(csv.reader(io.StringIO(cli(url, "token", "list").stdout)))
-    assert listing[0][6] == "工作者"
-    assert [line[1:7:5] for line in listing[1:]] == [["王的手机", "W000003"]]
+    assert listing[0][7] == "工作者"
+    assert [line[1:8:6] for line in listing[1:]] == [["王的手机", "W000003"]]
     with TestClient(create_app(Settings(database_url=url))) as client:
         me = GraphQLClient(client, created.stdout.strip()).data("{ me { role worker { code } } }")
         assert me == {"me": {"role": "WORKER", "worker": {"code": "W000003"}}}

@@ -146,11 +146,13 @@ class Walk:
             out[field["name"]] = ("{ " + field["name"] + arguments + " { nodes " + self.declared(node) + " } }")
         return out
 
-    def declared(self, type_name: str) -> str:
+    def declared(self, type_name: str, depth: int = DEPTH) -> str:
         declared = node_type(type_name)
         parts = ["__typename"] + [to_camel_case(name) for name in declared.view.columns]
-        for name, relation in declared.view.relations.items():
-            parts.append(to_camel_case(name) + " " + self.declared(node_of(relation.target).view.type_name))
+        if depth > 1:  # a jurisdiction's parent is a jurisdiction: stop somewhere
+            for name, relation in declared.view.relations.items():
+                target = node_of(relation.target).view.type_name
+                parts.append(to_camel_case(name) + " " + self.declared(target, depth - 1))
         return "{ " + " ".join(parts) + " }"
 
     def lookup_document(self, field: str, ids: list[str]) -> str:

@@ -49,7 +49,7 @@ def test_token_lifecycle_through_the_command_line(sqlite_url):
             assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
             assert token not in (stored.token_hash, stored.prefix)  # only a hash and a short prefix are kept
         listing = cli(sqlite_url, "token", "list")
-        assert listing.stdout.splitlines()[0] == "编号,名称,角色,前缀,街道,社区,工作者,创建,到期,吊销,最近使用"
+        assert listing.stdout.splitlines()[0] == "编号,名称,角色,前缀,辖区,街道,社区,工作者,创建,到期,吊销,最近使用"
         assert "1,财务处,FINANCE," in listing.stdout and token not in listing.stdout
         revoked = cli(sqlite_url, "token", "revoke", str(stored.id))
         assert revoked.returncode == 0
@@ -59,7 +59,7 @@ def test_token_lifecycle_through_the_command_line(sqlite_url):
 
 def test_hr_tokens_need_a_known_scope(sqlite_url):
     result = cli(sqlite_url, "token", "create", "--role", "HR", "--name", "人事")
-    assert result.returncode == 2 and "an HR token needs at least one --street or --community" in result.stderr
+    assert result.returncode == 2 and "an HR token needs at least one --jurisdiction, --street or --community" in result.stderr
     result = cli(sqlite_url, "token", "create", "--role", "HR", "--name", "人事", "--street", "NOPE")
     assert result.returncode == 2 and "unknown street or community code: NOPE" in result.stderr
     result = cli(sqlite_url, "token", "create", "--role", "VIEWER", "--name", "x", "--street", "S1")

@@ -108,6 +108,10 @@ class CreatePayrollRunInput:
     period: Period = strawberry.field(description="月份 / The month.")
     street_id: strawberry.ID | None = strawberry.field(default=None, description="街道范围 / Over a street.")
     community_id: strawberry.ID | None = strawberry.field(default=None, description="社区范围 / Over a community.")
+    jurisdiction_id: strawberry.ID | None = strawberry.field(
+        default=None, description="辖区范围（市、县、区；须有自己的政策）；三者都不给时为唯一有政策的辖区 / Over a whole "
+                                  "jurisdiction (city, county or district with a policy of its own); with none of the "
+                                  "three, the one jurisdiction with a policy (the city, in a one-city installation).")
 
 
 @strawberry.input(description="指定发放批次 / A payroll run.")

@@ -36,7 +36,8 @@ class PayrollMutations:
         def create():
             street = input_global_id(input.street_id, "Street", "streetId")
             community = input_global_id(input.community_id, "Community", "communityId")
-            return service.create_run(principal, input.period, street, community)
+            jurisdiction = input_global_id(input.jurisdiction_id, "Jurisdiction", "jurisdictionId")
+            return service.create_run(principal, input.period, street, community, jurisdiction)
 
         run, errors = await run_mutation(create, _read_back(principal), long=True)
         return PayrollRunPayload(payroll_run=run, errors=errors)

@@ -24,7 +24,12 @@ class PolicyMutations:
                                      "of the document is listed with its path.", permission_classes=MANAGE)
     async def import_policy(self, info: Info, input: Input[ImportPolicyInput]) -> PolicyPayload:
         principal = info.context.principal
-        saved, errors = await run_mutation(lambda: service.store_policy(principal, input.document, input.activate),
+
+        def store():
+            jurisdiction = input_global_id(input.jurisdiction_id, "Jurisdiction", "jurisdictionId")
+            return service.store_policy(principal, input.document, input.activate, jurisdiction)
+
+        saved, errors = await run_mutation(store,
                                            lambda record: (Policy.of(stored(record)), paid_months_to_correct(record)))
         if saved is None:
             return PolicyPayload(policy=None, errors=errors)

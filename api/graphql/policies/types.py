@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import yaml
+from strawberry.types import Info
 
 from payroll.money import format_rate
 from payroll.periods import Period as PeriodValue
@@ -17,6 +19,12 @@ from api.graphql.core.ids import to_global_id
 from api.graphql.core.scalars import Decimal, Money, Period
 from api.graphql.core.types import UserError
 from api.reads.policies import StoredPolicy
+from api.reads.records import JURISDICTION
+
+if TYPE_CHECKING:
+    from api.graphql.records.types import Jurisdiction
+
+RECORD_TYPES = "api.graphql.records.types"
 
 
 @strawberry.type(description="政策中的岗位 / A post of a policy version and its grade range.")
@@ -114,6 +122,12 @@ class Policy:
     version: int = strawberry.field(description="记录版本号 / Record version.")
     versions: list[PolicyVersion] = strawberry.field(description="各版本（按生效日期）/ Versions by effective date.")
     document_json: strawberry.Private[str]
+    jurisdiction_pk: strawberry.Private[int]
+
+    @strawberry.field(description="发布政策的辖区（不在令牌范围内时为空）/ The jurisdiction that publishes it; null when "
+                                  "outside the token's scope.")
+    async def jurisdiction(self, info: Info) -> Annotated[Jurisdiction, strawberry.lazy(RECORD_TYPES)] | None:
+        return await info.context.loaders.by_id(JURISDICTION).load(self.jurisdiction_pk)
 
     @strawberry.field(description="政策文件（YAML）/ The whole document as YAML.")
     def document(self) -> str:
@@ -129,6 +143,7 @@ class Policy:
             version=stored.version,
             versions=[PolicyVersion.of(stored.id, v) for v in stored.policy.versions],
             document_json=stored.document,
+            jurisdiction_pk=stored.jurisdiction_id,
         )
 
 

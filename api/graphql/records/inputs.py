@@ -34,6 +34,8 @@ def _unchanged(zh: str, en: str, clearable: bool = False):
 class StreetWhere:
     code: str | None = strawberry.field(default=None, description="代码等于 / Code equals.")
     name_contains: str | None = strawberry.field(default=None, description="名称包含 / Name contains.")
+    jurisdiction_id: strawberry.ID | None = strawberry.field(default=None, description="所属辖区 / Of this "
+                                                                                      "jurisdiction.")
 
 
 @strawberry.enum(description="街道排序字段 / Sort streets by.")
@@ -50,10 +52,50 @@ class StreetOrder:
     )
 
 
+@strawberry.enum(description="辖区级别 / Level of a jurisdiction.")
+class JurisdictionLevel(enum.Enum):
+    CITY = strawberry.enum_value("CITY", description="市（地级市）/ A city (地级市).")
+    COUNTY = strawberry.enum_value("COUNTY", description="县、县级市 / A county or county-level city.")
+    DISTRICT = strawberry.enum_value("DISTRICT", description="区 / A district of a city.")
+
+
+@strawberry.input(description="新建辖区（市、县、区）/ A new jurisdiction: a city, county or district.")
+class CreateJurisdictionInput:
+    code: str = strawberry.field(description="六位行政区划代码（唯一）/ Six-digit administrative division code, unique.")
+    name: str = strawberry.field(description="名称，如 三门峡市 / Name, e.g. 三门峡市.")
+    level: JurisdictionLevel = strawberry.field(description="级别 / Level.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="上级辖区（县、区属于市）/ The jurisdiction above (a county's or district's city).")
+    population: int | None = strawberry.field(
+        default=None, description="城镇常住人口（按万人配备标准用；不填按各社区常住人口之和）/ Urban resident population, "
+                                  "for the staffing standard per 10,000 residents (default: the sum of its communities').")
+
+
+@strawberry.input(description="修改辖区（不填的字段不变）/ Changes to a jurisdiction: fields left out are unchanged.")
+class UpdateJurisdictionInput:
+    id: strawberry.ID = strawberry.field(description="要修改的辖区 / Global id, e.g. `Jurisdiction:1`.")
+    version: int = strawberry.field(description="读取时的版本号 / The version you read; a stale one is a CONFLICT.")
+    code: str | None = strawberry.field(default=strawberry.UNSET, description="六位行政区划代码 / Six-digit code.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="名称 / Name.")
+    level: JurisdictionLevel | None = strawberry.field(default=strawberry.UNSET, description="级别 / Level.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="上级辖区；null 为无上级 / The jurisdiction above; null for none.")
+    population: int | None = strawberry.field(
+        default=strawberry.UNSET, description="城镇常住人口；null 为按各社区之和 / Urban resident population; null: the sum "
+                                              "of its communities'.")
+
+
+#: Jurisdiction fields an update may clear with an explicit null.
+JURISDICTION_CLEARABLE = ("parent_id", "population")
+
+
 @strawberry.input(description="新建街道 / A new street.")
 class CreateStreetInput:
     code: str = strawberry.field(description="街道代码 / Unique code.")
     name: str = strawberry.field(description="名称 / Name.")
+    jurisdiction_id: strawberry.ID | None = strawberry.field(
+        default=None, description="所属辖区；只有一个辖区时可不填 / The jurisdiction it belongs to; may be left out when "
+                                  "there is only one.")
 
 
 @strawberry.input(description="修改街道（不填的字段不变，不可为 null）/ Changes to a street: fields left out are "
@@ -68,6 +110,11 @@ class UpdateStreetInput:
     name: str | None = strawberry.field(
         default=strawberry.UNSET,
         description="新名称（至多 100 字）；不填则不变 / New name (≤ 100 characters); unchanged when omitted.",
+    )
+    jurisdiction_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="改属另一辖区（管理员；此后按该辖区政策发放）/ Move to another jurisdiction (ADMIN); its policy pays the "
+                    "street from then on.",
     )
 
 

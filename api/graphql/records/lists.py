@@ -16,9 +16,16 @@ from api.reads import payroll as payroll_reads
 from api.reads import records as reads
 
 
-async def streets(info: Info, first, after, last, before, where: Any, order_by: Any) -> Connection[Any]:
-    listing = reads.streets(info.context.principal, code=where.code if where else None,
-                            name_contains=where.name_contains if where else None, order=ordering(order_by))
+async def streets(info: Info, first, after, last, before, where: Any, order_by: Any,
+                  jurisdiction_pk: int | None = None) -> Connection[Any]:
+    listing = reads.streets(
+        info.context.principal,
+        code=where.code if where else None,
+        name_contains=where.name_contains if where else None,
+        jurisdiction_pk=optional_global_id(where and where.jurisdiction_id, "Jurisdiction", "where.jurisdictionId"),
+        within_jurisdiction=jurisdiction_pk,
+        order=ordering(order_by),
+    )
     return await paginate(listing, PageArgs(first, after, last, before), info)
 
 

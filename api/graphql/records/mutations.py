@@ -17,15 +17,18 @@ from api.graphql.core.mutations import provided, run_mutation
 from api.graphql.core.permissions import needs
 from api.graphql.core.types import Input
 from api.graphql.records.inputs import (
+    JURISDICTION_CLEARABLE,
     POSITION_CLEARABLE,
     WORKER_CLEARABLE,
     CreateCommunityInput,
+    CreateJurisdictionInput,
     CreatePositionInput,
     CreateStreetInput,
     CreateWorkerInput,
     EndWorkerServiceInput,
     RecordAssessmentsInput,
     UpdateCommunityInput,
+    UpdateJurisdictionInput,
     UpdatePositionInput,
     UpdateStreetInput,
     UpdateWorkerInput,
@@ -33,6 +36,8 @@ from api.graphql.records.inputs import (
 from api.graphql.records.types import (
     Community,
     CommunityPayload,
+    Jurisdiction,
+    JurisdictionPayload,
     Position,
     PositionPayload,
     RecordAssessmentsPayload,
@@ -59,6 +64,19 @@ def _worker_values(data: Any, *exclude: str) -> dict[str, Any]:
     return values
 
 
+def _jurisdiction(principal):
+    return lambda row: Jurisdiction.from_values(reads.jurisdiction(principal, pk=row.id))
+
+
+def _jurisdiction_values(input: Any, *exclude: str) -> dict[str, Any]:
+    values = provided(input, *exclude, clearable=JURISDICTION_CLEARABLE)
+    if "parent_id" in values:
+        values["parent_id"] = input_global_id(values["parent_id"], "Jurisdiction", "parentId")
+    if values.get("level") is not None:
+        values["level"] = values["level"].value
+    return values
+
+
 def _street(principal):
     return lambda row: Street.from_values(reads.street(principal, pk=row.id))
 
@@ -77,11 +95,37 @@ def _worker(principal):
 
 @strawberry.type
 class RecordMutations:
+    @strawberry.mutation(description="新建辖区（管理员）/ Create a jurisdiction: a city, county or district (ADMIN).",
+                         permission_classes=[needs(Permission.MANAGE_JURISDICTIONS)])
+    async def create_jurisdiction(self, info: Info, input: Input[CreateJurisdictionInput]) -> JurisdictionPayload:
+        principal = info.context.principal
+        saved, errors = await run_mutation(lambda: records.create_jurisdiction(principal, _jurisdiction_values(input)),
+                                           _jurisdiction(principal))
+        return JurisdictionPayload(jurisdiction=saved, errors=errors)
+
+    @strawberry.mutation(description="修改辖区（管理员）/ Update a jurisdiction (ADMIN).",
+                         permission_classes=[needs(Permission.MANAGE_JURISDICTIONS)])
+    async def update_jurisdiction(self, info: Info, input: Input[UpdateJurisdictionInput]) -> JurisdictionPayload:
+        principal = info.context.principal
+
+        def update():
+            pk = input_global_id(input.id, "Jurisdiction", "id")
+            return records.update_jurisdiction(principal, pk, input.version, _jurisdiction_values(input, "id", "version"))
+
+        saved, errors = await run_mutation(update, _jurisdiction(principal))
+        return JurisdictionPayload(jurisdiction=saved, errors=errors)
+
     @strawberry.mutation(description="新建街道（管理员）/ Create a street (ADMIN).",
                          permission_classes=[needs(Permission.CREATE_STREETS)])
     async def create_street(self, info: Info, input: Input[CreateStreetInput]) -> StreetPayload:
         principal = info.context.principal
-        street, errors = await run_mutation(lambda: records.create_street(principal, provided(input)), _street(principal))
+
+        def create():
+            values = provided(input, clearable=("jurisdiction_id",))
+            values["jurisdiction_id"] = input_global_id(input.jurisdiction_id, "Jurisdiction", "jurisdictionId")
+            return records.create_street(principal, values)
+
+        street, errors = await run_mutation(create, _street(principal))
         return StreetPayload(street=street, errors=errors)
 
     @strawberry.mutation(description="修改街道 / Update a street.", permission_classes=EDIT)
@@ -90,7 +134,10 @@ class RecordMutations:
 
         def update():
             pk = input_global_id(input.id, "Street", "id")
-            return records.update_street(principal, pk, input.version, provided(input, "id", "version"))
+            values = provided(input, "id", "version")
+            if "jurisdiction_id" in values:
+                values["jurisdiction_id"] = input_global_id(values["jurisdiction_id"], "Jurisdiction", "jurisdictionId")
+            return records.update_street(principal, pk, input.version, values)
 
         street, errors = await run_mutation(update, _street(principal))
         return StreetPayload(street=street, errors=errors)

@@ -3,13 +3,15 @@ caller's scope is not found, exactly like one that does not exist (null)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from api.access.permissions import Permission
 from api.db.threads import run_db
 from api.graphql.core.connection import After, Before, Connection, First, Last
-from api.graphql.core.ids import from_global_id
+from api.graphql.core.ids import from_global_id, optional_global_id
 from api.graphql.core.permissions import needs
 from api.graphql.core.types import Code, Id, OptionalId, OrderBy, Where
 from api.graphql.records import lists
@@ -22,7 +24,7 @@ from api.graphql.records.inputs import (
     WorkerOrder,
     WorkerWhere,
 )
-from api.graphql.records.types import Community, Position, Street, Worker
+from api.graphql.records.types import Community, Jurisdiction, Position, Street, Worker
 from api.reads import records as reads
 
 READ = [needs(Permission.READ)]
@@ -32,6 +34,26 @@ READ_OR_OWN = [needs(Permission.READ, Permission.READ_OWN_PAYSLIPS)]
 
 @strawberry.type
 class RecordQueries:
+    @strawberry.field(description="辖区（市、县、区；令牌限定辖区时只见本辖区及其下级）/ Jurisdictions (cities, counties, "
+                                  "districts) by code; a token limited to jurisdictions sees its own and those below.",
+                      permission_classes=READ)
+    async def jurisdictions(
+        self, info: Info,
+        parent_id: Annotated[strawberry.ID | None, strawberry.argument(
+            description="只列此辖区的下级 / Only those directly below this one.")] = None,
+        top: Annotated[bool, strawberry.argument(
+            description="只列没有上级的 / Only those without a jurisdiction above.")] = False,
+    ) -> list[Jurisdiction]:
+        parent = optional_global_id(parent_id, "Jurisdiction", "parentId")
+        rows = await run_db(reads.jurisdictions, info.context.principal, parent_pk=parent, top=top)
+        return [Jurisdiction.from_values(v) for v in rows]
+
+    @strawberry.field(description="按编号或行政区划代码取辖区 / One jurisdiction by id or code.", permission_classes=READ)
+    async def jurisdiction(self, info: Info, id: OptionalId = None, code: Code = None) -> Jurisdiction | None:
+        pk = from_global_id(id, "Jurisdiction") if id is not None else None
+        found = await run_db(reads.jurisdiction, info.context.principal, pk=pk, code=code)
+        return Jurisdiction.from_values(found) if found else None
+
     @strawberry.field(description="街道列表（人事令牌只见本范围）/ Streets (HR tokens see their own).",
                       permission_classes=READ)
     async def streets(self, info: Info, first: First = None, after: After = None, last: Last = None,

@@ -17,6 +17,7 @@ from strawberry.types import Info
 
 from payroll.periods import Period as PeriodValue
 
+from api.db.threads import run_db
 from api.fastpath.views import node
 from api.files.urls import workers_file_path
 from api.graphql.core.connection import After, Before, Connection, First, Last
@@ -26,32 +27,97 @@ from api.graphql.core.loaders import related
 from api.graphql.core.scalars import Money, Period
 from api.graphql.core.types import OrderBy, UserError, Where, build
 from api.graphql.records import lists
-from api.graphql.records.inputs import CommunityOrder, CommunityWhere, WorkerOrder, WorkerWhere
+from api.graphql.records.inputs import (
+    CommunityOrder,
+    CommunityWhere,
+    JurisdictionLevel,
+    StreetOrder,
+    StreetWhere,
+    WorkerOrder,
+    WorkerWhere,
+)
 from api.reads import records as reads
 from api.reads.promotions import next_promotions
 
 if TYPE_CHECKING:
     from api.graphql.payroll.inputs import PayslipOrder
     from api.graphql.payroll.types import Payslip
+    from api.graphql.policies.types import Policy
 
 PAYROLL_TYPES = "api.graphql.payroll.types"
 TaxYear = Annotated[int | None, strawberry.argument(description="纳税年度（默认今年）/ The tax year (default: this year).")]
 PAYROLL_INPUTS = "api.graphql.payroll.inputs"
 
 
+POLICY_TYPES = "api.graphql.policies.types"
+
+
+@node(reads.JURISDICTION)
+@strawberry.type(description="辖区 / A jurisdiction (行政区划): a city (市), county (县) or district (区). It owns streets and "
+                             "publishes its own policies; one without an active policy of its own is paid under its "
+                             "nearest ancestor's.")
+class Jurisdiction:
+    id: strawberry.ID = strawberry.field(description="编号 / Global id, e.g. `Jurisdiction:1`.")
+    code: str = strawberry.field(description="行政区划代码 / Administrative division code (six digits).")
+    name: str = strawberry.field(description="名称，如 三门峡市 / Name, e.g. 三门峡市.")
+    level: JurisdictionLevel = strawberry.field(description="级别 / Level.")
+    population: int | None = strawberry.field(description="城镇常住人口（未填为空）/ Urban resident population as "
+                                                          "recorded; null when not recorded.")
+    version: int = strawberry.field(description="版本号：更新时须提交 / Record version; updates must send it back.")
+    pk: strawberry.Private[int]
+    parent_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def from_values(cls, v: dict[str, Any]) -> Jurisdiction:
+        return build(cls, dict(id=to_global_id("Jurisdiction", v["id"]), code=v["code"], name=v["name"],
+                               level=JurisdictionLevel(v["level"]), population=v["population"], version=v["version"],
+                               pk=v["id"], parent_pk=v["parent"]))
+
+    @strawberry.field(description="上级辖区（无上级或不在令牌范围内时为空）/ The jurisdiction above; null at the top or "
+                                  "when outside the token's scope.")
+    def parent(self, info: Info) -> Jurisdiction | None:
+        return related(self, info)
+
+    @strawberry.field(description="下级辖区 / The jurisdictions directly below (the token's scope applies).")
+    async def children(self, info: Info) -> list[Jurisdiction]:
+        rows = await info.context.loaders.of(reads.children_of_jurisdictions).load(self.pk)
+        return [Jurisdiction.from_values(v) for v in rows]
+
+    @strawberry.field(description="所辖街道 / The jurisdiction's own streets.")
+    async def streets(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                      before: Before = None, where: Where[StreetWhere] = None,
+                      order_by: OrderBy[StreetOrder] = None) -> Connection[Street]:
+        return await lists.streets(info, first, after, last, before, where, order_by, jurisdiction_pk=self.pk)
+
+    @strawberry.field(description="适用的政策：本辖区启用的政策，没有则为最近上级的 / The policy its streets are paid under: "
+                                  "its own active policy, else its nearest ancestor's.")
+    async def policy_in_force(self, info: Info) -> Annotated[Policy, strawberry.lazy(POLICY_TYPES)] | None:
+        from api.graphql.policies.types import Policy
+        from api.reads.policies import policy
+
+        stored = await run_db(policy, info.context.principal, jurisdiction_pk=self.pk)
+        return Policy.of(stored) if stored is not None else None
+
+
 @node(reads.STREET)
-@strawberry.type(description="街道 / A street office (街道办事处): the unit HR staff are scoped to; it has communities.")
+@strawberry.type(description="街道 / A street office (街道办事处) of a jurisdiction: the unit HR staff are scoped to; it "
+                             "has communities.")
 class Street:
     id: strawberry.ID = strawberry.field(description="编号 / Global id, e.g. `Street:1`.")
     code: str = strawberry.field(description="街道代码 / The street's code, unique.")
     name: str = strawberry.field(description="名称 / Name, e.g. 颍川街道.")
     version: int = strawberry.field(description="版本号：更新时须提交 / Record version; updates must send it back.")
     pk: strawberry.Private[int]
+    jurisdiction_pk: strawberry.Private[int]
 
     @classmethod
     def from_values(cls, v: dict[str, Any]) -> Street:
         return build(cls, dict(id=to_global_id("Street", v["id"]), code=v["code"], name=v["name"],
-                               version=v["version"], pk=v["id"]))
+                               version=v["version"], pk=v["id"], jurisdiction_pk=v["jurisdiction"]))
+
+    @strawberry.field(description="所属辖区（不在令牌范围内时为空）/ The jurisdiction; null when outside the token's scope.")
+    def jurisdiction(self, info: Info) -> Jurisdiction | None:
+        return related(self, info)
 
     @strawberry.field(description="下辖社区 / The street's communities.")
     async def communities(self, info: Info, first: First = None, after: After = None, last: Last = None,
@@ -283,6 +349,14 @@ class Worker:
         order_by: OrderBy[Annotated[PayslipOrder, strawberry.lazy(PAYROLL_INPUTS)]] = None,
     ) -> Connection[Annotated[Payslip, strawberry.lazy(PAYROLL_TYPES)]]:
         return await lists.worker_payslips(info, first, after, last, before, order_by, worker_pk=self.pk)
+
+
+@strawberry.type(description="辖区变更结果 / Result of a jurisdiction mutation.")
+class JurisdictionPayload:
+    jurisdiction: Jurisdiction | None = strawberry.field(description="保存后的辖区；有错误时为空 / The jurisdiction as "
+                                                                     "saved; null when there are errors.")
+    errors: list[UserError] = strawberry.field(description="输入错误；为空即成功 / Mistakes in the input; empty on "
+                                                           "success, otherwise nothing was written.")
 
 
 @strawberry.type(description="街道变更结果 / Result of a street mutation.")
