@@ -61,7 +61,7 @@ def test_hr_tokens_need_a_known_scope(sqlite_url):
     result = cli(sqlite_url, "token", "create", "--role", "HR", "--name", "人事")
     assert result.returncode == 2 and "an HR token needs at least one --jurisdiction, --street or --community" in result.stderr
     result = cli(sqlite_url, "token", "create", "--role", "HR", "--name", "人事", "--street", "NOPE")
-    assert result.returncode == 2 and "unknown street or community code: NOPE" in result.stderr
+    assert result.returncode == 2 and "unknown jurisdiction, street or community code: NOPE" in result.stderr
     result = cli(sqlite_url, "token", "create", "--role", "VIEWER", "--name", "x", "--street", "S1")
     assert result.returncode == 2 and "only HR tokens are scoped" in result.stderr
 
