@@ -157,6 +157,16 @@ def required_counts(version: PolicyVersion, households: np.ndarray, population: 
     return {"required": required, "chief": chief, "deputy": deputy, "staff": staff}
 
 
+def standard_required(version: PolicyVersion, population: int) -> int | None:
+    """Workers a whole jurisdiction needs by the standard per 10,000 urban
+    residents (``workers_per_10k_residents``), rounded up — the figure that
+    standard sets city-wide (None when the policy sets none)."""
+    per_10k = version.staffing.workers_per_10k_residents
+    if per_10k is None:
+        return None
+    return -(-population * per_10k // (10_000 * RATE_SCALE))
+
+
 def active_counts(
     workers: Sequence[WorkerInput], community_index: Mapping[str, int], n_communities: int, day: dt.date
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -67,6 +67,22 @@ def say(zh: str, en: str) -> None:
     print(f"{PROG}: {Text(zh, en)}", file=sys.stderr)
 
 
+def add_jurisdiction(parser: argparse.ArgumentParser, help_zh: str, help_en: str) -> None:
+    parser.add_argument("--jurisdiction", metavar="CODE", help=f"{help_zh}（行政区划代码）/ {help_en} (its code)")
+
+
+def jurisdiction_id(code: str | None) -> int | None:
+    """The id of the jurisdiction whose 行政区划代码 is ``code`` (in a database connection)."""
+    if code is None:
+        return None
+    from api.db.models import Jurisdiction
+
+    found = Jurisdiction.get_or_none(Jurisdiction.code == code)
+    if found is None:
+        raise UsageError(f"辖区代码 {code} 不存在", f"unknown jurisdiction code {code}")
+    return found.id
+
+
 def error_line(message: str) -> str:
     return f"{PROG}: 错误 / error: {message}"
 

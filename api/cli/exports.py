@@ -35,9 +35,11 @@ from api.cli.common import (
     Refused,
     UsageError,
     add_growth_argument,
+    add_jurisdiction,
     add_no_progress,
     add_output,
     date_argument,
+    jurisdiction_id,
     output_format,
     period_argument,
     progress_bar,
@@ -83,8 +85,9 @@ def _scope(args: argparse.Namespace) -> tuple[int | None, int | None]:
     """Street and community ids from --street / --community codes."""
     from api.db.models import Community, Street
 
-    if args.street and args.community:
-        raise UsageError("--street 和 --community 只能给出其一", "give --street or --community, not both")
+    if sum(bool(getattr(args, name, None)) for name in ("street", "community", "jurisdiction")) > 1:
+        raise UsageError("--jurisdiction、--street 和 --community 只能给出其一",
+                         "give one of --jurisdiction, --street and --community")
     if args.street:
         street = Street.get_or_none(Street.code == args.street)
         if street is None:
@@ -188,9 +191,10 @@ def cmd_conversion(args: argparse.Namespace) -> None:
     kind = output_format(args.output, BOTH, Text("工资套改测算", "the conversion"))
     with _database():
         street, community = _scope(args)
-        result = conversion(SYSTEM, report_scope(SYSTEM, street, community), args.period)
+        scope = report_scope(SYSTEM, street, community, jurisdiction_id=jurisdiction_id(args.jurisdiction))
+        result = conversion(SYSTEM, scope, args.period)
         titles = {key: post.title for key, post in result.version.posts.items()}
-        label = scope_label(street, community)
+        label = scope_label(street, community, jurisdiction_id(args.jurisdiction))
         if kind == XLSX:
             write_xlsx(args.output, lambda path: write_conversion(result, path, label, titles))
         else:
@@ -216,12 +220,12 @@ def cmd_budget(args: argparse.Namespace) -> None:
     kind = output_format(args.output, BOTH, Text("年度预算", "the budget"))
     with _database(), progress_bar(not args.no_progress) as progress:
         street, community = _scope(args)
-        scope = report_scope(SYSTEM, street, community)
+        scope = report_scope(SYSTEM, street, community, jurisdiction_id=jurisdiction_id(args.jurisdiction))
         communities, rows = reports.budget(SYSTEM, scope, args.year, args.base_income_growth,
                                           stage(progress, "compute"))
         if kind == XLSX:
             write_xlsx(args.output, lambda path: write_budget(communities, rows, path, args.year,
-                                                               args.base_income_growth, scope_label(street, community)))
+                                                               args.base_income_growth, scope_label(street, community, jurisdiction_id(args.jurisdiction))))
         else:
             write_stream(args.output, lambda write: write(
                 rows_csv(BUDGET_COLUMNS, [r.as_csv() for r in rows]).encode()))
@@ -240,11 +244,12 @@ def cmd_staffing(args: argparse.Namespace) -> None:
     kind = output_format(args.output, BOTH, Text("职数测算", "the staffing"))
     with _database():
         street, community = _scope(args)
-        scope = report_scope(SYSTEM, street, community)
-        communities, rows, version = reports.staffing(SYSTEM, scope, args.date)
+        scope = report_scope(SYSTEM, street, community, jurisdiction_id=jurisdiction_id(args.jurisdiction))
+        communities, rows, versions = reports.staffing(SYSTEM, scope, args.date)
         if kind == XLSX:
             write_xlsx(args.output, lambda path: write_staffing(communities, rows, path, args.date,
-                                                                 version.effective_from, scope_label(street, community)))
+                                                                 reports.effective_from(versions),
+                                                                 scope_label(street, community, jurisdiction_id(args.jurisdiction))))
         else:
             write_stream(args.output, lambda write: write(
                 rows_csv(STAFFING_COLUMNS, [r.as_csv() for r in rows]).encode()))
@@ -260,7 +265,7 @@ def cmd_workers(args: argparse.Namespace) -> None:
     kind = output_format(args.output, BOTH, Text("工作者名册", "the workers file"))
     with _database():
         street, community = _scope(args)
-        scope = report_scope(SYSTEM, street, community)
+        scope = report_scope(SYSTEM, street, community, jurisdiction_id=jurisdiction_id(args.jurisdiction))
         if kind == XLSX:
             write_xlsx(args.output, lambda path: write_workers_xlsx(worker_rows(SYSTEM, scope), path))
         else:
@@ -292,6 +297,7 @@ def add_export_commands(sub: argparse._SubParsersAction) -> None:
         parser.add_argument("--run", type=int, required=True, metavar="ID", help="工资批次编号 / payroll run id")
 
     def scope(parser: argparse.ArgumentParser) -> None:
+        add_jurisdiction(parser, "辖区（含其下级）", "a jurisdiction, with those below it")
         parser.add_argument("--street", metavar="CODE", help="街道代码 / street code")
         parser.add_argument("--community", metavar="CODE", help="社区代码 / community code")
 

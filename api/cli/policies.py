@@ -26,8 +26,10 @@ from api.cli.common import (
     TEXT,
     XLSX,
     UsageError,
+    add_jurisdiction,
     add_output,
     error_line,
+    jurisdiction_id,
     output_format,
     period_argument,
     say,
@@ -97,7 +99,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     with connection():
         before = {(v.policy.code, v.effective_from) for v in PolicyVersion.select(PolicyVersion, PolicyVersion.policy)}
         try:
-            record = store_policy(principal, text, activate=args.activate)
+            record = store_policy(principal, text, activate=args.activate,
+                                  jurisdiction_id=jurisdiction_id(args.jurisdiction))
         except UserErrors as exc:
             return _refused(args.file, "未导入", "refused, nothing stored", [e.message for e in exc.errors])
         versions = list(PolicyVersion.select().where(PolicyVersion.policy == record).order_by(PolicyVersion.effective_from))
@@ -154,7 +157,7 @@ def cmd_grades(args: argparse.Namespace) -> int:
         configure()
         migrate()
         with connection():
-            policy = active_policy()
+            policy = active_policy(jurisdiction_id(args.jurisdiction))
         if policy is None:
             raise UsageError("没有启用的政策：请给出 --policy FILE 或先导入政策", "no policy is active; give --policy "
                                                                           "FILE or import one")
@@ -191,7 +194,10 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:
                                            "importPolicy mutation: published versions never change; add a version with a "
                                            "later effective_from instead.")
     store.add_argument("file", metavar="FILE", help="政策文件（YAML 或 JSON）/ policy document (YAML or JSON)")
-    store.add_argument("--activate", action="store_true", help="设为当前政策 / make it the active policy")
+    store.add_argument("--activate", action="store_true", help="设为辖区的当前政策 / make it the jurisdiction's active "
+                                                                  "policy")
+    add_jurisdiction(store, "发布政策的辖区（只有一个辖区时可不给）", "the jurisdiction publishing it (may be left out "
+                                                                  "when there is only one)")
     store.add_argument("--actor", metavar="NAME", help="审计日志中的操作人（默认 cli:用户名）/ name recorded in the audit "
                                                       "log (default: cli:<user>)")
     store.set_defaults(handler=cmd_import)
@@ -206,5 +212,7 @@ def add_policy_commands(sub: argparse._SubParsersAction) -> None:
                         help="月份，决定政策版本 / the month; picks the version in force")
     grades.add_argument("--policy", metavar="FILE", help="政策文件（默认：数据库中的当前政策）/ a policy document "
                                                         "(default: the active policy in the database)")
+    add_jurisdiction(grades, "按该辖区适用的政策（默认：唯一启用的政策）", "the policy in force for this jurisdiction "
+                                                                   "(default: the one active policy)")
     add_output(grades, (CSV, XLSX), "（文件带 UTF-8 BOM，Excel 可直接打开 / files carry a UTF-8 BOM for Excel）")
     grades.set_defaults(handler=cmd_grades)

@@ -55,7 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with connection():
         try:
             summary = load_demo(workers=args.workers, streets=args.streets, communities=args.communities,
-                                runs=args.runs, seed=args.seed)
+                                runs=args.runs, seed=args.seed, jurisdictions=args.jurisdictions)
         except ValueError as exc:
             raise UsageError(*_halves(str(exc))) from None
     say(_summary_zh("演示城市已载入", database_url(), summary), _summary_en("demo city loaded into", database_url(), summary))
@@ -69,13 +69,15 @@ def _halves(message: str) -> tuple[str, str]:
 
 
 def _summary_zh(done: str, url: str, summary) -> str:
-    return (f"{done} {url}：{summary.streets} 个街道，{summary.communities} 个社区，{summary.workers} 名工作者，"
+    places = f"{summary.jurisdictions} 个辖区，" if summary.jurisdictions > 1 else ""
+    return (f"{done} {url}：{places}{summary.streets} 个街道，{summary.communities} 个社区，{summary.workers} 名工作者，"
             f"{summary.runs} 个发放批次")
 
 
 def _summary_en(done: str, url: str, summary) -> str:
-    return (f"{done} {url}: {summary.streets} streets, {summary.communities} communities, {summary.workers} workers, "
-            f"{summary.runs} payroll runs")
+    places = f"{summary.jurisdictions} jurisdictions, " if summary.jurisdictions > 1 else ""
+    return (f"{done} {url}: {places}{summary.streets} streets, {summary.communities} communities, {summary.workers} "
+            f"workers, {summary.runs} payroll runs")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -90,18 +92,19 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if args.demo:
         os.environ["PAYROLL_DEV_ADMIN"] = "1"
         from api.db.database import connection, database_url
-        from api.db.models import Community, PayrollRun, Street, Worker
+        from api.db.models import Community, Jurisdiction, PayrollRun, Street, Worker
         from api.services.demo import DemoSummary, database_is_empty, load_demo
 
         _configure()
         with connection():
             if database_is_empty():
                 say("载入演示城市 …", "loading the demo city …")
-                summary = load_demo()
+                summary = load_demo(jurisdictions=args.jurisdictions)
                 done = ("演示城市已载入", "demo city loaded into")
             else:
                 summary = DemoSummary(streets=Street.select().count(), communities=Community.select().count(),
-                                      workers=Worker.select().count(), runs=PayrollRun.select().count())
+                                      workers=Worker.select().count(), runs=PayrollRun.select().count(),
+                                      jurisdictions=Jurisdiction.select().count())
                 done = ("数据库已有数据，未重新载入", "the database already holds data, not loaded again:")
         say(_summary_zh(done[0], database_url(), summary), _summary_en(done[1], database_url(), summary))
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
@@ -226,6 +229,9 @@ def add_service_commands(sub: argparse._SubParsersAction) -> None:
         help="空库时载入演示城市，并以开发模式运行（无令牌即管理员）/ load the demo city into an empty database and run in "
         "development mode (requests without a token act as ADMIN)",
     )
+    serve.add_argument("--jurisdictions", type=int, default=1, metavar="N",
+                       help="与 --demo 同用：演示 N 个辖区（市、县），各有政策（默认 1，即单个城市）/ with --demo: N "
+                            "jurisdictions (cities, counties), each with its own policy (default 1: one city)")
     serve.set_defaults(handler=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="建库或升级数据库 / create or migrate the database",
@@ -241,6 +247,9 @@ def add_service_commands(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--communities", type=int, default=60, help="社区数 / communities (default 60)")
     demo.add_argument("--no-runs", dest="runs", action="store_false", help="不生成工资批次 / no payroll runs")
     demo.add_argument("--seed", type=int, default=2026, help="随机种子 / random seed")
+    demo.add_argument("--jurisdictions", type=int, default=1, metavar="N",
+                      help="辖区数：街道分属 N 个市、县，各有政策和上年度城镇居民人均可支配收入（默认 1）/ jurisdictions: the "
+                           "streets shared among N cities and counties, each with its own policy and income (default 1)")
     demo.set_defaults(handler=cmd_demo)
 
     token = sub.add_parser("token", help="访问令牌 / API tokens", description="管理访问令牌 / Manage API tokens.")

@@ -30,7 +30,7 @@ from payroll.budget import BudgetRow
 from payroll.money import format_rate
 from payroll.staffing import StaffingRow
 
-from api.db.models import Community, Street
+from api.db.models import Community, Jurisdiction, Street
 from api.files.xlsx import HEADING, INTEGER, MONEY, PLAIN, SUMMARY_STYLES, TITLE, XlsxWriter
 from api.reads.conversion import OUTCOME_LABELS, ConversionResult, Totals
 
@@ -47,13 +47,15 @@ CONVERSION_SUMMARY_HEADINGS = (
 )
 
 
-def scope_label(street_id: int | None, community_id: int | None) -> str:
-    """全市, or the street's or community's name."""
+def scope_label(street_id: int | None, community_id: int | None, jurisdiction_id: int | None = None) -> str:
+    """全部, or the jurisdiction's, street's or community's name."""
     if community_id is not None:
         return Community.get_by_id(community_id).name
     if street_id is not None:
         return Street.get_by_id(street_id).name
-    return "全市"
+    if jurisdiction_id is not None:
+        return Jurisdiction.get_by_id(jurisdiction_id).name
+    return "全市" if Jurisdiction.select().count() == 1 else "全部辖区"
 
 
 # --- 工资套改 ---------------------------------------------------------------------------------
@@ -256,12 +258,13 @@ STAFFING_HEADINGS = ("街道", "社区", "户数", "人口", "应配职数", "�
 
 
 def write_staffing(communities: Sequence[Community], rows: Sequence[StaffingRow], path: str, day: dt.date,
-                   version_from: dt.date, scope_name: str) -> None:
+                   version_from: dt.date | None, scope_name: str) -> None:
     """The staffing of :func:`api.reads.reports.staffing` with a chart of the gaps by community."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "职数"
-    sheet.append([f"社区工作者职数 {day.isoformat()} · {scope_name} · 政策版本 {version_from.isoformat()}"])
+    policy = f"政策版本 {version_from.isoformat()}" if version_from is not None else "各辖区政策"
+    sheet.append([f"社区工作者职数 {day.isoformat()} · {scope_name} · {policy}"])
     sheet["A1"].font = Font(bold=True, size=14)
     _heading_row(sheet, 2, STAFFING_HEADINGS)
     counted = ("required", "chief_required", "deputy_required", "staff_required", "chief_actual", "deputy_actual",

@@ -28,18 +28,22 @@ def _with_query(path: str, **params: object) -> str:
     return f"{path}?{urlencode(given)}" if given else path
 
 
-def conversion_xlsx_path(period: str, street_id: str | None = None, community_id: str | None = None) -> str:
-    return _with_query("/exports/conversion.xlsx", period=period, streetId=street_id, communityId=community_id)
-
-
-def budget_xlsx_path(year: int, growth: str | None = None, street_id: str | None = None,
-                     community_id: str | None = None) -> str:
-    return _with_query("/exports/budget.xlsx", year=year, baseIncomeGrowth=growth, streetId=street_id,
+def conversion_xlsx_path(period: str, street_id: str | None = None, community_id: str | None = None,
+                         jurisdiction_id: str | None = None) -> str:
+    return _with_query("/exports/conversion.xlsx", period=period, jurisdictionId=jurisdiction_id, streetId=street_id,
                        communityId=community_id)
 
 
-def staffing_xlsx_path(date: str, street_id: str | None = None, community_id: str | None = None) -> str:
-    return _with_query("/exports/staffing.xlsx", date=date, streetId=street_id, communityId=community_id)
+def budget_xlsx_path(year: int, growth: str | None = None, street_id: str | None = None,
+                     community_id: str | None = None, jurisdiction_id: str | None = None) -> str:
+    return _with_query("/exports/budget.xlsx", year=year, baseIncomeGrowth=growth, jurisdictionId=jurisdiction_id,
+                       streetId=street_id, communityId=community_id)
+
+
+def staffing_xlsx_path(date: str, street_id: str | None = None, community_id: str | None = None,
+                       jurisdiction_id: str | None = None) -> str:
+    return _with_query("/exports/staffing.xlsx", date=date, jurisdictionId=jurisdiction_id, streetId=street_id,
+                       communityId=community_id)
 
 
 def workers_file_path(extension: str, street_id: str | None = None, community_id: str | None = None) -> str:

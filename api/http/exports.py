@@ -362,12 +362,13 @@ def export_routes(settings: Settings) -> list[Route]:
         except PeriodFormatError as exc:
             raise ExportError(400, "BAD_USER_INPUT", str(exc.text.about("period"))) from None
         street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
+        jurisdiction = _id_param(request, "jurisdictionId", "Jurisdiction")
 
         def write(path: str) -> None:
-            scope = report_scope(principal, street, community)
+            scope = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
             result = conversion(principal, scope, period)
             titles = {key: post.title for key, post in result.version.posts.items()}
-            write_conversion(result, path, scope_label(street, community), titles)
+            write_conversion(result, path, scope_label(street, community, jurisdiction), titles)
 
         return await xlsx_response(write, f"conversion-{period}.xlsx")
 
@@ -383,11 +384,12 @@ def export_routes(settings: Settings) -> list[Route]:
         except MoneyFormatError as exc:
             raise ExportError(400, "BAD_USER_INPUT", str(exc.text.about("baseIncomeGrowth"))) from None
         street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
+        jurisdiction = _id_param(request, "jurisdictionId", "Jurisdiction")
 
         def write(path: str) -> None:
-            scope = report_scope(principal, street, community)
+            scope = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
             communities, rows = reports.budget(principal, scope, year, growth)
-            write_budget(communities, rows, path, year, growth, scope_label(street, community))
+            write_budget(communities, rows, path, year, growth, scope_label(street, community, jurisdiction))
 
         return await xlsx_response(write, f"budget-{year}.xlsx")
 
@@ -403,17 +405,19 @@ def export_routes(settings: Settings) -> list[Route]:
             raise ExportError(400, "BAD_USER_INPUT", f"date：{text!r} 不是 YYYY-MM-DD 格式的日期 / date: {text!r} is "
                                                      "not a date YYYY-MM-DD") from None
         street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
+        jurisdiction = _id_param(request, "jurisdictionId", "Jurisdiction")
 
         def write(path: str) -> None:
-            scope = report_scope(principal, street, community)
-            communities, rows, version = reports.staffing(principal, scope, day)
-            write_staffing(communities, rows, path, day, version.effective_from, scope_label(street, community))
+            scope = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
+            communities, rows, versions = reports.staffing(principal, scope, day)
+            write_staffing(communities, rows, path, day, reports.effective_from(versions), scope_label(street, community, jurisdiction))
 
         return await xlsx_response(write, f"staffing-{day.isoformat()}.xlsx")
 
     def workers_scope(request: Request, principal: Principal):
         street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
-        return street, community, lambda: report_scope(principal, street, community)
+        jurisdiction = _id_param(request, "jurisdictionId", "Jurisdiction")
+        return street, community, lambda: report_scope(principal, street, community, jurisdiction_id=jurisdiction)
 
     def workers_filename(extension: str, street: int | None, community: int | None, masked: bool) -> str:
         part = f"-street{street}" if street else f"-community{community}" if community else ""

@@ -21,7 +21,7 @@ from api.db.models import Community, Street, Worker
 from api.errors import BadRequest, UserErrors
 from api.reads.months import compute_scope_month
 from api.reads.policies import require_active_policy
-from api.reads.reports import report_scope
+from api.reads.reports import policy_groups, report_scope, scoped_communities
 
 
 @dataclass(frozen=True)
@@ -57,14 +57,20 @@ class BackPayPreview:
     communities: list[GroupBackPay] = field(default_factory=list)
 
 
-def preview(principal: Principal, period: Period, street_id: int | None, community_id: int | None) -> BackPayPreview:
-    """The back pay the run of ``period`` over the scope would carry."""
+def preview(principal: Principal, period: Period, street_id: int | None, community_id: int | None,
+            jurisdiction_id: int | None = None) -> BackPayPreview:
+    """The back pay the run of ``period`` over the scope would carry (a scope
+    under one policy: a jurisdiction, a street or a community)."""
+    scope = report_scope(principal, street_id, community_id, jurisdiction_id=jurisdiction_id)
     try:
-        record, policy = require_active_policy()
+        groups = policy_groups(scoped_communities(principal, scope))
+        if len(groups) > 1:
+            raise BadRequest("scope：范围内的辖区各有政策，请按辖区预览 / scope: the jurisdictions of the scope have "
+                             "policies of their own; preview one jurisdiction at a time")
+        record, policy = (groups[0].record, groups[0].policy) if groups else require_active_policy()
         version = policy.version_for(period)
     except (UserErrors, LookupError) as exc:
         raise BadRequest(str(exc)) from None
-    scope = report_scope(principal, street_id, community_id)
     visible = scopes.workers(principal)
     try:
         month = compute_scope_month(scope, period, record, policy, check_order=False, visible=visible)

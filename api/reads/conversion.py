@@ -39,6 +39,7 @@ from api.db.models import Community, Street, Worker
 from api.errors import ErrorCode, UserErrors
 from api.reads.policies import require_active_policy
 from api.reads.population import Scope, in_service, load_workers, workers_query
+from api.reads.reports import policy_groups, scoped_communities
 
 
 class Outcome(enum.Enum):
@@ -165,8 +166,14 @@ def _grand_total(arrays: dict[str, np.ndarray], n: int) -> Totals:
 
 def conversion(principal: Principal, scope: Scope, period: Period) -> ConversionResult:
     """The conversion of the workers of ``scope`` (within the principal's
-    scope) in service during ``period``, under the active policy."""
-    _, policy = require_active_policy()
+    scope) in service during ``period``, under the policy in force for the
+    scope's jurisdiction (a scope spanning jurisdictions with policies of their
+    own is refused: the conversion is done jurisdiction by jurisdiction)."""
+    groups = policy_groups(scoped_communities(principal, scope))
+    if len(groups) > 1:
+        raise UserErrors.one("scope", ErrorCode.INVALID, "scope：范围内的辖区各有政策，请按辖区测算套改 / scope: the "
+                             "jurisdictions of the scope have policies of their own; convert one jurisdiction at a time")
+    policy = groups[0].policy if groups else require_active_policy()[1]
     try:
         version = policy.version_for(period)
     except LookupError as exc:

@@ -96,6 +96,17 @@ def no_policy_in_force() -> UserErrors:
                                                          "import a policy document and activate it first")
 
 
+def active_post_names() -> dict[str, str]:
+    """The names of posts the active policies agree on (副职 → DEPUTY): to read
+    a post's title where no jurisdiction is known yet (an import's 岗位 column
+    before its rows' communities, a filter over every jurisdiction)."""
+    names: dict[str, set[str]] = {}
+    for record in PolicyRecord.select().where(PolicyRecord.active == True):  # noqa: E712
+        for name, key in policy_from_record(record).post_names.items():
+            names.setdefault(name, set()).add(key)
+    return {name: next(iter(keys)) for name, keys in names.items() if len(keys) == 1}
+
+
 def jurisdiction_of_street(street_id: int) -> int | None:
     row = Street.select(Street.jurisdiction).where(Street.id == street_id).tuples().first()
     return None if row is None else row[0]
@@ -112,6 +123,29 @@ def policy_of_community(community_id: int | None) -> Policy | None:
     or no community given and several policies active)."""
     jurisdiction = jurisdiction_of_community(community_id) if community_id is not None else None
     return active_policy(jurisdiction)
+
+
+class PoliciesOfCommunities:
+    """The policy in force for each community's jurisdiction, each policy read
+    once (an import checks thousands of rows against their communities')."""
+
+    def __init__(self) -> None:
+        self.tree = JurisdictionTree.load()
+        self.jurisdiction_of = dict(Community.select(Community.id, Street.jurisdiction)
+                                    .join(Street, on=(Community.street == Street.id)).tuples())
+        self._by_home: dict[int, Policy | None] = {}
+
+    def of(self, community_id: int | None) -> Policy | None:
+        """The policy of the community (without one: the one active policy, if one)."""
+        if community_id is None or community_id not in self.jurisdiction_of:
+            return active_policy()
+        home = self.tree.policy_home(self.jurisdiction_of[community_id])
+        return None if home is None else self.of_home(home)
+
+    def of_home(self, home: int) -> Policy | None:
+        if home not in self._by_home:
+            self._by_home[home] = active_policy(home)
+        return self._by_home[home]
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,13 @@ import numpy as np
 
 from payroll.engine import YearState, compute_month
 from payroll.periods import Period
-from payroll.policy import NoVersionInForce
+from payroll.policy import NoVersionInForce, Policy
 
 from api.access import scopes
 from api.access.principal import Principal
 from api.db.models import Assessment, Worker
 from api.errors import BadRequest
-from api.reads.policies import active_policy
+from api.reads.policies import PoliciesOfCommunities
 from api.reads.population import CITY, load_workers, workers_query
 
 #: How far ahead to look (a worker far behind by 不称职 years may wait long).
@@ -67,16 +67,26 @@ def next_promotions(principal: Principal, keys: Sequence[Hashable]) -> list[Prom
                              f"{day.isoformat()} is outside {EARLIEST.isoformat()} to {LATEST.isoformat()}")
         by_day[day].append(worker_id)
     found: dict[tuple[int, dt.date], Promotion | None] = {}
+    # Each worker's promotions follow the policy of its community's jurisdiction.
+    policies = PoliciesOfCommunities()
+    community_of = dict(Worker.select(Worker.id, Worker.community)
+                        .where(Worker.id.in_(sorted({w for w, _ in keys}))).tuples())
     for day, worker_ids in by_day.items():
-        for worker_id, promotion in _next_promotions(principal, worker_ids, day).items():
-            found[(worker_id, day)] = promotion
+        groups: dict[int, tuple[Policy | None, list[int]]] = {}
+        for worker_id in worker_ids:
+            policy = policies.of(community_of.get(worker_id))
+            groups.setdefault(id(policy), (policy, []))[1].append(worker_id)
+        for policy, members in groups.values():
+            for worker_id, promotion in _next_promotions(principal, members, day, policy).items():
+                found[(worker_id, day)] = promotion
     return [found.get(key) for key in keys]
 
 
-def _next_promotions(principal: Principal, worker_ids: Sequence[int], on: dt.date) -> dict[int, Promotion | None]:
-    """Each visible worker's next promotion after the month of ``on`` (None: none ahead)."""
+def _next_promotions(principal: Principal, worker_ids: Sequence[int], on: dt.date,
+                     policy: Policy | None) -> dict[int, Promotion | None]:
+    """Each visible worker's next promotion after the month of ``on`` under
+    ``policy`` (None: none ahead)."""
     result: dict[int, Promotion | None] = {worker_id: None for worker_id in worker_ids}
-    policy = active_policy()
     if policy is None or not worker_ids:
         return result
     start = Period.of(on)

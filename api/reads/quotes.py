@@ -26,7 +26,7 @@ from api.access import scopes
 from api.access.principal import Principal
 from api.db.models import Assessment, Payslip, Worker
 from api.errors import BadRequest, NotFound, UserErrors, camel
-from api.reads.policies import require_active_policy
+from api.reads.policies import jurisdiction_of_community, require_active_policy
 
 
 @dataclass
@@ -95,13 +95,12 @@ def _apply_overrides(worker: WorkerInput, overrides: Mapping[str, Any], policy: 
     return replace(updated, opening=worker.opening)
 
 
-def quote(principal: Principal, period: Period, worker_pk: int | None, overrides: Mapping[str, Any]) -> Quote:
-    """Compute one month for a real (``worker_pk``, visible to the principal)
-    or hypothetical worker."""
-    try:
-        _, policy = require_active_policy()
-    except UserErrors as exc:
-        raise BadRequest(str(exc)) from None
+def quote(principal: Principal, period: Period, worker_pk: int | None, overrides: Mapping[str, Any],
+          jurisdiction_pk: int | None = None) -> Quote:
+    """Compute one month for a real (``worker_pk``, visible to the principal,
+    under its jurisdiction's policy) or hypothetical worker (under the
+    policy in force for ``jurisdiction_pk``, or the one active policy)."""
+    row = None
     if worker_pk is not None:
         query = Worker.select().where(Worker.id == worker_pk)
         scope = scopes.workers(principal)
@@ -109,6 +108,12 @@ def quote(principal: Principal, period: Period, worker_pk: int | None, overrides
         if row is None:
             raise NotFound(f"input.workerId：工作者 {worker_pk} 不存在 / input.workerId: worker {worker_pk} does not "
                              "exist")
+        jurisdiction_pk = jurisdiction_of_community(row.community_id)
+    try:
+        _, policy = require_active_policy(jurisdiction_pk)
+    except UserErrors as exc:
+        raise BadRequest(str(exc)) from None
+    if row is not None:
         worker = _apply_overrides(_worker_input(row, period.year), overrides, policy)
     else:
         fields = {"worker_id": "(hypothetical)", **{k: v for k, v in overrides.items()}}

@@ -20,7 +20,7 @@ from api.db.models import Assessment, Community, Jurisdiction, Position, Street,
 from api.fastpath.pages import Listing, OrderKey
 from api.fastpath.views import GLOBAL_ID, MONEY, Column, Relation, View
 from api.reads.common import Ordering, filter_text, grouped, one, order_keys
-from api.reads.policies import active_policy
+from api.reads.policies import active_post_names
 
 JURISDICTION = View("Jurisdiction", Jurisdiction, scopes.jurisdictions, columns={
     "id": Column(Jurisdiction.id, GLOBAL_ID),
@@ -263,8 +263,7 @@ def post_filter(text: str | None) -> str | None:
     database thread, before the listing is built)."""
     if not text:
         return text
-    policy = active_policy()
-    return post_key(filter_text(text, "where.post"), policy.post_names if policy else None)
+    return post_key(filter_text(text, "where.post"), active_post_names())
 
 
 def worker(principal: Principal, *, pk: int | None = None, code: str | None = None) -> dict[str, Any] | None:

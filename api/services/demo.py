@@ -6,8 +6,13 @@ education and certificate — with valid identity numbers, phones and bank
 accounts, positions and titles, assessments, some leavers and new hires —
 and payroll runs for every month of the current year up to last month.
 
-The same generator scales: ``--workers 1000000`` writes a province with bulk
-inserts (and, with ``--runs 0``, no payroll runs) for the benchmarks.
+With ``--jurisdictions N`` the streets are shared among N jurisdictions
+(许昌市, 三门峡市, 禹州市 …), each with its own policy: the example's rules
+with its own published disposable income, and its own runs.
+
+The same generator scales: ``--workers 1000000 --jurisdictions 100`` writes
+a province with bulk inserts (and, with ``--runs 0``, no payroll runs) for
+the benchmarks.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from importlib import resources
 
 import numpy as np
 import peewee as pw
+import yaml
 
 from payroll import codes
 from payroll.periods import NO_END_DAY, Period, date_of, day_number
@@ -27,7 +33,18 @@ from payroll.synthetic import synthetic_arrays
 from api.access.principal import SYSTEM, Principal
 from api.db.bulk import bulk_insert
 from api.db.database import database
-from api.db.models import Assessment, AuditEntry, Community, PayrollRun, Position, Street, Worker, utcnow
+from api.db.models import (
+    DEFAULT_JURISDICTION_ID,
+    Assessment,
+    AuditEntry,
+    Community,
+    Jurisdiction,
+    PayrollRun,
+    Position,
+    Street,
+    Worker,
+    utcnow,
+)
 from api.services.identity import check_character
 from api.services.payroll import approve_run, create_run, mark_run_paid
 from api.services.policies import store_policy
@@ -43,16 +60,45 @@ REGION = "411081"  # 禹州市
 TITLES = {"CHIEF": ["党组织书记、居委会主任"], "DEPUTY": ["党组织副书记", "居委会副主任"], "STAFF": ["网格员", "社区专职工作者"]}
 
 
+#: The demo's jurisdictions (河南省): 行政区划代码, name, level, parent's code,
+#: and their disposable income as a share of the example's (per cent).
+JURISDICTIONS = [
+    ("411000", "许昌市", "CITY", None, 100),
+    ("411200", "三门峡市", "CITY", None, 96),
+    ("411081", "禹州市", "COUNTY", "411000", 91),
+]
+
+
 @dataclass
 class DemoSummary:
     streets: int
     communities: int
     workers: int
     runs: int
+    jurisdictions: int = 1
 
 
 def _example_policy_text() -> str:
     return (resources.files("payroll") / "data" / "policy-example.yaml").read_text(encoding="utf-8")
+
+
+def _jurisdictions(count: int) -> list[tuple[str, str, str, str | None, int]]:
+    """The demo's jurisdictions; beyond the named three, numbered cities of a province."""
+    named = JURISDICTIONS[:count]
+    extra = [(f"4{100 + i:03d}00", f"第{i + 1}市", "CITY", None, 85 + (i * 7) % 20) for i in range(count - len(named))]
+    return named + extra
+
+
+def _policy_text(name: str, code: str, percent: int) -> str:
+    """The example policy as a jurisdiction's own: its id and title, and each
+    version's disposable income scaled to ``percent`` (to the fen, half up)."""
+    document = yaml.safe_load(_example_policy_text())
+    document["id"] = f"{document['id']}-{code}"
+    document["title"] = f"{name}城市社区工作者薪酬办法（示例）"
+    for version in document["versions"]:
+        fen = round(float(version["base_income_annual"]) * 100) * percent
+        version["base_income_annual"] = f"{(fen + 50) // 100 // 100}.{(fen + 50) // 100 % 100:02d}"
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
 
 
 def _id_number(rng: np.random.Generator, birth: dt.date, sex: str, used: set[str]) -> str:
@@ -75,20 +121,27 @@ def load_demo(
     runs: bool = True,
     seed: int = 2026,
     principal: Principal = SYSTEM,
+    jurisdictions: int = 1,
 ) -> DemoSummary:
-    """Fill an empty database with the demo city; refuses a database with data."""
+    """Fill an empty database with the demo city (or ``jurisdictions`` cities
+    and counties, each with its own policy); refuses a database with data."""
     today = today or dt.date.today()
     rng = np.random.default_rng(seed)
     if Street.select().exists():
         raise ValueError("数据库已有街道：演示城市只能载入空库 / the database already has streets; the demo loads only "
                          "into an empty database")
-    record = store_policy(principal, _example_policy_text(), activate=True)
+    if not 1 <= jurisdictions <= min(streets, 999):
+        raise ValueError(f"辖区数须在 1 至街道数 {streets} 之间 / jurisdictions must be from 1 to the number of streets "
+                         f"({streets})")
+    homes = _load_jurisdictions(principal, jurisdictions)
     from api.reads.policies import policy_from_record
 
-    policy = policy_from_record(record)
+    policy = policy_from_record(homes[0][1])
     year = today.year
     with database.atomic():
-        street_rows = [{"code": f"S{i + 1:02d}", "name": STREET_NAMES[i % len(STREET_NAMES)] + (f"{i // 10 + 1}" if i >= 10 else "")}
+        street_rows = [{"code": f"S{i + 1:02d}" if streets < 100 else f"S{i + 1:04d}",
+                        "name": STREET_NAMES[i % len(STREET_NAMES)] + (f"{i // 10 + 1}" if i >= 10 else ""),
+                        "jurisdiction": homes[i % len(homes)][0]}
                        for i in range(streets)]
         Street.insert_many(street_rows).execute()
         street_ids = [s.id for s in Street.select(Street.id).order_by(Street.code)]
@@ -114,12 +167,33 @@ def load_demo(
     run_count = 0
     if runs:
         for month in range(1, today.month):
-            run = create_run(principal, Period(year, month), None, None)
-            approve_run(principal, run.id)
-            if month < today.month - 1:
-                mark_run_paid(principal, run.id)
-            run_count += 1
-    return DemoSummary(streets, communities, workers, run_count)
+            for jurisdiction_id, _ in homes:
+                run = create_run(principal, Period(year, month), None, None,
+                                 jurisdiction_id if len(homes) > 1 else None)
+                approve_run(principal, run.id)
+                if month < today.month - 1:
+                    mark_run_paid(principal, run.id)
+                run_count += 1
+    return DemoSummary(streets, communities, workers, run_count, jurisdictions)
+
+
+def _load_jurisdictions(principal: Principal, count: int) -> list[tuple[int, object]]:
+    """The jurisdictions (the first is jurisdiction 1, renamed) with their own
+    active policies: (id, policy record) each."""
+    if count == 1:
+        return [(DEFAULT_JURISDICTION_ID, store_policy(principal, _example_policy_text(), activate=True))]
+    ids: dict[str, int] = {}
+    out = []
+    for i, (code, name, level, parent, percent) in enumerate(_jurisdictions(count)):
+        values = {"code": code, "name": name, "level": level, "parent": ids.get(parent) if parent else None}
+        if i == 0:
+            Jurisdiction.update(**values).where(Jurisdiction.id == DEFAULT_JURISDICTION_ID).execute()
+            ids[code] = DEFAULT_JURISDICTION_ID
+        else:
+            ids[code] = Jurisdiction.create(**values).id
+        record = store_policy(principal, _policy_text(name, code, percent), activate=True, jurisdiction_id=ids[code])
+        out.append((ids[code], record))
+    return out
 
 
 def _insert_workers(rng, n: int, community_ids: np.ndarray, post_keys, year: int, today: dt.date) -> None:

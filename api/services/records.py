@@ -39,7 +39,7 @@ from api.db.models import (
     utcnow,
 )
 from api.errors import ErrorCode, UserError, UserErrors, camel
-from api.reads.policies import active_policy
+from api.reads.policies import policy_of_community
 from api.services import audit
 from api.services.columns import check_length
 from api.services.dates import check_dates
@@ -366,14 +366,16 @@ def _engine_text(key: str, value: Any) -> Any:
     return value
 
 
-def validate_worker(values: Mapping[str, Any], code: str) -> dict[str, Any]:
+def validate_worker(values: Mapping[str, Any], code: str, community_id: int | None) -> dict[str, Any]:
     """Check a worker's merged values; return the columns to store.
 
     Payroll fields go through the engine's validator, so the service accepts
     exactly what the command line does — posts by their titles (副职) and
-    codes by their Chinese labels included; errors name the GraphQL input field.
+    codes by their Chinese labels included; errors name the GraphQL input
+    field.  The posts are those of the policy in force for the community's
+    jurisdiction.
     """
-    policy = active_policy()
+    policy = policy_of_community(community_id)
     return validate_worker_for(values, code, policy.post_keys if policy else None,
                                policy.post_names if policy else None)
 
@@ -485,7 +487,7 @@ def create_worker(principal: Principal, values: Mapping[str, Any]) -> Worker:
     choices = tax_choice_values(values, errors)
     if errors:
         raise UserErrors(errors)
-    columns = validate_worker(values, code)
+    columns = validate_worker(values, code, values.get("community_id"))
     with database.atomic():
         community = visible(Community, values.get("community_id"), principal, "communityId")
         _unique(Worker, Worker.code, code, None, "code", "worker")
@@ -536,7 +538,7 @@ def update_worker(principal: Principal, worker_id: int, version: int, values: Ma
                 raise UserErrors(errors)
             _unique(Worker, Worker.code, code, worker.id, "code", "worker")
             changes["code"] = code
-        changes.update(validate_worker(merged, code))
+        changes.update(validate_worker(merged, code, values.get("community_id", worker.community_id)))
         if "community_id" in values:
             changes["community"] = visible(Community, values["community_id"], principal, "communityId").id
         if pay_inputs_changed(worker, changes):
@@ -599,7 +601,7 @@ def _refresh_paid_post(principal: Principal, worker_id: int | None) -> None:
     the positions held today (交叉任职 / 一肩挑)."""
     if worker_id is None:
         return
-    policy = active_policy()
+    policy = policy_of_community(Worker.get_by_id(worker_id).community_id)
     if policy is None:
         return
     today = dt.date.today()
@@ -621,10 +623,10 @@ def _refresh_paid_post(principal: Principal, worker_id: int | None) -> None:
         audit.record(principal, "positionChangedPaidPost", "Worker", worker_id, before, audit.snapshot(Worker.get_by_id(worker_id)))
 
 
-def _position_values(values: Mapping[str, Any], errors: list[UserError]) -> dict[str, Any]:
+def _position_values(values: Mapping[str, Any], errors: list[UserError], community_id: int | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "post" in values:
-        policy = active_policy()
+        policy = policy_of_community(community_id)
         post = post_key(values.get("post") or "", policy.post_names if policy else None)
         if policy is not None and post not in policy.post_keys:
             problem = unknown_post(values.get("post"), policy.post_keys)
@@ -649,7 +651,8 @@ def _end_before_start(start: dt.date, end: dt.date) -> UserError:
 def create_position(principal: Principal, values: Mapping[str, Any]) -> Position:
     require(principal, Permission.EDIT_RECORDS)
     errors: list[UserError] = []
-    columns = _position_values({"post": values.get("post"), "title": values.get("title"), **values}, errors)
+    columns = _position_values({"post": values.get("post"), "title": values.get("title"), **values}, errors,
+                               values.get("community_id"))
     if columns.get("start_date") and columns.get("end_date") and columns["end_date"] < columns["start_date"]:
         errors.append(_end_before_start(columns["start_date"], columns["end_date"]))
     if errors:
@@ -674,7 +677,7 @@ def update_position(principal: Principal, position_id: int, version: int, values
         position = visible(Position, position_id, principal, "id")
         community = Community.get_by_id(position.community_id)
         errors: list[UserError] = []
-        changes = _position_values(values, errors)
+        changes = _position_values(values, errors, position.community_id)
         if "worker_id" in values:
             worker_id = values["worker_id"]
             if worker_id is not None:

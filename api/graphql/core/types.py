@@ -91,6 +91,8 @@ Code = Annotated[str | None, strawberry.argument(description="代码 / The recor
 @strawberry.input(description="范围：不填为全市（或令牌范围）/ A scope: a street or a community; neither means the city "
                               "(for HR tokens: everything in their scope).")
 class ScopeInput:
+    jurisdiction_id: strawberry.ID | None = strawberry.field(
+        default=None, description="辖区（含其下级）/ A jurisdiction with those below it, e.g. `Jurisdiction:2`.")
     street_id: strawberry.ID | None = strawberry.field(default=None, description="街道 / A street, e.g. `Street:1`.")
-    community_id: strawberry.ID | None = strawberry.field(default=None, description="社区（不与街道同时给出）/ A community; "
-                                                                                    "not together with a street.")
+    community_id: strawberry.ID | None = strawberry.field(default=None, description="社区（三者只给一个）/ A community; "
+                                                                                    "give one of the three.")

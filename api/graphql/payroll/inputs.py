@@ -72,6 +72,10 @@ class PayrollRunOrder:
 class SalaryQuoteInput:
     period: Period = strawberry.field(description="月份 / The month.")
     worker_id: strawberry.ID | None = strawberry.field(default=None, description="真实工作者 / A real worker.")
+    jurisdiction_id: strawberry.ID | None = strawberry.field(
+        default=None, description="按哪个辖区的政策测算（假设的工作者；真实工作者按其所在辖区；只有一个政策启用时可不填）/ Whose "
+                                  "policy a hypothetical worker is quoted under (a real worker: its jurisdiction's); may "
+                                  "be left out while one policy is active.")
     post: str | None = strawberry.field(default=None, description="计薪岗位，如 CHIEF（假设的工作者必填）/ Post, e.g. "
                                                                   "CHIEF; required for a hypothetical worker.")
     service_start: dt.date | None = strawberry.field(default=None, description="参加工作时间（默认当月1日）/ Default: the "

@@ -88,7 +88,8 @@ class PayrollQueries:
             value = getattr(input, name)
             if value is not None:
                 overrides[name] = value.value
-        result = await run_db(quote, principal, input.period, worker_pk, overrides)
+        jurisdiction = optional_global_id(input.jurisdiction_id, "Jurisdiction", "input.jurisdictionId")
+        result = await run_db(quote, principal, input.period, worker_pk, overrides, jurisdiction)
         return SalaryQuote.of(result.result, result.explanation, worker_pk, result.post_keys)
 
     @strawberry.field(description="补发（补扣）预览：生成该月工资前，谁将补发或补扣、多少、哪几个月（按街道、社区）/ Before "
@@ -100,12 +101,14 @@ class PayrollQueries:
         info: Info,
         period: Annotated[Period, strawberry.argument(description="将生成的月份 / The month of the run.")],
         scope: Annotated[ScopeInput | None, strawberry.argument(
-            description="范围（街道或社区；不填为全市或令牌范围）/ A street or community; the city (or the token's scope) "
-                        "when omitted.")] = None,
+            description="范围（辖区、街道或社区；不填为全部或令牌范围）/ A jurisdiction, street or community; everything "
+                        "(or the token's scope) when omitted.")] = None,
     ) -> BackPayPreview:
         street = optional_global_id(scope and scope.street_id, "Street", "scope.streetId")
         community = optional_global_id(scope and scope.community_id, "Community", "scope.communityId")
-        found = await run_db(back_pay.preview, info.context.principal, PeriodValue.parse(str(period)), street, community)
+        jurisdiction = optional_global_id(scope and scope.jurisdiction_id, "Jurisdiction", "scope.jurisdictionId")
+        found = await run_db(back_pay.preview, info.context.principal, PeriodValue.parse(str(period)), street, community,
+                             jurisdiction)
         return BackPayPreview.of(found)
 
     @strawberry.field(description="有工资条的月份（最新在前，限于令牌范围）/ The months that have payslips this token may "

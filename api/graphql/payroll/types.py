@@ -29,10 +29,10 @@ from api.graphql.core.types import OrderBy, UserError, Where, build, ordering
 from api.graphql.payroll.enums import PayrollRunStatus, ScopeType
 from api.graphql.payroll.inputs import PayslipOrder, PayslipWhere
 from api.reads import payroll as reads
-from api.reads.records import COMMUNITY, STREET, WORKER
+from api.reads.records import COMMUNITY, JURISDICTION, STREET, WORKER
 
 if TYPE_CHECKING:
-    from api.graphql.records.types import Community, Street, Worker
+    from api.graphql.records.types import Community, Jurisdiction, Street, Worker
 
 RECORD_TYPES = "api.graphql.records.types"
 #: The money lines of a payslip, in the order of the payslips CSV.
@@ -158,11 +158,18 @@ class Payslip(PayslipLines):
         return explanation_lines(explained) if explained is not None else []
 
 
-@strawberry.type(description="发放范围 / What a run covers: the whole city, a street or a community.")
+@strawberry.type(description="发放范围 / What a run covers: a whole jurisdiction (the city), a street or a community.")
 class RunScope:
-    type: ScopeType = strawberry.field(description="范围类型：全市、街道或社区 / City, street or community.")
+    type: ScopeType = strawberry.field(description="范围类型：全辖区（全市）、街道或社区 / A whole jurisdiction (the city), "
+                                                   "a street or a community.")
     street_pk: strawberry.Private[int | None]
     community_pk: strawberry.Private[int | None]
+    jurisdiction_pk: strawberry.Private[int]
+
+    @strawberry.field(description="按其政策发放的辖区（不在令牌范围内时为空）/ The jurisdiction whose policy pays the run; "
+                                  "null when outside the token's scope.")
+    async def jurisdiction(self, info: Info) -> Annotated[Jurisdiction, strawberry.lazy(RECORD_TYPES)] | None:
+        return await info.context.loaders.by_id(JURISDICTION).load(self.jurisdiction_pk)
 
     @strawberry.field(description="街道（范围为街道或社区时）/ The street, for street and community scopes.")
     async def street(self, info: Info) -> Annotated[Street, strawberry.lazy(RECORD_TYPES)] | None:
@@ -228,7 +235,8 @@ class PayrollRun:
         return build(cls, dict(
             id=to_global_id("PayrollRun", pk),
             period=PeriodValue.parse(v["period"]),
-            scope=RunScope(type=ScopeType(v["scope_type"]), street_pk=v["street"], community_pk=v["community"]),
+            scope=RunScope(type=ScopeType(v["scope_type"]), street_pk=v["street"], community_pk=v["community"],
+                           jurisdiction_pk=v["jurisdiction"]),
             status=PayrollRunStatus(v["status"]),
             policy_effective_from=v["policy_effective_from"],
             payslip_count=v["payslip_count"],

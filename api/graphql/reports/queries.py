@@ -32,6 +32,8 @@ from api.graphql.reports.types import (
     BudgetTotals,
     ConversionReport,
     ConversionTotals,
+    JurisdictionMonthCost,
+    JurisdictionStaffing,
     PolicyChange,
     PolicyComparison,
     StaffingReport,
@@ -44,8 +46,8 @@ from api.reads import conversion, policies, policy_comparison, reports
 from api.reads.reports import report_scope
 
 READ = [needs(Permission.READ)]
-_SCOPE_ARGUMENT = ("范围：街道或社区；不填为全市（限定范围的令牌为其范围）/ A street or a community; the city when omitted "
-                   "(for tokens with a scope: their scope).")
+_SCOPE_ARGUMENT = ("范围：辖区、街道或社区；不填为全部（限定范围的令牌为其范围）/ A jurisdiction, a street or a community; "
+                   "everything when omitted (for tokens with a scope: their scope).")
 
 
 def check_year(year: int) -> None:
@@ -54,15 +56,54 @@ def check_year(year: int) -> None:
         raise BadRequest(f"year：{year} 不在 1990 至 2100 之间 / year: {year} is out of range (1990 to 2100)")
 
 
-def _scope_ids(scope: ScopeInput | None) -> tuple[int | None, int | None]:
+def _scope_ids(scope: ScopeInput | None) -> tuple[int | None, int | None, int | None]:
+    """The street, community and jurisdiction ids a report's scope names."""
     if scope is None:
-        return None, None
+        return None, None, None
     return (optional_global_id(scope.street_id, "Street", "scope.streetId"),
-            optional_global_id(scope.community_id, "Community", "scope.communityId"))
+            optional_global_id(scope.community_id, "Community", "scope.communityId"),
+            optional_global_id(scope.jurisdiction_id, "Jurisdiction", "scope.jurisdictionId"))
 
 
 @strawberry.type
 class ReportQueries:
+    @strawberry.field(permission_classes=READ, description="各辖区各月工资（省级汇总；按辖区代码、月份）/ Payroll by "
+                                                           "jurisdiction and month of a year, from the runs the token "
+                                                           "may see (drafts included and counted).")
+    async def payroll_cost_by_jurisdiction(
+        self, info: Info,
+        year: Annotated[int, strawberry.argument(description="年度（1990–2100）/ The year (1990–2100).")],
+    ) -> list[JurisdictionMonthCost]:
+        check_year(year)
+        rows = await run_db(reports.cost_by_jurisdiction, info.context.principal, year)
+        return [JurisdictionMonthCost(period=r.period, runs=r.runs, draft_runs=r.draft_runs, payslip_count=r.payslips,
+                                      gross=r.gross, net=r.net, employer_cost=r.employer_cost,
+                                      jurisdiction_pk=r.jurisdiction_id) for r in rows]
+
+    @strawberry.field(permission_classes=READ, description="各辖区职数（按每万城镇常住人口标准核对：应配、实有、缺口）/ "
+                                                           "Staffing per jurisdiction on a date: required by the "
+                                                           "standard per 10,000 urban residents and by its communities, "
+                                                           "actual, gap.")
+    async def jurisdiction_staffing(
+        self, info: Info,
+        date: Annotated[dt.date, strawberry.argument(description="测算日期 / The date.")],
+        scope: Annotated[ScopeInput | None, strawberry.argument(description=_SCOPE_ARGUMENT)] = None,
+    ) -> list[JurisdictionStaffing]:
+        principal = info.context.principal
+        street, community, jurisdiction = _scope_ids(scope)
+
+        def compute() -> list[JurisdictionStaffing]:
+            target = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
+            try:
+                rows = reports.jurisdiction_staffing(principal, target, date)
+            except UserErrors as exc:
+                raise BadRequest(str(exc)) from None
+            return [JurisdictionStaffing(population=r.population, required_by_standard=r.required_by_standard,
+                                         required_by_communities=r.required_by_communities, required=r.required,
+                                         actual=r.actual, gap=r.gap, jurisdiction_pk=r.jurisdiction.id) for r in rows]
+
+        return await run_db(compute)
+
     @strawberry.field(permission_classes=READ, description="职数测算 / Staffing: required and actual workers per community on a date.")
     async def staffing(
         self,
@@ -71,12 +112,12 @@ class ReportQueries:
         scope: Annotated[ScopeInput | None, strawberry.argument(description=_SCOPE_ARGUMENT)] = None,
     ) -> StaffingReport:
         principal = info.context.principal
-        street, community = _scope_ids(scope)
+        street, community, jurisdiction = _scope_ids(scope)
 
         def compute() -> StaffingReport:
-            target = report_scope(principal, street, community)
+            target = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
             try:
-                communities, rows, version = reports.staffing(principal, target, date)
+                communities, rows, versions = reports.staffing(principal, target, date)
             except UserErrors as exc:
                 raise BadRequest(str(exc)) from None
             out = [
@@ -90,7 +131,7 @@ class ReportQueries:
             ]
             return StaffingReport(
                 date=date,
-                policy_effective_from=version.effective_from,
+                policy_effective_from=reports.effective_from(versions),
                 rows=out,
                 totals=StaffingTotals(
                     required=sum(r.required for r in rows),
@@ -118,7 +159,7 @@ class ReportQueries:
         ] = None,
     ) -> BudgetReport:
         principal = info.context.principal
-        street, community = _scope_ids(scope)
+        street, community, jurisdiction = _scope_ids(scope)
         growth_text = str(base_income_growth) if base_income_growth is not None else "0"
         try:
             growth = parse_base_income_growth(growth_text)
@@ -127,7 +168,7 @@ class ReportQueries:
         check_year(year)
 
         def compute() -> BudgetReport:
-            target = report_scope(principal, street, community)
+            target = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
             try:
                 communities, rows = reports.budget(principal, target, year, growth)
             except UserErrors as exc:
@@ -179,10 +220,10 @@ class ReportQueries:
             description="范围（不填为全市或令牌所辖街道）/ The scope; the city (or the token's streets) when omitted.")] = None,
     ) -> ConversionReport:
         principal = info.context.principal
-        street, community = _scope_ids(scope)
+        street, community, jurisdiction = _scope_ids(scope)
 
         def compute() -> ConversionReport:
-            target = report_scope(principal, street, community)
+            target = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
             try:
                 result = conversion.conversion(principal, target, period)
             except UserErrors as exc:
@@ -195,7 +236,8 @@ class ReportQueries:
                 streets=[conversion_group(g) for g in result.streets],
                 communities=[conversion_group(g) for g in result.communities],
                 xlsx=conversion_xlsx_path(str(period), scope.street_id if scope else None,
-                                          scope.community_id if scope else None),
+                                          scope.community_id if scope else None,
+                                          scope.jurisdiction_id if scope else None),
                 result=result,
                 post_titles={key: post.title for key, post in result.version.posts.items()},
             )
@@ -220,7 +262,7 @@ class ReportQueries:
     ) -> PolicyComparison:
         principal = info.context.principal
         pk = from_global_id(policy_id, "Policy", "policyId") if policy_id is not None else None
-        street, community = _scope_ids(scope)
+        street, community, jurisdiction = _scope_ids(scope)
         year = year if year is not None else to.year
         check_year(year)
 
@@ -230,7 +272,7 @@ class ReportQueries:
                 raise BadRequest(f"policyId：政策 {policy_id} 不存在 / policyId: policy {policy_id} does not exist"
                                  if pk is not None else "没有启用的政策 / no policy is active")
             policy = stored.policy
-            report_scope(principal, street, community)  # refuse early
+            report_scope(principal, street, community, jurisdiction_id=jurisdiction)  # refuse early
             try:
                 old = policy_comparison.version_at(policy, from_, "from")
                 new = policy_comparison.version_at(policy, to, "to")
@@ -246,6 +288,7 @@ class ReportQueries:
                 year=year,
                 street_pk=street,
                 community_pk=community,
+                jurisdiction_pk=jurisdiction,
             )
 
         return await run_db(compare)

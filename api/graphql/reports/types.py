@@ -19,11 +19,11 @@ from api.graphql.core.scalars import Decimal, Money, Period
 from api.graphql.policies.types import Policy, PolicyVersion
 from api.graphql.reports.inputs import ConversionOrder, ConversionOutcome
 from api.reads import conversion, policies, policy_comparison
-from api.reads.records import COMMUNITY, STREET, WORKER
+from api.reads.records import COMMUNITY, JURISDICTION, STREET, WORKER
 from api.reads.reports import report_scope
 
 if TYPE_CHECKING:
-    from api.graphql.records.types import Community, Street, Worker
+    from api.graphql.records.types import Community, Jurisdiction, Street, Worker
 
 RECORD_TYPES = "api.graphql.records.types"
 
@@ -61,8 +61,9 @@ class StaffingTotals:
 @strawberry.type(description="职数测算 / Staffing of the communities of a scope on a date.")
 class StaffingReport:
     date: dt.date = strawberry.field(description="测算日期 / The date staffing is measured on.")
-    policy_effective_from: dt.date = strawberry.field(description="所用政策版本生效日期 / Effective date of the policy "
-                                                                  "version in force on the date.")
+    policy_effective_from: dt.date | None = strawberry.field(
+        description="所用政策版本生效日期；跨辖区、各用自己的政策时为空 / Effective date of the policy version in force on "
+                    "the date; null when the report spans jurisdictions with policies of their own.")
     rows: list[StaffingRow] = strawberry.field(description="各社区 / One row per community.")
     totals: StaffingTotals = strawberry.field(description="合计 / Totals over the rows.")
 
@@ -337,6 +338,7 @@ class PolicyComparison:
     year: strawberry.Private[int]
     street_pk: strawberry.Private[int | None]
     community_pk: strawberry.Private[int | None]
+    jurisdiction_pk: strawberry.Private[int | None]
 
     @strawberry.field(description="年度成本变化（范围内工作者）/ The cost of the change for the year over the scope.")
     async def cost(self, info: Info) -> PolicyCost:
@@ -346,7 +348,7 @@ class PolicyComparison:
             policy = policies.policy(principal, pk=self.policy_pk).policy
             old = policy.versions[self.from_version.pk[1]]
             new = policy.versions[self.to_version.pk[1]]
-            scope = report_scope(principal, self.street_pk, self.community_pk)
+            scope = report_scope(principal, self.street_pk, self.community_pk, jurisdiction_id=self.jurisdiction_pk)
             try:
                 cost = policy_comparison.comparison_cost(principal, scope, policy, old, new, self.year)
             except UserErrors as exc:
@@ -366,3 +368,39 @@ class PolicyComparison:
             )
 
         return await run_db(compute)
+
+
+@strawberry.type(description="辖区某月工资 / A jurisdiction's payroll of one month (its runs, paid under its policy).")
+class JurisdictionMonthCost:
+    period: Period = strawberry.field(description="月份 / The month.")
+    runs: int = strawberry.field(description="发放批次数 / Payroll runs.")
+    draft_runs: int = strawberry.field(description="其中草稿 / Of which drafts (not yet approved).")
+    payslip_count: int = strawberry.field(description="工资条数 / Payslips.")
+    gross: Money = strawberry.field(description="应发合计 / Gross pay.")
+    net: Money = strawberry.field(description="实发合计 / Net pay.")
+    employer_cost: Money = strawberry.field(description="单位用人成本 / Employer cost.")
+    jurisdiction_pk: strawberry.Private[int]
+
+    @strawberry.field(description="辖区 / The jurisdiction.")
+    async def jurisdiction(self, info: Info) -> Annotated[Jurisdiction, strawberry.lazy(RECORD_TYPES)] | None:
+        return await info.context.loaders.by_id(JURISDICTION).load(self.jurisdiction_pk)
+
+
+@strawberry.type(description="辖区职数 / Staffing of a jurisdiction: the standard per 10,000 urban residents is set "
+                             "city-wide, so it is checked here as well as per community.")
+class JurisdictionStaffing:
+    population: int = strawberry.field(description="城镇常住人口（辖区登记的，未登记为各社区之和）/ Urban residents: as "
+                                                   "recorded for the jurisdiction, else the sum of its communities'.")
+    required_by_standard: int | None = strawberry.field(
+        description="按每万城镇常住人口标准应配（政策未设标准时为空）/ Workers the standard per 10,000 residents requires; "
+                    "null when the policy sets none.")
+    required_by_communities: int = strawberry.field(description="各社区应配之和 / The sum of its communities' required.")
+    required: int = strawberry.field(description="应配（有标准按标准，否则按社区之和）/ Required: by the standard where "
+                                                 "set, else the communities' sum.")
+    actual: int = strawberry.field(description="在岗人数 / Workers in service on the date.")
+    gap: int = strawberry.field(description="缺口（正数缺员）/ Required minus actual: positive is a shortage.")
+    jurisdiction_pk: strawberry.Private[int]
+
+    @strawberry.field(description="辖区 / The jurisdiction.")
+    async def jurisdiction(self, info: Info) -> Annotated[Jurisdiction, strawberry.lazy(RECORD_TYPES)] | None:
+        return await info.context.loaders.by_id(JURISDICTION).load(self.jurisdiction_pk)

@@ -52,7 +52,7 @@ from api.access.principal import Principal
 from api.db.models import Assessment, Community, Street, Worker, WorkerTaxChoice, utcnow
 from api.errors import UserErrors
 from api.files.headings import ASSESSMENT_COLUMNS, COMMUNITY_COLUMNS, WORKER_COLUMNS, Column
-from api.reads.policies import active_policy
+from api.reads.policies import PoliciesOfCommunities, active_post_names
 from api.services import audit, records
 from api.services.imports.bounds import Cancelled
 from api.services.imports.machinery import (
@@ -412,8 +412,9 @@ class WorkerImporter(_Headed, _Counted):
 
     def begin(self, headings: Headings, report: ImportReport) -> None:
         self.headings = headings
-        policy = active_policy()
-        self.post_names, self.post_keys = (policy.post_names, policy.post_keys) if policy else ({}, None)
+        # Each row's posts are those of its community's jurisdiction's policy.
+        self.policies = PoliciesOfCommunities()
+        self.post_names = active_post_names()
         self.converters = self._converters()
         # Every community the rows may name, once (a city has hundreds, not
         # hundreds of thousands); those outside the scope do not exist here.
@@ -538,9 +539,11 @@ class WorkerImporter(_Headed, _Counted):
         if "incompetent_years_before" in given and given["incompetent_years_before"] is None:
             given["incompetent_years_before"] = 0  # a blank cell: not given, the default
         merged = {**records.worker_values(worker), **given} if worker is not None else given
+        policy = self.policies.of(community.id if community is not None else worker.community_id if worker else None)
         try:
-            columns = records.validate_worker_for(merged, code or (worker.code if worker else "-"), self.post_keys,
-                                                  self.post_names, name_the_worker=False)
+            columns = records.validate_worker_for(merged, code or (worker.code if worker else "-"),
+                                                  policy.post_keys if policy else None,
+                                                  policy.post_names if policy else None, name_the_worker=False)
         except UserErrors as exc:
             errors.extend((self.heading_for_api(e.field), e.code.value, e.message) for e in exc.errors)
             columns = {}
