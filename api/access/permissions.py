@@ -20,9 +20,9 @@ class Permission(enum.Enum):
 
     READ = "查看记录、工资与报表 / read records, payroll and reports"
     SEE_PERSONAL_DATA = "查看身份证号、电话、银行账号 / see identity numbers, phones and bank accounts"
-    EDIT_RECORDS = "维护社区、岗位、工作者与考核（含导入）/ edit communities, positions, workers and assessments (imports too)"
+    EDIT_RECORDS = "维护社区、岗位、工作者与考核（含导入） / edit communities, positions, workers and assessments (imports too)"
     CREATE_STREETS = "新建街道 / create streets"
-    MANAGE_JURISDICTIONS = "新建与修改辖区（市、县、区）/ create and change jurisdictions (cities, counties, districts)"
+    MANAGE_JURISDICTIONS = "新建与修改辖区（市、县、区） / create and change jurisdictions (cities, counties, districts)"
     PREPARE_PAYROLL = "生成与删除发放草稿 / create and delete draft payroll runs"
     APPROVE_PAYROLL = "审核发放批次并标记已发放 / approve payroll runs and mark them paid"
     MANAGE_POLICIES = "导入与启用薪酬政策 / import and activate pay policies"

@@ -12,6 +12,7 @@ one below them), streets S and communities C — any of the three:
 | record | visible when |
 |---|---|
 | jurisdiction | in J, or holding a visible street |
+| policy | of a visible jurisdiction or one above it (the policy it may be paid under) |
 | street | of a jurisdiction in J, in S, or holding a community of C |
 | community | its street is of J or in S, or it is in C |
 | worker, position | its community (today's) is visible |
@@ -50,6 +51,7 @@ from api.db.models import (
     Jurisdiction,
     PayrollRun,
     Payslip,
+    Policy,
     Position,
     Street,
     Worker,
@@ -101,6 +103,26 @@ def jurisdictions(principal: Principal) -> Condition:
         Jurisdiction.id.in_(_ids(principal.jurisdiction_ids)) if principal.jurisdiction_ids else None,
         Jurisdiction.id.in_(Street.select(Street.jurisdiction).where(holding)) if holding is not None else None,
     )
+
+
+#: How far above a visible jurisdiction its inherited policies are found
+#: (province, city, county: two levels up; deeper trees are not expected).
+ANCESTOR_LEVELS = 5
+
+
+def policies(principal: Principal) -> Condition:
+    """Policies of the visible jurisdictions and of their ancestors: a county
+    paid under its city's policy reads that policy, not a neighbour's."""
+    if principal.worker_id is not None:
+        return _nothing()
+    if not principal.restricted:
+        return None
+    level = Jurisdiction.select(Jurisdiction.id).where(jurisdictions(principal))
+    terms = [Policy.jurisdiction.in_(level)]
+    for _ in range(ANCESTOR_LEVELS):
+        level = Jurisdiction.select(Jurisdiction.parent).where(Jurisdiction.id.in_(level))
+        terms.append(Policy.jurisdiction.in_(level))
+    return _any_of(*terms)
 
 
 def streets(principal: Principal) -> Condition:
@@ -221,6 +243,7 @@ BY_MODEL: dict[type[pw.Model], Callable[[Principal], Condition]] = {
     WorkerTaxChoice: tax_choices,
     Payslip: payslips,
     PayrollRun: runs,
+    Policy: policies,
 }
 
 

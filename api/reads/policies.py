@@ -20,9 +20,10 @@ from typing import Any
 from payroll.periods import Period
 from payroll.policy import Policy, parse_policy
 
+from api.access import scopes
 from api.access.principal import Principal
 from api.db.jurisdictions import JurisdictionTree
-from api.db.models import Community, PayrollRun, Street
+from api.db.models import Community, Jurisdiction, PayrollRun, Street
 from api.db.models import Policy as PolicyRecord
 from api.errors import ErrorCode, UserErrors
 from api.reads.common import filter_text
@@ -80,15 +81,29 @@ def active_policy(jurisdiction_id: int | None = None) -> Policy | None:
     return None if record is None else policy_from_record(record)
 
 
+SEVERAL_POLICIES = ("jurisdictionId：多个辖区各有政策，请指定辖区 / jurisdictionId: several jurisdictions have their own "
+                    "policies; name the jurisdiction")
+
+
 def require_active_policy(jurisdiction_id: int | None = None) -> tuple[PolicyRecord, Policy]:
     record = active_record(jurisdiction_id)
     if record is None:
-        several = jurisdiction_id is None and PolicyRecord.select().where(PolicyRecord.active == True).count() > 1  # noqa: E712
-        if several:
-            raise UserErrors.one("jurisdictionId", ErrorCode.INVALID, "jurisdictionId：多个辖区各有政策，请指定辖区 / "
-                                 "jurisdictionId: several jurisdictions have their own policies; name the jurisdiction")
+        if jurisdiction_id is None and several_policies_active():
+            raise UserErrors.one("jurisdictionId", ErrorCode.INVALID, SEVERAL_POLICIES)
         raise no_policy_in_force()
     return record, policy_from_record(record)
+
+
+def several_policies_active() -> bool:
+    return PolicyRecord.select().where(PolicyRecord.active == True).count() > 1  # noqa: E712
+
+
+def why_no_policy(jurisdiction_pk: int | None) -> str:
+    """Why no policy answers a request that names none: several are in force
+    (the caller must name the jurisdiction), or none is."""
+    if jurisdiction_pk is None and several_policies_active():
+        return SEVERAL_POLICIES
+    return "没有启用的政策 / no policy is active"
 
 
 def no_policy_in_force() -> UserErrors:
@@ -169,9 +184,10 @@ def stored(record: PolicyRecord) -> StoredPolicy:
 
 
 def policies(principal: Principal, *, jurisdiction_pk: int | None = None) -> list[StoredPolicy]:
-    """Every stored policy (or a jurisdiction's own), by jurisdiction and code
-    (published figures: every role reads them)."""
-    query = PolicyRecord.select()
+    """Every stored policy the principal may read (or a jurisdiction's own), by
+    jurisdiction and code: those of its jurisdictions and of the ones above
+    them, under whose policies they may be paid."""
+    query = scopes.restrict(PolicyRecord.select(), PolicyRecord, principal)
     if jurisdiction_pk is not None:
         query = query.where(PolicyRecord.jurisdiction == jurisdiction_pk)
     return [stored(record) for record in query.order_by(PolicyRecord.jurisdiction, PolicyRecord.code)]
@@ -182,9 +198,12 @@ def policy(principal: Principal, *, pk: int | None = None, code: str | None = No
     """A policy by id, or by code (within a jurisdiction when given); without
     either, the one in force for the jurisdiction (or the one active policy)."""
     if pk is None and code is None:
-        record = active_record(jurisdiction_pk)
-        return None if record is None else stored(record)
-    query = PolicyRecord.select()
+        record = active_record(jurisdiction_pk if jurisdiction_pk is not None else only_home(principal))
+        if record is None or not scopes.restrict(PolicyRecord.select(PolicyRecord.id).where(
+                PolicyRecord.id == record.id), PolicyRecord, principal).exists():
+            return None
+        return stored(record)
+    query = scopes.restrict(PolicyRecord.select(), PolicyRecord, principal)
     if pk is not None:
         query = query.where(PolicyRecord.id == pk)
     else:
@@ -193,6 +212,17 @@ def policy(principal: Principal, *, pk: int | None = None, code: str | None = No
             query = query.where(PolicyRecord.jurisdiction == jurisdiction_pk)
     record = query.order_by(PolicyRecord.jurisdiction).first()
     return None if record is None else stored(record)
+
+
+def only_home(principal: Principal) -> int | None:
+    """The one jurisdiction whose policy every jurisdiction visible to a
+    limited principal is paid under (a city's token: its city), else None."""
+    if not principal.restricted:
+        return None
+    tree = JurisdictionTree.load()
+    visible = scopes.restrict(Jurisdiction.select(Jurisdiction.id), Jurisdiction, principal).tuples()
+    homes = {tree.policy_home(pk) for (pk,) in visible}
+    return homes.pop() if len(homes) == 1 else None
 
 
 def paid_months_to_correct(record: PolicyRecord) -> list[str]:

@@ -154,7 +154,8 @@ def test_a_jurisdictions_tokens_see_nothing_of_another(gql, client):
     everything = """{ jurisdictions { code } streets(first: 20) { nodes { code } } communities(first: 50) { nodes { code } }
         workers(first: 50) { nodes { code } } payslips(period: "2026-02", first: 50) { nodes { worker { code } } }
         payrollRuns(first: 20) { nodes { period scope { jurisdiction { code } } } }
-        payrollCostByJurisdiction(year: 2026) { jurisdiction { code } period } }"""
+        payrollCostByJurisdiction(year: 2026) { jurisdiction { code } period }
+        policies { jurisdiction { code } } policy(id: "Policy:1") { code } }"""
     for token in (hr, finance):
         seen = token.data(everything)
         assert seen["jurisdictions"] == [{"code": "411200"}]
@@ -164,6 +165,8 @@ def test_a_jurisdictions_tokens_see_nothing_of_another(gql, client):
         assert {p["worker"]["code"][0] for p in seen["payslips"]["nodes"]} == {"F"}
         assert {r["scope"]["jurisdiction"]["code"] for r in seen["payrollRuns"]["nodes"]} == {"411200"}
         assert {c["jurisdiction"]["code"] for c in seen["payrollCostByJurisdiction"]} == {"411200"}
+        # Its own policy only: 许昌's (Policy:1) is not its to read.
+        assert seen["policies"] == [{"jurisdiction": {"code": "411200"}}] and seen["policy"] is None
         # The other city's records do not exist for it.
         assert token.data('{ jurisdiction(id: "Jurisdiction:1") { code } worker(id: "%s") { code } }'
                           % city.workers["W001"]) == {"jurisdiction": None, "worker": None}
@@ -177,6 +180,7 @@ def test_a_jurisdictions_tokens_see_nothing_of_another(gql, client):
     seen = province.data(everything)
     assert [j["code"] for j in seen["jurisdictions"]] == ["411000", "411200"]
     assert {w["code"][0] for w in seen["workers"]["nodes"]} == {"W", "F"}
+    assert [p["jurisdiction"]["code"] for p in seen["policies"]] == ["411000", "411200"]
     refused = province.post(RUN, {"input": {"period": "2026-03", "jurisdictionId": "Jurisdiction:1"}})
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
@@ -221,11 +225,15 @@ def test_a_district_without_a_policy_of_its_own_is_paid_under_its_citys(gql, cli
     with connection():
         district_hr = GraphQLClient(client, create_token("湖滨区人事", Role.HR, jurisdiction_codes=["411202"]).token)
     seen = district_hr.data("""{ payslips(period: "2026-01", first: 50) { nodes { worker { code } payrollRun { id } } }
-        payrollRuns(first: 5) { nodes { id } } }""")
+        payrollRuns(first: 5) { nodes { id } } policies { jurisdiction { code } }
+        jurisdiction(id: "%s") { policyInForce { jurisdiction { code } } } }""" % district["id"])
     # The district's payslips, but not 三门峡's city-wide run they belong to.
     assert {p["worker"]["code"][0] for p in seen["payslips"]["nodes"]} == {"F"}
     assert {p["payrollRun"] is None for p in seen["payslips"]["nodes"]} == {True}
     assert seen["payrollRuns"]["nodes"] == []
+    # It reads the policy it is paid under (三门峡's), though not 三门峡 itself, and nothing of 许昌.
+    assert seen["policies"] == [{"jurisdiction": None}]
+    assert seen["jurisdiction"] == {"policyInForce": {"jurisdiction": None}}
 
 
 def test_staffing_is_checked_per_jurisdiction_and_per_community(gql):

@@ -5,11 +5,13 @@ For every root query field, a document is generated from the introspected
 schema that selects every field of every object type it reaches, nested at
 least four object levels deep (connections with ``first``), with the
 arguments each field needs.  Each role, an HR token scoped to a street, one
-scoped to a community and a WORKER token (电子工资条) of one worker run every
-document against a demo city in which a worker was transferred to another
-street, a community moved to another street after its months were paid, an
-old post in one street is still held by the worker who moved, and April's
-city-wide run is still a draft.  Every node of every answer with an ``id`` is
+scoped to a community, an HR token scoped to a city (三门峡), a FINANCE token
+scoped to a city with a county below it (许昌, 禹州), the PROVINCE role and a
+WORKER token (电子工资条) of one worker run every document against a demo
+province of three jurisdictions, each with its own policy, in which a worker
+was transferred to a street of another city, a community moved to a street
+of another city after its months were paid, an old post in one street is
+still held by the worker who moved, and April's runs are still drafts.  Every node of every answer with an ``id`` is
 checked against visibility computed here, independently of
 ``api.access.scopes``, from the rules of docs/security.md (a worker: only
 itself and its payslips of approved and paid runs); single lookups of every
@@ -33,7 +35,7 @@ from payroll.periods import Period
 
 from api.access.principal import SYSTEM, Role
 from api.db.database import connection
-from api.db.models import Community, PayrollRun, Payslip, Position, Street, Worker
+from api.db.models import Community, Jurisdiction, PayrollRun, Payslip, Policy, Position, Street, Worker
 from api.fastpath.views import node_of, node_type
 from api.schema import schema
 from api.services.demo import load_demo
@@ -54,8 +56,8 @@ SKIPPED = {"explanation", "nextPromotion"}
 ARGUMENTS = {"period": '"2026-02"', "date": '"2026-03-01"', "year": "2026", "from": '"2026-01-01"',
              "to": '"2026-03-01"', "on": '"2026-03-01"'}
 #: Root fields looked up by id, walked separately for every record.
-LOOKUPS = {"street": "Street", "community": "Community", "worker": "Worker", "position": "Position",
-           "payrollRun": "PayrollRun"}
+LOOKUPS = {"jurisdiction": "Jurisdiction", "street": "Street", "community": "Community", "worker": "Worker",
+           "position": "Position", "payrollRun": "PayrollRun", "policy": "Policy"}
 
 
 def _named(type_ref: dict) -> dict:
@@ -165,6 +167,8 @@ class Walk:
 class Scope:
     """Who may see what, computed here from the records (not by api.access)."""
 
+    #: A token's jurisdictions with every one below them (computed here from the parents).
+    jurisdictions: frozenset[int] = frozenset()
     streets: frozenset[int] = frozenset()
     communities: frozenset[int] = frozenset()
     restricted: bool = False
@@ -176,21 +180,34 @@ class Scope:
             return self.visible_to_worker(type_name, pk, city)
         if not self.restricted:
             return True
-        community_street = city.community_street
+        community_street, street_jurisdiction = city.community_street, city.street_jurisdiction
+        if type_name == "Jurisdiction":
+            return pk in self.jurisdictions or any(
+                j == pk and self.visible("Street", street, city) for street, j in street_jurisdiction.items())
+        if type_name == "Policy":
+            # Its jurisdiction's, or one above a visible jurisdiction (the policy it may be paid under).
+            return any(city.policy_jurisdiction[pk] in city.ancestors_of(j)
+                       for j in street_jurisdiction.values() if self.visible("Jurisdiction", j, city))
         if type_name == "Street":
-            return pk in self.streets or any(community_street[c] == pk for c in self.communities)
+            return (street_jurisdiction[pk] in self.jurisdictions or pk in self.streets
+                    or any(community_street[c] == pk for c in self.communities))
         if type_name == "Community":
-            return community_street[pk] in self.streets or pk in self.communities
+            street = community_street[pk]
+            return street_jurisdiction[street] in self.jurisdictions or street in self.streets or pk in self.communities
         if type_name == "Worker":
             return self.visible("Community", city.worker_community[pk], city)
         if type_name == "Position":
             return self.visible("Community", city.position_community[pk], city)
         if type_name == "Payslip":
             street, community = city.payslip_place[pk]
-            return street in self.streets or community in self.communities
+            return (street_jurisdiction[street] in self.jurisdictions or street in self.streets
+                    or community in self.communities)
         if type_name == "PayrollRun":
             kind, street, community = city.run_scope[pk]
-            return (kind != "CITY" and street in self.streets) or community in self.communities
+            return (city.run_jurisdiction[pk] in self.jurisdictions
+                    or (kind != "CITY" and (street in self.streets
+                                            or street_jurisdiction.get(street) in self.jurisdictions))
+                    or community in self.communities)
         return True
 
     def visible_to_worker(self, type_name: str, pk: int, city: CityState) -> bool:
@@ -199,13 +216,18 @@ class Scope:
         if type_name == "Payslip":
             worker, run = city.payslip_owner[pk]
             return worker == self.worker and city.run_status[run] in ("APPROVED", "PAID")
-        # Streets, communities, positions and runs: never.  Other types hold
-        # no records of the city (policies are refused to a worker anyway).
-        return type_name not in ("Street", "Community", "Position", "PayrollRun")
+        # Jurisdictions, policies, streets, communities, positions and runs:
+        # never.  Other types hold no records of the city.
+        return type_name not in ("Jurisdiction", "Policy", "Street", "Community", "Position", "PayrollRun")
 
 
 @dataclass
 class CityState:
+    jurisdiction_parent: dict[int, int | None]
+    jurisdiction_code: dict[int, str]
+    street_jurisdiction: dict[int, int]
+    policy_jurisdiction: dict[int, int]
+    run_jurisdiction: dict[int, int]
     community_street: dict[int, int]
     worker_community: dict[int, int]
     position_community: dict[int, int]
@@ -221,6 +243,11 @@ class CityState:
         for w in Worker.select():
             personal += [v for v in (w.id_number, w.bank_account, w.phone) if v]
         return cls(
+            jurisdiction_parent=dict(Jurisdiction.select(Jurisdiction.id, Jurisdiction.parent).tuples()),
+            jurisdiction_code=dict(Jurisdiction.select(Jurisdiction.id, Jurisdiction.code).tuples()),
+            street_jurisdiction=dict(Street.select(Street.id, Street.jurisdiction).tuples()),
+            policy_jurisdiction=dict(Policy.select(Policy.id, Policy.jurisdiction).tuples()),
+            run_jurisdiction=dict(PayrollRun.select(PayrollRun.id, PayrollRun.jurisdiction).tuples()),
             community_street={c.id: c.street_id for c in Community.select()},
             worker_community={w.id: w.community_id for w in Worker.select(Worker.id, Worker.community)},
             position_community={p.id: p.community_id for p in Position.select(Position.id, Position.community)},
@@ -232,6 +259,19 @@ class CityState:
             personal=personal,
         )
 
+    def ancestors_of(self, pk: int) -> set[int]:
+        """``pk`` and every jurisdiction above it."""
+        found = set()
+        while pk is not None and pk not in found:
+            found.add(pk)
+            pk = self.jurisdiction_parent[pk]
+        return found
+
+    def below(self, code: str) -> frozenset[int]:
+        """The jurisdiction of ``code`` and every one below it."""
+        top = next(pk for pk, c in self.jurisdiction_code.items() if c == code)
+        return frozenset(pk for pk in self.jurisdiction_parent if top in self.ancestors_of(pk))
+
 
 @pytest.fixture
 def settings(database_url) -> Settings:
@@ -241,12 +281,14 @@ def settings(database_url) -> Settings:
 
 @pytest.fixture
 def moved_city(client):
-    """The demo city (January and February paid, March approved, city-wide),
-    then: worker A moved from street S01 to S02 keeping an old post in S01,
-    community B moved from S01 to S02, and April's city-wide run made (a
-    draft).  A WORKER token of A sees A's January–March payslips, not April's."""
+    """The demo province (许昌市 with streets S01 and S04, 三门峡市 with S02 and
+    S05, 禹州市 under 许昌 with its own policy and S03 and S06; January and
+    February paid, March approved, each city-wide), then: worker A moved from
+    S01 (许昌) to S02 (三门峡) keeping an old post in S01, community B moved
+    from S01 to S02, and April's runs made (drafts).  A WORKER token of A sees
+    A's January–March payslips, not April's."""
     with connection():
-        load_demo(workers=120, streets=3, communities=9, today=dt.date(2026, 4, 15))
+        load_demo(workers=120, streets=6, communities=9, today=dt.date(2026, 4, 15), jurisdictions=3)
         s01, s02 = (Street.get(Street.code == code) for code in ("S01", "S02"))
         s01_communities = list(Community.select().where(Community.street == s01).order_by(Community.code))
         s02_community = Community.select().where(Community.street == s02).order_by(Community.code).first()
@@ -257,7 +299,9 @@ def moved_city(client):
         Worker.update(community=s02_community).where(Worker.id == mover.id).execute()
         moved_community = s01_communities[1]
         Community.update(street=s02).where(Community.id == moved_community.id).execute()
-        create_run(SYSTEM, Period(2026, 4), None, None)
+        for jurisdiction in Jurisdiction.select():
+            create_run(SYSTEM, Period(2026, 4), None, None, jurisdiction.id)
+        state = CityState.read()
         tokens = {
             "admin": (create_token("admin", Role.ADMIN).token, Scope()),
             "finance": (create_token("finance", Role.FINANCE).token, Scope()),
@@ -266,11 +310,17 @@ def moved_city(client):
                           Scope(streets=frozenset({s01.id}), restricted=True)),
             "hr_community": (create_token("hr-c", Role.HR, [], [s02_community.code]).token,
                              Scope(communities=frozenset({s02_community.id}), restricted=True)),
+            "hr_city": (create_token("hr-三门峡", Role.HR, jurisdiction_codes=["411200"]).token,
+                        Scope(jurisdictions=state.below("411200"), restricted=True)),
+            "finance_city": (create_token("finance-许昌", Role.FINANCE, jurisdiction_codes=["411000"]).token,
+                             Scope(jurisdictions=state.below("411000"), restricted=True)),
+            "province": (create_token("province", Role.PROVINCE).token, Scope()),
             "worker": (create_token("worker-a", Role.WORKER, worker_code=mover.code).token,
                        Scope(restricted=True, worker=mover.id)),
         }
-        state = CityState.read()
         ids = {
+            "jurisdiction": [f"Jurisdiction:{pk}" for pk in state.jurisdiction_parent],
+            "policy": [f"Policy:{pk}" for pk in state.policy_jurisdiction],
             "street": [f"Street:{pk}" for pk in sorted({*state.community_street.values()})],
             "community": [f"Community:{pk}" for pk in state.community_street],
             "worker": [f"Worker:{pk}" for pk in state.worker_community],
@@ -328,9 +378,14 @@ def test_no_node_outside_the_scope_through_any_path(client, moved_city):
         for name, document in documents.items():
             body = gql.post(document)
             codes = {e.get("extensions", {}).get("code") for e in body.get("errors") or ()}
-            # Only refusals the role's permissions explain (the audit log), or a
-            # salary quote of the moved worker for a token that may not see him.
-            assert codes <= {"FORBIDDEN", "NOT_FOUND"}, (role, name, body.get("errors"))
+            # Only refusals the role's permissions explain (the audit log), a
+            # salary quote of the moved worker for a token that may not see him,
+            # or a preview over several jurisdictions' policies that must name one.
+            one_policy_each = {e["message"] for e in body.get("errors") or ()
+                               if e.get("extensions", {}).get("code") == "BAD_USER_INPUT" and "各有政策" in e["message"]}
+            assert codes - {"BAD_USER_INPUT"} <= {"FORBIDDEN", "NOT_FOUND"} and (
+                "BAD_USER_INPUT" not in codes or one_policy_each), (
+                role, name, body.get("errors"))
             answers.append((name, body.get("data")))
         for field, field_ids in ids.items():
             for start in range(0, len(field_ids), 25):
@@ -356,7 +411,14 @@ def test_no_node_outside_the_scope_through_any_path(client, moved_city):
                 assert [v for v in state.personal if v in text] == [], (role, name)
                 assert masked_personal_data(data) == [], (role, name)
     # The walk reached every kind of record (the check above is not empty).
-    assert {t for t, _ in seen["admin"]} >= {"Street", "Community", "Worker", "Position", "Payslip", "PayrollRun"}
+    kinds = {"Jurisdiction", "Policy", "Street", "Community", "Worker", "Position", "Payslip", "PayrollRun"}
+    assert {t for t, _ in seen["admin"]} >= kinds and {t for t, _ in seen["province"]} >= kinds
+    # A city's tokens saw their own city (with its county) and its records, and no other.
+    code = state.jurisdiction_code
+    assert {code[pk] for t, pk in seen["hr_city"] if t == "Jurisdiction"} == {"411200"}
+    assert {code[pk] for t, pk in seen["finance_city"] if t == "Jurisdiction"} == {"411000", "411081"}
+    for role in ("hr_city", "finance_city"):
+        assert {t for t, _ in seen[role]} >= kinds - {"Position"}, role
     # The worker saw itself and every payslip of its own of an approved or paid run; the
     # draft April payslip it also has was there to be missed.
     worker_pk = tokens["worker"][1].worker

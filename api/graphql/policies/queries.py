@@ -59,8 +59,9 @@ class PolicyQueries:
         jurisdiction = optional_global_id(jurisdiction_id, "Jurisdiction", "jurisdictionId")
         stored = await run_db(reads.policy, info.context.principal, pk=pk, jurisdiction_pk=jurisdiction)
         if stored is None:
-            raise BadRequest("政策不存在 / no such policy" if pk is not None
-                             else "没有启用的政策 / no policy is active")
+            if pk is not None:
+                raise BadRequest("政策不存在 / no such policy")
+            raise BadRequest(await run_db(reads.why_no_policy, jurisdiction))
         try:
             version = stored.policy.version_for(period)
         except LookupError as exc:

@@ -267,10 +267,10 @@ class ReportQueries:
         check_year(year)
 
         def compare() -> PolicyComparison:
-            stored = policies.policy(principal, pk=pk)
+            stored = policies.policy(principal, pk=pk, jurisdiction_pk=jurisdiction)
             if stored is None:
                 raise BadRequest(f"policyId：政策 {policy_id} 不存在 / policyId: policy {policy_id} does not exist"
-                                 if pk is not None else "没有启用的政策 / no policy is active")
+                                 if pk is not None else policies.why_no_policy(jurisdiction))
             policy = stored.policy
             report_scope(principal, street, community, jurisdiction_id=jurisdiction)  # refuse early
             try:
