@@ -630,6 +630,7 @@
     state.province.seq += 1;
     state.province.costSeq += 1;
     state.province.staffingSeq += 1;
+    setBusy("province", false); // a load cut short no longer clears it
     $("province").hidden = true;
     clearProvinceCost();
     clearProvinceStaffing();
