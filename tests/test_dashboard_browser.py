@@ -9,8 +9,11 @@ Two kinds of tests:
   through ``executable_path``; nothing is downloaded): against the demo service
   started in a subprocess, the page shows the chart, the staffing table and a
   worker's payslips with the figures the API returns, handles errors and empty
-  states, fits a phone's width, and its screenshots are not blank. These skip,
-  saying why, when Chromium or Playwright is missing.
+  states, fits a phone's width, and its screenshots are not blank; against the
+  three-jurisdiction demo (``serve --demo --jurisdictions 3``) it adds the
+  province section — cost by jurisdiction and month, staffing per jurisdiction —
+  which a one-city installation and a one-jurisdiction token never see. These
+  skip, saying why, when Chromium or Playwright is missing.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +48,8 @@ STATIC = ROOT / "api" / "static" / "dashboard"
 ACCENT = (0x1D, 0x5F, 0xA8)  # the chart's bars
 SHORT_STRONG = (0xFB, 0xD5, 0xD2)  # a gap of 3 or more
 OVER = (0xDD, 0xE9, 0xF8)  # over-staffed
+# The first three jurisdictions' colours in the province chart (.series-0, -1, -2).
+SERIES = [(0x1D, 0x5F, 0xA8), (0xE6, 0x9F, 0x00), (0x00, 0x9E, 0x73)]
 
 
 # ---------------------------------------------------------------- without a browser
@@ -107,7 +113,7 @@ def test_dashboard_queries_are_valid_against_the_schema(served):
     schema = build_schema((ROOT / "schema.graphql").read_text(encoding="utf-8"))
     documents = queries_in(served.get("/dashboard/dashboard.js").text)
     assert set(documents) == {"viewer", "postTitles", "latestPeriod", "costByStreet", "staffing", "searchWorkers",
-                              "workerPayslips"}
+                              "workerPayslips", "jurisdictions", "costByJurisdiction", "jurisdictionStaffing"}
     for name, document in documents.items():
         assert validate(schema, parse(document)) == [], name
     # The calls the issue names, as the dashboard makes them.
@@ -116,6 +122,9 @@ def test_dashboard_queries_are_valid_against_the_schema(served):
     assert "workers(first: 20, where: {search: $search})" in documents["searchWorkers"]
     assert "payslips(first: 12)" in documents["workerPayslips"]
     assert "explanation { item labelZh rule calculation value }" in documents["workerPayslips"]
+    assert "payrollCostByJurisdiction(year: $year)" in documents["costByJurisdiction"]
+    assert "jurisdictionStaffing(date: $date)" in documents["jurisdictionStaffing"]
+    assert "me { name role jurisdictionCodes streetCodes communityCodes }" in documents["viewer"]
 
 
 # ---------------------------------------------------------------- the demo service
@@ -184,16 +193,15 @@ def community_payroll() -> list[str]:
     return [sys.executable, "-c", "import sys; from api.cli import main; sys.exit(main())"]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, browser) -> Service:
-    """``community-payroll serve --demo`` on a fresh SQLite database."""
-    folder = tmp_path_factory.mktemp("dashboard-demo")
+@contextmanager
+def demo_service(folder: Path, *options: str):
+    """``community-payroll serve --demo [options]`` on a fresh SQLite database in ``folder``."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{folder}/demo.db", PAYROLL_DEV_ADMIN="1")
     log_path = folder / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*community_payroll(), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+            [*community_payroll(), "serve", "--demo", *options, "--host", "127.0.0.1", "--port", str(port)],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder,
         )
     service = Service(f"http://127.0.0.1:{port}", env)
@@ -212,13 +220,6 @@ def demo(tmp_path_factory, browser) -> Service:
                 log = log_path.read_text(errors="replace")
                 pytest.fail("the demo service did not answer /healthz in 60 s:\n" + log)
             time.sleep(0.2)
-        # The demo has runs for the months before this one; in January there are
-        # none yet, so make this month's run for the chart to show.
-        if not service.graphql("{ payrollRuns(first: 1) { nodes { id } } }")["payrollRuns"]["nodes"]:
-            period = time.strftime("%Y-%m")
-            made = service.graphql(
-                "mutation($p: Period!) { createPayrollRun(input: {period: $p}) { errors { message } } }", {"p": period})
-            assert made["createPayrollRun"]["errors"] == []
         yield service
     finally:
         process.terminate()
@@ -227,6 +228,35 @@ def demo(tmp_path_factory, browser) -> Service:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, browser) -> Service:
+    """The one-city demo."""
+    with demo_service(tmp_path_factory.mktemp("dashboard-demo")) as service:
+        # The demo has runs for the months before this one; in January there are
+        # none yet, so make this month's run for the chart to show.
+        if not service.graphql("{ payrollRuns(first: 1) { nodes { id } } }")["payrollRuns"]["nodes"]:
+            period = time.strftime("%Y-%m")
+            made = service.graphql(
+                "mutation($p: Period!) { createPayrollRun(input: {period: $p}) { errors { message } } }", {"p": period})
+            assert made["createPayrollRun"]["errors"] == []
+        yield service
+
+
+@pytest.fixture(scope="module")
+def province_demo(tmp_path_factory, browser) -> Service:
+    """The three-jurisdiction demo: 许昌市, 三门峡市 and 禹州市 (a county under 许昌市), each with its own policy."""
+    with demo_service(tmp_path_factory.mktemp("dashboard-province"), "--jurisdictions", "3") as service:
+        if not service.graphql("{ payrollRuns(first: 1) { nodes { id } } }")["payrollRuns"]["nodes"]:
+            # January: this month's run of each jurisdiction (each has a policy of its own).
+            period = time.strftime("%Y-%m")
+            for jurisdiction in service.graphql("{ jurisdictions { id } }")["jurisdictions"]:
+                made = service.graphql(
+                    "mutation($p: Period!, $j: ID!) { createPayrollRun(input: {period: $p, jurisdictionId: $j}) "
+                    "{ errors { message } } }", {"p": period, "j": jurisdiction["id"]})
+                assert made["createPayrollRun"]["errors"] == []
+        yield service
 
 
 # ---------------------------------------------------------------- helpers
@@ -416,7 +446,9 @@ def test_dashboard_shows_demo_data_and_a_payslip(browser, demo, tmp_path):
 
     # Accessible: one h1, a heading per section, every control labelled.
     assert page.locator("h1").count() == 1
-    assert page.locator("main h2").all_text_contents() == ["各街道工资成本", "各社区职数缺口", "工作者与工资条"]
+    # One city: no province section.
+    assert page.locator("main h2:visible").all_text_contents() == ["各街道工资成本", "各社区职数缺口", "工作者与工资条"]
+    assert page.locator("#province").is_hidden()
     unlabelled = page.evaluate(
         "[...document.querySelectorAll('input, select')].filter(e => !e.labels.length && !e.getAttribute('aria-label'))"
         ".map(e => e.id)")
@@ -572,4 +604,180 @@ def test_dashboard_reports_errors_and_empty_states(browser, demo):
     # server with a refused connection; nothing else went wrong.
     expected = ("ERR_CONNECTION_REFUSED", "status of 401 (Unauthorized)")
     assert [p for p in watch.problems if not any(e in p for e in expected)] == []
+    context.close()
+
+
+# ---------------------------------------------------------------- a province
+
+
+PROVINCE_COST = """query($y: Int!) { payrollCostByJurisdiction(year: $y) {
+  jurisdiction { code name } period runs draftRuns payslipCount gross net employerCost } }"""
+PROVINCE_STAFFING = """query($d: Date!) { jurisdictionStaffing(date: $d) {
+  jurisdiction { code name level parent { name } } population requiredByStandard requiredByCommunities required actual
+  gap } }"""
+
+
+def fen(text: str) -> int:
+    """"1563846.30" → 156384630, exactly."""
+    return int(Decimal(text) * 100)
+
+
+def staffing_chip(gap: int) -> str:
+    return f"缺 {gap} / short {gap}" if gap > 0 else f"超 {-gap} / over {-gap}" if gap < 0 else "持平 / even"
+
+
+def test_dashboard_rolls_up_a_province(browser, province_demo, tmp_path):
+    demo = province_demo
+    latest = demo.graphql("{ payrollPeriods(first: 1) }")["payrollPeriods"][0]
+    year = int(latest[:4])
+    costs = demo.graphql(PROVINCE_COST, {"y": year})["payrollCostByJurisdiction"]
+    # The demo's three jurisdictions, each paying its own runs, by code.
+    names = {"411000": "许昌市", "411081": "禹州市", "411200": "三门峡市"}
+    codes = list(dict.fromkeys(row["jurisdiction"]["code"] for row in costs))
+    assert codes == sorted(names)
+    periods = sorted({row["period"] for row in costs})
+    assert periods[-1] == latest and len(costs) == 3 * len(periods)
+
+    context, page, watch = new_page(browser, demo.url, viewport={"width": 1280, "height": 900})
+    page.goto(demo.url + "/dashboard")
+    page.wait_for_selector("#province-chart svg rect.segment")
+    page.wait_for_selector("#province-staffing-table tbody tr")
+    assert page.locator("main h2:visible").first.text_content() == "各辖区人力成本 / Cost by jurisdiction"
+    assert page.input_value("#province-year") == str(year)
+
+    # The legend and the chart: one segment per jurisdiction and month, in the API's order and amounts.
+    legend = page.locator("#province-legend li")
+    assert legend.evaluate_all("items => items.map(li => li.dataset.code)") == codes
+    assert [text.removesuffix(code) for text, code in zip(legend.all_text_contents(), codes)] == \
+        [names[code] for code in codes]
+    segments = page.locator("#province-chart rect.segment").evaluate_all(
+        "rects => rects.map(r => [r.parentNode.dataset.period, r.dataset.code, Number(r.dataset.fen),"
+        " Number(r.getAttribute('height')), r.querySelector('title').textContent])")
+    expected = sorted((row["period"], row["jurisdiction"]["code"]) for row in costs)
+    assert sorted((period, code) for period, code, *_ in segments) == expected
+    by_key = {(row["period"], row["jurisdiction"]["code"]): row for row in costs}
+    tallest = max(height for *_, height, _ in segments)
+    largest = max(amount for _, _, amount, _, _ in segments)
+    for period, code, amount, height, title in segments:
+        row = by_key[(period, code)]
+        assert amount == fen(row["employerCost"])
+        assert title == f"{names[code]} {period}：{yuan(row['employerCost'])} 元 / yuan"
+        assert abs(height / tallest - amount / largest) * tallest < 1  # proportional, to a pixel
+    # Stacked: in each month the segments sit on one another, 许昌市 at the bottom.
+    for period in periods:
+        month = page.locator(f'#province-chart g.month[data-period="{period}"] rect.segment')
+        tops = month.evaluate_all("rs => rs.map(r => [Number(r.getAttribute('y')), Number(r.getAttribute('height'))])")
+        assert len(tops) == 3
+        for (y_low, _), (y_high, height_high) in zip(tops, tops[1:]):
+            assert y_high + height_high == pytest.approx(y_low)
+    assert page.locator("#province-chart g.month").count() == 12  # the whole year, months to come empty
+
+    runs = sum(row["runs"] for row in costs)
+    total = sum(Decimal(row["employerCost"]) for row in costs)
+    assert page.text_content("#province-summary") == (
+        f"{year} 年 · 3 个辖区 · {runs} 个批次 · 单位用人成本合计 {total:,.2f} 元 / "
+        f"{year}: 3 jurisdictions, {runs} runs, employer cost {total:,.2f} yuan")
+
+    # The table: a row per jurisdiction (each month and the year), and the months' totals.
+    table = page.locator("#province-cost-table")
+    assert table.locator("thead th").all_text_contents() == (
+        ["辖区 / Jurisdiction"] + [f"{int(p[5:])}月 / {p}" for p in periods] + ["全年 / Year"])
+    for code in codes:
+        cells = table.locator(f'tbody tr[data-code="{code}"] td').all_text_contents()
+        amounts = [Decimal(by_key[(p, code)]["employerCost"]) for p in periods]
+        assert cells == [f"{a:,.2f}" for a in amounts] + [f"{sum(amounts):,.2f}"]
+    totals = table.locator("tbody tr.total td").all_text_contents()
+    assert totals[-1] == f"{total:,.2f}"
+    assert totals[0] == f"{sum(Decimal(by_key[(periods[0], c)]['employerCost']) for c in codes):,.2f}"
+
+    # Another figure: net pay, the same layout.
+    page.select_option("#province-metric", "net")
+    assert page.locator('#province-cost-table tbody tr[data-code="411200"] td').first.text_content() == \
+        yuan(by_key[(periods[0], "411200")]["net"])
+
+    # Staffing per jurisdiction against its standard, as the API reports it on the page's date.
+    date = page.input_value("#province-date")
+    staffing = demo.graphql(PROVINCE_STAFFING, {"d": date})["jurisdictionStaffing"]
+    assert [row["jurisdiction"]["code"] for row in staffing] == codes
+    rows = page.locator("#province-staffing-table tbody tr")
+    assert rows.evaluate_all("trs => trs.map(tr => tr.dataset.code)") == codes
+    levels = {"CITY": "市 / City", "COUNTY": "县 / County"}
+    for i, row in enumerate(staffing):
+        j = row["jurisdiction"]
+        parent = f"（{j['parent']['name']}）" if j["parent"] else ""
+        assert rows.nth(i).locator("th").text_content() == j["name"] + j["code"]
+        assert rows.nth(i).locator("td").all_text_contents() == [
+            levels[j["level"]] + parent, f"{row['population']:,}",
+            "—" if row["requiredByStandard"] is None else f"{row['requiredByStandard']:,}",
+            f"{row['requiredByCommunities']:,}", f"{row['required']:,}", f"{row['actual']:,}",
+            staffing_chip(row["gap"])]
+        assert row["required"] - row["actual"] == row["gap"]
+    assert staffing[1]["jurisdiction"]["parent"] == {"name": "许昌市"}  # 禹州市, a county under 许昌市
+    short = sum(1 for row in staffing if row["gap"] > 0)
+    assert page.text_content("#province-staffing-status") == (
+        f"{date}：3 个辖区，其中 {short} 个缺员 / {date}: 3 jurisdictions, {short} short.")
+
+    # Looked at: the section, its chart in the three jurisdictions' colours.
+    page.select_option("#province-metric", "employerCost")
+    shot = page.locator("#province").screenshot(path=tmp_path / "province.png")
+    assert_not_blank(shot, "province section", min_colours=100)
+    chart = page.locator("#province-chart").screenshot(path=tmp_path / "province-chart.png")
+    for colour in SERIES:
+        assert share_of(chart, colour) > 0.03, f"a jurisdiction's colour {colour} is missing from the chart"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+    watch.assert_only_graphql()
+    assert watch.problems == []
+    context.close()
+
+
+def test_dashboard_province_section_follows_the_token(browser, province_demo):
+    """PROVINCE sees every jurisdiction; a city's token sees the section for itself
+    and its county; a city without counties sees the page as a one-city installation."""
+    from playwright.sync_api import expect
+
+    demo = province_demo
+    year = demo.graphql("{ payrollPeriods(first: 1) }")["payrollPeriods"][0][:4]
+    context, page, watch = new_page(browser, demo.url, viewport={"width": 1024, "height": 800})
+    page.goto(demo.url + "/dashboard")
+    page.wait_for_selector("#province-chart svg rect.segment")
+
+    province = demo.create_token("--role", "PROVINCE", "--name", "省厅")
+    page.fill("#token-input", province)
+    page.click("#token-form button[type=submit]")
+    page.wait_for_selector("#identity >> text=当前身份：省厅（省级 / Province）")
+    expect(page.locator("#province-legend li")).to_have_count(3)
+
+    xuchang = demo.create_token("--role", "VIEWER", "--jurisdiction", "411000", "--name", "许昌市看板")
+    page.fill("#token-input", xuchang)
+    page.click("#token-form button[type=submit]")
+    page.wait_for_selector("#identity >> text=当前身份：许昌市看板（只读），范围：411000")
+    expect(page.locator("#province-staffing-table tbody tr")).to_have_count(2)
+    assert page.locator("#province-legend li").evaluate_all("lis => lis.map(li => li.dataset.code)") == [
+        "411000", "411081"]
+    assert page.locator("#province-staffing-table tbody tr").evaluate_all("trs => trs.map(tr => tr.dataset.code)") == [
+        "411000", "411081"]
+    # What the token itself is answered: the chart holds its runs and no one else's.
+    headers = {"Authorization": f"Bearer {xuchang}"}
+    request = urllib.request.Request(demo.url + "/graphql", headers={"Content-Type": "application/json", **headers},
+                                     data=json.dumps({"query": PROVINCE_COST, "variables": {"y": int(year)}}).encode())
+    with urllib.request.urlopen(request, timeout=30) as response:
+        own = json.load(response)["data"]["payrollCostByJurisdiction"]
+    shown = page.locator("#province-chart rect.segment").evaluate_all(
+        "rs => rs.map(r => [r.parentNode.dataset.period, r.dataset.code, Number(r.dataset.fen)])")
+    assert sorted(shown) == sorted([row["period"], row["jurisdiction"]["code"], fen(row["employerCost"])]
+                                   for row in own)
+    assert {code for _, code, _ in shown} == {"411000", "411081"}
+
+    sanmenxia = demo.create_token("--role", "VIEWER", "--jurisdiction", "411200", "--name", "三门峡市看板")
+    page.fill("#token-input", sanmenxia)
+    page.click("#token-form button[type=submit]")
+    page.wait_for_selector("#identity >> text=当前身份：三门峡市看板（只读），范围：411200")
+    page.wait_for_selector("#cost-chart svg .bar rect")
+    expect(page.locator("#province")).to_be_hidden()
+    assert page.locator("#province-chart svg").count() == 0
+    assert page.locator("main h2:visible").all_text_contents() == ["各街道工资成本", "各社区职数缺口", "工作者与工资条"]
+
+    watch.assert_only_graphql()
+    assert watch.problems == []
     context.close()

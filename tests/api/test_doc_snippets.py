@@ -53,7 +53,9 @@ def test_snippet_is_valid_against_the_schema(doc, line, source):
 # --- the guides run as written ------------------------------------------------------------------
 
 #: The guides whose every GraphQL example and command runs, in order, on a fresh demo city.
-RUN_DOCS = ("docs/hr-guide.md", "docs/finance-and-hr-files.md", "docs/api.md", "README.md")
+RUN_DOCS = ("docs/hr-guide.md", "docs/finance-and-hr-files.md", "docs/api.md", "README.md", "docs/province.md")
+#: Guides written for the province demo (``community-payroll demo --jurisdictions 3``); the others, one city.
+DEMO_JURISDICTIONS = {"docs/province.md": 3}
 ROOT = DOCS.parent
 #: A fenced block, with the comment before it that says which token runs it (``<!-- run as FINANCE -->``).
 BLOCK = re.compile(r"(?:<!-- run as (?P<role>[A-Z]+) -->\n)?(?P<indent>[ \t]*)```(?P<lang>graphql|sh)\n(?P<body>.*?)\n"
@@ -214,6 +216,7 @@ class GuideSession:
 def test_the_guides_have_examples_to_run():
     counts = {doc: len(runnable_blocks(doc)) for doc in RUN_DOCS}
     assert counts["docs/hr-guide.md"] >= 20 and counts["docs/finance-and-hr-files.md"] >= 6
+    assert counts["docs/province.md"] >= 8
     assert all(counts.values()), counts
 
 
@@ -228,7 +231,7 @@ def test_the_guide_runs_as_written(doc, client, capsysbinary, database_url, monk
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.chdir(tmp_path)
     with connection():
-        load_demo(today=DEMO_DAY)
+        load_demo(today=DEMO_DAY, jurisdictions=DEMO_JURISDICTIONS.get(doc, 1))
     prepare_files(tmp_path)
     session = GuideSession(doc, client, capsysbinary, tmp_path)
     for line, language, role, body in runnable_blocks(doc):

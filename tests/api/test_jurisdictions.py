@@ -267,3 +267,36 @@ def test_one_jurisdiction_needs_no_extra_step(gql):
         {"code": "000000", "name": "本市", "level": "CITY", "parent": None}]
     staffing = gql.data('{ staffing(date: "2026-11-01") { policyEffectiveFrom } }')["staffing"]
     assert staffing["policyEffectiveFrom"] == "2026-01-01"
+
+
+def test_a_district_publishing_its_own_policy_later_leaves_the_months_paid_under_its_citys(gql):
+    """The choice docs/province.md states: months paid in the city's runs, under
+    the city's policy, were paid right; the district's own policy applies from
+    its own first run and corrects none of them."""
+    load_example_city(gql)
+    second = add_second_city(gql)
+    district = gql.mutate(CREATE_JURISDICTION, {"input": {"code": "411202", "name": "湖滨区", "level": "DISTRICT",
+                                                          "parentId": second["id"]}})["jurisdiction"]
+    gql.mutate("""mutation($input: UpdateStreetInput!) { updateStreet(input: $input) { errors { message } } }""",
+               {"input": {"id": second["street"], "version": 1, "jurisdictionId": district["id"]}})
+    for month in ("2026-01", "2026-02", "2026-03"):
+        run = run_month(gql, month, second["id"], paid=True)
+        assert run["scope"] == {"type": "CITY", "jurisdiction": {"code": "411200"}}
+    paid_before = {month: lines(gql, month, "F") for month in ("2026-01", "2026-02", "2026-03")}
+    assert paid_before["2026-01"] == expected(EXAMPLES / "payslips-fixed-amounts-2026.csv", "2026-01")
+
+    # The district publishes the example policy (other figures than 三门峡's): nothing to correct.
+    published = gql.mutate(IMPORT_POLICY, {"document": EXAMPLE_POLICY.read_text(encoding="utf-8"),
+                                           "jurisdiction": district["id"]})
+    assert published["policy"]["jurisdiction"] == {"code": "411202"} and published["correctsPaidMonths"] == 0
+    preview = gql.data("""query($j: ID!) { backPayPreview(period: "2026-04", scope: {jurisdictionId: $j}) {
+        workers { code } } }""", {"j": district["id"]})["backPayPreview"]
+    assert preview["workers"] == []
+    april = run_month(gql, "2026-04", district["id"])
+    assert april["scope"] == {"type": "CITY", "jurisdiction": {"code": "411202"}}
+    assert april["payslipCount"] == len(expected(EXAMPLES / "payslips-fixed-amounts-2026.csv", "2026-04"))
+    slips = gql.data("""{ payslips(period: "2026-04", first: 100) { nodes { worker { code } backPay } } }""")
+    assert {p["backPay"] for p in slips["payslips"]["nodes"] if p["worker"]["code"].startswith("F")} == {"0.00"}
+    # 三门峡's own next month is its own too, without the district's streets.
+    assert run_month(gql, "2026-04", second["id"])["payslipCount"] == 0
+    assert {month: lines(gql, month, "F") for month in paid_before} == paid_before

@@ -17,7 +17,7 @@
 
   const QUERIES = {
     viewer: `query DashboardViewer {
-  me { name role streetCodes communityCodes }
+  me { name role jurisdictionCodes streetCodes communityCodes }
 }`,
     postTitles: `query DashboardPostTitles {
   policy { versions { effectiveFrom posts { key title } } }
@@ -50,6 +50,33 @@
       residentsPerWorker
     }
     totals { required actual gap shortage communitiesShort }
+  }
+}`,
+    // The province section: shown only when the token sees several jurisdictions.
+    jurisdictions: `query DashboardJurisdictions {
+  jurisdictions { code name level }
+}`,
+    costByJurisdiction: `query DashboardCostByJurisdiction($year: Int!) {
+  payrollCostByJurisdiction(year: $year) {
+    jurisdiction { code name }
+    period
+    runs
+    draftRuns
+    payslipCount
+    gross
+    net
+    employerCost
+  }
+}`,
+    jurisdictionStaffing: `query DashboardJurisdictionStaffing($date: Date!) {
+  jurisdictionStaffing(date: $date) {
+    jurisdiction { code name level parent { name } }
+    population
+    requiredByStandard
+    requiredByCommunities
+    required
+    actual
+    gap
   }
 }`,
     searchWorkers: `query DashboardSearchWorkers($search: String!) {
@@ -88,7 +115,11 @@
     gross: "应发工资",
     net: "实发工资",
   };
-  const ROLES = { ADMIN: "管理员", HR: "人事", FINANCE: "财务", VIEWER: "只读" };
+  const METRICS_EN = { employerCost: "employer cost", gross: "gross pay", net: "net pay" };
+  const ROLES = { ADMIN: "管理员", HR: "人事", FINANCE: "财务", VIEWER: "只读", PROVINCE: "省级 / Province" };
+  const LEVELS = { CITY: "市 / City", COUNTY: "县 / County", DISTRICT: "区 / District" };
+  // Colours of the jurisdictions in the province chart (dashboard.css: .series-0 …); they repeat after these.
+  const SERIES_COLOURS = 8;
   const RUN_STATUS = { DRAFT: "草稿", APPROVED: "已审核", PAID: "已发放" };
   // Used until (or when) the active policy's own post titles are unavailable.
   const POST_TITLES = { CHIEF: "正职", DEPUTY: "副职", STAFF: "其他社区工作者" };
@@ -98,6 +129,7 @@
     postTitles: Object.assign({}, POST_TITLES),
     cost: { seq: 0, period: "", totals: [] },
     staffing: { seq: 0, report: null },
+    province: { seq: 0, costSeq: 0, staffingSeq: 0, year: 0, costs: [], staffing: null },
     search: { seq: 0 },
     payslips: { seq: 0 },
   };
@@ -145,13 +177,20 @@
     return match[1] ? -fen : fen;
   }
 
+  /** "1234567" → "1,234,567". */
+  function groupDigits(digits) {
+    return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
   /** 352048 → "3,520.48". */
   function formatFen(fen) {
     const sign = fen < 0 ? "-" : "";
     const abs = Math.abs(fen);
-    const yuan = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    return `${sign}${yuan}.${String(abs % 100).padStart(2, "0")}`;
+    return `${sign}${groupDigits(String(Math.floor(abs / 100)))}.${String(abs % 100).padStart(2, "0")}`;
   }
+
+  /** 143519 → "143,519" (head counts). */
+  const formatCount = (n) => (n < 0 ? "-" : "") + groupDigits(String(Math.abs(n)));
 
   const money = (text) => formatFen(toFen(text));
 
@@ -295,7 +334,7 @@
   async function loadIdentity() {
     const data = await graphql(QUERIES.viewer);
     const me = data.me;
-    const scope = [...me.streetCodes, ...me.communityCodes];
+    const scope = [...me.jurisdictionCodes, ...me.streetCodes, ...me.communityCodes];
     $("identity").textContent =
       `当前身份：${me.name}（${ROLES[me.role] || me.role}）` +
       (scope.length ? `，范围：${scope.join("、")}` : "") +
@@ -338,11 +377,12 @@
       for (const id of ["cost-status", "staffing-status", "search-status"]) setStatus(id, waiting);
       clearCost();
       clearStaffing();
+      hideProvince();
       return;
     }
     setStatus("search-status", "");
     await loadPostTitles();
-    await Promise.all([loadLatestCost(), loadStaffing()]);
+    await Promise.all([loadProvince(), loadLatestCost(), loadStaffing()]);
   }
 
   // ---------------------------------------------------------------- cost by street
@@ -528,10 +568,11 @@
     return "gap-over";
   }
 
-  function gapText(gap) {
-    if (gap > 0) return `缺 ${gap}`;
-    if (gap < 0) return `超 ${-gap}`;
-    return "持平";
+  /** "缺 3"; with `english`, "缺 3 / short 3". */
+  function gapText(gap, english) {
+    if (gap > 0) return english ? `缺 ${gap} / short ${gap}` : `缺 ${gap}`;
+    if (gap < 0) return english ? `超 ${-gap} / over ${-gap}` : `超 ${-gap}`;
+    return english ? "持平 / even" : "持平";
   }
 
   function renderStaffing() {
@@ -581,6 +622,258 @@
     $("staffing-scroll").hidden = false;
     $("staffing-legend").hidden = false;
     setStatus("staffing-status", `${report.date}：显示 ${rows.length} / ${report.rows.length} 个社区，按缺口从大到小排列。`);
+  }
+
+  // ---------------------------------------------------------------- cost and staffing by jurisdiction
+
+  function hideProvince() {
+    state.province.seq += 1;
+    state.province.costSeq += 1;
+    state.province.staffingSeq += 1;
+    setBusy("province", false); // a load cut short no longer clears it
+    $("province").hidden = true;
+    clearProvinceCost();
+    clearProvinceStaffing();
+  }
+
+  function clearProvinceCost() {
+    state.province.costs = [];
+    $("province-chart").replaceChildren();
+    $("province-legend").replaceChildren();
+    $("province-summary").textContent = "";
+    $("province-details").hidden = true;
+  }
+
+  function clearProvinceStaffing() {
+    state.province.staffing = null;
+    $("province-staffing-scroll").hidden = true;
+    $("province-staffing-table").tBodies[0].replaceChildren();
+    setStatus("province-staffing-status", "");
+  }
+
+  /** The section appears only when the token sees more than one jurisdiction:
+   * a one-city installation (or a city's own token) looks as before. */
+  async function loadProvince() {
+    const seq = ++state.province.seq;
+    clearError($("province-error"));
+    let jurisdictions;
+    let latest;
+    try {
+      [jurisdictions, latest] = await Promise.all([
+        graphql(QUERIES.jurisdictions).then((data) => data.jurisdictions),
+        graphql(QUERIES.latestPeriod).then((data) => data.payrollPeriods[0] || ""),
+      ]);
+    } catch (err) {
+      if (seq !== state.province.seq) return;
+      // Unknown whether there are several: say so in the section rather than hide a failure.
+      $("province").hidden = false;
+      clearProvinceCost();
+      clearProvinceStaffing();
+      showError($("province-error"), err);
+      return;
+    }
+    if (seq !== state.province.seq) return;
+    if (jurisdictions.length <= 1) {
+      hideProvince();
+      return;
+    }
+    $("province").hidden = false;
+    const year = $("province-year");
+    if (!validYear(year.value)) year.value = (latest || today()).slice(0, 4);
+    await Promise.all([loadProvinceCost(Number(year.value)), loadProvinceStaffing($("province-date").value || today())]);
+  }
+
+  const validYear = (value) => /^\d{4}$/.test(String(value)) && Number(value) >= 1990 && Number(value) <= 2100;
+
+  async function loadProvinceCost(year) {
+    const seq = ++state.province.costSeq;
+    setBusy("province", true);
+    setStatus("province-status", `正在加载 ${year} 年各辖区工资… / Loading ${year}'s payroll by jurisdiction…`);
+    clearError($("province-error"));
+    try {
+      const data = await graphql(QUERIES.costByJurisdiction, { year });
+      if (seq !== state.province.costSeq) return;
+      state.province.year = year;
+      state.province.costs = data.payrollCostByJurisdiction;
+      setStatus("province-status", "");
+      renderProvinceCost();
+    } catch (err) {
+      if (seq !== state.province.costSeq) return;
+      setStatus("province-status", "");
+      clearProvinceCost();
+      showError($("province-error"), err);
+    } finally {
+      if (seq === state.province.costSeq) setBusy("province", false);
+    }
+  }
+
+  /** The year's twelve months, "2026-01" … "2026-12". */
+  function monthsOf(year) {
+    return Array.from({ length: 12 }, (_, i) => `${year}-${pad2(i + 1)}`);
+  }
+
+  /** The cost rows as one series per jurisdiction (in the API's order: by code), fen by month. */
+  function costSeries(costs, metric) {
+    const byCode = new Map();
+    for (const row of costs) {
+      const code = row.jurisdiction ? row.jurisdiction.code : "";
+      if (!byCode.has(code)) {
+        byCode.set(code, {
+          code,
+          name: row.jurisdiction ? row.jurisdiction.name : "（范围外）/ (outside the scope)",
+          index: byCode.size,
+          fen: new Map(),
+        });
+      }
+      const series = byCode.get(code);
+      series.fen.set(row.period, (series.fen.get(row.period) || 0) + toFen(row[metric]));
+    }
+    return [...byCode.values()];
+  }
+
+  function renderProvinceCost() {
+    const { year, costs } = state.province;
+    const metric = $("province-metric").value;
+    if (!costs.length) {
+      clearProvinceCost();
+      $("province-summary").textContent =
+        `${year} 年没有工资数据（尚无发放批次，或不在当前令牌的范围内）/ No payroll in ${year} (no runs yet, or none in this token's scope).`;
+      return;
+    }
+    const series = costSeries(costs, metric);
+    const months = monthsOf(year);
+    const runs = costs.reduce((sum, row) => sum + row.runs, 0);
+    const drafts = costs.reduce((sum, row) => sum + row.draftRuns, 0);
+    const total = costs.reduce((sum, row) => sum + toFen(row[metric]), 0);
+    $("province-summary").textContent =
+      `${year} 年 · ${series.length} 个辖区 · ${runs} 个批次${drafts ? `（含草稿 ${drafts} 个）` : ""} · ` +
+      `${METRICS[metric]}合计 ${formatFen(total)} 元 / ${year}: ${series.length} jurisdictions, ${runs} runs` +
+      `${drafts ? ` (${drafts} drafts)` : ""}, ${METRICS_EN[metric]} ${formatFen(total)} yuan`;
+    const chart = $("province-chart");
+    chart.replaceChildren(drawStackedChart(series, months,
+      `${year} 年各辖区各月${METRICS[metric]}（元）/ ${METRICS_EN[metric]} by jurisdiction and month, ${year} (yuan)`,
+      chart.clientWidth || 600));
+    $("province-legend").replaceChildren(...series.map((one) => h("li", { "data-code": one.code },
+      h("span", { class: `swatch series-${one.index % SERIES_COLOURS}`, "aria-hidden": "true" }),
+      one.name, one.code ? h("span", { class: "code" }, one.code) : null,
+    )));
+
+    // The table: the months with any payroll, and the year.
+    const paid = months.filter((m) => series.some((one) => one.fen.has(m)));
+    const table = $("province-cost-table");
+    table.tHead.replaceChildren(h("tr", null,
+      h("th", { scope: "col" }, "辖区 / Jurisdiction"),
+      ...paid.map((m) => h("th", { scope: "col", class: "num" }, `${Number(m.slice(5))}月 / ${m}`)),
+      h("th", { scope: "col", class: "num" }, "全年 / Year"),
+    ));
+    const cell = (fen) => h("td", { class: "num" }, fen === undefined ? "—" : formatFen(fen));
+    const sumOf = (values) => values.reduce((sum, fen) => sum + (fen || 0), 0);
+    table.tBodies[0].replaceChildren(
+      ...series.map((one) => h("tr", { "data-code": one.code },
+        h("th", { scope: "row" }, one.name, one.code ? h("span", { class: "code" }, one.code) : null),
+        ...paid.map((m) => cell(one.fen.get(m))),
+        cell(sumOf([...one.fen.values()])),
+      )),
+      h("tr", { class: "total" },
+        h("th", { scope: "row" }, "合计 / Total"),
+        ...paid.map((m) => cell(sumOf(series.map((one) => one.fen.get(m))))),
+        cell(total),
+      ),
+    );
+    $("province-details").hidden = false;
+  }
+
+  /** Vertical bars, one per month, stacked by jurisdiction, as SVG `width` pixels wide. */
+  function drawStackedChart(series, months, title, width) {
+    const fontPx = width < 480 ? 11 : 13;
+    const top = 10;
+    const axisHeight = 24;
+    const plotHeight = width < 480 ? 200 : 260;
+    const labelWidth = fontPx * 4;
+    const plotWidth = Math.max(60, width - labelWidth - 8);
+    const height = top + plotHeight + axisHeight;
+    const totals = months.map((m) => series.reduce((sum, one) => sum + Math.max(0, one.fen.get(m) || 0), 0));
+    const max = Math.max(1, ...totals);
+    const step = niceStep(max, 4);
+    const axisMax = Math.ceil(max / step) * step;
+    const y = (fen) => top + plotHeight - (fen / axisMax) * plotHeight;
+    const slot = plotWidth / months.length;
+    const barWidth = Math.max(4, slot * 0.62);
+
+    const titleId = `province-chart-title-${Date.now()}`;
+    const svg = s("svg", {
+      width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-labelledby": titleId,
+      class: "stack-chart", "font-size": fontPx,
+    });
+    svg.append(s("title", { id: titleId }, `${title}：` + months
+      .map((m, i) => (totals[i] ? `${m} ${formatFen(totals[i])} 元` : null)).filter(Boolean).join("；")));
+    for (let tick = 0; tick <= axisMax; tick += step) {
+      svg.append(
+        s("line", { x1: labelWidth, x2: labelWidth + plotWidth, y1: y(tick), y2: y(tick), class: "grid" }),
+        s("text", { x: labelWidth - 6, y: y(tick), "text-anchor": "end", "dominant-baseline": "central", class: "tick" },
+          shortYuan(tick)),
+      );
+    }
+    months.forEach((month, i) => {
+      const x = labelWidth + i * slot + (slot - barWidth) / 2;
+      const group = s("g", { class: "month", "data-period": month });
+      let base = 0;
+      for (const one of series) {
+        const fen = Math.max(0, one.fen.get(month) || 0);
+        if (!fen) continue;
+        group.append(s("rect", {
+          x, y: y(base + fen), width: barWidth, height: y(base) - y(base + fen),
+          class: `segment series-${one.index % SERIES_COLOURS}`, "data-code": one.code, "data-fen": fen,
+        }, s("title", null, `${one.name} ${month}：${formatFen(fen)} 元 / yuan`)));
+        base += fen;
+      }
+      group.append(s("text", { x: x + barWidth / 2, y: height - 6, "text-anchor": "middle", class: "tick" },
+        slot < 32 ? String(Number(month.slice(5))) : `${Number(month.slice(5))}月`)); // a phone: the number only
+      svg.append(group);
+    });
+    return svg;
+  }
+
+  async function loadProvinceStaffing(date) {
+    const seq = ++state.province.staffingSeq;
+    setStatus("province-staffing-status", `正在加载 ${date} 的辖区职数… / Loading staffing on ${date}…`);
+    clearError($("province-error"));
+    try {
+      const data = await graphql(QUERIES.jurisdictionStaffing, { date });
+      if (seq !== state.province.staffingSeq) return;
+      state.province.staffing = { date, rows: data.jurisdictionStaffing };
+      renderProvinceStaffing();
+    } catch (err) {
+      if (seq !== state.province.staffingSeq) return;
+      clearProvinceStaffing();
+      showError($("province-error"), err);
+    }
+  }
+
+  function renderProvinceStaffing() {
+    const { date, rows } = state.province.staffing;
+    const body = $("province-staffing-table").tBodies[0];
+    if (!rows.length) {
+      body.replaceChildren();
+      $("province-staffing-scroll").hidden = true;
+      setStatus("province-staffing-status", `${date} 没有社区数据 / No communities on ${date}.`);
+      return;
+    }
+    body.replaceChildren(...rows.map((row) => h("tr", { class: gapClass(row.gap), "data-code": row.jurisdiction.code },
+      h("th", { scope: "row" }, row.jurisdiction.name, h("span", { class: "code" }, row.jurisdiction.code)),
+      h("td", null, LEVELS[row.jurisdiction.level] || row.jurisdiction.level,
+        row.jurisdiction.parent ? h("span", { class: "parent" }, `（${row.jurisdiction.parent.name}）`) : null),
+      h("td", { class: "num" }, formatCount(row.population)),
+      h("td", { class: "num" }, row.requiredByStandard === null ? "—" : formatCount(row.requiredByStandard)),
+      h("td", { class: "num" }, formatCount(row.requiredByCommunities)),
+      h("td", { class: "num" }, formatCount(row.required)),
+      h("td", { class: "num" }, formatCount(row.actual)),
+      h("td", { class: "num gap" }, h("span", { class: `chip ${gapClass(row.gap)}` }, gapText(row.gap, true))),
+    )));
+    $("province-staffing-scroll").hidden = false;
+    const short = rows.filter((row) => row.gap > 0).length;
+    setStatus("province-staffing-status",
+      `${date}：${rows.length} 个辖区，其中 ${short} 个缺员 / ${date}: ${rows.length} jurisdictions, ${short} short.`);
   }
 
   // ---------------------------------------------------------------- workers and payslips
@@ -749,6 +1042,22 @@
     });
     $("staffing-short-only").addEventListener("change", renderStaffing);
 
+    const year = $("province-year");
+    $("province-date").value = today();
+    $("province-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!validYear(year.value)) {
+        showError($("province-error"), new ApiError("BAD_USER_INPUT", "请填写年度（1990–2100）/ Enter a year (1990–2100)."));
+        year.focus();
+        return;
+      }
+      loadProvinceCost(Number(year.value));
+      loadProvinceStaffing($("province-date").value || today());
+    });
+    $("province-metric").addEventListener("change", () => {
+      if (state.province.costs.length) renderProvinceCost();
+    });
+
     $("search-form").addEventListener("submit", (event) => {
       event.preventDefault();
       searchWorkers($("search-input").value.trim());
@@ -764,6 +1073,14 @@
           renderCost();
         }
       }).observe($("cost-chart"));
+      let lastProvinceWidth = $("province-chart").clientWidth;
+      new ResizeObserver(() => {
+        const width = $("province-chart").clientWidth;
+        if (width !== lastProvinceWidth && state.province.costs.length) {
+          lastProvinceWidth = width;
+          renderProvinceCost();
+        }
+      }).observe($("province-chart"));
     }
 
     loadAll();
