@@ -276,7 +276,12 @@ def _check_earlier_drafts(principal: Principal, period: Period, scope: Scope) ->
 
 def _overlap(scope: Scope, run: PayrollRun) -> bool:
     if scope.jurisdiction_id is not None and scope.jurisdiction_id != run.jurisdiction_id:
-        return False  # paid under other policies: their streets differ
+        # Paid under another policy, so the streets differ now; but a county that
+        # has just got a policy of its own may still have workers in a draft of
+        # the city's: that draft's payslips tell.
+        condition = scope.condition()
+        places = Community.select(Community.id) if condition is None else Community.select(Community.id).where(condition)
+        return Payslip.select(Payslip.id).where((Payslip.run == run.id) & Payslip.community.in_(places)).exists()
     if scope.type == "CITY" or run.scope_type == "CITY":
         return True
     run_street = run.street_id

@@ -236,6 +236,31 @@ def test_a_district_without_a_policy_of_its_own_is_paid_under_its_citys(gql, cli
     assert seen["jurisdiction"] == {"policyInForce": {"jurisdiction": None}}
 
 
+def test_a_county_with_a_new_policy_waits_for_the_citys_draft_that_holds_its_workers(gql):
+    load_example_city(gql)
+    second = add_second_city(gql)
+    district = gql.mutate(CREATE_JURISDICTION, {"input": {"code": "411202", "name": "湖滨区", "level": "DISTRICT",
+                                                          "parentId": second["id"]}})["jurisdiction"]
+    gql.mutate("""mutation($input: UpdateStreetInput!) { updateStreet(input: $input) { errors { message } } }""",
+               {"input": {"id": second["street"], "version": 1, "jurisdictionId": district["id"]}})
+    # January paid under 三门峡's policy, still a draft; then 湖滨区 publishes its own.
+    draft = gql.mutate(RUN, {"input": {"period": "2026-01", "jurisdictionId": second["id"]}})["payrollRun"]
+    assert draft["status"] == "DRAFT" and draft["payslipCount"] > 0
+    imported = gql.mutate(IMPORT_POLICY, {"document": (EXAMPLES / "policy-fixed-amounts.yaml").read_text(encoding="utf-8"),
+                                          "jurisdiction": district["id"]})["policy"]
+    assert imported["jurisdiction"] == {"code": "411202"}
+    # February of 湖滨区 would start from year-to-date totals January has not settled.
+    refused = gql.data(RUN, {"input": {"period": "2026-02", "jurisdictionId": district["id"]}})["createPayrollRun"]
+    assert refused["errors"] == [{"field": "period", "code": "INVALID_STATE", "message": (
+        f"period：2026-01 的草稿批次 {draft['id'].partition(':')[2]} 含有相同的工作者，请先审核或删除它，再计算之后的月份 / "
+        f"period: the draft run {draft['id'].partition(':')[2]} for 2026-01 covers some of the same workers; approve "
+        "or delete it before running a later month")}]
+    gql.mutate(APPROVE, {"id": draft["id"]})
+    run = gql.mutate(RUN, {"input": {"period": "2026-02", "jurisdictionId": district["id"]}})["payrollRun"]
+    assert run["scope"]["jurisdiction"] == {"code": "411202"} and run["payslipCount"] == len(
+        expected(EXAMPLES / "payslips-fixed-amounts-2026.csv", "2026-02"))
+
+
 def test_staffing_is_checked_per_jurisdiction_and_per_community(gql):
     load_example_city(gql)
     second = add_second_city(gql)
