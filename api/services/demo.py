@@ -85,7 +85,9 @@ def _example_policy_text() -> str:
 def _jurisdictions(count: int) -> list[tuple[str, str, str, str | None, int]]:
     """The demo's jurisdictions; beyond the named three, numbered cities of a province."""
     named = JURISDICTIONS[:count]
-    extra = [(f"4{100 + i:03d}00", f"第{i + 1}市", "CITY", None, 85 + (i * 7) % 20) for i in range(count - len(named))]
+    # Synthetic 6-digit codes 419001, 419002, … (never a named one's, which
+    # the earlier 4{100 + i}00 scheme hit at i = 10: 411000 is 许昌市).
+    extra = [(f"{419001 + i}", f"第{i + 1}市", "CITY", None, 85 + (i * 7) % 20) for i in range(count - len(named))]
     return named + extra
 
 
