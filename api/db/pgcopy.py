@@ -61,17 +61,43 @@ class TextColumn:
 Column = Union[Int4Column, Int8Column, DateColumn, TextColumn]
 
 
+@dataclass(frozen=True)
+class _EncodedText:
+    """A :class:`TextColumn` with its table encoded once: the entries' bytes
+    one after another, where each starts and its size (−1: NULL)."""
+
+    blob: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+    index: np.ndarray
+
+    @classmethod
+    def of(cls, column: TextColumn) -> _EncodedText:
+        encoded = [b"" if t is None else t.encode() for t in column.table]
+        sizes = np.array([-1 if t is None else len(e) for t, e in zip(column.table, encoded)], dtype=np.int64)
+        starts = np.zeros(len(encoded), dtype=np.int64)
+        np.cumsum(np.maximum(sizes[:-1], 0), out=starts[1:])
+        return cls(np.frombuffer(b"".join(encoded) + b"\x00", dtype=np.uint8), starts, sizes, column.index)
+
+
 def _big_endian_bytes(values: np.ndarray, dtype: str) -> np.ndarray:
     """(n, width) uint8: each value in network byte order."""
     array = np.ascontiguousarray(values.astype(dtype))
     return array.view(np.uint8).reshape(len(values), array.dtype.itemsize)
 
 
-def _lengths(column: Column, n: int) -> np.ndarray:
+def _rows(column: Column | _EncodedText) -> int:
+    if isinstance(column, (TextColumn, _EncodedText)):
+        return len(column.index)
+    return len(column.days if isinstance(column, DateColumn) else column.values)
+
+
+def _lengths(column: Column | _EncodedText, n: int) -> np.ndarray:
     """Each row's data length in this column (−1: NULL)."""
     if isinstance(column, TextColumn):
-        sizes = np.array([-1 if t is None else len(t.encode()) for t in column.table], dtype=np.int64)
-        return sizes[column.index] if len(sizes) else np.zeros(n, dtype=np.int64)
+        column = _EncodedText.of(column)
+    if isinstance(column, _EncodedText):
+        return column.sizes[column.index] if len(column.sizes) else np.zeros(n, dtype=np.int64)
     width = 8 if isinstance(column, Int8Column) else 4
     lengths = np.full(n, width, dtype=np.int64)
     if column.null is not None:
@@ -79,10 +105,10 @@ def _lengths(column: Column, n: int) -> np.ndarray:
     return lengths
 
 
-def encode_block(columns: Sequence[Column]) -> bytes:
+def encode_block(columns: Sequence[Column | _EncodedText]) -> bytes:
     """The tuples of one block of rows (no header or trailer)."""
-    n = len(columns[0].index if isinstance(columns[0], TextColumn) else
-             columns[0].days if isinstance(columns[0], DateColumn) else columns[0].values)
+    columns = [_EncodedText.of(c) if isinstance(c, TextColumn) else c for c in columns]
+    n = _rows(columns[0])
     lengths = [_lengths(column, n) for column in columns]
     row_sizes = np.full(n, 2, dtype=np.int64)
     for length in lengths:
@@ -97,7 +123,7 @@ def encode_block(columns: Sequence[Column]) -> bytes:
         buffer[at[:, None] + np.arange(4)] = _big_endian_bytes(length, ">i4")
         at += 4
         present = length >= 0
-        if isinstance(column, TextColumn):
+        if isinstance(column, _EncodedText):
             _write_text(buffer, at, column, length)
         else:
             values = (column.days - _DATE_SHIFT) if isinstance(column, DateColumn) else column.values
@@ -108,14 +134,8 @@ def encode_block(columns: Sequence[Column]) -> bytes:
     return buffer.tobytes()
 
 
-def _write_text(buffer: np.ndarray, at: np.ndarray, column: TextColumn, length: np.ndarray) -> None:
+def _write_text(buffer: np.ndarray, at: np.ndarray, column: _EncodedText, length: np.ndarray) -> None:
     """Copy each row's text (its table entry's bytes) to ``buffer[at:at + length]``."""
-    encoded = [b"" if t is None else t.encode() for t in column.table]
-    if not encoded:
-        return
-    blob = np.frombuffer(b"".join(encoded) or b"\x00", dtype=np.uint8)
-    entry_starts = np.zeros(len(encoded), dtype=np.int64)
-    np.cumsum([len(e) for e in encoded[:-1]], out=entry_starts[1:])
     sizes = np.maximum(length, 0)
     total = int(sizes.sum())
     if not total:
@@ -124,11 +144,13 @@ def _write_text(buffer: np.ndarray, at: np.ndarray, column: TextColumn, length: 
     row_offsets = np.zeros(len(sizes), dtype=np.int64)
     np.cumsum(sizes[:-1], out=row_offsets[1:])
     within = np.arange(total, dtype=np.int64) - np.repeat(row_offsets, sizes)
-    buffer[np.repeat(at, sizes) + within] = blob[np.repeat(entry_starts[column.index], sizes) + within]
+    buffer[np.repeat(at, sizes) + within] = column.blob[np.repeat(column.starts[column.index], sizes) + within]
 
 
-def take(column: Column, rows: slice) -> Column:
+def take(column: Column | _EncodedText, rows: slice) -> Column | _EncodedText:
     """The rows ``rows`` of a column."""
+    if isinstance(column, _EncodedText):
+        return _EncodedText(column.blob, column.starts, column.sizes, column.index[rows])
     if isinstance(column, TextColumn):
         return TextColumn(column.table, column.index[rows])
     null = None if column.null is None else column.null[rows]
@@ -140,9 +162,10 @@ def take(column: Column, rows: slice) -> Column:
 def stream(columns: Sequence[Column], rows: int, block: int = 50_000) -> Iterator[bytes]:
     """The whole COPY input — header, tuples in blocks of ``block`` rows, trailer."""
     yield HEADER
+    prepared = [_EncodedText.of(c) if isinstance(c, TextColumn) else c for c in columns]  # each table encoded once
     for start in range(0, rows, block):
         part = slice(start, min(start + block, rows))
-        yield encode_block([take(c, part) for c in columns])
+        yield encode_block([take(c, part) for c in prepared])
     yield TRAILER
 
 
