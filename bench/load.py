@@ -2,6 +2,7 @@
 
     python bench/load.py [--clients 32] [--seconds 60] [--workers 1] [--database-url postgresql://…]
     python bench/load.py --url http://127.0.0.1:8000 --token cp_… [--clients 32] [--seconds 60]
+    python bench/load.py --jurisdictions 3 [--database-url postgresql://…]   # jurisdiction-scoped tokens
 
 Without ``--url`` it loads the demo city into a fresh SQLite file (or the
 empty database of ``--database-url``), creates an ADMIN token and starts
@@ -19,6 +20,13 @@ by itself:
 - writes: ``updateWorker`` of a random worker's phone after reading its
   version (``worker``); ``recordAssessments`` for 1–5 workers;
   ``createPosition`` (a vacancy in a random community).
+
+With ``--jurisdictions N`` (starting the service) the demo has N
+jurisdictions, each with its own policy, and the clients take turns among
+tokens limited to one jurisdiction each — an HR token (the whole mix) and a
+FINANCE token (the reads) per jurisdiction — and a PROVINCE token (the
+reads, everywhere); each token's workers, communities and payslip pages are
+discovered with that token.
 
 A ``CONFLICT`` user error on ``updateWorker`` (another client updated the
 same worker between the read and the write) is an expected outcome and is
@@ -123,6 +131,8 @@ MIX = {
 }
 #: updateWorker picks among this many workers, so that concurrent updates of one worker happen.
 UPDATED_WORKERS = 20
+#: What a read-only token (FINANCE, PROVINCE) sends: the reads of the mix.
+READS = ("payslips", "workerSearch", "salaryQuote", "staffing")
 ORDER = ["payslips", "workerSearch", "salaryQuote", "staffing", "worker", "updateWorker", "recordAssessments",
          "createPosition"]
 
@@ -182,7 +192,33 @@ async def discover(url: str, token: str | None) -> Fixtures:
                     dt.date.today().isoformat())
 
 
+async def jurisdiction_actors(service: DemoService, url: str, admin_token: str) -> list[Actor]:
+    """An HR and a FINANCE token limited to each jurisdiction, and a PROVINCE token, each with what it sees."""
+    client = GraphQLClient(url, admin_token)
+    found = (await graphql_data(client, "query { jurisdictions { code name } }"))["jurisdictions"]
+    await client.close()
+    actors = []
+    for jurisdiction in found:
+        for role, actions in (("HR", tuple(MIX)), ("FINANCE", READS)):
+            label = f"{role} {jurisdiction['name']}"
+            token = service.create_token(role, f"bench {label}", [jurisdiction["code"]])
+            actors.append(Actor(label, token, await discover(url, token), actions))
+    token = service.create_token("PROVINCE", "bench PROVINCE")
+    actors.append(Actor("PROVINCE", token, await discover(url, token), READS))
+    return actors
+
+
 # --------------------------------------------------------------------------- the actions
+
+
+@dataclass
+class Actor:
+    """Who a client is: a token, what it sees (discovered with it) and the actions it sends."""
+
+    label: str
+    token: str | None
+    fixtures: Fixtures
+    actions: tuple[str, ...] = tuple(MIX)
 
 
 @dataclass
@@ -191,6 +227,9 @@ class Stats:
     errors: Counter = field(default_factory=Counter)
     conflicts: Counter = field(default_factory=Counter)
     kinds: Counter = field(default_factory=Counter)
+    #: Requests and errors per actor (token).
+    requests_by_actor: Counter = field(default_factory=Counter)
+    errors_by_actor: Counter = field(default_factory=Counter)
 
     def error(self, operation: str, what: str) -> None:
         self.errors[operation] += 1
@@ -202,9 +241,26 @@ class Outcome(Exception):
     """A request whose answer is an error; raised after its latency is recorded."""
 
 
+class _ByActor:
+    """A :class:`Stats` that also counts each request and error under one actor."""
+
+    def __init__(self, stats: Stats, label: str) -> None:
+        self.stats, self.label = stats, label
+        self.latencies, self.conflicts = stats.latencies, stats.conflicts
+
+    def error(self, operation: str, what: str) -> None:
+        self.stats.errors_by_actor[self.label] += 1
+        self.stats.error(operation, f"[{self.label}] {what}" if self.label != "ADMIN" else what)
+
+    def count(self) -> None:
+        self.stats.requests_by_actor[self.label] += 1
+
+
 async def timed(stats: Stats, client: GraphQLClient, operation: str, query: str, variables: dict[str, Any],
                 payload_key: str | None = None, expected_codes: frozenset[str] = frozenset()) -> dict[str, Any] | None:
     """Send one request and record its latency and outcome; the ``data`` when it succeeded."""
+    if isinstance(stats, _ByActor):
+        stats.count()
     started = time.perf_counter()
     try:
         status, decoded, raw = await client.execute(query, variables)
@@ -234,8 +290,10 @@ async def timed(stats: Stats, client: GraphQLClient, operation: str, query: str,
     return data
 
 
-def make_actions(fx: Fixtures, stats: Stats) -> dict[str, Callable[[GraphQLClient, random.Random], Awaitable[None]]]:
+def make_actions(fx: Fixtures, counted: Stats, label: str = "ADMIN"
+                 ) -> dict[str, Callable[[GraphQLClient, random.Random], Awaitable[None]]]:
     surnames = sorted({w["name"][0] for w in fx.workers})
+    stats = _ByActor(counted, label)
 
     async def payslips(client: GraphQLClient, rng: random.Random) -> None:
         await timed(stats, client, "payslips", PAYSLIPS, {"period": fx.period, "after": rng.choice(fx.afters)})
@@ -284,16 +342,19 @@ def make_actions(fx: Fixtures, stats: Stats) -> dict[str, Callable[[GraphQLClien
     }
 
 
-async def drive(url: str, token: str | None, fx: Fixtures, clients: int, seconds: float, seed: int,
+async def drive(url: str, actors: list[Actor], clients: int, seconds: float, seed: int,
                 server_pid: int | None) -> tuple[Stats, CpuMeter]:
+    """``clients`` clients, client i acting as ``actors[i % len(actors)]``."""
     stats = Stats()
-    actions = make_actions(fx, stats)
-    names, weights = list(MIX), list(MIX.values())
     deadline = time.monotonic() + seconds
 
     async def client_loop(index: int) -> None:
         rng = random.Random(seed * 1000 + index)
-        client = GraphQLClient(url, token)
+        actor = actors[index % len(actors)]
+        actions = make_actions(actor.fixtures, stats, actor.label)
+        names = list(actor.actions)
+        weights = [MIX[name] for name in names]
+        client = GraphQLClient(url, actor.token)
         try:
             while time.monotonic() < deadline:
                 await actions[rng.choices(names, weights)[0]](client, rng)
@@ -326,6 +387,9 @@ def report(stats: Stats, meter: CpuMeter, clients: int) -> None:
     print(f"requests served: {len(everything):,} in {meter.wall:.1f} s ({len(everything) / meter.wall:.1f} req/s) "
           f"by {clients} clients")
     print(f"errors: {total_errors} — goal 0: {goal(total_errors == 0)}")
+    if set(stats.requests_by_actor) - {"ADMIN"}:
+        print("by token: " + "; ".join(f"{label} {count:,} requests, {stats.errors_by_actor[label]} errors"
+                                       for label, count in sorted(stats.requests_by_actor.items())))
     print(f"expected CONFLICT outcomes of concurrent updateWorker (stale version, nothing written): "
           f"{stats.conflicts['updateWorker']}")
     for kind, count in stats.kinds.most_common(8):
@@ -347,10 +411,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="bearer token for --url (default: $PAYROLL_TOKEN; none for a development-mode server)")
     parser.add_argument("--workers", type=int, default=1, help="API processes when starting the service (default 1)")
     parser.add_argument("--database-url", help="an EMPTY database to load the demo into (default: a fresh SQLite file)")
+    parser.add_argument("--jurisdictions", type=int, default=1, metavar="N",
+                        help="starting the service: a demo of N jurisdictions, driven with an HR and a FINANCE token "
+                             "limited to each and a PROVINCE token (default 1: the city, with the ADMIN token)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     if args.url and args.database_url:
         parser.error("give --url (a running service) or --database-url (start one), not both")
+    if args.url and args.jurisdictions != 1:
+        parser.error("--jurisdictions loads a demo: it needs a service started here, not --url")
     if args.seconds <= 0 or args.clients <= 0:
         parser.error("--seconds and --clients must be positive")
     return args
@@ -366,12 +435,18 @@ def main(argv: list[str] | None = None) -> int:
             url, token, pid = args.url.rstrip("/"), args.token, None
             where = f"the running service at {url}"
         else:
-            service = DemoService(database_url=args.database_url, workers=args.workers).start()
+            service = DemoService(database_url=args.database_url, workers=args.workers,
+                                  jurisdictions=args.jurisdictions).start()
             assert service.server is not None
             url, token, pid = service.url, service.token, service.server.process.pid
             where = (f"community-payroll serve ({args.workers} process{'es' if args.workers > 1 else ''}) on "
                      f"{describe_database(service.database_url or '')}, ADMIN token")
-        fx = asyncio.run(discover(url, token))
+        if service is not None and args.jurisdictions > 1:
+            actors = asyncio.run(jurisdiction_actors(service, url, token))
+            where = where.replace("ADMIN token", f"{len(actors)} tokens: " + ", ".join(a.label for a in actors))
+        else:
+            actors = [Actor("ADMIN", token, asyncio.run(discover(url, token)))]
+        fx = actors[-1].fixtures  # the PROVINCE token sees everything (the ADMIN token alone: itself)
         print(f"service: {where}")
         mix = ", ".join(f"{name} {weight}" for name, weight in MIX.items())
         print(f"load: {args.clients} clients × {args.seconds:g} s, one request at a time each; mix (weights): {mix}; "
@@ -379,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"data: {len(fx.workers)} workers, {len(fx.community_ids)} communities, payslips of {fx.period} "
               f"({len(fx.afters)} pages), assessments for {fx.year}, staffing on {fx.today}")
         print()
-        stats, meter = asyncio.run(drive(url, token, fx, args.clients, args.seconds, args.seed, pid))
+        stats, meter = asyncio.run(drive(url, actors, args.clients, args.seconds, args.seed, pid))
         report(stats, meter, args.clients)
         if service is not None and service.server is not None:
             logged = service.server.exceptions()

@@ -234,42 +234,50 @@ class DemoService:
 
     ``database_url`` None: a fresh SQLite file in a temporary directory.
     Otherwise the database must be empty; the demo is loaded into it (and the
-    benchmark token is revoked at the end).
+    benchmark tokens are revoked at the end).
     """
 
     database_url: str | None = None
     workers: int = 1
     demo_workers: int = 800
+    #: Jurisdictions of the demo (``community-payroll demo --jurisdictions``).
+    jurisdictions: int = 1
     tmp: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="payroll-bench-")))
     url: str = ""
     token: str = ""
     server: Server | None = None
     load_seconds: float = 0.0
-    _token_id: str | None = None
+    _token_ids: list[str] = field(default_factory=list)
 
     def start(self) -> DemoService:
         if self.database_url is None:
             self.database_url = f"sqlite:///{self.tmp / 'demo.db'}"
         env = _service_env(self.database_url)
         started = time.perf_counter()
-        demo = subprocess.run([*community_payroll(), "demo", "--workers", str(self.demo_workers)], env=env,
+        demo = subprocess.run([*community_payroll(), "demo", "--workers", str(self.demo_workers),
+                               "--jurisdictions", str(self.jurisdictions)], env=env,
                               capture_output=True, text=True, cwd=ROOT)
         if demo.returncode != 0:
             raise SystemExit(f"community-payroll demo failed (the database must be empty):\n{demo.stderr.strip()}")
         self.load_seconds = time.perf_counter() - started
-        token = subprocess.run([*community_payroll(), "token", "create", "--role", "ADMIN", "--name", "bench"],
-                               env=env, capture_output=True, text=True, cwd=ROOT)
-        if token.returncode != 0:
-            raise SystemExit(f"community-payroll token create failed:\n{token.stderr.strip()}")
-        self.token = token.stdout.strip().splitlines()[-1]
-        with contextlib.suppress(ValueError, IndexError):
-            self._token_id = token.stderr.split("(id ", 1)[1].split(",", 1)[0].strip()
+        self.token = self.create_token("ADMIN", "bench")
         port = free_port()
         command = [*community_payroll(), "serve", "--host", "127.0.0.1", "--port", str(port),
                    "--workers", str(self.workers), "--log-level", "warning"]
         self.server = start_server(command, env, port, self.tmp / "serve.log")
         self.url = self.server.url
         return self
+
+    def create_token(self, role: str, name: str, jurisdictions: Sequence[str] = ()) -> str:
+        """A new token of ``role`` (limited to the jurisdictions of these codes), revoked by :meth:`stop`."""
+        scope = [arg for code in jurisdictions for arg in ("--jurisdiction", code)]
+        token = subprocess.run([*community_payroll(), "token", "create", "--role", role, "--name", name, *scope],
+                               env=self.env(), capture_output=True, text=True, cwd=ROOT)
+        if token.returncode != 0:
+            raise SystemExit(f"community-payroll token create failed:\n{token.stderr.strip()}")
+        with contextlib.suppress(ValueError, IndexError):
+            self._token_ids.append(token.stderr.split("(id ", 1)[1].split(",", 1)[0].strip())
+        return token.stdout.strip().splitlines()[-1]
 
     def env(self) -> dict[str, str]:
         assert self.database_url is not None
@@ -279,9 +287,10 @@ class DemoService:
         if self.server is not None:
             self.server.stop()
             self.server = None
-        if self._token_id and self.database_url and not self.database_url.startswith("sqlite"):
-            subprocess.run([*community_payroll(), "token", "revoke", self._token_id], env=self.env(),
-                           capture_output=True, cwd=ROOT)
+        if self.database_url and not self.database_url.startswith("sqlite"):
+            for token_id in self._token_ids:
+                subprocess.run([*community_payroll(), "token", "revoke", token_id], env=self.env(),
+                               capture_output=True, cwd=ROOT)
         if os.environ.get("BENCH_KEEP_TMP"):
             print(f"(kept {self.tmp})", file=sys.stderr)
         else:

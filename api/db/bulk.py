@@ -2,19 +2,21 @@
 
 peewee's ``insert_many`` renders every value into SQL text in Python, which
 dominates the time of large loads.  :func:`bulk_insert` hands tuples to the
-driver instead: ``executemany`` on SQLite, ``execute_values`` on PostgreSQL.
+driver instead: ``executemany`` on SQLite, ``COPY`` on PostgreSQL (a
+million workers of the benchmarks' province took 165 s with
+``execute_values``, whose per-value quoting is Python too).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import sqlite3
 from typing import Iterable, Iterator, Sequence
 
 import peewee as pw
 import psycopg2
-from psycopg2.extras import execute_values
 
 from api.db.database import database, is_postgres
 
@@ -42,6 +44,24 @@ def _sqlite_value(value):
     return value
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value) -> str:
+    """A value in COPY's text format (NULL is ``\\N``; backslash, tab and line breaks escaped)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
 def bulk_insert(model: type[pw.Model], fields: Sequence[str], rows: Iterable[Sequence], page_size: int = 5000) -> int:
     """Insert ``rows`` (tuples in the order of ``fields``, model field names) in
     the current transaction; returns the number of rows.  Fields not given
@@ -60,7 +80,10 @@ def bulk_insert(model: type[pw.Model], fields: Sequence[str], rows: Iterable[Seq
     cursor = database.cursor()
     rows = list(rows)
     if is_postgres():
-        execute_values(cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s', rows, page_size=page_size)
+        for start in range(0, len(rows), page_size * 20):
+            text = "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows[start : start + page_size * 20])
+            with driver_errors():
+                cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', io.StringIO(text))
     else:
         placeholders = ", ".join("?" * len(fields))
         temporal = [i for i, name in enumerate(fields)

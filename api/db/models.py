@@ -244,8 +244,9 @@ class Payslip(BaseModel):
     after the month (the next month's run starts from them)."""
 
     id = pw.BigAutoField()
-    run = pw.ForeignKeyField(PayrollRun, backref="payslips", on_delete="CASCADE")
-    worker = pw.ForeignKeyField(Worker, backref="payslips", on_delete="RESTRICT")
+    # The run's and the worker's lookups use the wider indexes below (migration 0008).
+    run = pw.ForeignKeyField(PayrollRun, backref="payslips", on_delete="CASCADE", index=False)
+    worker = pw.ForeignKeyField(Worker, backref="payslips", on_delete="RESTRICT", index=False)
     community = pw.ForeignKeyField(Community, on_delete="RESTRICT")
     street = pw.ForeignKeyField(Street, on_delete="RESTRICT")
     period = pw.CharField(max_length=7)

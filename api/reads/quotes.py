@@ -38,7 +38,7 @@ class Quote:
     post_keys: tuple[str, ...]
 
 
-def _worker_input(worker: Worker, year: int) -> WorkerInput:
+def worker_input(worker: Worker, year: int) -> WorkerInput:
     assessments = {a.year: a.result for a in Assessment.select().where(Assessment.worker == worker.id)}
     incompetent = worker.incompetent_years_before + sum(1 for y, r in assessments.items() if y < year and r == "INCOMPETENT")
     fields = {
@@ -114,7 +114,7 @@ def quote(principal: Principal, period: Period, worker_pk: int | None, overrides
     except UserErrors as exc:
         raise BadRequest(str(exc)) from None
     if row is not None:
-        worker = _apply_overrides(_worker_input(row, period.year), overrides, policy)
+        worker = _apply_overrides(worker_input(row, period.year), overrides, policy)
     else:
         fields = {"worker_id": "(hypothetical)", **{k: v for k, v in overrides.items()}}
         for key in ("special_deduction_monthly", "previous_monthly_pay"):

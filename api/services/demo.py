@@ -60,6 +60,10 @@ REGION = "411081"  # 禹州市
 TITLES = {"CHIEF": ["党组织书记、居委会主任"], "DEPUTY": ["党组织副书记", "居委会副主任"], "STAFF": ["网格员", "社区专职工作者"]}
 
 
+#: Above this many workers the generator writes benchmark data for a province:
+#: no identity numbers (drawing unique ones costs minutes), staff stored community by community.
+PROVINCE_SCALE = 100_000
+
 #: The demo's jurisdictions (河南省): 行政区划代码, name, level, parent's code,
 #: and their disposable income as a share of the example's (per cent).
 JURISDICTIONS = [
@@ -85,7 +89,9 @@ def _example_policy_text() -> str:
 def _jurisdictions(count: int) -> list[tuple[str, str, str, str | None, int]]:
     """The demo's jurisdictions; beyond the named three, numbered cities of a province."""
     named = JURISDICTIONS[:count]
-    extra = [(f"4{100 + i:03d}00", f"第{i + 1}市", "CITY", None, 85 + (i * 7) % 20) for i in range(count - len(named))]
+    # Synthetic 6-digit codes 419001, 419002, … (never a named one's, which
+    # the earlier 4{100 + i}00 scheme hit at i = 10: 411000 is 许昌市).
+    extra = [(f"{419001 + i}", f"第{i + 1}市", "CITY", None, 85 + (i * 7) % 20) for i in range(count - len(named))]
     return named + extra
 
 
@@ -213,7 +219,15 @@ def _insert_workers(rng, n: int, community_ids: np.ndarray, post_keys, year: int
             if i < n:
                 posts[i], community[i] = post_index.get("DEPUTY", 0), community_ids[c]
                 i += 1
-    community[i:] = community_ids[np.arange(n - i) % k]
+    rest = np.arange(n - i)
+    if n > PROVINCE_SCALE:
+        # A province's rosters are imported community by community: each
+        # community's staff are stored together (consecutive ids), which is
+        # what a run over one jurisdiction reads.  Dealt out one by one, a
+        # jurisdiction's 10,000 workers sat on 10,000 different pages.
+        community[i:] = community_ids[rest * k // max(n - i, 1)]
+    else:
+        community[i:] = community_ids[rest % k]
     a["post"] = posts
     # Service ends only in the past or up to today; hires no later than today.
     today_day = day_number(today)
@@ -246,7 +260,7 @@ def _insert_workers(rng, n: int, community_ids: np.ndarray, post_keys, year: int
         rows.append({
             "code": f"W{j + 1:06d}" if n < 1_000_000 else f"W{j + 1:07d}",
             "name": name,
-            "id_number": _id_number(rng, birth, sex, used_numbers) if n <= 100_000 else None,
+            "id_number": _id_number(rng, birth, sex, used_numbers) if n <= PROVINCE_SCALE else None,
             "birth_date": birth,
             "sex": sex,
             "phone": f"1{phone_prefix[j]}{phone_digits[j]:08d}",

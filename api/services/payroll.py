@@ -10,7 +10,7 @@ Creating a run for month ``P`` over a scope:
    for it (months must be run in order, or the income tax would be wrong), or
    already has a payslip for ``P`` in another run;
 3. computes the month with the engine for the whole population at once;
-4. inserts the run and its payslips in bulk (COPY on PostgreSQL).
+4. inserts the run and its payslips in bulk (binary COPY on PostgreSQL).
 
 All of it happens in one transaction: a failure leaves no run and no payslip.
 ``(period, scope)`` is unique in the database, and so is ``(worker, period)``
@@ -20,25 +20,24 @@ for payslips, so two processes racing to create the same run give one run.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import io
 import json
 import logging
-from typing import Any, Iterator
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence, Union
 
 import numpy as np
 import peewee as pw
 
 from payroll import codes
 from payroll.corrections import BackPayDetail
-from payroll.csvfast import IntColumn, TextColumn, encode_rows
-from payroll.periods import NO_END_DAY, Period, date_of
+from payroll.periods import NO_END_DAY, Period
 from payroll.policy import NoVersionInForce
 from payroll.texts import Text
 
 from api.access import scopes
 from api.access.permissions import Permission, require
 from api.access.principal import Principal
+from api.db import pgcopy
 from api.db.bulk import driver_errors
 from api.db.database import database, is_postgres
 from api.db.jurisdictions import JurisdictionTree
@@ -294,9 +293,29 @@ def _overlap(scope: Scope, run: PayrollRun) -> bool:
     return scope.street_id == run_street
 
 
+@dataclass(frozen=True)
+class Masked:
+    """Integers (or day numbers, for a date column) with NULL where ``null``."""
+
+    values: np.ndarray
+    null: np.ndarray
+
+
+def _coded(values: list, table: Sequence[str | None] | None = None) -> CodedText:
+    """A text column (None is NULL) as a table and positions, from Python values."""
+    table = list(table) if table is not None else sorted(set(values), key=lambda v: (v is not None, v or ""))
+    position = {t: i for i, t in enumerate(table)}
+    return CodedText(table, np.fromiter((position[v] for v in values), dtype=np.int64, count=len(values)))
+
+
+PayslipColumn = Union[np.ndarray, Masked, CodedText]
+
+
 def payslip_columns(run_id: int, period: Period, computed: ComputedMonth, paid: np.ndarray
-                    ) -> dict[str, np.ndarray | list | CodedText]:
-    """The payslip rows of the paid workers, column by column."""
+                    ) -> dict[str, PayslipColumn]:
+    """The payslip rows of the paid workers, column by column, without a
+    Python object per row: integers and day numbers as arrays (``Masked``
+    where a column can be NULL), texts as tables of values and positions."""
     loaded, result, before, after = computed.loaded, computed.result, computed.state_before, computed.state_after
     pop = loaded.population
     n = len(paid)
@@ -304,35 +323,34 @@ def payslip_columns(run_id: int, period: Period, computed: ComputedMonth, paid: 
     def take(array: np.ndarray) -> np.ndarray:
         return array[paid]
 
-    def dates(days: np.ndarray, nullable: bool) -> list:
-        values = take(days)
-        return [None if nullable and d == NO_END_DAY else date_of(d) for d in values.tolist()]
-
-    certificate = take(pop.certificate)
+    certificate, certificate_day = take(pop.certificate), take(pop.certificate_day)
+    end_day, previous_pay, bonus_method = take(pop.end_day), take(pop.previous_pay), take(pop.bonus_tax_method)
     return {
         "run_id": np.full(n, run_id, dtype=np.int64),
         "worker_id": take(loaded.worker_ids),
         "community_id": take(loaded.community_ids),
         "street_id": take(loaded.street_ids),
-        "period": [str(period)] * n,
-        "post": [pop.post_keys[p] for p in take(result.post).tolist()],
+        "period": CodedText([str(period)], np.zeros(n, dtype=np.int64)),
+        "post": CodedText(list(pop.post_keys), take(result.post)),
         "grade": take(result.grade),
         "counted_years": take(result.counted_years),
         "days": take(result.days),
         **{name: take(result.column(name)) for name in PAYSLIP_MONEY},
-        "service_start": dates(pop.start_day, False),
-        "service_end": dates(pop.end_day, True),
+        "service_start": take(pop.start_day),
+        "service_end": Masked(end_day, end_day == NO_END_DAY),
         "prior_service_years": take(pop.year_adjustment + loaded.incompetent_years),
         "incompetent_years": take(loaded.incompetent_years),
-        "education": [codes.EDUCATION[e] for e in take(pop.education).tolist()],
-        "certificate": [codes.CERTIFICATE[c] for c in certificate.tolist()],
-        "certificate_date": [None if c == 0 else d for c, d in zip(certificate.tolist(), dates(pop.certificate_day, True))],
-        "assessment": [loaded.assessments[i] for i in paid.tolist()],
+        "education": CodedText(list(codes.EDUCATION), take(pop.education)),
+        "certificate": CodedText(list(codes.CERTIFICATE), certificate),
+        "certificate_date": Masked(certificate_day, (certificate == 0) | (certificate_day == NO_END_DAY)),
+        "assessment": _coded([loaded.assessments[i] for i in paid.tolist()], (None, *codes.ASSESSMENT)),
         "special_deduction_monthly": take(pop.special_deduction),
-        "previous_monthly_pay": [None if v == 0 else v for v in take(pop.previous_pay).tolist()],
-        "tax_basic_deduction": [codes.TAX_BASIC_DEDUCTION[t] for t in take(pop.tax_basic_deduction).tolist()],
-        "bonus_tax_method": [None if m < 0 else codes.BONUS_TAX_METHOD[m] for m in take(pop.bonus_tax_method).tolist()],
-        "back_pay_detail": back_pay_detail_texts(computed.back_pay_detail, paid),
+        "previous_monthly_pay": Masked(previous_pay, previous_pay == 0),
+        "tax_basic_deduction": CodedText(list(codes.TAX_BASIC_DEDUCTION), take(pop.tax_basic_deduction)),
+        # −1 (no choice) is the table's last entry, None.
+        "bonus_tax_method": CodedText([*codes.BONUS_TAX_METHOD, None],
+                                      np.where(bonus_method < 0, len(codes.BONUS_TAX_METHOD), bonus_method)),
+        "back_pay_detail": _coded(back_pay_detail_texts(computed.back_pay_detail, paid)),
         "prior_tax_months": take(before.tax_months),
         "prior_income": take(before.income),
         "prior_deductions": take(before.deductions),
@@ -364,22 +382,40 @@ def back_pay_detail_texts(detail: BackPayDetail, paid: np.ndarray) -> list[str |
 
 
 def insert_payslips(run_id: int, period: Period, computed: ComputedMonth, paid: np.ndarray) -> None:
-    """Bulk insert: COPY on PostgreSQL, batched executemany on SQLite."""
+    """Bulk insert: binary COPY on PostgreSQL, batched executemany on SQLite."""
     if not len(paid):
         return
     columns = payslip_columns(run_id, period, computed, paid)
     if is_postgres():
-        _copy_postgres(columns)
+        _copy_postgres(columns, len(paid))
         return
-    lists = [c.tolist() if isinstance(c, np.ndarray) else c.values() if isinstance(c, CodedText)
-             else [v.isoformat() if isinstance(v, dt.date) else v for v in c]
-             for c in (columns[name] for name in PAYSLIP_COLUMNS)]
+    lists = [_sqlite_values(columns[name], _FIELD_TYPES[name]) for name in PAYSLIP_COLUMNS]
     rows = list(zip(*lists))
     sql = f'INSERT INTO "payslip" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in PAYSLIP_COLUMNS)}) VALUES ({", ".join("?" * len(PAYSLIP_COLUMNS))})'
     cursor = database.cursor()
     with driver_errors(), _without_sqlite_insert_lock_trigger(cursor, run_id):
         for start in range(0, len(rows), 10_000):
             cursor.executemany(sql, rows[start : start + 10_000])
+
+
+#: Each payslip column's type as the model declares it (the migrations match the models: a test checks).
+_FIELD_TYPES = {field.column_name: field.field_type for field in Payslip._meta.sorted_fields}
+
+
+def _iso_dates(days: np.ndarray) -> list[str]:
+    """Day numbers as ISO dates (how peewee stores dates in SQLite)."""
+    return days.astype("datetime64[D]").astype(str).tolist()
+
+
+def _sqlite_values(column: PayslipColumn, field_type: str) -> list:
+    if isinstance(column, CodedText):
+        return column.values()
+    values, null = (column.values, column.null) if isinstance(column, Masked) else (column, None)
+    out = _iso_dates(values) if field_type == "DATE" else values.tolist()
+    if null is not None:
+        for i in np.flatnonzero(null).tolist():
+            out[i] = None
+    return out
 
 
 @contextlib.contextmanager
@@ -409,27 +445,21 @@ def _without_sqlite_insert_lock_trigger(cursor: Any, run_id: int) -> Iterator[No
         cursor.execute(found[0])
 
 
-def _copy_postgres(columns: dict[str, np.ndarray | list | CodedText]) -> None:
+def _copy_postgres(columns: dict[str, PayslipColumn], rows: int) -> None:
     encoded = []
     for name in PAYSLIP_COLUMNS:
-        values = columns[name]
-        if isinstance(values, np.ndarray):
-            encoded.append(IntColumn(values))
+        column, field_type = columns[name], _FIELD_TYPES[name]
+        if isinstance(column, CodedText):
+            encoded.append(pgcopy.TextColumn(column.table, column.index))
             continue
-        if isinstance(values, CodedText):  # data for the database, exactly as it is (None → NULL)
-            encoded.append(TextColumn(["" if v is None else v for v in values.table], values.index, neutralise=False))
-            continue
-        texts = ["" if v is None else (v.isoformat() if isinstance(v, dt.date) else str(v)) for v in values]
-        table = sorted(set(texts))
-        position = {t: i for i, t in enumerate(table)}
-        index = np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
-        encoded.append(TextColumn(table, index, neutralise=False))  # data for the database, exactly as it is
-    data = encode_rows(encoded)
+        values, null = (column.values, column.null) if isinstance(column, Masked) else (column, None)
+        kind = {"DATE": pgcopy.DateColumn, "INT": pgcopy.Int4Column, "BIGINT": pgcopy.Int8Column}[field_type]
+        encoded.append(kind(values, null))
     cursor = database.cursor()
     names = ", ".join(f'"{c}"' for c in PAYSLIP_COLUMNS)
-    # An unquoted empty field is NULL in PostgreSQL's CSV format.
     with driver_errors():
-        cursor.copy_expert(f'COPY "payslip" ({names}) FROM STDIN WITH (FORMAT csv)', io.BytesIO(data))
+        pgcopy.StreamReader(pgcopy.stream(encoded, rows)).copy(
+            cursor, f'COPY "payslip" ({names}) FROM STDIN WITH (FORMAT binary)')
 
 
 def _transition(principal: Principal, run_id: int, version_status: str, new_status: str, operation: str) -> PayrollRun:
