@@ -45,6 +45,11 @@ def document_json(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, default=_json_default, sort_keys=False)
 
 
+#: Parsed policy documents kept: every active policy of a province's hundred
+#: or more jurisdictions with room for earlier documents that runs keep.
+CACHED_DOCUMENTS = 512
+
+
 def policy_from_document(document: str) -> Policy:
     """The parsed policy of a stored document (JSON text), cached by the text:
     runs keep the document they were computed with."""
@@ -53,7 +58,7 @@ def policy_from_document(document: str) -> Policy:
     if cached is None:
         cached = parse_policy(json.loads(document))
         with _cache_lock:
-            if len(_documents) > 64:
+            if len(_documents) > CACHED_DOCUMENTS:
                 _documents.clear()
             _documents[document] = cached
     return cached
