@@ -27,6 +27,7 @@ import peewee as pw
 import yaml
 
 from payroll import codes
+from payroll.money import div_half_up, format_fen, parse_fen
 from payroll.periods import NO_END_DAY, Period, date_of, day_number
 from payroll.synthetic import synthetic_arrays
 
@@ -102,8 +103,8 @@ def _policy_text(name: str, code: str, percent: int) -> str:
     document["id"] = f"{document['id']}-{code}"
     document["title"] = f"{name}城市社区工作者薪酬办法（示例）"
     for version in document["versions"]:
-        fen = round(float(version["base_income_annual"]) * 100) * percent
-        version["base_income_annual"] = f"{(fen + 50) // 100 // 100}.{(fen + 50) // 100 % 100:02d}"
+        fen = div_half_up(parse_fen(version["base_income_annual"]) * percent, 100)
+        version["base_income_annual"] = format_fen(fen)
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
 
 
