@@ -29,6 +29,19 @@ OPENING_FIELDS = (
     "opening_tax",
     "opening_reserve",
 )
+#: The salary inputs (§1) that a WorkerInput, a stored worker and a payslip
+#: hold under the same names and as the same values (amounts in fen).
+STORED_INPUTS = (
+    "post",
+    "service_start",
+    "service_end",
+    "prior_service_years",
+    "education",
+    "certificate",
+    "certificate_date",
+    "special_deduction_monthly",
+    "previous_monthly_pay",
+)
 #: Every field of a worker input, in the order of ``examples/workers.csv``.
 WORKER_FIELDS = (
     "worker_id",
