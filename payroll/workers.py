@@ -30,8 +30,9 @@ OPENING_FIELDS = (
     "opening_reserve",
 )
 #: The salary inputs (§1) that a WorkerInput, a stored worker and a payslip
-#: hold under the same names and as the same values (amounts in fen).
-STORED_INPUTS = (
+#: hold under the same names and as the same values: the service and grade
+#: inputs, then the monthly amounts (fen).
+SERVICE_FIELDS = (
     "post",
     "service_start",
     "service_end",
@@ -39,25 +40,18 @@ STORED_INPUTS = (
     "education",
     "certificate",
     "certificate_date",
-    "special_deduction_monthly",
-    "previous_monthly_pay",
 )
+MONTHLY_AMOUNT_FIELDS = ("special_deduction_monthly", "previous_monthly_pay")
+STORED_INPUTS = (*SERVICE_FIELDS, *MONTHLY_AMOUNT_FIELDS)
 #: Every field of a worker input, in the order of ``examples/workers.csv``.
 WORKER_FIELDS = (
     "worker_id",
     "community_id",
     "name",
-    "post",
-    "service_start",
-    "service_end",
-    "prior_service_years",
-    "education",
-    "certificate",
-    "certificate_date",
+    *SERVICE_FIELDS,
     "incompetent_years",
     "assessment",
-    "special_deduction_monthly",
-    "previous_monthly_pay",
+    *MONTHLY_AMOUNT_FIELDS,
     *OPENING_FIELDS,
     "tax_basic_deduction",
     "bonus_tax_method",

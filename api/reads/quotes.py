@@ -20,7 +20,14 @@ from payroll.money import format_fen
 from payroll.periods import Period
 from payroll.policy import Policy
 from payroll.texts import join
-from payroll.workers import STORED_INPUTS, InputError, Population, WorkerInput, worker_from_fields
+from payroll.workers import (
+    MONTHLY_AMOUNT_FIELDS,
+    SERVICE_FIELDS,
+    InputError,
+    Population,
+    WorkerInput,
+    worker_from_fields,
+)
 
 from api.access import scopes
 from api.access.principal import Principal
@@ -38,8 +45,6 @@ class Quote:
     post_keys: tuple[str, ...]
 
 
-#: The amounts among STORED_INPUTS: worker_from_fields reads them as yuan text.
-_AMOUNTS = ("special_deduction_monthly", "previous_monthly_pay")
 
 
 def _salary_fields(worker: Worker | WorkerInput, worker_id: str, incompetent_years: int,
@@ -47,8 +52,10 @@ def _salary_fields(worker: Worker | WorkerInput, worker_id: str, incompetent_yea
     """The fields of :func:`worker_from_fields` (amounts as yuan text) of a stored worker or a worker input."""
     return {
         "worker_id": worker_id,
-        **{name: getattr(worker, name) for name in STORED_INPUTS if name not in _AMOUNTS},
-        **{name: None if getattr(worker, name) is None else format_fen(getattr(worker, name)) for name in _AMOUNTS},
+        **{name: getattr(worker, name) for name in SERVICE_FIELDS},
+        # worker_from_fields reads amounts as yuan text
+        **{name: None if getattr(worker, name) is None else format_fen(getattr(worker, name))
+           for name in MONTHLY_AMOUNT_FIELDS},
         "incompetent_years": incompetent_years,
         "assessment": assessment,
     }
