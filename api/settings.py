@@ -38,7 +38,7 @@ Imports (:class:`ImportLimits`; checked while the file is read, before memory gr
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 #: The largest page a connection returns (interfaces.md: at most 100).
 MAX_PAGE_SIZE = 100
@@ -73,15 +73,8 @@ class ImportLimits:
 
     @classmethod
     def from_env(cls) -> ImportLimits:
-        default = cls()
-        return cls(
-            max_rows=_int("PAYROLL_IMPORT_MAX_ROWS", default.max_rows),
-            max_columns=_int("PAYROLL_IMPORT_MAX_COLUMNS", default.max_columns),
-            max_cell_chars=_int("PAYROLL_IMPORT_MAX_CELL_CHARS", default.max_cell_chars),
-            max_file_bytes=_int("PAYROLL_IMPORT_MAX_FILE_BYTES", default.max_file_bytes),
-            max_xlsx_bytes=_int("PAYROLL_IMPORT_MAX_XLSX_BYTES", default.max_xlsx_bytes),
-            max_ratio=_int("PAYROLL_IMPORT_MAX_RATIO", default.max_ratio),
-        )
+        # Each limit from PAYROLL_IMPORT_<FIELD> (PAYROLL_IMPORT_MAX_ROWS …), else its default above.
+        return cls(**{f.name: _int(f"PAYROLL_IMPORT_{f.name.upper()}", f.default) for f in fields(cls)})
 
 
 def _page_cost(text: str) -> float | None:
@@ -126,26 +119,22 @@ class Settings:
         from api.db.database import database_url
 
         origins = tuple(o.strip() for o in os.environ.get("PAYROLL_CORS_ORIGINS", "").split(",") if o.strip())
+        defaults = {f.name: f.default for f in fields(cls)}
         return cls(
             database_url=database_url(),
             dev_admin=_flag("PAYROLL_DEV_ADMIN"),
             cors_origins=origins,
-            max_depth=_int("PAYROLL_MAX_DEPTH", 10),
-            max_aliases=_int("PAYROLL_MAX_ALIASES", 30),
-            max_tokens=_int("PAYROLL_MAX_TOKENS", 4000),
-            max_cost=_int("PAYROLL_MAX_COST", 20_000),
-            max_body_bytes=_int("PAYROLL_MAX_BODY_BYTES", 1_000_000),
-            max_upload_bytes=_int("PAYROLL_MAX_UPLOAD_BYTES", 50_000_000),
-            max_batch=_int("PAYROLL_MAX_BATCH", 10),
+            **{name: _int(f"PAYROLL_{name.upper()}", defaults[name]) for name in _WHOLE_NUMBER_SETTINGS},
+            **{name: float(os.environ.get(f"PAYROLL_{name.upper()}", defaults[name])) for name in _SECONDS_SETTINGS},
             db_pool=_int("PAYROLL_DB_POOL", 0) or None,
-            token_cache_seconds=float(os.environ.get("PAYROLL_TOKEN_CACHE_SECONDS", "5")),
-            auth_max_failures=_int("PAYROLL_AUTH_MAX_FAILURES", 10),
-            auth_window_seconds=float(os.environ.get("PAYROLL_AUTH_WINDOW_SECONDS", "60")),
-            auth_lockout_seconds=float(os.environ.get("PAYROLL_AUTH_LOCKOUT_SECONDS", "60")),
-            worker_token_days=_int("PAYROLL_WORKER_TOKEN_DAYS", 90),
             public_url=os.environ.get("PAYROLL_PUBLIC_URL", "").strip().rstrip("/") or None,
-            statement_timeout_ms=_int("PAYROLL_STATEMENT_TIMEOUT_MS", 5000),
             pg_random_page_cost=_page_cost(os.environ.get("PAYROLL_PG_RANDOM_PAGE_COST", "")),
             migrate_on_start=os.environ.get("PAYROLL_MIGRATE", "1").strip() not in ("0", "false", "no", "off"),
             import_limits=ImportLimits.from_env(),
         )
+
+
+#: Settings read from ``PAYROLL_<NAME>`` (PAYROLL_MAX_DEPTH …), their defaults those of :class:`Settings`.
+_WHOLE_NUMBER_SETTINGS = ("max_depth", "max_aliases", "max_tokens", "max_cost", "max_body_bytes", "max_upload_bytes",
+                          "max_batch", "auth_max_failures", "worker_token_days", "statement_timeout_ms")
+_SECONDS_SETTINGS = ("token_cache_seconds", "auth_window_seconds", "auth_lockout_seconds")

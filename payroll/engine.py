@@ -461,6 +461,110 @@ def in_service(population: Population, period: Period) -> np.ndarray:
     )
 
 
+#: MonthResult fields copied from the month's StandardMonth: (result field, StandardMonth field).
+_STANDARD_RESULT_FIELDS = (
+    *((name, name) for name in (
+        "service_months", "service_years", "counted_years", "credit_years", "steps", "certificate_counts",
+        "education_bonus", "certificate_bonus", "bonus", "grade", "probation", "grade_pay", "pay_base",
+    )),
+    ("standard_reserve", "reserve"),
+    ("standard_basic_pay", "basic_pay"),
+    ("standard_education_allowance", "education_allowance"),
+    ("standard_certificate_allowance", "certificate_allowance"),
+    ("standard_tenure_allowance", "tenure_allowance"),
+    ("standard_fixed_allowances", "fixed_allowances"),
+    ("standard_wage", "wage"),
+    ("standard_difference_allowance", "difference_allowance"),
+)
+
+
+def _check_posts(version: PolicyVersion, pop: Population, period: Period) -> None:
+    """Posts must exist in the version in force."""
+    known = version.tables.post_known[pop.post]
+    if not known.all():
+        bad = int(np.flatnonzero(~known)[0])
+        worker, post, since = pop.ids[bad], pop.post_keys[pop.post[bad]], version.effective_from.isoformat()
+        raise EngineError(
+            f"工作者 {worker}：post：{post} 不是 {period} 生效的政策版本（{since} 起生效）中的岗位",
+            f"worker {worker}: post: {post} is not a post of the policy version in force for {period} "
+            f"(effective from {since})",
+        )
+
+
+@dataclass
+class _Service:
+    """§5 who is paid this month, and for how many days."""
+
+    serving: np.ndarray  # bool: service overlaps the month (and the month was not paid before, §9)
+    days: np.ndarray
+    #: §13: back pay, kept for workers with a payslip; a worker with back pay
+    #: and no service gets a payslip of its own (days 0, so every prorated amount is 0).
+    back_pay: np.ndarray
+    correction_only: np.ndarray  # bool
+    paid: np.ndarray  # bool: serving or correction only
+
+
+def _service(pop: Population, period: Period, back_pay: np.ndarray | None) -> _Service:
+    # Months up to a worker's opening_through were paid by the system used before (§9).
+    first = np.maximum(pop.start_day, period.first_day)
+    last = np.minimum(pop.end_day, period.last_day)
+    serving = (last >= first) & (pop.opening_through < period.index)
+    days = np.where(serving, last - first + 1, 0)
+    if back_pay is None:
+        back_pay = np.zeros(len(pop), dtype=np.int64)
+        correction_only = np.zeros(len(pop), dtype=bool)
+    else:
+        correction_only = ~serving & (back_pay != 0)
+        back_pay = np.where(serving | correction_only, back_pay, 0)
+    return _Service(serving, days, back_pay, correction_only, serving | correction_only)
+
+
+def _prorated_pay(version: PolicyVersion, std: StandardMonth, days: np.ndarray, month_days: int) -> dict[str, np.ndarray]:
+    """§5 proration of the full-month amounts, R(amount × days / D) (a full
+    month leaves them unchanged); the MonthResult fields."""
+
+    def prorate(amount: np.ndarray) -> np.ndarray:
+        return (2 * days * amount + month_days) // (2 * month_days)
+
+    return {
+        "basic_pay": prorate(std.basic_pay),
+        "performance_reserve": prorate(std.reserve),
+        "education_allowance": prorate(std.education_allowance),
+        "certificate_allowance": prorate(std.certificate_allowance),
+        "tenure_allowance": prorate(std.tenure_allowance),
+        "fixed_allowances": prorate(std.fixed_allowances) if version.allowances.fixed else std.fixed_allowances,
+        "difference_allowance": (prorate(std.difference_allowance) if version.protect_previous_pay
+                                 else std.difference_allowance),
+    }
+
+
+@dataclass
+class _Performance:
+    """§6 the month's performance pay and the reserve carried on."""
+
+    accrued: np.ndarray  # the reserve held, this month's included
+    leaves: np.ndarray  # bool: service ends this month
+    payout: np.ndarray  # bool
+    factor: np.ndarray  # scaled factor of the year's assessment
+    performance_pay: np.ndarray
+    reserve_after: np.ndarray
+
+
+def _performance(version: PolicyVersion, pop: Population, period: Period, state: YearState, serving: np.ndarray,
+                 reserve: np.ndarray) -> _Performance:
+    """Reserves accrue; a payout month (or the month a worker leaves) pays them
+    out with the factor of the year's assessment."""
+    accrued = state.reserve + reserve
+    leaves = (pop.end_day >= period.first_day) & (pop.end_day <= period.last_day)
+    if period.month in version.performance.payout_months:
+        payout = serving.copy()
+    else:
+        payout = leaves & serving
+    factor = version.tables.factors[pop.assessment]  # index −1 is the default assessment
+    performance_pay = np.where(payout, (2 * accrued * factor + RATE_SCALE) // _TWO_SCALE, 0)
+    return _Performance(accrued, leaves, payout, factor, performance_pay, np.where(payout, 0, accrued))
+
+
 def compute_month(
     version: PolicyVersion,
     population: Population,
@@ -480,79 +584,28 @@ def compute_month(
     caller computing consecutive months of the same population, so a held
     contribution base (§8.2) is computed once.  The input state is not modified.
     """
-    t = version.tables
     pop = population
-    p1, pn, d = period.first_day, period.last_day, period.days
-
-    # Posts must exist in the version in force.
-    known = t.post_known[pop.post]
-    if not known.all():
-        bad = int(np.flatnonzero(~known)[0])
-        worker, post, since = pop.ids[bad], pop.post_keys[pop.post[bad]], version.effective_from.isoformat()
-        raise EngineError(
-            f"工作者 {worker}：post：{post} 不是 {period} 生效的政策版本（{since} 起生效）中的岗位",
-            f"worker {worker}: post: {post} is not a post of the policy version in force for {period} "
-            f"(effective from {since})",
-        )
-
+    _check_posts(version, pop, period)
     if held_bases is None:
         held_bases = HeldBaseCache()
-
-    # §5 who is paid, and for how many days.  Months up to a worker's
-    # opening_through were paid by the system used before (§9).
-    first = np.maximum(pop.start_day, p1)
-    last = np.minimum(pop.end_day, pn)
-    serving = (last >= first) & (pop.opening_through < period.index)
-    days = np.where(serving, last - first + 1, 0)
-    # §13: back pay for a worker without service this month gets a payslip of
-    # its own (days 0, so every prorated amount below is 0).
-    if back_pay is None:
-        back_pay = np.zeros(len(pop), dtype=np.int64)
-        correction_only = np.zeros(len(pop), dtype=bool)
-    else:
-        correction_only = ~serving & (back_pay != 0)
-        back_pay = np.where(serving | correction_only, back_pay, 0)
-    paid = serving | correction_only
-
+    service = _service(pop, period, back_pay)
+    serving, paid, back_pay, correction_only = service.serving, service.paid, service.back_pay, service.correction_only
     std = standard_month(version, pop, period)
-
-    # §5 proration: R(amount × days / D); a full month leaves amounts unchanged.
-    def prorate(amount: np.ndarray) -> np.ndarray:
-        return (2 * days * amount + d) // (2 * d)
-
-    basic_pay = prorate(std.basic_pay)
-    reserve = prorate(std.reserve)
-    education_allowance = prorate(std.education_allowance)
-    certificate_allowance = prorate(std.certificate_allowance)
-    tenure_allowance = prorate(std.tenure_allowance)
-    fixed_allowances = prorate(std.fixed_allowances) if version.allowances.fixed else std.fixed_allowances
-    difference_allowance = prorate(std.difference_allowance) if version.protect_previous_pay else std.difference_allowance
-
-    # §6 performance pay: reserves accrue; a payout month (or the month a
-    # worker leaves) pays them out with the factor of the year's assessment.
-    perf = version.performance
-    accrued = state.reserve + reserve
-    leaves = (pop.end_day >= p1) & (pop.end_day <= pn)
-    if period.month in perf.payout_months:
-        payout = serving.copy()
-    else:
-        payout = leaves & serving
-    factor = t.factors[pop.assessment]  # index −1 is the default assessment
-    performance_pay = np.where(payout, (2 * accrued * factor + RATE_SCALE) // _TWO_SCALE, 0)
-    reserve_after = np.where(payout, 0, accrued)
+    pay = _prorated_pay(version, std, service.days, period.days)
+    perf = _performance(version, pop, period, state, serving, pay["performance_reserve"])
 
     # §7 gross.
-    gross = basic_pay + education_allowance + certificate_allowance + tenure_allowance
-    gross += fixed_allowances
-    gross += difference_allowance
-    gross += performance_pay
+    gross = pay["basic_pay"] + pay["education_allowance"] + pay["certificate_allowance"] + pay["tenure_allowance"]
+    gross += pay["fixed_allowances"]
+    gross += pay["difference_allowance"]
+    gross += perf.performance_pay
     if correction_only.any() or back_pay.any():
         gross += back_pay
 
     c = _contributions(version, pop, period, std, serving, held_bases)
     employee_contributions = c["employee_pension"] + c["employee_medical"] + c["employee_unemployment"]
     employee_contributions += c["housing_fund_employee"]
-    tax = _income_tax(version, pop, period, state, paid, gross, performance_pay, payout & ~leaves,
+    tax = _income_tax(version, pop, period, state, paid, gross, perf.performance_pay, perf.payout & ~perf.leaves,
                       employee_contributions)
     cum_deductions = tax.pop("cum_deductions")  # the state's, not a MonthResult field
 
@@ -568,47 +621,21 @@ def compute_month(
         income=tax["cum_income"],
         deductions=cum_deductions,
         tax=state.tax + tax["income_tax"],
-        reserve=reserve_after,
+        reserve=perf.reserve_after,
     )
     result = MonthResult(
         period=period,
         version=version,
         offset=0,
         paid=paid,
-        service_months=std.service_months,
-        service_years=std.service_years,
-        counted_years=std.counted_years,
-        credit_years=std.credit_years,
-        steps=std.steps,
-        certificate_counts=std.certificate_counts,
-        education_bonus=std.education_bonus,
-        certificate_bonus=std.certificate_bonus,
-        bonus=std.bonus,
-        grade=std.grade,
+        **{result_field: getattr(std, std_field) for result_field, std_field in _STANDARD_RESULT_FIELDS},
         post=pop.post,
-        probation=std.probation,
-        grade_pay=std.grade_pay,
-        pay_base=std.pay_base,
-        standard_reserve=std.reserve,
-        standard_basic_pay=std.basic_pay,
-        standard_education_allowance=std.education_allowance,
-        standard_certificate_allowance=std.certificate_allowance,
-        standard_tenure_allowance=std.tenure_allowance,
-        standard_fixed_allowances=std.fixed_allowances,
-        standard_wage=std.wage,
-        standard_difference_allowance=std.difference_allowance,
-        days=days,
-        basic_pay=basic_pay,
-        performance_reserve=reserve,
-        education_allowance=education_allowance,
-        certificate_allowance=certificate_allowance,
-        tenure_allowance=tenure_allowance,
-        fixed_allowances=fixed_allowances,
-        difference_allowance=difference_allowance,
-        payout=payout,
-        accrued_reserve=accrued,
-        performance_factor=factor,
-        performance_pay=performance_pay,
+        days=service.days,
+        **pay,
+        payout=perf.payout,
+        accrued_reserve=perf.accrued,
+        performance_factor=perf.factor,
+        performance_pay=perf.performance_pay,
         back_pay=back_pay,
         correction_only=correction_only,
         gross=gross,

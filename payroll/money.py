@@ -79,14 +79,19 @@ def _parse_fen(text: str | int | float | Decimal) -> int:
                 f"“{text}”不是最多两位小数的元金额（如 3520.48）",
                 f"{text!r} is not an amount of yuan with at most two decimals (e.g. 3520.48)",
             )
-        sign, whole, frac = match.groups()
-        fen = int(whole) * 100 + int((frac or "").ljust(2, "0"))
-        if sign == "-":
-            fen = -fen
+        fen = _scaled(match, 2)
     if abs(fen) > MAX_FEN:
         raise MoneyFormatError(f"“{text}”超过允许的最大金额 {format_fen(MAX_FEN)}",
                                f"{text!r} is larger than the largest amount accepted ({format_fen(MAX_FEN)})")
     return fen
+
+
+def _scaled(match: re.Match[str], decimals: int) -> int:
+    """A matched ``(sign, whole, fraction)`` as an integer scaled by ``10^decimals``
+    (the fraction has at most ``decimals`` digits)."""
+    sign, whole, frac = match.groups()
+    value = int(whole) * 10**decimals + int((frac or "").ljust(decimals, "0"))
+    return -value if sign == "-" else value
 
 
 def parse_rate(text: str | int | float | Decimal) -> int:
@@ -114,10 +119,7 @@ def parse_rate(text: str | int | float | Decimal) -> int:
                 f"“{text}”不是最多 {RATE_DECIMALS} 位小数的数",
                 f"{text!r} is not a decimal number with at most {RATE_DECIMALS} decimal places",
             )
-        sign, whole, frac = match.groups()
-        value = int(whole) * RATE_SCALE + int((frac or "").ljust(RATE_DECIMALS, "0"))
-        if sign == "-":
-            value = -value
+        value = _scaled(match, RATE_DECIMALS)
     if abs(value) > 1_000_000 * RATE_SCALE:
         raise MoneyFormatError(f"“{text}”作为比率或系数过大", f"{text!r} is too large for a rate or coefficient")
     return value

@@ -20,31 +20,7 @@ from .money import MoneyFormatError, format_fen, parse_fen
 from .periods import NO_END_DAY, Period, PeriodFormatError, day_number, parse_date
 from .texts import BilingualError, Text, join
 
-#: Every field of a worker input, in the order of ``examples/workers.csv``.
-WORKER_FIELDS = (
-    "worker_id",
-    "community_id",
-    "name",
-    "post",
-    "service_start",
-    "service_end",
-    "prior_service_years",
-    "education",
-    "certificate",
-    "certificate_date",
-    "incompetent_years",
-    "assessment",
-    "special_deduction_monthly",
-    "previous_monthly_pay",
-    "opening_through",
-    "opening_months",
-    "opening_income",
-    "opening_deductions",
-    "opening_tax",
-    "opening_reserve",
-    "tax_basic_deduction",
-    "bonus_tax_method",
-)
+#: The opening balances of a worker whose earlier months were paid by the system used before (§9).
 OPENING_FIELDS = (
     "opening_through",
     "opening_months",
@@ -52,6 +28,33 @@ OPENING_FIELDS = (
     "opening_deductions",
     "opening_tax",
     "opening_reserve",
+)
+#: The salary inputs (§1) that a WorkerInput, a stored worker and a payslip
+#: hold under the same names and as the same values: the service and grade
+#: inputs, then the monthly amounts (fen).
+SERVICE_FIELDS = (
+    "post",
+    "service_start",
+    "service_end",
+    "prior_service_years",
+    "education",
+    "certificate",
+    "certificate_date",
+)
+MONTHLY_AMOUNT_FIELDS = ("special_deduction_monthly", "previous_monthly_pay")
+STORED_INPUTS = (*SERVICE_FIELDS, *MONTHLY_AMOUNT_FIELDS)
+#: Every field of a worker input, in the order of ``examples/workers.csv``.
+WORKER_FIELDS = (
+    "worker_id",
+    "community_id",
+    "name",
+    *SERVICE_FIELDS,
+    "incompetent_years",
+    "assessment",
+    *MONTHLY_AMOUNT_FIELDS,
+    *OPENING_FIELDS,
+    "tax_basic_deduction",
+    "bonus_tax_method",
 )
 _MAX_YEARS = 100
 
@@ -618,30 +621,10 @@ class ColumnsRead:
     errors: list[tuple[int, InputError]]
 
 
-def population_from_columns(
-    columns: Mapping[str, Sequence[Any]],
-    n: int,
-    post_keys: Sequence[str],
-    row_fields: Callable[[int], Mapping[str, Any]],
-    source: str,
-    lines: Sequence[int],
-    post_names: Mapping[str, str] | None = None,
-) -> ColumnsRead:
-    """Validate and convert many workers at once, column by column.
-
-    Each distinct value of a column is parsed once with the same parsers as
-    :func:`worker_from_fields`, and the population's arrays are built without
-    a Python object per worker, which makes reading a large file several times
-    faster.  Rows that fail a check — and the rare rows with opening balances —
-    go through :func:`worker_from_fields` itself, so the messages and the
-    accepted values are exactly those of the row-by-row path.  A repeated
-    ``worker_id`` is refused at its second appearance.  Messages name the
-    ``source`` and the row's line in ``lines``.
-    """
-
-    def where(i: int) -> Text:
-        return line_label(source, lines[i])
-
+def _parse_columns(columns: Mapping[str, Sequence[Any]], n: int) -> tuple[dict[str, list[Any] | None], np.ndarray]:
+    """Each column's values parsed (each distinct value once; ``_FAILED`` for a
+    refused one; None for a column that is absent or read row by row), and
+    which rows must go through :func:`worker_from_fields`."""
     parsed: dict[str, list[Any] | None] = {}
     suspect = np.zeros(n, dtype=bool)
 
@@ -669,6 +652,14 @@ def population_from_columns(
             parsed[name] = None
         else:
             parsed[name] = parse_column(name, column)
+    return parsed, suspect
+
+
+def _column_arrays(parsed: Mapping[str, list[Any] | None], n: int, post_keys: Sequence[str],
+                   post_names: Mapping[str, str] | None, suspect: np.ndarray) -> dict[str, np.ndarray]:
+    """The population's code arrays from the parsed columns; marks in
+    ``suspect`` the rows whose values do not fit together (an unknown post,
+    service ending before it starts, a certificate without its date)."""
 
     def array(name: str, convert: Callable[[Any], int]) -> np.ndarray:
         values = parsed[name]
@@ -690,7 +681,7 @@ def population_from_columns(
     suspect |= (certificate > 0) & (certificate_day == NO_END_DAY)
     certificate_day = np.where(certificate > 0, certificate_day, NO_END_DAY)
 
-    arrays = {
+    return {
         "post": post,
         "start_day": start_day,
         "end_day": end_day,
@@ -707,6 +698,67 @@ def population_from_columns(
             "bonus_tax_method", lambda c: codes.BONUS_TAX_METHOD_INDEX[c] if c else codes.DEFAULT_BONUS_TAX_METHOD
         ),
     }
+
+
+#: The arrays of :func:`_column_arrays` that a row read by :func:`worker_from_fields` sets from its Population.
+_ROW_ARRAYS = ("post", "start_day", "end_day", "education", "certificate", "certificate_day", "assessment",
+               "special_deduction", "previous_pay", "tax_basic_deduction", "bonus_tax_method")
+
+
+def _set_row(arrays: dict[str, np.ndarray], opening: dict[str, np.ndarray], i: int, worker: WorkerInput,
+             post_keys: Sequence[str]) -> None:
+    """Row ``i`` of the arrays from a worker read row by row."""
+    single = Population.from_workers([worker], post_keys)
+    for key in _ROW_ARRAYS:
+        arrays[key][i] = getattr(single, key)[0]
+    arrays["prior"][i], arrays["incompetent"][i] = worker.prior_service_years, worker.incompetent_years
+    for key in opening:
+        opening[key][i] = getattr(single, f"opening_{key}")[0]
+
+
+def _repeated_ids(ids: Sequence[Any], good: np.ndarray, where: Callable[[int], Text],
+                  lines: Sequence[int]) -> list[tuple[int, InputError]]:
+    """A worker_id refused at its second appearance among the good rows (which ``good`` then leaves out)."""
+    errors = []
+    seen: dict[Any, int] = {}
+    for i in np.flatnonzero(good).tolist():
+        worker_id = ids[i]
+        if worker_id in seen:
+            errors.append((i, InputError(worker_label(worker_id, where(i)), [FieldProblem(
+                "worker_id", f"“{worker_id}”已在第 {lines[seen[worker_id]]} 行出现",
+                f"{worker_id!r} already appears on line {lines[seen[worker_id]]}")])))
+            good[i] = False
+        else:
+            seen[worker_id] = i
+    return errors
+
+
+def population_from_columns(
+    columns: Mapping[str, Sequence[Any]],
+    n: int,
+    post_keys: Sequence[str],
+    row_fields: Callable[[int], Mapping[str, Any]],
+    source: str,
+    lines: Sequence[int],
+    post_names: Mapping[str, str] | None = None,
+) -> ColumnsRead:
+    """Validate and convert many workers at once, column by column.
+
+    Each distinct value of a column is parsed once with the same parsers as
+    :func:`worker_from_fields`, and the population's arrays are built without
+    a Python object per worker, which makes reading a large file several times
+    faster.  Rows that fail a check — and the rare rows with opening balances —
+    go through :func:`worker_from_fields` itself, so the messages and the
+    accepted values are exactly those of the row-by-row path.  A repeated
+    ``worker_id`` is refused at its second appearance.  Messages name the
+    ``source`` and the row's line in ``lines``.
+    """
+
+    def where(i: int) -> Text:
+        return line_label(source, lines[i])
+
+    parsed, suspect = _parse_columns(columns, n)
+    arrays = _column_arrays(parsed, n, post_keys, post_names, suspect)
     opening = {
         "through": np.full(n, -1, dtype=np.int64),
         **{key: np.zeros(n, dtype=np.int64) for key in ("months", "income", "deductions", "tax", "reserve")},
@@ -725,28 +777,8 @@ def population_from_columns(
             continue
         # Valid after all (opening balances): take its values from the worker itself.
         ids[i], community_ids[i] = worker.worker_id, worker.community_id
-        single = Population.from_workers([worker], post_keys)
-        for key, attribute in (
-            ("post", "post"), ("start_day", "start_day"), ("end_day", "end_day"), ("education", "education"),
-            ("certificate", "certificate"), ("certificate_day", "certificate_day"), ("assessment", "assessment"),
-            ("special_deduction", "special_deduction"), ("previous_pay", "previous_pay"),
-            ("tax_basic_deduction", "tax_basic_deduction"), ("bonus_tax_method", "bonus_tax_method"),
-        ):
-            arrays[key][i] = getattr(single, attribute)[0]
-        arrays["prior"][i], arrays["incompetent"][i] = worker.prior_service_years, worker.incompetent_years
-        for key in opening:
-            opening[key][i] = getattr(single, f"opening_{key}")[0]
-
-    seen: dict[Any, int] = {}
-    for i in np.flatnonzero(good).tolist():
-        worker_id = ids[i]
-        if worker_id in seen:
-            errors.append((i, InputError(worker_label(worker_id, where(i)), [FieldProblem(
-                "worker_id", f"“{worker_id}”已在第 {lines[seen[worker_id]]} 行出现",
-                f"{worker_id!r} already appears on line {lines[seen[worker_id]]}")])))
-            good[i] = False
-        else:
-            seen[worker_id] = i
+        _set_row(arrays, opening, i, worker, post_keys)
+    errors.extend(_repeated_ids(ids, good, where, lines))
     errors.sort(key=lambda e: e[0])
     keep = np.flatnonzero(good)
     population = Population.from_arrays(

@@ -162,17 +162,23 @@ def whole_jurisdictions(principal: Principal) -> Condition:
     return Jurisdiction.id.in_(_ids(principal.jurisdiction_ids)) if principal.jurisdiction_ids else _nothing()
 
 
+def _in_places(principal: Principal, street: pw.Field, community: pw.Field) -> Condition:
+    """Rows whose ``street`` and ``community`` columns place them in the
+    restricted principal's jurisdictions, streets or communities."""
+    of_jurisdictions = _streets_of_jurisdictions(principal)
+    return _any_of(
+        street.in_(of_jurisdictions) if of_jurisdictions is not None else None,
+        street.in_(_ids(principal.street_ids)) if principal.street_ids else None,
+        community.in_(_ids(principal.community_ids)) if principal.community_ids else None,
+    )
+
+
 def communities(principal: Principal) -> Condition:
     if principal.worker_id is not None:
         return _nothing()
     if not principal.restricted:
         return None
-    of_jurisdictions = _streets_of_jurisdictions(principal)
-    return _any_of(
-        Community.street.in_(of_jurisdictions) if of_jurisdictions is not None else None,
-        Community.street.in_(_ids(principal.street_ids)) if principal.street_ids else None,
-        Community.id.in_(_ids(principal.community_ids)) if principal.community_ids else None,
-    )
+    return _in_places(principal, Community.street, Community.id)
 
 
 def workers(principal: Principal) -> Condition:
@@ -207,12 +213,7 @@ def payslips(principal: Principal) -> Condition:
         return (Payslip.worker == principal.worker_id) & Payslip.run.in_(released)
     if not principal.restricted:
         return None
-    of_jurisdictions = _streets_of_jurisdictions(principal)
-    return _any_of(
-        Payslip.street.in_(of_jurisdictions) if of_jurisdictions is not None else None,
-        Payslip.street.in_(_ids(principal.street_ids)) if principal.street_ids else None,
-        Payslip.community.in_(_ids(principal.community_ids)) if principal.community_ids else None,
-    )
+    return _in_places(principal, Payslip.street, Payslip.community)
 
 
 def runs(principal: Principal) -> Condition:

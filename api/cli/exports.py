@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from payroll.money import format_fen
 from payroll.texts import Text
@@ -99,6 +99,25 @@ def _scope(args: argparse.Namespace) -> tuple[int | None, int | None]:
             raise UsageError(f"社区代码 {args.community} 不存在", f"unknown community code {args.community}")
         return None, community.id
     return None, None
+
+
+
+class _ReportPlace:
+    """The report scope of --jurisdiction / --street / --community with full
+    access (the CLI's principal is SYSTEM), and its label for a sheet."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from api.access.principal import SYSTEM
+        from api.reads.reports import report_scope
+
+        self.street, self.community = _scope(args)
+        self.jurisdiction = jurisdiction_id(args.jurisdiction)
+        self.scope = report_scope(SYSTEM, self.street, self.community, jurisdiction_id=self.jurisdiction)
+
+    def label(self) -> str:
+        from api.files.report_sheets import scope_label
+
+        return scope_label(self.street, self.community, self.jurisdiction)
 
 
 def _counting_rows(write: Callable[[bytes], None], progress: Callable[[int, int], None] | None,
@@ -184,17 +203,15 @@ def cmd_contributions(args: argparse.Namespace) -> None:
 
 def cmd_conversion(args: argparse.Namespace) -> None:
     from api.access.principal import SYSTEM
-    from api.files.report_sheets import CONVERSION_HEADINGS, conversion_detail_rows, scope_label, write_conversion
+    from api.files.report_sheets import CONVERSION_HEADINGS, conversion_detail_rows, write_conversion
     from api.reads.conversion import conversion
-    from api.reads.reports import report_scope
 
     kind = output_format(args.output, BOTH, Text("工资套改测算", "the conversion"))
     with _database():
-        street, community = _scope(args)
-        scope = report_scope(SYSTEM, street, community, jurisdiction_id=jurisdiction_id(args.jurisdiction))
-        result = conversion(SYSTEM, scope, args.period)
+        place = _ReportPlace(args)
+        result = conversion(SYSTEM, place.scope, args.period)
         titles = {key: post.title for key, post in result.version.posts.items()}
-        label = scope_label(street, community, jurisdiction_id(args.jurisdiction))
+        label = place.label()
         if kind == XLSX:
             write_xlsx(args.output, lambda path: write_conversion(result, path, label, titles))
         else:
@@ -208,64 +225,60 @@ def cmd_conversion(args: argparse.Namespace) -> None:
 _CONVERSION_MONEY = frozenset(range(7, 16))
 
 
-def cmd_budget(args: argparse.Namespace) -> None:
-    from payroll.budget import BUDGET_COLUMNS
+def _write_report_csv(output: str | None, columns: Sequence[str], rows: Sequence[Any]) -> None:
+    """A report's rows (budget, staffing) as the CSV of the engine command of the same name."""
     from payroll.csvio import rows_csv
 
+    write_stream(output, lambda write: write(rows_csv(columns, [row.as_csv() for row in rows]).encode()))
+
+
+def cmd_budget(args: argparse.Namespace) -> None:
+    from payroll.budget import BUDGET_COLUMNS
+
     from api.access.principal import SYSTEM
-    from api.files.report_sheets import scope_label, write_budget
+    from api.files.report_sheets import write_budget
     from api.reads import reports
-    from api.reads.reports import report_scope
 
     kind = output_format(args.output, BOTH, Text("年度预算", "the budget"))
     with _database(), progress_bar(not args.no_progress) as progress:
-        street, community = _scope(args)
-        scope = report_scope(SYSTEM, street, community, jurisdiction_id=jurisdiction_id(args.jurisdiction))
-        communities, rows = reports.budget(SYSTEM, scope, args.year, args.base_income_growth,
+        place = _ReportPlace(args)
+        communities, rows = reports.budget(SYSTEM, place.scope, args.year, args.base_income_growth,
                                           stage(progress, "compute"))
         if kind == XLSX:
             write_xlsx(args.output, lambda path: write_budget(communities, rows, path, args.year,
-                                                               args.base_income_growth, scope_label(street, community, jurisdiction_id(args.jurisdiction))))
+                                                               args.base_income_growth, place.label()))
         else:
-            write_stream(args.output, lambda write: write(
-                rows_csv(BUDGET_COLUMNS, [r.as_csv() for r in rows]).encode()))
+            _write_report_csv(args.output, BUDGET_COLUMNS, rows)
     wrote(f"{args.year} 年度预算", f"budget {args.year}", args.output)
 
 
 def cmd_staffing(args: argparse.Namespace) -> None:
-    from payroll.csvio import rows_csv
     from payroll.staffing import STAFFING_COLUMNS
 
     from api.access.principal import SYSTEM
-    from api.files.report_sheets import scope_label, write_staffing
+    from api.files.report_sheets import write_staffing
     from api.reads import reports
-    from api.reads.reports import report_scope
 
     kind = output_format(args.output, BOTH, Text("职数测算", "the staffing"))
     with _database():
-        street, community = _scope(args)
-        scope = report_scope(SYSTEM, street, community, jurisdiction_id=jurisdiction_id(args.jurisdiction))
-        communities, rows, versions = reports.staffing(SYSTEM, scope, args.date)
+        place = _ReportPlace(args)
+        communities, rows, versions = reports.staffing(SYSTEM, place.scope, args.date)
         if kind == XLSX:
             write_xlsx(args.output, lambda path: write_staffing(communities, rows, path, args.date,
-                                                                 reports.effective_from(versions),
-                                                                 scope_label(street, community, jurisdiction_id(args.jurisdiction))))
+                                                                 reports.effective_from(versions), place.label()))
         else:
-            write_stream(args.output, lambda write: write(
-                rows_csv(STAFFING_COLUMNS, [r.as_csv() for r in rows]).encode()))
+            _write_report_csv(args.output, STAFFING_COLUMNS, rows)
     wrote(f"{args.date.isoformat()} 职数测算", f"staffing {args.date.isoformat()}", args.output)
 
 
 def cmd_workers(args: argparse.Namespace) -> None:
     from api.access.principal import SYSTEM
     from api.files.worker_file import workers_csv_blocks, write_workers_xlsx
-    from api.reads.reports import report_scope
     from api.reads.worker_file import worker_rows
 
     kind = output_format(args.output, BOTH, Text("工作者名册", "the workers file"))
     with _database():
-        street, community = _scope(args)
-        scope = report_scope(SYSTEM, street, community, jurisdiction_id=jurisdiction_id(args.jurisdiction))
+        scope = _ReportPlace(args).scope
         if kind == XLSX:
             write_xlsx(args.output, lambda path: write_workers_xlsx(worker_rows(SYSTEM, scope), path))
         else:
@@ -278,6 +291,11 @@ def cmd_workers(args: argparse.Namespace) -> None:
 
 
 # --- the parser -------------------------------------------------------------------------------
+
+
+def _budget_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--year", type=int, required=True, help="预算年度 / budget year")
+    add_growth_argument(parser)
 
 
 def add_export_commands(sub: argparse._SubParsersAction) -> None:
@@ -293,82 +311,65 @@ def add_export_commands(sub: argparse._SubParsersAction) -> None:
     )
     actions = export.add_subparsers(dest="export_command", metavar="FILE", required=True)
 
-    def run_argument(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--run", type=int, required=True, metavar="ID", help="工资批次编号 / payroll run id")
+    def file_command(name: str, help: str, description: str, handler: Callable[[argparse.Namespace], None],
+                     formats: tuple[str, ...] = BOTH, *, run: bool = False, place: bool = False,
+                     progress: bool = False, arguments: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
+        """A subcommand writing one file: --run (a run's files), its own
+        ``arguments``, the place of a report, --output and --no-progress."""
+        parser = actions.add_parser(name, help=help, description=description)
+        if run:
+            parser.add_argument("--run", type=int, required=True, metavar="ID", help="工资批次编号 / payroll run id")
+        if arguments is not None:
+            arguments(parser)
+        parser.set_defaults(handler=handler)
+        if place:
+            add_jurisdiction(parser, "辖区（含其下级）", "a jurisdiction, with those below it")
+            parser.add_argument("--street", metavar="CODE", help="街道代码 / street code")
+            parser.add_argument("--community", metavar="CODE", help="社区代码 / community code")
+        add_output(parser, formats)
+        if progress:
+            add_no_progress(parser)
 
-    def scope(parser: argparse.ArgumentParser) -> None:
-        add_jurisdiction(parser, "辖区（含其下级）", "a jurisdiction, with those below it")
-        parser.add_argument("--street", metavar="CODE", help="街道代码 / street code")
-        parser.add_argument("--community", metavar="CODE", help="社区代码 / community code")
-
-    run = actions.add_parser("run", help="工资条数据 CSV 或工资表 / payslips CSV or the payroll sheet (工资表)",
-                             description="批次的工资条数据（CSV，固定列）或工资表（.xlsx，中文表头，社区、街道小计和总计，"
-                             "横向 A4 打印）/ A run's payslips CSV (the fixed columns) or payroll sheet (.xlsx: Chinese "
-                             "headings, subtotals by community and street, total; prints landscape on A4).")
-    run_argument(run)
-    add_output(run, BOTH)
-    add_no_progress(run)
-    run.set_defaults(handler=cmd_run)
-
-    payslips = actions.add_parser("payslips", help="工资条（打印裁剪，.xlsx）/ payslips to print and cut (.xlsx)",
-                                  description="每人一条：表头、金额、空行；横向 A4，按页宽打印 / A block per worker: "
-                                  "headings, amounts, an empty row; landscape A4, fitted to the width.")
-    run_argument(payslips)
-    add_output(payslips, (XLSX,))
-    add_no_progress(payslips)
-    payslips.set_defaults(handler=cmd_payslips)
-
-    bank = actions.add_parser("bank", help="银行代发文件 / bank payment file",
-                              description="序号,工号,户名,开户银行,账号,实发金额（只含实发大于零者）/ One row per payment "
-                              "(net pay above zero).")
-    run_argument(bank)
-    add_output(bank, BOTH)
-    bank.add_argument("--mask-accounts", action="store_true", help="账号脱敏 / mask account numbers")
-    add_no_progress(bank)
-    bank.set_defaults(handler=cmd_bank)
-
-    contributions = actions.add_parser("contributions", help="社保和公积金缴费表 / contributions by item",
-                                       description="按社区、街道汇总各险种个人和单位缴费 / Social insurance and housing "
-                                       "fund by item, by community and street, with totals.")
-    run_argument(contributions)
-    add_output(contributions, BOTH)
-    contributions.set_defaults(handler=cmd_contributions)
-
-    conversion = actions.add_parser("conversion", help="工资套改测算 / the conversion report",
-                                    description="每人的套改前工资、新岗位等级、新标准工资、差额和保留补差（.xlsx 另有小计和"
-                                    "汇总表）/ Each worker's previous pay, new post and grade, new standard pay, "
-                                    "difference and protection allowance (the .xlsx adds subtotals and a summary).")
-    conversion.add_argument("--period", type=period_argument, required=True, metavar="YYYY-MM", help="月份 / month")
-    scope(conversion)
-    add_output(conversion, BOTH)
-    conversion.set_defaults(handler=cmd_conversion)
-
-    budget = actions.add_parser("budget", help="年度预算 / the budget",
-                                description="各社区年度预算（CSV 为 community_id,year,workers_cost,vacancy_cost,funds,"
-                                "total；.xlsx 另有按街道的成本图）/ Each community's budget for the year (the CSV has the "
-                                "columns of the budget command; the .xlsx adds a chart of the cost by street).")
-    budget.add_argument("--year", type=int, required=True, help="预算年度 / budget year")
-    add_growth_argument(budget)
-    scope(budget)
-    add_output(budget, BOTH)
-    add_no_progress(budget)
-    budget.set_defaults(handler=cmd_budget)
-
-    staffing = actions.add_parser("staffing", help="职数测算 / staffing",
-                                  description="各社区应配与实有职数（CSV 同 staffing 命令的列；.xlsx 另有缺口图）/ Required "
-                                  "and actual workers per community (the CSV has the columns of the staffing command; "
-                                  "the .xlsx adds a chart of the gaps).")
-    staffing.add_argument("--date", type=date_argument, required=True, metavar="YYYY-MM-DD", help="测算日期 / date")
-    scope(staffing)
-    add_output(staffing, BOTH)
-    staffing.set_defaults(handler=cmd_staffing)
-
-    workers = actions.add_parser("workers", help="工作者名册（可编辑后再导入）/ the workers file to edit and import again",
-                                 description="每名工作者一行，列标题与工作者导入相同，末列“版本”：再导入时，导出后被他人修改过的"
-                                 "工作者所在行会被拒绝（CONFLICT），而不是覆盖他人的修改 / One row per worker with the "
-                                 "headings of the workers import and a last column 版本 (version): when the file is "
-                                 "imported again, a row whose worker was changed since is refused (CONFLICT) instead "
-                                 "of overwriting that change.")
-    scope(workers)
-    add_output(workers, BOTH)
-    workers.set_defaults(handler=cmd_workers)
+    file_command("run", "工资条数据 CSV 或工资表 / payslips CSV or the payroll sheet (工资表)",
+                 "批次的工资条数据（CSV，固定列）或工资表（.xlsx，中文表头，社区、街道小计和总计，横向 A4 打印）/ A run's "
+                 "payslips CSV (the fixed columns) or payroll sheet (.xlsx: Chinese headings, subtotals by community "
+                 "and street, total; prints landscape on A4).",
+                 cmd_run, run=True, progress=True)
+    file_command("payslips", "工资条（打印裁剪，.xlsx）/ payslips to print and cut (.xlsx)",
+                 "每人一条：表头、金额、空行；横向 A4，按页宽打印 / A block per worker: headings, amounts, an empty row; "
+                 "landscape A4, fitted to the width.",
+                 cmd_payslips, (XLSX,), run=True, progress=True)
+    file_command("bank", "银行代发文件 / bank payment file",
+                 "序号,工号,户名,开户银行,账号,实发金额（只含实发大于零者）/ One row per payment (net pay above zero).",
+                 cmd_bank, run=True, progress=True, arguments=lambda parser: parser.add_argument(
+                     "--mask-accounts", action="store_true", help="账号脱敏 / mask account numbers"))
+    file_command("contributions", "社保和公积金缴费表 / contributions by item",
+                 "按社区、街道汇总各险种个人和单位缴费 / Social insurance and housing fund by item, by community and "
+                 "street, with totals.",
+                 cmd_contributions, run=True)
+    file_command(
+        "conversion", "工资套改测算 / the conversion report",
+        "每人的套改前工资、新岗位等级、新标准工资、差额和保留补差（.xlsx 另有小计和汇总表）/ Each worker's previous pay, "
+        "new post and grade, new standard pay, difference and protection allowance (the .xlsx adds subtotals and a "
+        "summary).",
+        cmd_conversion, place=True, arguments=lambda parser: parser.add_argument(
+            "--period", type=period_argument, required=True, metavar="YYYY-MM", help="月份 / month"))
+    file_command(
+        "budget", "年度预算 / the budget",
+        "各社区年度预算（CSV 为 community_id,year,workers_cost,vacancy_cost,funds,total；.xlsx 另有按街道的成本图）/ "
+        "Each community's budget for the year (the CSV has the columns of the budget command; the .xlsx adds a chart "
+        "of the cost by street).",
+        cmd_budget, place=True, progress=True, arguments=_budget_arguments)
+    file_command(
+        "staffing", "职数测算 / staffing",
+        "各社区应配与实有职数（CSV 同 staffing 命令的列；.xlsx 另有缺口图）/ Required and actual workers per community "
+        "(the CSV has the columns of the staffing command; the .xlsx adds a chart of the gaps).",
+        cmd_staffing, place=True, arguments=lambda parser: parser.add_argument(
+            "--date", type=date_argument, required=True, metavar="YYYY-MM-DD", help="测算日期 / date"))
+    file_command(
+        "workers", "工作者名册（可编辑后再导入）/ the workers file to edit and import again",
+        "每名工作者一行，列标题与工作者导入相同，末列“版本”：再导入时，导出后被他人修改过的工作者所在行会被拒绝（CONFLICT），"
+        "而不是覆盖他人的修改 / One row per worker with the headings of the workers import and a last column 版本 "
+        "(version): when the file is imported again, a row whose worker was changed since is refused (CONFLICT) "
+        "instead of overwriting that change.",
+        cmd_workers, place=True)

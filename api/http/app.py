@@ -32,8 +32,9 @@ from api.db.database import configure, connection, is_postgres
 from api.db.migrate import migrate
 from api.db.threads import run_db, set_thread_capacity
 from api.http.dashboard import DASHBOARD, dashboard_routes
+from api.http.dev_origin import DevOriginGuard
 from api.http.graphiql import graphiql_page
-from api.http.graphql_view import EXCEPTION_HANDLERS, DevOriginGuard, GraphQLApp
+from api.http.graphql_view import EXCEPTION_HANDLERS, GraphQLApp
 from api.http.payslips import PAYSLIPS_PAGE, payslip_routes
 from api.services.audit import request_id
 from api.settings import Settings

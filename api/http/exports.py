@@ -53,7 +53,7 @@ import datetime as dt
 import os
 import re
 import tempfile
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import anyio
 import anyio.from_thread
@@ -296,170 +296,199 @@ def _year(request: Request) -> int:
 # --- routes -----------------------------------------------------------------------------------
 
 
+# Each endpoint takes the request and the settings; export_routes binds the settings.
+
+
+async def run_csv(request: Request, settings: Settings) -> Response:
+    _, run = await _authorised_run(request, settings)
+    return StreamingResponse(stream_run_csv(run), media_type=CSV_MEDIA_TYPE,
+                             headers=_attachment(f"payroll-{run.period}-run{run.id}.csv"))
+
+
+async def run_xlsx(request: Request, settings: Settings) -> Response:
+    from api.files.payroll_sheets import write_payroll_sheet
+
+    _, run = await _authorised_run(request, settings)
+    return await xlsx_response(lambda path: write_payroll_sheet(run, path), f"payroll-{run.period}-run{run.id}.xlsx")
+
+
+async def payslips_xlsx(request: Request, settings: Settings) -> Response:
+    from api.files.payroll_sheets import write_payslips
+
+    _, run = await _authorised_run(request, settings)
+    return await xlsx_response(lambda path: write_payslips(run, path), f"payslips-{run.period}-run{run.id}.xlsx")
+
+
+def _bank_filename(run: AuthorisedRun, masked: bool, extension: str) -> str:
+    return f"bank-{run.period}-run{run.id}{'-masked' if masked else ''}.{extension}"
+
+
+async def bank_csv(request: Request, settings: Settings) -> Response:
+    principal, run = await _authorised_run(request, settings)
+    masked = not sees_personal_data(principal)
+    return StreamingResponse(stream_bank_csv(run, masked), media_type=CSV_MEDIA_TYPE,
+                             headers=_attachment(_bank_filename(run, masked, "csv")))
+
+
+async def bank_xlsx(request: Request, settings: Settings) -> Response:
+    from api.files.payroll_sheets import write_bank_file
+
+    principal, run = await _authorised_run(request, settings)
+    masked = not sees_personal_data(principal)
+    return await xlsx_response(lambda path: write_bank_file(run, path, masked), _bank_filename(run, masked, "xlsx"))
+
+
+async def contributions_csv(request: Request, settings: Settings) -> Response:
+    _, run = await _authorised_run(request, settings)
+    data = await _in_thread(run_files.contributions_csv, run)
+    return Response(data, media_type=CSV_MEDIA_TYPE, headers=_attachment(f"contributions-{run.period}-run{run.id}.csv"))
+
+
+async def contributions_xlsx(request: Request, settings: Settings) -> Response:
+    from api.files.payroll_sheets import write_contributions
+
+    _, run = await _authorised_run(request, settings)
+    return await xlsx_response(lambda path: write_contributions(run, path),
+                               f"contributions-{run.period}-run{run.id}.xlsx")
+
+
+class _Place:
+    """The optional ``streetId``, ``communityId`` and ``jurisdictionId`` of a
+    report or worker file: the caller's scope narrowed to them, and their label."""
+
+    def __init__(self, request: Request, principal: Principal) -> None:
+        self.principal = principal
+        self.street = _id_param(request, "streetId", "Street")
+        self.community = _id_param(request, "communityId", "Community")
+        self.jurisdiction = _id_param(request, "jurisdictionId", "Jurisdiction")
+
+    def scope(self):
+        """The report scope (NotFound for a place outside the caller's scope); reads the database."""
+        return report_scope(self.principal, self.street, self.community, jurisdiction_id=self.jurisdiction)
+
+    def label(self) -> str:
+        from api.files.report_sheets import scope_label
+
+        return scope_label(self.street, self.community, self.jurisdiction)
+
+
+async def conversion_xlsx(request: Request, settings: Settings) -> Response:
+    from api.files.report_sheets import write_conversion
+    from api.reads.conversion import conversion
+
+    principal = await _principal(request, settings)
+    text = _required(request, "period", "2026-11")
+    try:
+        period = Period.parse(text)
+    except PeriodFormatError as exc:
+        raise ExportError(400, "BAD_USER_INPUT", str(exc.text.about("period"))) from None
+    place = _Place(request, principal)
+
+    def write(path: str) -> None:
+        result = conversion(principal, place.scope(), period)
+        titles = {key: post.title for key, post in result.version.posts.items()}
+        write_conversion(result, path, place.label(), titles)
+
+    return await xlsx_response(write, f"conversion-{period}.xlsx")
+
+
+async def budget_xlsx(request: Request, settings: Settings) -> Response:
+    from api.files.report_sheets import write_budget
+    from api.reads import reports
+
+    principal = await _principal(request, settings)
+    year = _year(request)
+    growth_text = request.query_params.get("baseIncomeGrowth") or "0"
+    try:
+        growth = parse_base_income_growth(growth_text)
+    except MoneyFormatError as exc:
+        raise ExportError(400, "BAD_USER_INPUT", str(exc.text.about("baseIncomeGrowth"))) from None
+    place = _Place(request, principal)
+
+    def write(path: str) -> None:
+        communities, rows = reports.budget(principal, place.scope(), year, growth)
+        write_budget(communities, rows, path, year, growth, place.label())
+
+    return await xlsx_response(write, f"budget-{year}.xlsx")
+
+
+async def staffing_xlsx(request: Request, settings: Settings) -> Response:
+    from api.files.report_sheets import write_staffing
+    from api.reads import reports
+
+    principal = await _principal(request, settings)
+    text = _required(request, "date", "2026-11-01")
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ExportError(400, "BAD_USER_INPUT", f"date：{text!r} 不是 YYYY-MM-DD 格式的日期 / date: {text!r} is "
+                                                 "not a date YYYY-MM-DD") from None
+    place = _Place(request, principal)
+
+    def write(path: str) -> None:
+        communities, rows, versions = reports.staffing(principal, place.scope(), day)
+        write_staffing(communities, rows, path, day, reports.effective_from(versions), place.label())
+
+    return await xlsx_response(write, f"staffing-{day.isoformat()}.xlsx")
+
+
+def _workers_filename(place: _Place, masked: bool, extension: str) -> str:
+    part = f"-street{place.street}" if place.street else f"-community{place.community}" if place.community else ""
+    return f"workers{part}{'-masked' if masked else ''}.{extension}"
+
+
+async def workers_xlsx(request: Request, settings: Settings) -> Response:
+    from api.files.worker_file import write_workers_xlsx
+    from api.reads.worker_file import worker_rows
+
+    principal = await _principal(request, settings)
+    place = _Place(request, principal)
+    masked = not sees_personal_data(principal)
+    return await xlsx_response(lambda path: write_workers_xlsx(worker_rows(principal, place.scope()), path),
+                               _workers_filename(place, masked, "xlsx"))
+
+
+async def workers_csv(request: Request, settings: Settings) -> Response:
+    from api.files.worker_file import workers_csv_blocks
+    from api.reads.worker_file import worker_rows
+
+    principal = await _principal(request, settings)
+    place = _Place(request, principal)
+    checked = await _in_thread(place.scope)  # a street or community outside the scope: 404 before streaming
+    masked = not sees_personal_data(principal)
+    blocks = iter(workers_csv_blocks(worker_rows(principal, checked)))
+    header = next(blocks)
+    stream = stream_from_thread(header, lambda emit: all(emit(block) for block in blocks))
+    return StreamingResponse(stream, media_type=CSV_MEDIA_TYPE,
+                             headers=_attachment(_workers_filename(place, masked, "csv")))
+
+
+# {run_id} is any text: checked by parse_number (Starlette's int convertor takes 5,000 digits).
+_RUN = "/exports/payroll-runs/{run_id}"
+_ENDPOINTS: tuple[tuple[str, Callable[[Request, Settings], Awaitable[Response]]], ...] = (
+    (f"{_RUN}.csv", run_csv),
+    (f"{_RUN}.xlsx", run_xlsx),
+    (f"{_RUN}/payslips.xlsx", payslips_xlsx),
+    (f"{_RUN}/bank.csv", bank_csv),
+    (f"{_RUN}/bank.xlsx", bank_xlsx),
+    (f"{_RUN}/contributions.csv", contributions_csv),
+    (f"{_RUN}/contributions.xlsx", contributions_xlsx),
+    ("/exports/conversion.xlsx", conversion_xlsx),
+    ("/exports/budget.xlsx", budget_xlsx),
+    ("/exports/staffing.xlsx", staffing_xlsx),
+    ("/exports/workers.xlsx", workers_xlsx),
+    ("/exports/workers.csv", workers_csv),
+)
+
+
 def export_routes(settings: Settings) -> list[Route]:
-    def handler(build: Callable[[Request], Any]) -> Callable[[Request], Any]:
+    def bound(build: Callable[[Request, Settings], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             try:
-                return await build(request)
+                return await build(request, settings)
             except ExportError as exc:
                 return exc.response
 
         return endpoint
 
-    async def run_csv(request: Request) -> Response:
-        _, run = await _authorised_run(request, settings)
-        return StreamingResponse(stream_run_csv(run), media_type=CSV_MEDIA_TYPE,
-                                 headers=_attachment(f"payroll-{run.period}-run{run.id}.csv"))
-
-    async def run_xlsx(request: Request) -> Response:
-        from api.files.payroll_sheets import write_payroll_sheet
-
-        _, run = await _authorised_run(request, settings)
-        return await xlsx_response(lambda path: write_payroll_sheet(run, path), f"payroll-{run.period}-run{run.id}.xlsx")
-
-    async def payslips_xlsx(request: Request) -> Response:
-        from api.files.payroll_sheets import write_payslips
-
-        _, run = await _authorised_run(request, settings)
-        return await xlsx_response(lambda path: write_payslips(run, path), f"payslips-{run.period}-run{run.id}.xlsx")
-
-    async def bank_csv(request: Request) -> Response:
-        principal, run = await _authorised_run(request, settings)
-        masked = not sees_personal_data(principal)
-        filename = f"bank-{run.period}-run{run.id}{'-masked' if masked else ''}.csv"
-        return StreamingResponse(stream_bank_csv(run, masked), media_type=CSV_MEDIA_TYPE,
-                                 headers=_attachment(filename))
-
-    async def bank_xlsx(request: Request) -> Response:
-        from api.files.payroll_sheets import write_bank_file
-
-        principal, run = await _authorised_run(request, settings)
-        masked = not sees_personal_data(principal)
-        filename = f"bank-{run.period}-run{run.id}{'-masked' if masked else ''}.xlsx"
-        return await xlsx_response(lambda path: write_bank_file(run, path, masked), filename)
-
-    async def contributions_csv(request: Request) -> Response:
-        _, run = await _authorised_run(request, settings)
-        data = await _in_thread(run_files.contributions_csv, run)
-        return Response(data, media_type=CSV_MEDIA_TYPE,
-                        headers=_attachment(f"contributions-{run.period}-run{run.id}.csv"))
-
-    async def contributions_xlsx(request: Request) -> Response:
-        from api.files.payroll_sheets import write_contributions
-
-        _, run = await _authorised_run(request, settings)
-        return await xlsx_response(lambda path: write_contributions(run, path),
-                                   f"contributions-{run.period}-run{run.id}.xlsx")
-
-    async def conversion_xlsx(request: Request) -> Response:
-        from api.files.report_sheets import scope_label, write_conversion
-        from api.reads.conversion import conversion
-
-        principal = await _principal(request, settings)
-        text = _required(request, "period", "2026-11")
-        try:
-            period = Period.parse(text)
-        except PeriodFormatError as exc:
-            raise ExportError(400, "BAD_USER_INPUT", str(exc.text.about("period"))) from None
-        street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
-        jurisdiction = _id_param(request, "jurisdictionId", "Jurisdiction")
-
-        def write(path: str) -> None:
-            scope = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
-            result = conversion(principal, scope, period)
-            titles = {key: post.title for key, post in result.version.posts.items()}
-            write_conversion(result, path, scope_label(street, community, jurisdiction), titles)
-
-        return await xlsx_response(write, f"conversion-{period}.xlsx")
-
-    async def budget_xlsx(request: Request) -> Response:
-        from api.files.report_sheets import scope_label, write_budget
-        from api.reads import reports
-
-        principal = await _principal(request, settings)
-        year = _year(request)
-        growth_text = request.query_params.get("baseIncomeGrowth") or "0"
-        try:
-            growth = parse_base_income_growth(growth_text)
-        except MoneyFormatError as exc:
-            raise ExportError(400, "BAD_USER_INPUT", str(exc.text.about("baseIncomeGrowth"))) from None
-        street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
-        jurisdiction = _id_param(request, "jurisdictionId", "Jurisdiction")
-
-        def write(path: str) -> None:
-            scope = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
-            communities, rows = reports.budget(principal, scope, year, growth)
-            write_budget(communities, rows, path, year, growth, scope_label(street, community, jurisdiction))
-
-        return await xlsx_response(write, f"budget-{year}.xlsx")
-
-    async def staffing_xlsx(request: Request) -> Response:
-        from api.files.report_sheets import scope_label, write_staffing
-        from api.reads import reports
-
-        principal = await _principal(request, settings)
-        text = _required(request, "date", "2026-11-01")
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError:
-            raise ExportError(400, "BAD_USER_INPUT", f"date：{text!r} 不是 YYYY-MM-DD 格式的日期 / date: {text!r} is "
-                                                     "not a date YYYY-MM-DD") from None
-        street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
-        jurisdiction = _id_param(request, "jurisdictionId", "Jurisdiction")
-
-        def write(path: str) -> None:
-            scope = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
-            communities, rows, versions = reports.staffing(principal, scope, day)
-            write_staffing(communities, rows, path, day, reports.effective_from(versions), scope_label(street, community, jurisdiction))
-
-        return await xlsx_response(write, f"staffing-{day.isoformat()}.xlsx")
-
-    def workers_scope(request: Request, principal: Principal):
-        street, community = _id_param(request, "streetId", "Street"), _id_param(request, "communityId", "Community")
-        jurisdiction = _id_param(request, "jurisdictionId", "Jurisdiction")
-        return street, community, lambda: report_scope(principal, street, community, jurisdiction_id=jurisdiction)
-
-    def workers_filename(extension: str, street: int | None, community: int | None, masked: bool) -> str:
-        part = f"-street{street}" if street else f"-community{community}" if community else ""
-        return f"workers{part}{'-masked' if masked else ''}.{extension}"
-
-    async def workers_xlsx(request: Request) -> Response:
-        from api.files.worker_file import write_workers_xlsx
-        from api.reads.worker_file import worker_rows
-
-        principal = await _principal(request, settings)
-        street, community, scope = workers_scope(request, principal)
-        masked = not sees_personal_data(principal)
-        return await xlsx_response(lambda path: write_workers_xlsx(worker_rows(principal, scope()), path),
-                                   workers_filename("xlsx", street, community, masked))
-
-    async def workers_csv(request: Request) -> Response:
-        from api.files.worker_file import workers_csv_blocks
-        from api.reads.worker_file import worker_rows
-
-        principal = await _principal(request, settings)
-        street, community, scope = workers_scope(request, principal)
-        checked = await _in_thread(scope)  # a street or community outside the scope: 404 before streaming
-        masked = not sees_personal_data(principal)
-        blocks = iter(workers_csv_blocks(worker_rows(principal, checked)))
-        header = next(blocks)
-        stream = stream_from_thread(header, lambda emit: all(emit(block) for block in blocks))
-        return StreamingResponse(stream, media_type=CSV_MEDIA_TYPE,
-                                 headers=_attachment(workers_filename("csv", street, community, masked)))
-
-    # {run_id} is any text: checked by parse_number (Starlette's int convertor takes 5,000 digits).
-    run = "/exports/payroll-runs/{run_id}"
-    return [
-        Route(f"{run}.csv", handler(run_csv), methods=["GET"]),
-        Route(f"{run}.xlsx", handler(run_xlsx), methods=["GET"]),
-        Route(f"{run}/payslips.xlsx", handler(payslips_xlsx), methods=["GET"]),
-        Route(f"{run}/bank.csv", handler(bank_csv), methods=["GET"]),
-        Route(f"{run}/bank.xlsx", handler(bank_xlsx), methods=["GET"]),
-        Route(f"{run}/contributions.csv", handler(contributions_csv), methods=["GET"]),
-        Route(f"{run}/contributions.xlsx", handler(contributions_xlsx), methods=["GET"]),
-        Route("/exports/conversion.xlsx", handler(conversion_xlsx), methods=["GET"]),
-        Route("/exports/budget.xlsx", handler(budget_xlsx), methods=["GET"]),
-        Route("/exports/staffing.xlsx", handler(staffing_xlsx), methods=["GET"]),
-        Route("/exports/workers.xlsx", handler(workers_xlsx), methods=["GET"]),
-        Route("/exports/workers.csv", handler(workers_csv), methods=["GET"]),
-    ]
+    return [Route(path, bound(build), methods=["GET"]) for path, build in _ENDPOINTS]

@@ -19,7 +19,7 @@ from payroll.corrections import BackPayMonth
 from payroll.engine import YearState
 from payroll.explain import Explanation, explain_stored_payslip
 from payroll.periods import Period
-from payroll.workers import WorkerInput
+from payroll.workers import STORED_INPUTS, WorkerInput
 
 from api.access import scopes
 from api.access.principal import Principal
@@ -179,17 +179,9 @@ def worker_input_of(payslip: Payslip, worker_code: str) -> WorkerInput:
     """The worker exactly as the payslip was computed."""
     return WorkerInput(
         worker_id=worker_code,
-        post=payslip.post,
-        service_start=payslip.service_start,
-        service_end=payslip.service_end,
-        prior_service_years=payslip.prior_service_years,
-        education=payslip.education,
-        certificate=payslip.certificate,
-        certificate_date=payslip.certificate_date,
+        **{name: getattr(payslip, name) for name in STORED_INPUTS},
         incompetent_years=payslip.incompetent_years,
         assessment=payslip.assessment,
-        special_deduction_monthly=payslip.special_deduction_monthly,
-        previous_monthly_pay=payslip.previous_monthly_pay,
         tax_basic_deduction=payslip.tax_basic_deduction,
         bonus_tax_method=payslip.bonus_tax_method,
     )

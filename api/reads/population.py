@@ -119,6 +119,55 @@ def workers_query(scope: Scope, extra: pw.Expression | None = None) -> pw.ModelS
     return query.order_by(Worker.id)
 
 
+def _records_of_year(query: pw.ModelSelect, ids: tuple[int, ...], year: int,
+                     incompetent: np.ndarray) -> tuple[list[str | None], np.ndarray, np.ndarray]:
+    """The year's assessments and tax choices (codes as indices) of the
+    workers ``ids`` of ``query``, in their order; adds to ``incompetent`` the
+    不称职 years before ``year``."""
+    n = len(ids)
+    assessments: list[str | None] = [None] * n
+    tax_basic = np.zeros(n, dtype=np.int64)
+    bonus_method = np.full(n, codes.DEFAULT_BONUS_TAX_METHOD, dtype=np.int64)
+    if not n:
+        return assessments, tax_basic, bonus_method
+    position = {worker_id: i for i, worker_id in enumerate(ids)}
+    subquery = query.select(Worker.id).order_by()
+    for worker_id, basic, method in _raw_rows(
+        WorkerTaxChoice.select(WorkerTaxChoice.worker, WorkerTaxChoice.tax_basic_deduction,
+                               WorkerTaxChoice.bonus_tax_method)
+        .where((WorkerTaxChoice.year == year) & WorkerTaxChoice.worker.in_(subquery))
+    ):
+        tax_basic[position[worker_id]] = codes.TAX_BASIC_DEDUCTION_INDEX[basic]
+        if method:
+            bonus_method[position[worker_id]] = codes.BONUS_TAX_METHOD_INDEX[method]
+    for worker_id, result in _raw_rows(
+        Assessment.select(Assessment.worker, Assessment.result)
+        .where((Assessment.year == year) & Assessment.worker.in_(subquery))
+    ):
+        assessments[position[worker_id]] = result
+    for worker_id, count in _raw_rows(
+        Assessment.select(Assessment.worker, pw.fn.COUNT(Assessment.id))
+        .where((Assessment.year < year) & (Assessment.result == "INCOMPETENT") & Assessment.worker.in_(subquery))
+        .group_by(Assessment.worker)
+    ):
+        incompetent[position[worker_id]] += count
+    return assessments, tax_basic, bonus_method
+
+
+def _check_posts(post: tuple[str, ...], worker_codes: tuple[str, ...], post_keys: tuple[str, ...]) -> None:
+    """Every worker's post must be a post of the active policy."""
+    unknown = [p for p in set(post) if p not in post_keys]
+    if unknown:
+        from api.errors import ErrorCode, UserErrors
+
+        first = post.index(unknown[0])
+        raise UserErrors.one(
+            None, ErrorCode.INVALID_STATE,
+            f"工作者 {worker_codes[first]}：岗位 {unknown[0]} 不是现行政策中的岗位（{'、'.join(post_keys)}）/ worker "
+            f"{worker_codes[first]}: post {unknown[0]} is not a post of the active policy ({', '.join(post_keys)})",
+        )
+
+
 def load_workers(
     query: pw.ModelSelect,
     post_keys: tuple[str, ...],
@@ -133,43 +182,10 @@ def load_workers(
      certificate_date, special, previous, opening_through, opening_months, opening_income, opening_deductions,
      opening_tax, opening_reserve) = columns
     worker_ids = np.array(ids, dtype=np.int64)
-    assessments: list[str | None] = [None] * n
     incompetent = np.array(incompetent_before, dtype=np.int64) if n else np.zeros(0, np.int64)
-    tax_basic = np.zeros(n, dtype=np.int64)
-    bonus_method = np.full(n, codes.DEFAULT_BONUS_TAX_METHOD, dtype=np.int64)
-    if n:
-        position = {worker_id: i for i, worker_id in enumerate(ids)}
-        subquery = query.select(Worker.id).order_by()
-        for worker_id, basic, method in _raw_rows(
-            WorkerTaxChoice.select(WorkerTaxChoice.worker, WorkerTaxChoice.tax_basic_deduction,
-                                   WorkerTaxChoice.bonus_tax_method)
-            .where((WorkerTaxChoice.year == year) & WorkerTaxChoice.worker.in_(subquery))
-        ):
-            tax_basic[position[worker_id]] = codes.TAX_BASIC_DEDUCTION_INDEX[basic]
-            if method:
-                bonus_method[position[worker_id]] = codes.BONUS_TAX_METHOD_INDEX[method]
-        for worker_id, result in _raw_rows(
-            Assessment.select(Assessment.worker, Assessment.result)
-            .where((Assessment.year == year) & Assessment.worker.in_(subquery))
-        ):
-            assessments[position[worker_id]] = result
-        for worker_id, count in _raw_rows(
-            Assessment.select(Assessment.worker, pw.fn.COUNT(Assessment.id))
-            .where((Assessment.year < year) & (Assessment.result == "INCOMPETENT") & Assessment.worker.in_(subquery))
-            .group_by(Assessment.worker)
-        ):
-            incompetent[position[worker_id]] += count
+    assessments, tax_basic, bonus_method = _records_of_year(query, ids, year, incompetent)
+    _check_posts(post, codes_, post_keys)
     post_index = {key: i for i, key in enumerate(post_keys)}
-    unknown = [p for p in set(post) if p not in post_index]
-    if unknown:
-        from api.errors import ErrorCode, UserErrors
-
-        first = post.index(unknown[0])
-        raise UserErrors.one(
-            None, ErrorCode.INVALID_STATE,
-            f"工作者 {codes_[first]}：岗位 {unknown[0]} 不是现行政策中的岗位（{'、'.join(post_keys)}）/ worker "
-            f"{codes_[first]}: post {unknown[0]} is not a post of the active policy ({', '.join(post_keys)})",
-        )
 
     def ints(values, default=0) -> np.ndarray:
         return np.array([default if v is None else v for v in values], dtype=np.int64) if n else np.zeros(0, np.int64)

@@ -20,7 +20,14 @@ from payroll.money import format_fen
 from payroll.periods import Period
 from payroll.policy import Policy
 from payroll.texts import join
-from payroll.workers import InputError, Population, WorkerInput, worker_from_fields
+from payroll.workers import (
+    MONTHLY_AMOUNT_FIELDS,
+    SERVICE_FIELDS,
+    InputError,
+    Population,
+    WorkerInput,
+    worker_from_fields,
+)
 
 from api.access import scopes
 from api.access.principal import Principal
@@ -38,22 +45,25 @@ class Quote:
     post_keys: tuple[str, ...]
 
 
+def _salary_fields(worker: Worker | WorkerInput, worker_id: str, incompetent_years: int,
+                   assessment: str | None) -> dict[str, Any]:
+    """The fields of :func:`worker_from_fields` (amounts as yuan text) of a stored worker or a worker input."""
+    return {
+        "worker_id": worker_id,
+        **{name: getattr(worker, name) for name in SERVICE_FIELDS},
+        # worker_from_fields reads amounts as yuan text
+        **{name: None if getattr(worker, name) is None else format_fen(getattr(worker, name))
+           for name in MONTHLY_AMOUNT_FIELDS},
+        "incompetent_years": incompetent_years,
+        "assessment": assessment,
+    }
+
+
 def worker_input(worker: Worker, year: int) -> WorkerInput:
     assessments = {a.year: a.result for a in Assessment.select().where(Assessment.worker == worker.id)}
     incompetent = worker.incompetent_years_before + sum(1 for y, r in assessments.items() if y < year and r == "INCOMPETENT")
     fields = {
-        "worker_id": worker.code,
-        "post": worker.post,
-        "service_start": worker.service_start,
-        "service_end": worker.service_end,
-        "prior_service_years": worker.prior_service_years,
-        "education": worker.education,
-        "certificate": worker.certificate,
-        "certificate_date": worker.certificate_date,
-        "incompetent_years": incompetent,
-        "assessment": assessments.get(year),
-        "special_deduction_monthly": format_fen(worker.special_deduction_monthly),
-        "previous_monthly_pay": None if worker.previous_monthly_pay is None else format_fen(worker.previous_monthly_pay),
+        **_salary_fields(worker, worker.code, incompetent, assessments.get(year)),
         "opening_through": worker.opening_through,
         "opening_months": worker.opening_months if worker.opening_through else None,
         "opening_income": format_fen(worker.opening_income) if worker.opening_through else None,
@@ -72,20 +82,7 @@ def _input_problems(exc: InputError) -> BadRequest:
 def _apply_overrides(worker: WorkerInput, overrides: Mapping[str, Any], policy: Policy) -> WorkerInput:
     if not overrides:
         return worker
-    fields = {
-        "worker_id": worker.worker_id,
-        "post": worker.post,
-        "service_start": worker.service_start,
-        "service_end": worker.service_end,
-        "prior_service_years": worker.prior_service_years,
-        "education": worker.education,
-        "certificate": worker.certificate,
-        "certificate_date": worker.certificate_date,
-        "incompetent_years": worker.incompetent_years,
-        "assessment": worker.assessment,
-        "special_deduction_monthly": format_fen(worker.special_deduction_monthly),
-        "previous_monthly_pay": None if worker.previous_monthly_pay is None else format_fen(worker.previous_monthly_pay),
-    }
+    fields = _salary_fields(worker, worker.worker_id, worker.incompetent_years, worker.assessment)
     for key, value in overrides.items():
         fields[key] = format_fen(value) if key in ("special_deduction_monthly", "previous_monthly_pay") and value is not None else value
     try:

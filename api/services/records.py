@@ -20,7 +20,16 @@ from payroll import codes
 from payroll.cells import starts_like_formula
 from payroll.money import format_fen
 from payroll.texts import Text, field_text
-from payroll.workers import WORKER_FIELDS, InputError, post_key, unknown_post, worker_from_fields
+from payroll.workers import (
+    OPENING_FIELDS,
+    STORED_INPUTS,
+    WORKER_FIELDS,
+    InputError,
+    WorkerInput,
+    post_key,
+    unknown_post,
+    worker_from_fields,
+)
 
 from api.access import scopes
 from api.access.permissions import Permission, require
@@ -67,6 +76,22 @@ def _update_versioned(model: type[pw.Model], record: pw.Model, version: int, cha
         current = model.get_by_id(record.id)
         raise _conflict(model, key, current.version, version)
     return model.get_by_id(record.id)
+
+
+def _save_place(principal: Principal, operation: str, record: pw.Model, version: int, changes: dict[str, Any],
+                errors: list[UserError], what: str) -> pw.Model:
+    """Store a jurisdiction's, street's or community's changes (inside the
+    caller's transaction): the errors found, a code already taken, a stale
+    version refused; the change audited as ``operation``."""
+    if errors:
+        raise UserErrors(errors)
+    model = type(record)
+    if "code" in changes:
+        _unique(model, model.code, changes["code"], record.id, "code", what)
+    before = audit.snapshot(record)
+    record = _update_versioned(model, record, version, changes, record.code)
+    audit.record(principal, operation, model.__name__, record.id, before, audit.snapshot(record))
+    return record
 
 
 def _unique(model: type[pw.Model], field: pw.Field, value: Any, exclude_id: int | None, input_field: str, what: str) -> None:
@@ -180,13 +205,7 @@ def update_jurisdiction(principal: Principal, pk: int, version: int, values: Map
         record = visible(Jurisdiction, pk, principal, "id")
         errors: list[UserError] = []
         changes = _jurisdiction_values(principal, values, errors, record)
-        if errors:
-            raise UserErrors(errors)
-        if "code" in changes:
-            _unique(Jurisdiction, Jurisdiction.code, changes["code"], record.id, "code", "jurisdiction")
-        before = audit.snapshot(record)
-        record = _update_versioned(Jurisdiction, record, version, changes, record.code)
-        audit.record(principal, "updateJurisdiction", "Jurisdiction", record.id, before, audit.snapshot(record))
+        record = _save_place(principal, "updateJurisdiction", record, version, changes, errors, "jurisdiction")
     return record
 
 
@@ -223,13 +242,7 @@ def update_street(principal: Principal, street_id: int, version: int, values: Ma
             # Another jurisdiction pays the street under its policy from now on.
             require(principal, Permission.MANAGE_JURISDICTIONS)
             changes["jurisdiction"] = jurisdiction_to_change(principal, values["jurisdiction_id"]).id
-        if errors:
-            raise UserErrors(errors)
-        if "code" in changes:
-            _unique(Street, Street.code, changes["code"], street.id, "code", "street")
-        before = audit.snapshot(street)
-        street = _update_versioned(Street, street, version, changes, street.code)
-        audit.record(principal, "updateStreet", "Street", street.id, before, audit.snapshot(street))
+        street = _save_place(principal, "updateStreet", street, version, changes, errors, "street")
     return street
 
 
@@ -275,24 +288,14 @@ def update_community(principal: Principal, community_id: int, version: int, valu
         if "street_id" in values:
             changes["street"] = visible(Street, values["street_id"], principal, "streetId",
                                         scopes.whole_streets(principal)).id
-        if errors:
-            raise UserErrors(errors)
-        if "code" in changes:
-            _unique(Community, Community.code, changes["code"], community.id, "code", "community")
-        before = audit.snapshot(community)
-        community = _update_versioned(Community, community, version, changes, community.code)
-        audit.record(principal, "updateCommunity", "Community", community.id, before, audit.snapshot(community))
+        community = _save_place(principal, "updateCommunity", community, version, changes, errors, "community")
     return community
 
 
 # --- workers -------------------------------------------------------------------------------
 
 #: Worker columns that the payroll engine validates (salary-model.md §1).
-PAYROLL_FIELDS = (
-    "post", "service_start", "service_end", "prior_service_years", "education", "certificate", "certificate_date",
-    "special_deduction_monthly", "previous_monthly_pay", "opening_through", "opening_months", "opening_income",
-    "opening_deductions", "opening_tax", "opening_reserve",
-)
+PAYROLL_FIELDS = (*STORED_INPUTS, *OPENING_FIELDS)
 _MONEY = {"special_deduction_monthly", "previous_monthly_pay", "opening_income", "opening_deductions", "opening_tax",
           "opening_reserve"}
 PERSONAL_FIELDS = ("id_number", "phone", "bank_name", "bank_account")
@@ -350,7 +353,7 @@ def mark_pay_changed(worker_ids: Sequence[int]) -> None:
     tax choices, the paid post)."""
     if worker_ids:
         Worker.update(pay_changed_at=utcnow()).where(Worker.id.in_(list(worker_ids))).execute()
-OPENING_FIGURES = ("opening_months", "opening_income", "opening_deductions", "opening_tax", "opening_reserve")
+OPENING_FIGURES = tuple(name for name in OPENING_FIELDS if name != "opening_through")
 #: Engine field names inside messages, shown as the GraphQL input names.
 _FIELD_NAME = re.compile(r"\b(" + "|".join(sorted(WORKER_FIELDS, key=len, reverse=True)) + r")\b")
 
@@ -392,6 +395,52 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
+def _engine_worker(values: Mapping[str, Any], code: str, post_keys: Sequence[str] | None,
+                   post_names: Mapping[str, str] | None, reported: set[str],
+                   invalid: Callable[[str, str, str], None]) -> WorkerInput | None:
+    """The payroll fields through the engine's validator; its problems (but
+    those of fields in ``reported``) go to ``invalid`` named by GraphQL input field."""
+    fields = {key: _engine_text(key, values.get(key)) for key in PAYROLL_FIELDS}
+    if fields["opening_through"] is None:
+        # Zero opening figures without opening_through mean "no opening balances".
+        for key in OPENING_FIGURES:
+            if not values.get(key):
+                fields[key] = None
+    fields["worker_id"] = code
+    try:
+        return worker_from_fields(fields, post_keys=post_keys, post_names=post_names)
+    except InputError as exc:
+        for problem in exc.problems:
+            if camel(problem.field) in reported or problem.field == "worker_id" and "code" in reported:
+                continue
+            invalid(camel(problem.field), *(_FIELD_NAME.sub(lambda m: camel(m.group(0)), half)
+                                            for half in (problem.zh, problem.en)))
+        return None
+
+
+def _personal_columns(values: Mapping[str, Any], invalid: Callable[[str, str, str], None]) -> dict[str, Any]:
+    """The identity number (with the birth date and sex it gives), phone and
+    bank details to store; a value that is not one goes to ``invalid``."""
+    columns: dict[str, Any] = {"id_number": None, "birth_date": None, "sex": None}
+    id_number = values.get("id_number")
+    if id_number:
+        try:
+            parsed = parse_id_number(id_number)
+        except IdNumberError as exc:
+            invalid("idNumber", exc.text.zh, exc.text.en)
+        else:
+            columns.update(id_number=parsed.number, birth_date=parsed.birth_date, sex=parsed.sex)
+    phone = values.get("phone")
+    if phone and not (phone.replace("-", "").replace(" ", "").isdigit() and 7 <= len(phone) <= 20):
+        invalid("phone", f"“{phone}”不是电话号码（7–20 位数字）", f"{phone!r} is not a telephone number")
+    account = values.get("bank_account")
+    if account and not (account.replace(" ", "").isdigit() and 8 <= len(account.replace(" ", "")) <= 34):
+        invalid("bankAccount", f"“{account}”不是银行账号（8–34 位数字）", f"{account!r} is not a bank account number")
+    columns.update(phone=phone or None, bank_name=values.get("bank_name") or None,
+                   bank_account=account.replace(" ", "") if account else None)
+    return columns
+
+
 def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequence[str] | None,
                         post_names: Mapping[str, str] | None = None, name_the_worker: bool = True) -> dict[str, Any]:
     """:func:`validate_worker` with the policy's posts given (``None``: any
@@ -417,39 +466,8 @@ def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequenc
     if post_keys is None:  # any post: it must still fit its column
         check_length(errors, "post", Worker.post, values.get("post"))
     check_length(errors, "bankName", Worker.bank_name, values.get("bank_name"))  # phone: 7–20 characters, below
-    fields = {key: _engine_text(key, values.get(key)) for key in PAYROLL_FIELDS}
-    if fields["opening_through"] is None:
-        # Zero opening figures without opening_through mean "no opening balances".
-        for key in OPENING_FIGURES:
-            if not values.get(key):
-                fields[key] = None
-    fields["worker_id"] = code
-    try:
-        worker = worker_from_fields(fields, post_keys=post_keys, post_names=post_names)
-    except InputError as exc:
-        for problem in exc.problems:
-            if camel(problem.field) in reported or problem.field == "worker_id" and "code" in reported:
-                continue
-            invalid(camel(problem.field), *(_FIELD_NAME.sub(lambda m: camel(m.group(0)), half)
-                                            for half in (problem.zh, problem.en)))
-        worker = None
-    columns: dict[str, Any] = {"name": name}
-    id_number = values.get("id_number")
-    if id_number:
-        try:
-            parsed = parse_id_number(id_number)
-        except IdNumberError as exc:
-            invalid("idNumber", exc.text.zh, exc.text.en)
-        else:
-            columns.update(id_number=parsed.number, birth_date=parsed.birth_date, sex=parsed.sex)
-    else:
-        columns.update(id_number=None, birth_date=None, sex=None)
-    phone = values.get("phone")
-    if phone and not (phone.replace("-", "").replace(" ", "").isdigit() and 7 <= len(phone) <= 20):
-        invalid("phone", f"“{phone}”不是电话号码（7–20 位数字）", f"{phone!r} is not a telephone number")
-    account = values.get("bank_account")
-    if account and not (account.replace(" ", "").isdigit() and 8 <= len(account.replace(" ", "")) <= 34):
-        invalid("bankAccount", f"“{account}”不是银行账号（8–34 位数字）", f"{account!r} is not a bank account number")
+    worker = _engine_worker(values, code, post_keys, post_names, reported, invalid)
+    columns: dict[str, Any] = {"name": name, **_personal_columns(values, invalid)}
     before = values.get("incompetent_years_before", 0)
     if before is None or not 0 <= before <= 100:
         invalid("incompetentYearsBefore", "须为 0 至 100", "must be from 0 to 100")
@@ -457,19 +475,8 @@ def validate_worker_for(values: Mapping[str, Any], code: str, post_keys: Sequenc
         raise UserErrors(errors)
     opening = worker.opening
     columns.update(
-        phone=phone or None,
-        bank_name=values.get("bank_name") or None,
-        bank_account=account.replace(" ", "") if account else None,
         incompetent_years_before=before,
-        post=worker.post,
-        service_start=worker.service_start,
-        service_end=worker.service_end,
-        prior_service_years=worker.prior_service_years,
-        education=worker.education,
-        certificate=worker.certificate,
-        certificate_date=worker.certificate_date,
-        special_deduction_monthly=worker.special_deduction_monthly,
-        previous_monthly_pay=worker.previous_monthly_pay,
+        **{name: getattr(worker, name) for name in STORED_INPUTS},
         opening_through=str(opening.through) if opening else None,
         opening_months=opening.months if opening else 0,
         opening_income=opening.income if opening else 0,

@@ -32,8 +32,8 @@ EDIT = [needs(Permission.EDIT_RECORDS)]
 #: Seconds between two checks that the client is still there.
 DISCONNECT_POLL_SECONDS = 0.5
 
-#: An import run in a worker thread: (file, file name, limits, cancelled) → report.
-Run = Callable[[IO[bytes], str, ImportLimits, Callable[[], bool]], importing.ImportReport]
+#: An import run in a worker thread: (file, file name, options) → report.
+Run = Callable[[IO[bytes], str, importing.ImportOptions], importing.ImportReport]
 
 
 async def _watch_client(request: Any, gone: threading.Event) -> None:
@@ -44,8 +44,9 @@ async def _watch_client(request: Any, gone: threading.Event) -> None:
         await asyncio.sleep(DISCONNECT_POLL_SECONDS)
 
 
-async def _import(info: Info, upload: Any, run: Run) -> ImportPayload:
-    """Run an import on the uploaded file, stopping it if the client goes away.
+async def _import(info: Info, input: Any, run: Run) -> ImportPayload:
+    """Run an import on the uploaded ``input.file`` with the input's options
+    (dry run, error policy, sheet), stopping it if the client goes away.
     The upload is closed here: the GraphQL app is mounted as a plain ASGI app,
     so nobody else closes the temporary file Starlette spooled it into."""
     request = info.context.request
@@ -53,9 +54,12 @@ async def _import(info: Info, upload: Any, run: Run) -> ImportPayload:
     limits = settings.import_limits if settings is not None else ImportLimits.from_env()
     gone = threading.Event()
     watcher = asyncio.ensure_future(_watch_client(request, gone)) if request is not None else None
+    upload = input.file
     name = getattr(upload, "filename", None) or "upload"
+    options = importing.ImportOptions(dry_run=input.dry_run, error_policy=importing.ErrorPolicy(input.error_policy.value),
+                                      sheet=input.sheet, limits=limits, cancelled=gone.is_set)
     try:
-        report = await run_long_db(lambda: run(upload.file, name, limits, gone.is_set))
+        report = await run_long_db(lambda: run(upload.file, name, options))
     finally:
         gone.set()
         if watcher is not None:
@@ -72,23 +76,19 @@ class ImportMutations:
                                      "Streets are not created: a row naming an unknown street is refused.")
     async def import_communities(self, info: Info, input: Input[ImportCommunitiesInput]) -> ImportPayload:
         principal = info.context.principal
-        return await _import(info, input.file, lambda file, name, limits, cancelled: imports.import_communities(
-            principal, file, name, dry_run=input.dry_run, error_policy=importing.ErrorPolicy(input.error_policy.value),
-            sheet=input.sheet, limits=limits, cancelled=cancelled))
+        return await _import(info, input, lambda file, name, options: imports.import_communities(
+            principal, file, name, **options))
 
     @strawberry.mutation(permission_classes=EDIT, description="导入工作者（ADMIN、HR）/ Import workers from a file (ADMIN, HR within scope), checked "
                                      "with the same rules as createWorker.")
     async def import_workers(self, info: Info, input: Input[ImportWorkersInput]) -> ImportPayload:
         principal = info.context.principal
-        return await _import(info, input.file, lambda file, name, limits, cancelled: imports.import_workers(
-            principal, file, name, dry_run=input.dry_run, error_policy=importing.ErrorPolicy(input.error_policy.value),
-            assessment_year=input.assessment_year, sheet=input.sheet, limits=limits, cancelled=cancelled))
+        return await _import(info, input, lambda file, name, options: imports.import_workers(
+            principal, file, name, assessment_year=input.assessment_year, **options))
 
     @strawberry.mutation(permission_classes=EDIT, description="导入年度考核（ADMIN、HR）/ Import a year's assessments from a file (ADMIN, HR within "
                                      "scope); the December performance payout uses them.")
     async def import_assessments(self, info: Info, input: Input[ImportAssessmentsInput]) -> ImportPayload:
         principal = info.context.principal
-        return await _import(info, input.file, lambda file, name, limits, cancelled: imports.import_assessments(
-            principal, file, name, input.year, dry_run=input.dry_run,
-            error_policy=importing.ErrorPolicy(input.error_policy.value), sheet=input.sheet, limits=limits,
-            cancelled=cancelled))
+        return await _import(info, input, lambda file, name, options: imports.import_assessments(
+            principal, file, name, input.year, **options))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import strawberry
 from playhouse.shortcuts import model_to_dict
@@ -26,6 +26,14 @@ def _read_back(principal: Any):
     return lambda row: PayrollRun.from_values(reads.run(principal, row.id))
 
 
+async def _change_run(info: Info, input: PayrollRunInput, change: Callable[[Any, int], Any]) -> PayrollRunPayload:
+    """A run's status changed by ``change(principal, run id)``; the run read back as the caller sees it."""
+    principal = info.context.principal
+    run, errors = await run_mutation(lambda: change(principal, input_global_id(input.id, "PayrollRun", "id")),
+                                     _read_back(principal))
+    return PayrollRunPayload(payroll_run=run, errors=errors)
+
+
 @strawberry.type
 class PayrollMutations:
     @strawberry.mutation(description="计算并生成草稿批次（人事，在范围内）/ Compute a month's DRAFT run over a scope (ADMIN, "
@@ -45,19 +53,12 @@ class PayrollMutations:
     @strawberry.mutation(description="审核批次（财务）：此后不再变更 / Approve a DRAFT run (ADMIN, FINANCE); it never "
                                      "changes afterwards.", permission_classes=APPROVE)
     async def approve_payroll_run(self, info: Info, input: Input[PayrollRunInput]) -> PayrollRunPayload:
-        principal = info.context.principal
-        run, errors = await run_mutation(
-            lambda: service.approve_run(principal, input_global_id(input.id, "PayrollRun", "id")), _read_back(principal))
-        return PayrollRunPayload(payroll_run=run, errors=errors)
+        return await _change_run(info, input, service.approve_run)
 
     @strawberry.mutation(description="确认已发放（财务）/ Mark an APPROVED run paid (ADMIN, FINANCE).",
                          permission_classes=APPROVE)
     async def mark_payroll_run_paid(self, info: Info, input: Input[PayrollRunInput]) -> PayrollRunPayload:
-        principal = info.context.principal
-        run, errors = await run_mutation(
-            lambda: service.mark_run_paid(principal, input_global_id(input.id, "PayrollRun", "id")),
-            _read_back(principal))
-        return PayrollRunPayload(payroll_run=run, errors=errors)
+        return await _change_run(info, input, service.mark_run_paid)
 
     @strawberry.mutation(description="删除草稿批次以便重算 / Delete a DRAFT run (to recompute after fixing records).",
                          permission_classes=PREPARE)

@@ -16,12 +16,16 @@ from api.reads import payroll as payroll_reads
 from api.reads import records as reads
 
 
+def _code_and_name(where: Any) -> dict[str, str | None]:
+    """The ``code`` and ``nameContains`` filters every list of records takes."""
+    return {"code": where.code if where else None, "name_contains": where.name_contains if where else None}
+
+
 async def streets(info: Info, first, after, last, before, where: Any, order_by: Any,
                   jurisdiction_pk: int | None = None) -> Connection[Any]:
     listing = reads.streets(
         info.context.principal,
-        code=where.code if where else None,
-        name_contains=where.name_contains if where else None,
+        **_code_and_name(where),
         jurisdiction_pk=optional_global_id(where and where.jurisdiction_id, "Jurisdiction", "where.jurisdictionId"),
         within_jurisdiction=jurisdiction_pk,
         order=ordering(order_by),
@@ -33,8 +37,7 @@ async def communities(info: Info, first, after, last, before, where: Any, order_
                       street_pk: int | None = None) -> Connection[Any]:
     listing = reads.communities(
         info.context.principal,
-        code=where.code if where else None,
-        name_contains=where.name_contains if where else None,
+        **_code_and_name(where),
         street_pk=optional_global_id(where and where.street_id, "Street", "where.streetId"),
         within_street=street_pk,
         order=ordering(order_by),

@@ -3,7 +3,7 @@ caller's scope is not found, exactly like one that does not exist (null)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Callable, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -27,10 +27,20 @@ from api.graphql.records.inputs import (
 from api.graphql.records.types import Community, Jurisdiction, Position, Street, Worker
 from api.reads import records as reads
 
+T = TypeVar("T")
+
 READ = [needs(Permission.READ)]
 #: Fields a WORKER token may ask too: its scope is its own record and payslips.
 READ_OR_OWN = [needs(Permission.READ, Permission.READ_OWN_PAYSLIPS)]
 
+
+
+async def _by_id_or_code(info: Info, read: Callable[..., Any], node: type[T], id: strawberry.ID | None,
+                         code: str | None) -> T | None:
+    """One record by its global id (of ``node``'s type) or its code, through ``read``; None outside the caller's scope."""
+    pk = from_global_id(id, node.__name__) if id is not None else None
+    found = await run_db(read, info.context.principal, pk=pk, code=code)
+    return node.from_values(found) if found else None
 
 @strawberry.type
 class RecordQueries:
@@ -50,9 +60,7 @@ class RecordQueries:
 
     @strawberry.field(description="按编号或行政区划代码取辖区 / One jurisdiction by id or code.", permission_classes=READ)
     async def jurisdiction(self, info: Info, id: OptionalId = None, code: Code = None) -> Jurisdiction | None:
-        pk = from_global_id(id, "Jurisdiction") if id is not None else None
-        found = await run_db(reads.jurisdiction, info.context.principal, pk=pk, code=code)
-        return Jurisdiction.from_values(found) if found else None
+        return await _by_id_or_code(info, reads.jurisdiction, Jurisdiction, id, code)
 
     @strawberry.field(description="街道列表（人事令牌只见本范围）/ Streets (HR tokens see their own).",
                       permission_classes=READ)
@@ -63,9 +71,7 @@ class RecordQueries:
 
     @strawberry.field(description="按编号或代码取街道 / One street by id or code.", permission_classes=READ)
     async def street(self, info: Info, id: OptionalId = None, code: Code = None) -> Street | None:
-        pk = from_global_id(id, "Street") if id is not None else None
-        found = await run_db(reads.street, info.context.principal, pk=pk, code=code)
-        return Street.from_values(found) if found else None
+        return await _by_id_or_code(info, reads.street, Street, id, code)
 
     @strawberry.field(description="社区列表（人事令牌只见本范围）/ Communities (HR tokens see their own).",
                       permission_classes=READ)
@@ -76,9 +82,7 @@ class RecordQueries:
 
     @strawberry.field(description="按编号或代码取社区 / One community by id or code.", permission_classes=READ)
     async def community(self, info: Info, id: OptionalId = None, code: Code = None) -> Community | None:
-        pk = from_global_id(id, "Community") if id is not None else None
-        found = await run_db(reads.community, info.context.principal, pk=pk, code=code)
-        return Community.from_values(found) if found else None
+        return await _by_id_or_code(info, reads.community, Community, id, code)
 
     @strawberry.field(description="工作者列表（人事令牌只见本范围）/ Workers (HR tokens see their own streets and "
                                   "communities).", permission_classes=READ)
@@ -90,9 +94,7 @@ class RecordQueries:
     @strawberry.field(description="按编号或工号取工作者（工作者本人令牌只见本人）/ One worker by id or code (a WORKER token "
                                   "sees only its own).", permission_classes=READ_OR_OWN)
     async def worker(self, info: Info, id: OptionalId = None, code: Code = None) -> Worker | None:
-        pk = from_global_id(id, "Worker") if id is not None else None
-        found = await run_db(reads.worker, info.context.principal, pk=pk, code=code)
-        return Worker.from_values(found) if found else None
+        return await _by_id_or_code(info, reads.worker, Worker, id, code)
 
     @strawberry.field(description="岗位列表 / Positions.", permission_classes=READ)
     async def positions(self, info: Info, first: First = None, after: After = None, last: Last = None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal as DecimalValue
-from typing import Annotated
+from typing import Annotated, Any, Callable, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -17,6 +17,7 @@ from payroll.budget import parse_base_income_growth
 from payroll.money import MoneyFormatError
 
 from api.access.permissions import Permission
+from api.access.principal import Principal
 from api.db.threads import run_db
 from api.errors import BadRequest, UserErrors
 from api.files.urls import conversion_xlsx_path
@@ -45,6 +46,7 @@ from api.graphql.reports.types import (
 from api.reads import conversion, policies, policy_comparison, reports
 from api.reads.reports import report_scope
 
+T = TypeVar("T")
 READ = [needs(Permission.READ)]
 _SCOPE_ARGUMENT = ("范围：辖区、街道或社区；不填为全部（限定范围的令牌为其范围）/ A jurisdiction, a street or a community; "
                    "everything when omitted (for tokens with a scope: their scope).")
@@ -63,6 +65,19 @@ def _scope_ids(scope: ScopeInput | None) -> tuple[int | None, int | None, int | 
     return (optional_global_id(scope.street_id, "Street", "scope.streetId"),
             optional_global_id(scope.community_id, "Community", "scope.communityId"),
             optional_global_id(scope.jurisdiction_id, "Jurisdiction", "scope.jurisdictionId"))
+
+
+def _read_report(principal: Principal, places: tuple[int | None, int | None, int | None],
+                 read: Callable[..., T], *args: Any) -> T:
+    """``read(principal, scope, *args)`` over the report's scope (:func:`_scope_ids`'s
+    places; a place outside the caller's scope is not found), its refusals as
+    BAD_USER_INPUT.  In the database thread."""
+    street, community, jurisdiction = places
+    target = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
+    try:
+        return read(principal, target, *args)
+    except UserErrors as exc:
+        raise BadRequest(str(exc)) from None
 
 
 @strawberry.type
@@ -90,14 +105,10 @@ class ReportQueries:
         scope: Annotated[ScopeInput | None, strawberry.argument(description=_SCOPE_ARGUMENT)] = None,
     ) -> list[JurisdictionStaffing]:
         principal = info.context.principal
-        street, community, jurisdiction = _scope_ids(scope)
+        places = _scope_ids(scope)
 
         def compute() -> list[JurisdictionStaffing]:
-            target = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
-            try:
-                rows = reports.jurisdiction_staffing(principal, target, date)
-            except UserErrors as exc:
-                raise BadRequest(str(exc)) from None
+            rows = _read_report(principal, places, reports.jurisdiction_staffing, date)
             return [JurisdictionStaffing(population=r.population, required_by_standard=r.required_by_standard,
                                          required_by_communities=r.required_by_communities, required=r.required,
                                          actual=r.actual, gap=r.gap, jurisdiction_pk=r.jurisdiction.id) for r in rows]
@@ -112,14 +123,10 @@ class ReportQueries:
         scope: Annotated[ScopeInput | None, strawberry.argument(description=_SCOPE_ARGUMENT)] = None,
     ) -> StaffingReport:
         principal = info.context.principal
-        street, community, jurisdiction = _scope_ids(scope)
+        places = _scope_ids(scope)
 
         def compute() -> StaffingReport:
-            target = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
-            try:
-                communities, rows, versions = reports.staffing(principal, target, date)
-            except UserErrors as exc:
-                raise BadRequest(str(exc)) from None
+            communities, rows, versions = _read_report(principal, places, reports.staffing, date)
             out = [
                 StaffingRow(
                     required=r.required, chief_required=r.chief_required, deputy_required=r.deputy_required,
@@ -159,7 +166,7 @@ class ReportQueries:
         ] = None,
     ) -> BudgetReport:
         principal = info.context.principal
-        street, community, jurisdiction = _scope_ids(scope)
+        places = _scope_ids(scope)
         growth_text = str(base_income_growth) if base_income_growth is not None else "0"
         try:
             growth = parse_base_income_growth(growth_text)
@@ -168,11 +175,7 @@ class ReportQueries:
         check_year(year)
 
         def compute() -> BudgetReport:
-            target = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
-            try:
-                communities, rows = reports.budget(principal, target, year, growth)
-            except UserErrors as exc:
-                raise BadRequest(str(exc)) from None
+            communities, rows = _read_report(principal, places, reports.budget, year, growth)
             out = [
                 BudgetRow(
                     year=year, workers_cost=r.workers_cost, vacancy_cost=r.vacancy_cost, funds=r.funds, total=r.total,
@@ -220,14 +223,10 @@ class ReportQueries:
             description="范围（不填为全市或令牌所辖街道）/ The scope; the city (or the token's streets) when omitted.")] = None,
     ) -> ConversionReport:
         principal = info.context.principal
-        street, community, jurisdiction = _scope_ids(scope)
+        places = _scope_ids(scope)
 
         def compute() -> ConversionReport:
-            target = report_scope(principal, street, community, jurisdiction_id=jurisdiction)
-            try:
-                result = conversion.conversion(principal, target, period)
-            except UserErrors as exc:
-                raise BadRequest(str(exc)) from None
+            result = _read_report(principal, places, conversion.conversion, period)
             return ConversionReport(
                 period=period,
                 policy_effective_from=result.version.effective_from,

@@ -41,7 +41,7 @@ transaction and the audit entries.
 from __future__ import annotations
 
 import datetime as dt
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Unpack
 
 from payroll import codes
 from payroll.money import MoneyFormatError, parse_fen
@@ -54,7 +54,6 @@ from api.errors import UserErrors
 from api.files.headings import ASSESSMENT_COLUMNS, COMMUNITY_COLUMNS, WORKER_COLUMNS, Column
 from api.reads.policies import PoliciesOfCommunities, active_post_names
 from api.services import audit, records
-from api.services.imports.bounds import Cancelled
 from api.services.imports.machinery import (
     Action,
     AuditLog,
@@ -62,6 +61,7 @@ from api.services.imports.machinery import (
     DuplicateRule,
     ErrorPolicy,
     Headings,
+    ImportOptions,
     ImportReport,
     Plan,
     Problem,
@@ -72,7 +72,6 @@ from api.services.imports.machinery import (
     snapshots_in,
 )
 from api.services.imports.sheets import CellError, Progress, date_text, digits, money_text, period_text, text, whole
-from api.settings import ImportLimits
 
 __all__ = [
     "ASSESSMENT_COLUMNS", "COMMUNITY_COLUMNS", "WORKER_COLUMNS", "Action", "ErrorPolicy", "ImportReport",
@@ -206,8 +205,8 @@ class ImportScope:
         return self.visible_streets is None or street_id in self.visible_streets
 
 
-def _year_out_of_range(kind: str, file_name: str, dry_run: bool, error_policy: ErrorPolicy, year: int) -> ImportReport:
-    report = ImportReport(kind, file_name, dry_run, error_policy)
+def _year_out_of_range(kind: str, file_name: str, year: int, options: ImportOptions) -> ImportReport:
+    report = ImportReport(kind, file_name, options.get("dry_run", False), options.get("error_policy", ErrorPolicy.REJECT_ALL))
     report.problems.append(Problem(None, None, "INVALID", f"年度 {year} 超出范围（1990–2100）/ year {year} is out of range "
                                                           "(1990–2100)"))
     return report
@@ -342,18 +341,11 @@ def import_communities(
     principal: Principal,
     data: bytes | IO[bytes],
     file_name: str,
-    *,
-    dry_run: bool = False,
-    error_policy: ErrorPolicy = ErrorPolicy.REJECT_ALL,
-    sheet: str | None = None,
-    progress: Progress | None = None,
-    limits: ImportLimits | None = None,
-    cancelled: Cancelled | None = None,
+    **options: Unpack[ImportOptions],
 ) -> ImportReport:
     """Create and update communities from a file (matched by 社区代码)."""
     _require_writer(principal, "importing communities")
-    return run_import(principal, CommunityImporter(principal), data, file_name, dry_run=dry_run,
-                      error_policy=error_policy, sheet=sheet, progress=progress, limits=limits, cancelled=cancelled)
+    return run_import(principal, CommunityImporter(principal), data, file_name, **options)
 
 
 # --- workers -------------------------------------------------------------------------------
@@ -661,21 +653,15 @@ def import_workers(
     data: bytes | IO[bytes],
     file_name: str,
     *,
-    dry_run: bool = False,
-    error_policy: ErrorPolicy = ErrorPolicy.REJECT_ALL,
     assessment_year: int | None = None,
-    sheet: str | None = None,
-    progress: Progress | None = None,
-    limits: ImportLimits | None = None,
-    cancelled: Cancelled | None = None,
+    **options: Unpack[ImportOptions],
 ) -> ImportReport:
     """Create and update workers from a file (matched by 工号, else 身份证号)."""
     _require_writer(principal, "importing workers")
     year = assessment_year or dt.date.today().year
     if not 1990 <= year <= 2100:
-        return _year_out_of_range("workers", file_name, dry_run, error_policy, year)
-    return run_import(principal, WorkerImporter(principal, year), data, file_name, dry_run=dry_run,
-                      error_policy=error_policy, sheet=sheet, progress=progress, limits=limits, cancelled=cancelled)
+        return _year_out_of_range("workers", file_name, year, options)
+    return run_import(principal, WorkerImporter(principal, year), data, file_name, **options)
 
 
 # --- assessments ---------------------------------------------------------------------------
@@ -779,17 +765,10 @@ def import_assessments(
     data: bytes | IO[bytes],
     file_name: str,
     year: int,
-    *,
-    dry_run: bool = False,
-    error_policy: ErrorPolicy = ErrorPolicy.REJECT_ALL,
-    sheet: str | None = None,
-    progress: Progress | None = None,
-    limits: ImportLimits | None = None,
-    cancelled: Cancelled | None = None,
+    **options: Unpack[ImportOptions],
 ) -> ImportReport:
     """Record a year's assessments (年度考核) from a file of 工号 and 考核结果."""
     _require_writer(principal, "importing assessments")
     if not 1990 <= year <= 2100:
-        return _year_out_of_range("assessments", file_name, dry_run, error_policy, year)
-    return run_import(principal, AssessmentImporter(principal, year), data, file_name, dry_run=dry_run,
-                      error_policy=error_policy, sheet=sheet, progress=progress, limits=limits, cancelled=cancelled)
+        return _year_out_of_range("assessments", file_name, year, options)
+    return run_import(principal, AssessmentImporter(principal, year), data, file_name, **options)

@@ -41,7 +41,7 @@ import re
 import tempfile
 import uuid
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Iterable, Iterator, Protocol, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Protocol, Sequence, TypedDict
 
 import peewee as pw
 
@@ -495,6 +495,18 @@ def _sha256(handle: IO[bytes]) -> str:
         digest.update(chunk)
     handle.seek(0)
     return digest.hexdigest()
+
+
+class ImportOptions(TypedDict, total=False):
+    """The options of every import, as :func:`run_import` takes them (its
+    defaults apply to those left out); the importers' entry points pass them on."""
+
+    dry_run: bool
+    error_policy: ErrorPolicy
+    sheet: str | None
+    progress: Progress | None
+    limits: ImportLimits | None
+    cancelled: Cancelled | None
 
 
 def run_import(
