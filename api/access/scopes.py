@@ -105,24 +105,20 @@ def jurisdictions(principal: Principal) -> Condition:
     )
 
 
-#: How far above a visible jurisdiction its inherited policies are found
-#: (province, city, county: two levels up; deeper trees are not expected).
-ANCESTOR_LEVELS = 5
-
-
 def policies(principal: Principal) -> Condition:
-    """Policies of the visible jurisdictions and of their ancestors: a county
-    paid under its city's policy reads that policy, not a neighbour's."""
+    """Policies of the visible jurisdictions and of every one above them: a
+    county paid under its city's policy reads that policy, not a neighbour's."""
     if principal.worker_id is not None:
         return _nothing()
     if not principal.restricted:
         return None
-    level = Jurisdiction.select(Jurisdiction.id).where(jurisdictions(principal))
-    terms = [Policy.jurisdiction.in_(level)]
-    for _ in range(ANCESTOR_LEVELS):
-        level = Jurisdiction.select(Jurisdiction.parent).where(Jurisdiction.id.in_(level))
-        terms.append(Policy.jurisdiction.in_(level))
-    return _any_of(*terms)
+    # The visible jurisdictions and their ancestors, walked up by a recursive
+    # query (nested sub-selects, one per level, overflow SQLite's parser).
+    visible = (Jurisdiction.select(Jurisdiction.id, Jurisdiction.parent).where(jurisdictions(principal))
+               .cte("visible_and_above", recursive=True, columns=("id", "parent")))
+    above = Jurisdiction.alias()
+    walk = visible.union(above.select(above.id, above.parent).join(visible, on=(above.id == visible.c.parent)))
+    return Policy.jurisdiction.in_(walk.select_from(walk.c.id))
 
 
 def streets(principal: Principal) -> Condition:
