@@ -29,6 +29,9 @@ from api.settings import Settings
 from ..conftest import EXAMPLE_POLICY, EXAMPLES
 
 BACKENDS = ["sqlite", "postgresql"]
+#: A test of PostgreSQL alone (its settings, its indexes): its ``database_url``
+#: is PostgreSQL's only, so no SQLite variant is collected to be skipped.
+postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 _pg_ready = False
 
 
