@@ -20,6 +20,14 @@ settings.register_profile("project", deadline=None, print_blob=True)
 settings.load_profile("project")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked slow first, in their own order.  pytest-xdist hands the
+    first tests to its processes in turn, so two long ones that sit side by
+    side (a test's SQLite and PostgreSQL runs) go to different processes;
+    found last, both could end the run on one process while the other waits."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def example_payslip_lines(name: str = "payslips-2026.csv") -> list[str]:
     """An example payslips file, header included, line by line."""
     return (EXAMPLES / name).read_text(encoding="utf-8").splitlines()

@@ -12,8 +12,11 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg2
 import pytest
+from psycopg2 import sql
 from starlette.testclient import TestClient
 
 from payroll.money import parse_fen
@@ -29,6 +32,9 @@ from api.settings import Settings
 from ..conftest import EXAMPLE_POLICY, EXAMPLES
 
 BACKENDS = ["sqlite", "postgresql"]
+#: A test of PostgreSQL alone (its settings, its indexes): its ``database_url``
+#: is PostgreSQL's only, so no SQLite variant is collected to be skipped.
+postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 _pg_ready = False
 
 
@@ -44,11 +50,39 @@ def _truncate_postgres() -> None:
         db.execute_sql("SELECT setval(pg_get_serial_sequence('jurisdiction', 'id'), 1)")
 
 
+def postgresql_test_url() -> str | None:
+    """The PostgreSQL database of this test process: TEST_DATABASE_URL itself,
+    or, under pytest-xdist, ``<database>_<worker>`` on the same server (xdist's
+    processes run at once and each truncates its database between tests),
+    created on first use.  None when TEST_DATABASE_URL is not set."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, …
+    if not url or not worker:
+        return url
+    parsed = urlsplit(url)
+    name = f"{parsed.path.lstrip('/')}_{worker}"
+    maintenance = psycopg2.connect(urlunsplit(parsed._replace(path="/postgres")))
+    try:
+        maintenance.autocommit = True  # CREATE DATABASE cannot run in a transaction
+        with maintenance.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cursor.fetchone() is None:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        maintenance.close()
+    return urlunsplit(parsed._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> str | None:
+    return postgresql_test_url()
+
+
 @pytest.fixture(params=BACKENDS)
-def database_url(request, tmp_path) -> str:
+def database_url(request, tmp_path, postgresql_url) -> str:
     global _pg_ready
     if request.param == "postgresql":
-        url = os.environ.get("TEST_DATABASE_URL")
+        url = postgresql_url
         if not url:
             pytest.skip("TEST_DATABASE_URL is not set (PostgreSQL tests run in .ci/run)")
         configure(url)

@@ -14,6 +14,7 @@ from api.db.database import configure, connection, database, is_postgres
 from api.db.migrate import applied, migrate
 from api.db.models import ALL_MODELS
 
+from .conftest import postgresql_only
 from .test_payroll_runs import CREATE_RUN, DELETE
 
 TABLES = [model._meta.table_name for model in ALL_MODELS]
@@ -69,6 +70,7 @@ def test_the_migrated_schema_is_the_models(app):
         assert migrated[table] == expected[table], table
 
 
+@postgresql_only
 @pytest.mark.parametrize(("term", "index"), [("张", "worker_search_characters"), ("张敏", "worker_search_characters"),
                                              ("W00012", "worker_search_trgm"), ("w00012", "worker_search_trgm")])
 def test_postgresql_searches_workers_through_an_index(app, term, index):
@@ -77,8 +79,6 @@ def test_postgresql_searches_workers_through_an_index(app, term, index):
     from api.reads import records
 
     with connection() as db:
-        if not is_postgres(db):
-            pytest.skip("PostgreSQL's search indexes")
         assert sorted(i.name for i in db.get_indexes("worker") if i.name in POSTGRESQL_ONLY) == sorted(POSTGRESQL_ONLY)
         listing = records.workers(SYSTEM, search=term)
         sql, params = listing.view.model.select(listing.view.model.id).where(*listing.conditions).sql()

@@ -21,7 +21,7 @@ from api.services.demo import load_demo
 from api.services.tokens import create_token
 from api.settings import Settings
 
-from .conftest import GraphQLClient, load_example_city
+from .conftest import GraphQLClient, load_example_city, postgresql_only
 
 STAFFING = '{ staffing(date: "2026-11-01") { totals { gap } } }'
 SEARCH = "query($s: String) { workers(first: 5, where: {search: $s}) { nodes { code } } }"
@@ -158,6 +158,7 @@ def _shown(db) -> tuple[str, str]:
     return tuple(db.execute_sql(f"SHOW {name}").fetchone()[0] for name in ("statement_timeout", "random_page_cost"))
 
 
+@postgresql_only
 @pytest.mark.parametrize(("settings", "expected"), [
     ({}, ("5s", "1.1")),
     ({"statement_timeout_ms": 0, "pg_random_page_cost": None}, None),  # the database's own
@@ -166,8 +167,6 @@ def _shown(db) -> tuple[str, str]:
 def test_postgresql_sessions_of_the_service(database_url, settings, expected):
     """Each pooled PostgreSQL connection of the service opens with its statement
     timeout and the planner's page cost (api.settings.DEFAULT_PG_RANDOM_PAGE_COST)."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL session settings")
     plain = make_database(database_url)
     plain.connect()
     try:
