@@ -124,11 +124,12 @@ def quote(principal: Principal, period: Period, worker_pk: int | None, overrides
         except InputError as exc:
             raise _input_problems(exc) from None
     population = Population.from_workers([worker], policy.post_keys)
-    state = _state_before(policy, population, period, worker_pk)
+    # A month before the policy's first version is refused before any month is replayed.
     try:
         version = policy.version_for(period)
     except LookupError as exc:
         raise BadRequest(str(exc)) from None
+    state = _state_before(policy, population, period, worker_pk)
     result, _ = compute_month(version, population, period, state)
     explanation = explain_result(policy, result, 0, worker)
     if explanation is None:
