@@ -102,6 +102,17 @@ def add_second_city(gql: GraphQLClient, policy=EXAMPLES / "policy-fixed-amounts.
     return {"id": second["id"], "street": street["street"]["id"], "communities": communities, "workers": workers}
 
 
+def city_with_a_district(gql: GraphQLClient) -> tuple[dict, dict]:
+    """The example city and 三门峡市, whose only street now belongs to its district 湖滨区 (no policy of its own)."""
+    load_example_city(gql)
+    second = add_second_city(gql)
+    district = gql.mutate(CREATE_JURISDICTION, {"input": {"code": "411202", "name": "湖滨区", "level": "DISTRICT",
+                                                          "parentId": second["id"]}})["jurisdiction"]
+    gql.mutate("""mutation($input: UpdateStreetInput!) { updateStreet(input: $input) { errors { message } } }""",
+               {"input": {"id": second["street"], "version": 1, "jurisdictionId": district["id"]}})
+    return second, district
+
+
 def run_month(gql: GraphQLClient, period: str, jurisdiction: str, paid: bool = False) -> dict:
     run = gql.mutate(RUN, {"input": {"period": period, "jurisdictionId": jurisdiction}})["payrollRun"]
     gql.mutate(APPROVE, {"id": run["id"]})
@@ -237,12 +248,7 @@ def test_a_district_without_a_policy_of_its_own_is_paid_under_its_citys(gql, cli
 
 
 def test_a_county_with_a_new_policy_waits_for_the_citys_draft_that_holds_its_workers(gql):
-    load_example_city(gql)
-    second = add_second_city(gql)
-    district = gql.mutate(CREATE_JURISDICTION, {"input": {"code": "411202", "name": "湖滨区", "level": "DISTRICT",
-                                                          "parentId": second["id"]}})["jurisdiction"]
-    gql.mutate("""mutation($input: UpdateStreetInput!) { updateStreet(input: $input) { errors { message } } }""",
-               {"input": {"id": second["street"], "version": 1, "jurisdictionId": district["id"]}})
+    second, district = city_with_a_district(gql)
     # January paid under 三门峡's policy, still a draft; then 湖滨区 publishes its own.
     draft = gql.mutate(RUN, {"input": {"period": "2026-01", "jurisdictionId": second["id"]}})["payrollRun"]
     assert draft["status"] == "DRAFT" and draft["payslipCount"] > 0
@@ -298,12 +304,7 @@ def test_a_district_publishing_its_own_policy_later_leaves_the_months_paid_under
     """The choice docs/province.md states: months paid in the city's runs, under
     the city's policy, were paid right; the district's own policy applies from
     its own first run and corrects none of them."""
-    load_example_city(gql)
-    second = add_second_city(gql)
-    district = gql.mutate(CREATE_JURISDICTION, {"input": {"code": "411202", "name": "湖滨区", "level": "DISTRICT",
-                                                          "parentId": second["id"]}})["jurisdiction"]
-    gql.mutate("""mutation($input: UpdateStreetInput!) { updateStreet(input: $input) { errors { message } } }""",
-               {"input": {"id": second["street"], "version": 1, "jurisdictionId": district["id"]}})
+    second, district = city_with_a_district(gql)
     for month in ("2026-01", "2026-02", "2026-03"):
         run = run_month(gql, month, second["id"], paid=True)
         assert run["scope"] == {"type": "CITY", "jurisdiction": {"code": "411200"}}
