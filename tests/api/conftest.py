@@ -92,7 +92,12 @@ def database_url(request, tmp_path, postgresql_url) -> str:
             _pg_ready = True
         _truncate_postgres()
         return url
-    return f"sqlite:///{tmp_path}/test.db"
+    # Configured here too, so that a test reading the database before it makes
+    # an app never reaches the database an earlier test left configured (under
+    # xdist, the replica test's stopped standby).
+    url = f"sqlite:///{tmp_path}/test.db"
+    configure(url)
+    return url
 
 
 @pytest.fixture
