@@ -245,6 +245,8 @@ class Payslip(BaseModel):
 
     id = pw.BigAutoField()
     # The run's and the worker's lookups use the wider indexes below (migration 0008).
+    # On PostgreSQL these four references are checked once per inserted statement
+    # by a trigger, not per row by foreign keys (migration 0009); SQLite keeps them.
     run = pw.ForeignKeyField(PayrollRun, backref="payslips", on_delete="CASCADE", index=False)
     worker = pw.ForeignKeyField(Worker, backref="payslips", on_delete="RESTRICT", index=False)
     community = pw.ForeignKeyField(Community, on_delete="RESTRICT")

@@ -1,0 +1,3 @@
+-- 0009 PostgreSQL only: there a payslip's foreign keys became checks once per
+-- statement (see the PostgreSQL step of the same number).  SQLite checks its
+-- foreign keys in the process, cheaply, and keeps them: nothing changes here.

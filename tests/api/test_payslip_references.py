@@ -1,0 +1,101 @@
+"""A payslip's references hold on both databases: SQLite by its foreign keys,
+PostgreSQL by the statement trigger and the guards of migration 0009.  A
+payslip never points at a run, worker, community or street that is not there;
+what payslips refer to cannot be deleted; a deleted draft run takes its
+payslips with it; and on PostgreSQL a worker's deletion waits for a run still
+inserting that worker's payslip, then is refused."""
+
+from __future__ import annotations
+
+import threading
+
+import peewee as pw
+import pytest
+
+from api.db.database import connection, database
+from api.db.models import Payslip
+
+from .conftest import City, postgresql_only
+from .test_payroll_runs import run_year
+
+COLUMNS = [f.column_name for f in Payslip._meta.sorted_fields if f.name != "id"]
+QUOTED = ", ".join(f'"{c}"' for c in COLUMNS)
+
+
+def copy_of_a_payslip(**changed: object) -> tuple[str, list]:
+    """An INSERT of the first payslip again, as 2027-01, with ``changed`` columns."""
+    values = ", ".join("%s" if c in changed else ("'2027-01'" if c == "period" else f'"{c}"') for c in COLUMNS)
+    placeholders = values if database.param == "%s" else values.replace("%s", "?")
+    sql = f'INSERT INTO "payslip" ({QUOTED}) SELECT {placeholders} FROM "payslip" ORDER BY "id" LIMIT 1'
+    return sql, [changed[c] for c in COLUMNS if c in changed]
+
+
+@pytest.mark.parametrize("column", ["run_id", "worker_id", "community_id", "street_id"])
+def test_a_payslip_never_points_at_a_missing_record(gql, city: City, column: str):
+    run_year(gql, months=[1], approve=False)
+    with connection():
+        sql, params = copy_of_a_payslip(**{column: 999_999})
+        with pytest.raises(pw.IntegrityError):
+            with database.atomic():
+                database.execute_sql(sql, params)
+        sql, params = copy_of_a_payslip()  # the same copy, pointing where the original does, is accepted
+        with database.atomic():
+            database.execute_sql(sql, params)
+        assert Payslip.select().where(Payslip.period == "2027-01").count() == 1
+
+
+@pytest.mark.parametrize("table", ["worker", "community", "street"])
+def test_what_payslips_refer_to_cannot_be_deleted(gql, city: City, table: str):
+    run_year(gql, months=[1], approve=False)
+    with connection():
+        (referred,) = database.execute_sql(f'SELECT "{table}_id" FROM "payslip" ORDER BY "id" LIMIT 1').fetchone()
+        with pytest.raises(pw.IntegrityError):
+            with database.atomic():
+                database.execute_sql(f'DELETE FROM "{table}" WHERE "id" = {int(referred)}')
+        assert database.execute_sql(f'SELECT COUNT(*) FROM "{table}" WHERE "id" = {int(referred)}').fetchone() == (1,)
+
+
+def test_a_deleted_draft_run_takes_its_payslips(gql, city: City):
+    run = run_year(gql, months=[1], approve=False)[0]
+    with connection():
+        assert Payslip.select().count() == run["payslipCount"] == 4
+        with database.atomic():
+            database.execute_sql('DELETE FROM "payroll_run"')
+        assert Payslip.select().count() == 0
+
+
+@postgresql_only
+def test_a_workers_deletion_waits_for_a_run_inserting_its_payslip(gql, city: City, database_url: str):
+    import psycopg2
+
+    run_year(gql, months=[1], approve=False)
+    with connection():
+        (worker_id,) = database.execute_sql('SELECT "worker_id" FROM "payslip" ORDER BY "id" LIMIT 1').fetchone()
+        sql, params = copy_of_a_payslip()
+    running, deleting = psycopg2.connect(database_url), psycopg2.connect(database_url)
+    try:
+        with running.cursor() as cursor:  # a run's transaction: its payslip inserted, not yet committed
+            cursor.execute(sql, params)
+            cursor.execute('DELETE FROM "payslip" WHERE "period" = \'2026-01\' AND "worker_id" = %s', (worker_id,))
+        refused: list[str] = []
+
+        def delete_the_worker() -> None:
+            try:
+                with deleting.cursor() as cursor:
+                    cursor.execute('DELETE FROM "worker" WHERE "id" = %s', (worker_id,))
+            except psycopg2.Error as error:
+                refused.append(f"{error.pgcode} {error.pgerror}")
+            finally:
+                deleting.rollback()
+
+        deleter = threading.Thread(target=delete_the_worker)
+        deleter.start()
+        deleter.join(1.0)
+        assert deleter.is_alive(), "the deletion did not wait for the transaction inserting the worker's payslip"
+        running.commit()
+        deleter.join(10.0)
+        assert not deleter.is_alive()
+        assert len(refused) == 1 and refused[0].startswith("23503 ") and "payslips refer to it" in refused[0]
+    finally:
+        running.close()
+        deleting.close()
