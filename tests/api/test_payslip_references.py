@@ -13,7 +13,7 @@ import peewee as pw
 import pytest
 
 from api.db.database import connection, database
-from api.db.models import Payslip
+from api.db.models import Payslip, Street
 
 from .conftest import City, postgresql_only
 from .test_payroll_runs import run_year
@@ -99,3 +99,102 @@ def test_a_workers_deletion_waits_for_a_run_inserting_its_payslip(gql, city: Cit
     finally:
         running.close()
         deleting.close()
+
+
+@pytest.mark.parametrize("column", ["run_id", "worker_id", "community_id", "street_id"])
+def test_a_payslip_cannot_be_updated_to_point_at_a_missing_record(gql, city: City, column: str):
+    run_year(gql, months=[1], approve=False)
+    with connection():
+        with pytest.raises(pw.IntegrityError):
+            with database.atomic():
+                database.execute_sql(f'UPDATE "payslip" SET "{column}" = 999999 WHERE "id" = '
+                                     '(SELECT MIN("id") FROM "payslip")')
+        assert Payslip.select().where(getattr(Payslip, column.removesuffix("_id")) == 999_999).count() == 0
+
+
+@postgresql_only
+def test_truncating_what_payslips_refer_to_is_refused(gql, city: City):
+    run_year(gql, months=[1], approve=False)
+    with connection():
+        with pytest.raises(pw.IntegrityError, match='truncate of table payroll_run: payslips refer to it'):
+            with database.atomic():
+                database.execute_sql('TRUNCATE "payroll_run" CASCADE')
+        assert Payslip.select().count() == 4
+        with database.atomic():  # with the payslips, as bench/persist.py does
+            database.execute_sql('TRUNCATE "payslip", "payroll_run_place", "payroll_run"')
+        assert Payslip.select().count() == 0
+
+
+@postgresql_only
+def test_deleting_a_community_while_payslips_are_written_does_not_deadlock(gql, city: City, database_url: str):
+    """A community's deletion and a run inserting a payslip that names it: the
+    deletion is refused (its workers still refer to it), the insert goes
+    through once the deletion is rolled back, and neither deadlocks (a table
+    lock taken by the deletion, as a worker's takes, would: each would wait
+    for the other)."""
+    import psycopg2
+
+    run_year(gql, months=[1], approve=False)
+    with connection():
+        (community_id,) = database.execute_sql('SELECT "community_id" FROM "payslip" ORDER BY "id" LIMIT 1').fetchone()
+        sql, params = copy_of_a_payslip()
+        with database.atomic():
+            database.execute_sql('DELETE FROM "payslip" WHERE "community_id" = %s', (community_id,))
+    running, deleting = psycopg2.connect(database_url), psycopg2.connect(database_url)
+    try:
+        with running.cursor() as cursor:  # a run's transaction, already writing payslips
+            cursor.execute('UPDATE "payslip" SET "worker_name" = "worker_name" WHERE "id" = (SELECT MIN("id") FROM "payslip")')
+        outcomes: list[str] = []
+
+        def delete_the_community() -> None:
+            try:
+                with deleting.cursor() as cursor:
+                    cursor.execute("SET deadlock_timeout = '200ms'")
+                    cursor.execute('DELETE FROM "community" WHERE "id" = %s', (community_id,))
+                outcomes.append("deleted")
+            except psycopg2.Error as error:
+                outcomes.append(error.pgcode)
+            finally:
+                deleting.rollback()
+
+        deleter = threading.Thread(target=delete_the_community)
+        deleter.start()
+        deleter.join(0.5)
+        with running.cursor() as cursor:
+            cursor.execute("SET deadlock_timeout = '200ms'")
+            cursor.execute(sql.replace('ORDER BY "id"', 'WHERE "community_id" <> %s ORDER BY "id"'),
+                           [community_id])
+            cursor.execute('UPDATE "payslip" SET "community_id" = %s WHERE "period" = \'2027-01\'', (community_id,))
+        running.commit()
+        deleter.join(10.0)
+        assert not deleter.is_alive()
+        assert outcomes == ["23503"]  # refused by the workers' foreign key; no 40P01 (deadlock)
+    finally:
+        running.close()
+        deleting.close()
+
+
+@postgresql_only
+def test_deleting_what_payslips_may_refer_to_is_refused_above_read_committed(gql, city: City, database_url: str):
+    """A trigger cannot look past a REPEATABLE READ snapshot as a foreign key
+    did, so such deletions are refused there, and at READ COMMITTED go on."""
+    import psycopg2
+
+    with connection():
+        first = Street.select().first()
+        street_id = Street.create(code="S-EMPTY", name="空街道", jurisdiction=first.jurisdiction_id).id
+    session = psycopg2.connect(database_url)
+    try:
+        for isolation, expected in (("REPEATABLE READ", "40001"), ("READ COMMITTED", None)):
+            with session.cursor() as cursor:
+                cursor.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
+                try:
+                    cursor.execute('DELETE FROM "street" WHERE "id" = %s', (street_id,))
+                    assert cursor.rowcount == 1
+                    outcome = None
+                except psycopg2.Error as error:
+                    outcome = error.pgcode
+                session.rollback()
+            assert outcome == expected, isolation
+    finally:
+        session.close()

@@ -6,20 +6,32 @@
 -- the four checks per payslip (run, worker, community, street) were 40 % of
 -- the database's work for that COPY (bench/persist.py, docs/performance.md).
 -- The checks move to the statement trigger that already refuses payslips of
--- approved runs: one query per reference for the whole statement.  The other
--- direction, which the foreign keys guarded too, is kept by triggers on the
--- referenced tables:
---   * inserting a payslip whose run, worker, community or street does not
---     exist is refused (SQLSTATE 23503, foreign_key_violation, as before);
---   * deleting (or renumbering) a worker, community or street that payslips
---     refer to is refused (ON DELETE RESTRICT, as before);
---   * deleting a run deletes its payslips (ON DELETE CASCADE, as before).
--- Concurrency, as a foreign key's row lock gave it: the statement trigger
--- locks the run, streets and communities it refers to (a few rows) FOR KEY
--- SHARE; a worker's deletion, which the service never does, first takes a
--- SHARE lock on "payslip", so it waits for every transaction inserting
--- payslips to finish and then sees their rows (READ COMMITTED), while such a
--- transaction inserting after the deletion committed finds the worker gone.
+-- approved runs: one scan of the rows inserted or updated, then one probe by
+-- primary key per table.  The other direction, which the foreign keys guarded
+-- too, is kept by triggers on the referenced tables:
+--   * inserting a payslip, or updating one, so that it names a run, worker,
+--     community or street that does not exist is refused (SQLSTATE 23503,
+--     foreign_key_violation, as before), and so is moving it into an
+--     approved or paid run (LOCKED);
+--   * deleting, renumbering or truncating a worker, community, street or run
+--     that payslips refer to is refused (ON DELETE RESTRICT, as before),
+--     except that deleting a run deletes its payslips (ON DELETE CASCADE, as
+--     before); truncate "payslip" in the same statement.
+-- Concurrency, as a foreign key's row lock gave it, at READ COMMITTED (the
+-- service's isolation): the statement trigger locks the runs, streets and
+-- communities it names (a few rows) FOR KEY SHARE, so their deletion waits
+-- and then sees the payslips.  Workers (thousands per run) are not locked row
+-- by row: a worker's deletion, which the service never does, first takes a
+-- SHARE lock on "payslip", so it waits for every transaction writing payslips
+-- to finish and then sees their rows, while a transaction inserting after the
+-- deletion committed finds the worker gone.  (While such a deletion waits,
+-- new payslip writes queue behind it.)  A foreign key also checked against
+-- the latest data at REPEATABLE READ and SERIALIZABLE, which a trigger
+-- cannot: there the insert side locks its workers too, and deleting a
+-- worker, community, street or run is refused; do it at READ COMMITTED.
+-- Never disable "payslip_locked_insert" on PostgreSQL for speed (SQLite's
+-- runs lift their per-row trigger, which checks no references): it is now
+-- what keeps a payslip's references.
 -- SQLite keeps its foreign keys (checked in the process, cheaply): the SQLite
 -- step of this number changes nothing.
 ALTER TABLE "payslip"
@@ -50,7 +62,7 @@ BEGIN
   FOREACH target IN ARRAY ARRAY['payroll_run', 'street', 'community', 'worker'] LOOP
     ids := CASE target WHEN 'payroll_run' THEN runs WHEN 'street' THEN streets
                        WHEN 'community' THEN communities ELSE workers END;
-    IF target = 'worker' THEN
+    IF target = 'worker' AND current_setting('transaction_isolation') = 'read committed' THEN
       -- Thousands of workers: not locked row by row (see above).
       EXECUTE 'SELECT count(*) FROM "worker" WHERE "id" = ANY ($1)' INTO found USING ids;
     ELSE
@@ -62,11 +74,15 @@ BEGIN
       EXECUTE format('SELECT wanted FROM unnest($1) AS wanted WHERE NOT EXISTS (SELECT 1 FROM %I t WHERE t."id" = wanted) LIMIT 1',
                      target) INTO missing USING ids;
       RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
-        MESSAGE = format('insert on table "payslip" refers to %I id %s, which is not present', target, missing);
+        MESSAGE = format('%s on table "payslip" refers to %I id %s, which is not present', lower(TG_OP), target, missing);
     END IF;
   END LOOP;
   RETURN NULL;
 END $$;
+-- The same checks for updated payslips (PostgreSQL allows no column list
+-- with a transition table; approval updates only the rows it refreshes).
+CREATE TRIGGER "payslip_locked_update" AFTER UPDATE ON "payslip"
+  REFERENCING NEW TABLE AS "inserted" FOR EACH STATEMENT EXECUTE FUNCTION "payslip_locked_insert"();
 
 -- Deleting or renumbering a worker, community or street that payslips refer to.
 CREATE FUNCTION "payslip_reference_kept"() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -76,7 +92,14 @@ BEGIN
   IF TG_OP = 'UPDATE' AND NEW."id" = OLD."id" THEN
     RETURN NEW;
   END IF;
-  LOCK TABLE "payslip" IN SHARE MODE;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION USING ERRCODE = 'serialization_failure',
+      MESSAGE = format('%s on table %I: payslips may refer to it; do it at READ COMMITTED', lower(TG_OP), TG_TABLE_NAME);
+  END IF;
+  IF TG_TABLE_NAME = 'worker' THEN
+    -- Communities and streets are locked by the inserting statement; workers are not.
+    LOCK TABLE "payslip" IN SHARE MODE;
+  END IF;
   EXECUTE format('SELECT EXISTS (SELECT 1 FROM "payslip" WHERE %I = $1)', TG_TABLE_NAME || '_id')
     INTO referring USING OLD."id";
   IF referring THEN
@@ -98,6 +121,10 @@ CREATE TRIGGER "street_payslip_reference" BEFORE DELETE OR UPDATE OF "id" ON "st
 -- A run's payslips go with it; its id never changes while payslips refer to it.
 CREATE FUNCTION "payroll_run_payslips_follow"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION USING ERRCODE = 'serialization_failure',
+      MESSAGE = format('%s on table "payroll_run": payslips may refer to it; do it at READ COMMITTED', lower(TG_OP));
+  END IF;
   IF TG_OP = 'DELETE' THEN
     DELETE FROM "payslip" WHERE "run_id" = OLD."id";
     RETURN NULL;
@@ -110,3 +137,22 @@ BEGIN
 END $$;
 CREATE TRIGGER "payroll_run_payslips_follow" AFTER DELETE OR UPDATE OF "id" ON "payroll_run"
   FOR EACH ROW EXECUTE FUNCTION "payroll_run_payslips_follow"();
+
+-- TRUNCATE fires no row trigger: truncating what payslips refer to, without
+-- "payslip" in the same statement, is refused once the tables are emptied.
+CREATE FUNCTION "payslip_references_truncated"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM "payslip") THEN
+    RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
+      MESSAGE = format('truncate of table %I: payslips refer to it (truncate "payslip" in the same statement)', TG_TABLE_NAME);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER "payroll_run_payslips_truncated" AFTER TRUNCATE ON "payroll_run"
+  FOR EACH STATEMENT EXECUTE FUNCTION "payslip_references_truncated"();
+CREATE TRIGGER "worker_payslips_truncated" AFTER TRUNCATE ON "worker"
+  FOR EACH STATEMENT EXECUTE FUNCTION "payslip_references_truncated"();
+CREATE TRIGGER "community_payslips_truncated" AFTER TRUNCATE ON "community"
+  FOR EACH STATEMENT EXECUTE FUNCTION "payslip_references_truncated"();
+CREATE TRIGGER "street_payslips_truncated" AFTER TRUNCATE ON "street"
+  FOR EACH STATEMENT EXECUTE FUNCTION "payslip_references_truncated"();
