@@ -274,11 +274,11 @@ def main() -> None:
             delete_runs_at(url)
             seconds, results = run_children(url, args.processes)
             payslips = sum(r["payslips"] for r in results)
+            rate_parallel = payslips / seconds
             print(f"in parallel {payslips:,} payslips in {sum(r['runs'] for r in results)} runs from {args.processes} "
-                  f"processes in {seconds:.2f} s (wall clock, processes started) = {payslips / seconds:,.0f} "
+                  f"processes in {seconds:.2f} s (wall clock, processes started) = {rate_parallel:,.0f} "
                   f"payslips/s, peak memory {max(r['peak_mb'] for r in results):,.0f} MB per process")
             print(f"check       {check_runs(url)}")
-            rate_parallel = payslips / seconds
             if backend == "PostgreSQL" and args.jurisdictions > 1:
                 met = "met" if rate_parallel >= PROVINCE_GOAL else "not met"
                 print(f"goal        the province's month from {args.processes} processes at {rate_parallel:,.0f} "

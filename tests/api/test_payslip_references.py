@@ -7,7 +7,9 @@ inserting that worker's payslip, then is refused."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 
 import peewee as pw
 import pytest
@@ -29,6 +31,42 @@ def copy_of_a_payslip(**changed: object) -> tuple[str, list]:
     sql = f'INSERT INTO "payslip" ({QUOTED}) SELECT {placeholders} FROM "payslip" ORDER BY "id" LIMIT 1'
     return sql, [changed[c] for c in COLUMNS if c in changed]
 
+
+
+@contextlib.contextmanager
+def sessions(database_url: str, count: int) -> Iterator[list]:
+    """``count`` PostgreSQL sessions of their own (transactions the test interleaves), closed afterwards."""
+    import psycopg2
+
+    opened = [psycopg2.connect(database_url) for _ in range(count)]
+    try:
+        yield opened
+    finally:
+        for session in opened:
+            session.close()
+
+
+def in_background(session, *statements: tuple[str, tuple]) -> tuple[threading.Thread, list[tuple[str, str]]]:
+    """Run ``statements`` in ``session`` on a thread, then roll back; the
+    outcome is ("done", "") or the error's (SQLSTATE, message)."""
+    import psycopg2
+
+    outcomes: list[tuple[str, str]] = []
+
+    def run() -> None:
+        try:
+            with session.cursor() as cursor:
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+            outcomes.append(("done", ""))
+        except psycopg2.Error as error:
+            outcomes.append((error.pgcode, error.pgerror))
+        finally:
+            session.rollback()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcomes
 
 @pytest.mark.parametrize("column", ["run_id", "worker_id", "community_id", "street_id"])
 def test_a_payslip_never_points_at_a_missing_record(gql, city: City, column: str):
@@ -66,39 +104,21 @@ def test_a_deleted_draft_run_takes_its_payslips(gql, city: City):
 
 @postgresql_only
 def test_a_workers_deletion_waits_for_a_run_inserting_its_payslip(gql, city: City, database_url: str):
-    import psycopg2
-
     run_year(gql, months=[1], approve=False)
     with connection():
         (worker_id,) = database.execute_sql('SELECT "worker_id" FROM "payslip" ORDER BY "id" LIMIT 1').fetchone()
         sql, params = copy_of_a_payslip()
-    running, deleting = psycopg2.connect(database_url), psycopg2.connect(database_url)
-    try:
+    with sessions(database_url, 2) as (running, deleting):
         with running.cursor() as cursor:  # a run's transaction: its payslip inserted, not yet committed
             cursor.execute(sql, params)
             cursor.execute('DELETE FROM "payslip" WHERE "period" = \'2026-01\' AND "worker_id" = %s', (worker_id,))
-        refused: list[str] = []
-
-        def delete_the_worker() -> None:
-            try:
-                with deleting.cursor() as cursor:
-                    cursor.execute('DELETE FROM "worker" WHERE "id" = %s', (worker_id,))
-            except psycopg2.Error as error:
-                refused.append(f"{error.pgcode} {error.pgerror}")
-            finally:
-                deleting.rollback()
-
-        deleter = threading.Thread(target=delete_the_worker)
-        deleter.start()
+        deleter, outcomes = in_background(deleting, ('DELETE FROM "worker" WHERE "id" = %s', (worker_id,)))
         deleter.join(1.0)
         assert deleter.is_alive(), "the deletion did not wait for the transaction inserting the worker's payslip"
         running.commit()
         deleter.join(10.0)
         assert not deleter.is_alive()
-        assert len(refused) == 1 and refused[0].startswith("23503 ") and "payslips refer to it" in refused[0]
-    finally:
-        running.close()
-        deleting.close()
+        assert len(outcomes) == 1 and outcomes[0][0] == "23503" and "payslips refer to it" in outcomes[0][1]
 
 
 @pytest.mark.parametrize("column", ["run_id", "worker_id", "community_id", "street_id"])
@@ -132,33 +152,17 @@ def test_deleting_a_community_while_payslips_are_written_does_not_deadlock(gql, 
     through once the deletion is rolled back, and neither deadlocks (a table
     lock taken by the deletion, as a worker's takes, would: each would wait
     for the other)."""
-    import psycopg2
-
     run_year(gql, months=[1], approve=False)
     with connection():
         (community_id,) = database.execute_sql('SELECT "community_id" FROM "payslip" ORDER BY "id" LIMIT 1').fetchone()
         sql, params = copy_of_a_payslip()
         with database.atomic():
             database.execute_sql('DELETE FROM "payslip" WHERE "community_id" = %s', (community_id,))
-    running, deleting = psycopg2.connect(database_url), psycopg2.connect(database_url)
-    try:
+    with sessions(database_url, 2) as (running, deleting):
         with running.cursor() as cursor:  # a run's transaction, already writing payslips
             cursor.execute('UPDATE "payslip" SET "worker_name" = "worker_name" WHERE "id" = (SELECT MIN("id") FROM "payslip")')
-        outcomes: list[str] = []
-
-        def delete_the_community() -> None:
-            try:
-                with deleting.cursor() as cursor:
-                    cursor.execute("SET deadlock_timeout = '200ms'")
-                    cursor.execute('DELETE FROM "community" WHERE "id" = %s', (community_id,))
-                outcomes.append("deleted")
-            except psycopg2.Error as error:
-                outcomes.append(error.pgcode)
-            finally:
-                deleting.rollback()
-
-        deleter = threading.Thread(target=delete_the_community)
-        deleter.start()
+        deleter, outcomes = in_background(deleting, ("SET deadlock_timeout = '200ms'", ()),
+                                          ('DELETE FROM "community" WHERE "id" = %s', (community_id,)))
         deleter.join(0.5)
         with running.cursor() as cursor:
             cursor.execute("SET deadlock_timeout = '200ms'")
@@ -168,10 +172,7 @@ def test_deleting_a_community_while_payslips_are_written_does_not_deadlock(gql, 
         running.commit()
         deleter.join(10.0)
         assert not deleter.is_alive()
-        assert outcomes == ["23503"]  # refused by the workers' foreign key; no 40P01 (deadlock)
-    finally:
-        running.close()
-        deleting.close()
+        assert [code for code, _ in outcomes] == ["23503"]  # refused by the workers' foreign key; no 40P01 (deadlock)
 
 
 @postgresql_only
@@ -183,8 +184,7 @@ def test_deleting_what_payslips_may_refer_to_is_refused_above_read_committed(gql
     with connection():
         first = Street.select().first()
         street_id = Street.create(code="S-EMPTY", name="空街道", jurisdiction=first.jurisdiction_id).id
-    session = psycopg2.connect(database_url)
-    try:
+    with sessions(database_url, 1) as (session,):
         for isolation, expected in (("REPEATABLE READ", "40001"), ("READ COMMITTED", None)):
             with session.cursor() as cursor:
                 cursor.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
@@ -196,5 +196,3 @@ def test_deleting_what_payslips_may_refer_to_is_refused_above_read_committed(gql
                     outcome = error.pgcode
                 session.rollback()
             assert outcome == expected, isolation
-    finally:
-        session.close()
